@@ -1,0 +1,8 @@
+"""The one exception type for problems a user can cause and fix."""
+
+
+class UserError(Exception):
+    """A bad config, file or checkpoint: the CLI prints the message as one line and exits 2.
+
+    The message must say what is wrong and how to fix it.
+    """
