@@ -1,1 +1,1 @@
-"""diagnostics."""
+"""Diagnostics: what the critic and the generator are doing, measured."""

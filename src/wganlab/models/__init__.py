@@ -1,1 +1,1 @@
-"""models."""
+"""Generator and critic networks."""

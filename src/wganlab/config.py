@@ -1,0 +1,304 @@
+"""Typed, frozen run configuration: defaults <- preset <- TOML file <- --set overrides, validated once.
+
+Downstream code only ever sees a validated `Config`; raw dicts stop here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wganlab import registry
+from wganlab.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(UserError):
+    """A config value, key, file or preset the user gave is wrong."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str = "grid"
+    theta: float = 0.0  # parallel-lines only: the x position of the lines
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    arch: str = "mlp"
+    latent_dim: int = 2
+    width: int = 512
+    depth: int = 3  # hidden layers, in both networks
+    activation: str = "relu"
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    loss: str = "wasserstein"
+    penalty: str = "gp"
+    penalty_weight: float = 0.1
+    penalty_target: float = 1.0  # gp, lp, dragan: the gradient norm the penalty pulls towards
+    constraint: str = "none"
+    clip_value: float = 0.01  # constraint "clip": every critic parameter kept in [-c, c]
+    max_norm: float = 1.0  # constraint "maxnorm": per-unit bound on incoming weight norms
+    grad_clip_norm: float = 1.0  # constraint "grad-clip": bound on the critic's parameter-gradient norm
+    instance_noise_std: float = 0.0  # std of Gaussian noise added to every critic input; 0 = off
+    instance_noise_steps: int = (
+        0  # linear decay of that std to 0 over this many generator steps; 0 = constant
+    )
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    name: str = "adam"
+    lr_generator: float = 1e-4
+    lr_critic: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.9)  # adam only
+    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over train.steps
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 2000  # generator steps
+    batch_size: int = 256
+    critic_iters: int = 5
+    critic_warmup: bool = (
+        False  # WGAN code: 100 critic iterations for the first 25 generator steps and every 500th
+    )
+    ema_decay: float = 0.0  # generator EMA; 0 = off
+    seed: int = 0
+    log_every: int = 10
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    every: int = 500  # generator steps between evaluations; 0 = only at the end
+    samples: int = 2500  # generated samples for the mode metrics (VEEGAN/PacGAN protocol: 2,500)
+    w1_samples: int = 2000  # generated and real points for the exact W1
+    figures: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    preset: str = "grid"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+SECTIONS: dict[str, type] = {
+    name: hint for name, hint in typing.get_type_hints(Config).items() if name != "preset"
+}
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """The config as plain JSON-able data (tuples become lists)."""
+    return dataclasses.asdict(config)
+
+
+def from_dict(raw: Mapping[str, Any]) -> Config:
+    """Rebuild and validate a config saved by `to_dict` (from config.json or a checkpoint)."""
+    return _validated(_merge(Config(), raw, source="saved config"))
+
+
+def with_steps(config: Config, steps: int) -> Config:
+    """The same config trained to a different number of generator steps (used to extend a resumed run)."""
+    return _validated(_merge(config, {"train": {"steps": steps}}, source="--steps"))
+
+
+def load(
+    path: Path | None = None,
+    preset: str | None = None,
+    overrides: Sequence[str] = (),
+    steps: int | None = None,
+) -> Config:
+    """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then validate."""
+    file_values: dict[str, Any] = _read_toml(path) if path is not None else {}
+    preset_name = preset or file_values.pop("preset", None) or Config.preset
+    file_values.pop("preset", None)
+    if preset_name not in registry.PRESETS:
+        raise ConfigError(f"unknown preset {preset_name!r}; {_choices(preset_name, registry.PRESETS)}")
+    config = _merge(Config(preset=preset_name), registry.PRESETS[preset_name].values, source="preset")
+    config = _merge(config, file_values, source=str(path))
+    config = _merge(config, _parse_overrides(overrides), source="--set")
+    if steps is not None:
+        config = _merge(config, {"train": {"steps": steps}}, source="--steps")
+    return _validated(config)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; give the path of a TOML file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML ({error}); fix the syntax") from None
+
+
+def _parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    """`section.key=value` strings into nested dicts; values parse as TOML, bare words as strings."""
+    result: dict[str, dict[str, Any]] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise ConfigError(f"--set {item!r} is not of the form section.key=value (e.g. train.steps=500)")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        result.setdefault(section, {})[name] = value
+    return result
+
+
+def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
+    """Apply nested `{section: {key: value}}` values to `config`, checking keys and types."""
+    changes: dict[str, Any] = {}
+    for section, entries in values.items():
+        if section == "preset":
+            changes["preset"] = _coerce(entries, str, "preset", source)
+            continue
+        if section not in SECTIONS:
+            raise ConfigError(
+                f"unknown config section [{section}] in {source}; {_choices(section, SECTIONS)}"
+            )
+        if not isinstance(entries, Mapping):
+            raise ConfigError(f"config section [{section}] in {source} must be a table of key = value")
+        section_type = SECTIONS[section]
+        hints = typing.get_type_hints(section_type)
+        updates = {}
+        for key, value in entries.items():
+            if key not in hints:
+                raise ConfigError(f"unknown config key {section}.{key} in {source}; {_choices(key, hints)}")
+            updates[key] = _coerce(value, hints[key], f"{section}.{key}", source)
+        changes[section] = dataclasses.replace(getattr(config, section), **updates)
+    return dataclasses.replace(config, **changes)
+
+
+def _coerce(value: Any, expected: Any, key: str, source: str) -> Any:
+    """Check `value` against the annotated type; ints are accepted for floats, nothing else is converted."""
+
+    def wrong() -> ConfigError:
+        shown = getattr(expected, "__name__", str(expected))
+        if typing.get_origin(expected) is tuple:
+            shown = "a list of " + ", ".join(t.__name__ for t in typing.get_args(expected))
+        return ConfigError(f"{key} in {source} must be {shown}, got {value!r} ({type(value).__name__})")
+
+    if typing.get_origin(expected) is tuple:
+        items = typing.get_args(expected)
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise wrong()
+        return tuple(_coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
+    if isinstance(expected, types.UnionType):  # pragma: no cover - no optional fields yet
+        raise wrong()
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise wrong()
+        return value
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong()
+        return value
+    if expected is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise wrong()
+        return float(value)
+    if expected is str:
+        if not isinstance(value, str):
+            raise wrong()
+        return value
+    raise AssertionError(f"unhandled config type {expected}")
+
+
+def _choices(given: str, known: Mapping[str, Any] | Sequence[str]) -> str:
+    names = sorted(known)
+    close = difflib.get_close_matches(given, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{hint}choose from: {', '.join(names)}"
+
+
+def _validated(config: Config) -> Config:
+    """Check names against the registry, ranges, and refuse combinations that make no sense."""
+    _check_names(config)
+    _check_ranges(config)
+    _check_combinations(config)
+    return config
+
+
+def _check_names(config: Config) -> None:
+    named = [
+        ("data.name", config.data.name, registry.DATASETS),
+        ("model.arch", config.model.arch, registry.ARCHITECTURES),
+        ("model.activation", config.model.activation, registry.ACTIVATIONS),
+        ("objective.loss", config.objective.loss, registry.LOSSES),
+        ("objective.penalty", config.objective.penalty, registry.PENALTIES),
+        ("objective.constraint", config.objective.constraint, registry.CONSTRAINTS),
+        ("optim.name", config.optim.name, registry.OPTIMIZERS),
+        ("optim.lr_decay", config.optim.lr_decay, registry.LR_DECAYS),
+    ]
+    for key, value, known in named:
+        if value not in known:
+            raise ConfigError(f"unknown {key} {value!r}; {_choices(value, known)}")
+
+
+def _check_ranges(config: Config) -> None:
+    m, o, p, t, e = config.model, config.objective, config.optim, config.train, config.eval
+    rules = [
+        (m.latent_dim >= 1, "model.latent_dim must be >= 1"),
+        (m.width >= 1, "model.width must be >= 1"),
+        (m.depth >= 1, "model.depth must be >= 1"),
+        (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
+        (o.penalty_target > 0, "objective.penalty_target must be > 0"),
+        (o.clip_value > 0, "objective.clip_value (c) must be > 0"),
+        (o.max_norm > 0, "objective.max_norm must be > 0"),
+        (o.grad_clip_norm > 0, "objective.grad_clip_norm must be > 0"),
+        (o.instance_noise_std >= 0, "objective.instance_noise_std must be >= 0"),
+        (o.instance_noise_steps >= 0, "objective.instance_noise_steps must be >= 0"),
+        (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
+        (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
+        (t.steps >= 1, "train.steps must be >= 1"),
+        (t.batch_size >= 1, "train.batch_size must be >= 1"),
+        (t.critic_iters >= 1, "train.critic_iters (n_critic) must be >= 1"),
+        (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
+        (t.log_every >= 1, "train.log_every must be >= 1"),
+        (t.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
+        (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
+        (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
+        (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
+    ]
+    for ok, message in rules:
+        if not ok:
+            raise ConfigError(message)
+
+
+def _check_combinations(config: Config) -> None:
+    o = config.objective
+    if o.loss == "wasserstein" and o.penalty == "none" and o.constraint == "none":
+        raise ConfigError(
+            "objective.loss 'wasserstein' needs a Lipschitz method, or the critic's scores grow without "
+            "bound: set objective.penalty (e.g. gp) or objective.constraint (e.g. clip)"
+        )
+    if o.penalty != "none" and o.penalty_weight == 0:
+        raise ConfigError(
+            f"objective.penalty {o.penalty!r} has objective.penalty_weight 0, so it does nothing: "
+            'set a positive weight or objective.penalty = "none"'
+        )
+    if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
+        raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")

@@ -1,0 +1,159 @@
+"""Exact 2-D toy distributions (REFERENCE.md section 1), sampled in torch with an explicit generator.
+
+Recipes follow the VEEGAN/PacGAN mode-collapse protocol (`grid`, `ring`), the WGAN-GP toy code
+(`8gaussians`, `25gaussians`, `swissroll`) and WGAN Example 1 (`parallel-lines`). Every `draw`
+is vectorised and uses only the generator it is given, so a seed fixes the samples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+# eq=False: the generated __eq__ would compare tensors elementwise and raise on `bool(...)`.
+@dataclass(frozen=True, eq=False)
+class ToyDistribution:
+    """A named 2-D distribution; `centres`/`sigma` describe its modes in sample units."""
+
+    name: str
+    description: str
+    centres: Tensor | None  # [K, 2] float32; None when the distribution has no modes
+    sigma: float  # isotropic std of each mode in sample units (0.0 when centres is None)
+    draw: Callable[[int, torch.Generator], Tensor]  # (n, rng) -> [n, 2] float32
+
+    def sample(self, n: int, rng: torch.Generator) -> Tensor:
+        """Draw `n` i.i.d. samples using only `rng`."""
+        assert n >= 1, f"need at least one sample, got n={n}"
+        samples = self.draw(n, rng)  # [n, 2]
+        assert samples.shape == (n, 2) and samples.dtype == torch.float32
+        return samples
+
+
+def _gaussian_mixture_draw(
+    centres: Tensor, sigma: float, scale: float = 1.0
+) -> Callable[[int, torch.Generator], Tensor]:
+    """Equal-weight mixture: x = (c_k + sigma * N(0, I)) / scale, k ~ U{0..K-1}."""
+
+    def draw(n: int, rng: torch.Generator) -> Tensor:
+        device = rng.device
+        k = torch.randint(len(centres), (n,), generator=rng, device=device)  # [n]
+        noise = torch.randn(n, 2, generator=rng, device=device)  # [n, 2]
+        return (centres.to(device)[k] + sigma * noise) / scale  # [n, 2]
+
+    return draw
+
+
+def _mixture(
+    name: str, description: str, centres: Tensor, sigma: float, scale: float = 1.0
+) -> ToyDistribution:
+    """A Gaussian mixture whose raw centres and noise are divided by `scale` (WGAN-GP's 'stdev' step)."""
+    return ToyDistribution(
+        name=name,
+        description=description,
+        centres=centres / scale,
+        sigma=sigma / scale,
+        draw=_gaussian_mixture_draw(centres, sigma, scale),
+    )
+
+
+def _grid() -> ToyDistribution:
+    axis = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
+    centres = torch.cartesian_prod(axis, axis)  # [25, 2]
+    return _mixture("grid", TOY_DATASETS["grid"], centres, 0.05)
+
+
+def _ring() -> ToyDistribution:
+    # angles 2*pi*i/8 for i = 0..7: never linspace(0, 2*pi, 8), whose ends coincide (7 modes).
+    angles = 2.0 * math.pi * torch.arange(8, dtype=torch.float64) / 8.0  # [8]
+    centres = torch.stack([angles.cos(), angles.sin()], dim=1).float()  # [8, 2]
+    return _mixture("ring", TOY_DATASETS["ring"], centres, 0.01)
+
+
+def _eight_gaussians() -> ToyDistribution:
+    d = math.sqrt(0.5)
+    compass = torch.tensor([(1, 0), (-1, 0), (0, 1), (0, -1), (d, d), (d, -d), (-d, d), (-d, -d)])
+    return _mixture("8gaussians", TOY_DATASETS["8gaussians"], 2.0 * compass.float(), 0.02, scale=1.414)
+
+
+def fixed_25gaussians_points(seed: int) -> Tensor:
+    """The WGAN-GP 25gaussians data set: 100,000 fixed points, a function of `seed` only.
+
+    x = (2 * (i, j) + 0.05 * N(0, I)) / 2.828, (i, j) in {-2..2}^2, each centre 4,000 times, shuffled.
+    """
+    rng = torch.Generator().manual_seed(seed)
+    axis = 2.0 * torch.arange(-2, 3, dtype=torch.float32)
+    centres = torch.cartesian_prod(axis, axis)  # [25, 2]
+    points = centres.repeat(4000, 1) + 0.05 * torch.randn(100_000, 2, generator=rng)  # [100000, 2]
+    points = points[torch.randperm(100_000, generator=rng)]
+    return points / 2.828  # [100000, 2]
+
+
+def _twenty_five_gaussians(seed: int) -> ToyDistribution:
+    points = fixed_25gaussians_points(seed)  # [100000, 2]
+
+    def draw(n: int, rng: torch.Generator) -> Tensor:
+        rows = torch.randint(len(points), (n,), generator=rng, device=rng.device)  # [n]
+        return points.to(rng.device)[rows]  # [n, 2]
+
+    axis = 2.0 * torch.arange(-2, 3, dtype=torch.float32)
+    return ToyDistribution(
+        name="25gaussians",
+        description=TOY_DATASETS["25gaussians"],
+        centres=torch.cartesian_prod(axis, axis) / 2.828,  # [25, 2]
+        sigma=0.05 / 2.828,
+        draw=draw,
+    )
+
+
+def _swissroll_draw(n: int, rng: torch.Generator) -> Tensor:
+    """sklearn make_swiss_roll(noise=0.25) columns [0, 2], / 7.5: t = 1.5 pi (1 + 2u), (t cos t, t sin t)."""
+    u = torch.rand(n, generator=rng, device=rng.device)  # [n]
+    t = 1.5 * math.pi * (1.0 + 2.0 * u)  # [n]
+    roll = torch.stack([t * t.cos(), t * t.sin()], dim=1)  # [n, 2]
+    return (roll + 0.25 * torch.randn(n, 2, generator=rng, device=rng.device)) / 7.5  # [n, 2]
+
+
+def _parallel_lines(theta: float) -> ToyDistribution:
+    def draw(n: int, rng: torch.Generator) -> Tensor:
+        z = torch.rand(n, generator=rng, device=rng.device)  # [n]
+        return torch.stack([torch.full_like(z, theta), z], dim=1)  # [n, 2]
+
+    description = f"{TOY_DATASETS['parallel-lines']} (theta={theta:g})"
+    return ToyDistribution("parallel-lines", description, None, 0.0, draw)
+
+
+TOY_DATASETS: dict[str, str] = {
+    "grid": "25 Gaussians on {-4,-2,0,2,4}^2, sigma 0.05 (VEEGAN/PacGAN mode benchmark)",
+    "ring": "8 Gaussians on the unit circle, sigma 0.01 (VEEGAN/PacGAN mode benchmark)",
+    "8gaussians": "8 Gaussians at radius 2, sigma 0.02, divided by 1.414 (WGAN-GP toy code)",
+    "25gaussians": "fixed 100k points, 25 Gaussians on 2*{-2..2}^2, sigma 0.05, / 2.828 (WGAN-GP toy code)",
+    "swissroll": "sklearn swiss roll, noise 0.25, columns [0, 2], divided by 7.5 (WGAN-GP toy code)",
+    "parallel-lines": "law of (theta, Z), Z ~ U[0,1] (WGAN Example 1)",
+}
+
+
+_BUILDERS: dict[str, Callable[[int, float], ToyDistribution]] = {
+    "grid": lambda seed, theta: _grid(),
+    "ring": lambda seed, theta: _ring(),
+    "8gaussians": lambda seed, theta: _eight_gaussians(),
+    "25gaussians": lambda seed, theta: _twenty_five_gaussians(seed),
+    "swissroll": lambda seed, theta: ToyDistribution(
+        "swissroll", TOY_DATASETS["swissroll"], None, 0.0, _swissroll_draw
+    ),
+    "parallel-lines": lambda seed, theta: _parallel_lines(theta),
+}
+
+
+def make_toy(name: str, *, seed: int = 0, theta: float = 0.0) -> ToyDistribution:
+    """Build the toy distribution `name`; `seed` fixes 25gaussians' data set, `theta` parallel-lines' x.
+
+    Keywords a distribution does not use are ignored. Raises KeyError for an unknown name.
+    """
+    if name not in TOY_DATASETS:
+        raise KeyError(f"unknown toy data set {name!r}; choose one of {sorted(TOY_DATASETS)}")
+    return _BUILDERS[name](seed, float(theta))

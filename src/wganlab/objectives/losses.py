@@ -1,0 +1,102 @@
+"""Adversarial losses: functions from raw critic scores to the scalar each player minimises.
+
+Scores are raw critic outputs of shape [N] or [N, 1]; no model ever squashes them through a
+sigmoid. Where a loss needs log s(D) (s = sigmoid) it is written with softplus, which is exact
+and cannot overflow: -log s(t) = softplus(-t), -log(1 - s(t)) = softplus(t).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch.nn.functional as F
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A critic loss and a generator loss that belong together, with a one-line description."""
+
+    critic: Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> scalar
+    generator: Callable[[Tensor], Tensor]  # fake_scores -> scalar
+    description: str
+
+
+def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E[D(fake)] - E[D(real)]: the negated Kantorovich-Rubinstein estimate of W1 (Arjovsky et al. 2017)."""
+    return fake_scores.reshape(-1).mean() - real_scores.reshape(-1).mean()
+
+
+def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
+    """-E[D(fake)] (Arjovsky et al. 2017)."""
+    return -fake_scores.reshape(-1).mean()
+
+
+def minimax_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """-E log s(D(x)) - E log(1 - s(D(G(z)))) = E[softplus(-D(real))] + E[softplus(D(fake))].
+
+    Goodfellow et al. 2014.
+    """
+    return F.softplus(-real_scores.reshape(-1)).mean() + F.softplus(fake_scores.reshape(-1)).mean()
+
+
+def minimax_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Saturating E log(1 - s(D(G(z)))) = -E[softplus(D(fake))] (Goodfellow et al. 2014)."""
+    return -F.softplus(fake_scores.reshape(-1)).mean()
+
+
+def non_saturating_generator_loss(fake_scores: Tensor) -> Tensor:
+    """-E log s(D(G(z))) = E[softplus(-D(fake))] (Goodfellow et al. 2014, Sec. 3)."""
+    return F.softplus(-fake_scores.reshape(-1)).mean()
+
+
+def hinge_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E[relu(1 - D(real))] + E[relu(1 + D(fake))] (Lim & Ye 2017; Miyato et al. 2018)."""
+    return F.relu(1.0 - real_scores.reshape(-1)).mean() + F.relu(1.0 + fake_scores.reshape(-1)).mean()
+
+
+def hinge_generator_loss(fake_scores: Tensor) -> Tensor:
+    """-E[D(fake)] (Lim & Ye 2017)."""
+    return -fake_scores.reshape(-1).mean()
+
+
+def least_squares_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """0.5 E[(D(real) - 1)^2] + 0.5 E[D(fake)^2] (Mao et al. 2017, a = 0, b = c = 1)."""
+    real_term = (real_scores.reshape(-1) - 1.0).pow(2).mean()
+    fake_term = fake_scores.reshape(-1).pow(2).mean()
+    return 0.5 * real_term + 0.5 * fake_term
+
+
+def least_squares_generator_loss(fake_scores: Tensor) -> Tensor:
+    """0.5 E[(D(fake) - 1)^2] (Mao et al. 2017, c = 1)."""
+    return 0.5 * (fake_scores.reshape(-1) - 1.0).pow(2).mean()
+
+
+LOSSES: dict[str, Loss] = {
+    "wasserstein": Loss(
+        wasserstein_critic_loss,
+        wasserstein_generator_loss,
+        "WGAN: critic maximises E[D(real)] - E[D(fake)], an estimate of W1 (needs a Lipschitz method)",
+    ),
+    "minimax": Loss(
+        minimax_critic_loss,
+        minimax_generator_loss,
+        "original GAN: generator minimises the saturating E[log(1 - sigmoid(D(G(z))))]",
+    ),
+    "non-saturating": Loss(
+        minimax_critic_loss,
+        non_saturating_generator_loss,
+        "GAN with the non-saturating generator loss -E[log sigmoid(D(G(z)))]",
+    ),
+    "hinge": Loss(
+        hinge_critic_loss,
+        hinge_generator_loss,
+        "hinge: critic E[relu(1 - D(real))] + E[relu(1 + D(fake))], generator -E[D(fake)]",
+    ),
+    "least-squares": Loss(
+        least_squares_critic_loss,
+        least_squares_generator_loss,
+        "LSGAN (a=0, b=c=1): squared distance of scores to the real/fake targets",
+    ),
+}

@@ -1,0 +1,117 @@
+"""Gradient and score penalties on the critic, each a pure function of tensors and a generator.
+
+Every penalty has the signature (critic, real, fake, rng) -> scalar and is returned unweighted;
+the caller multiplies by its weight. `real` and `fake` are treated as constants (detached), so
+no generator graph leaks into the critic update. Gradient norms are per sample over all
+non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives no NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+Critic = Callable[[Tensor], Tensor]
+Penalty = Callable[[Critic, Tensor, Tensor, torch.Generator], Tensor]
+
+_NORM_EPS = 1e-12
+
+
+def _per_sample_uniform(reference: Tensor, rng: torch.Generator) -> Tensor:
+    """U[0,1] of shape [N, 1, 1, ...], one draw per sample, broadcastable against `reference`."""
+    shape = (reference.shape[0],) + (1,) * (reference.dim() - 1)
+    return torch.rand(shape, generator=rng, device=reference.device, dtype=reference.dtype)
+
+
+def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
+    """[N] per-sample ||grad_x D(x)||^2 over all non-batch dims, differentiable (create_graph=True)."""
+    with torch.enable_grad():
+        points = points.detach().requires_grad_(True)  # [N, ...]
+        scores = critic(points)  # [N] or [N, 1]
+        if not scores.requires_grad:  # the critic ignores its input and has no parameters
+            return torch.zeros(points.shape[0], device=points.device, dtype=points.dtype)
+        (grads,) = torch.autograd.grad(scores.sum(), points, create_graph=True, allow_unused=True)
+    if grads is None:  # the critic's output does not depend on its input
+        grads = torch.zeros_like(points)
+    return grads.reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N]
+
+
+def gradient_norms(critic: Critic, points: Tensor) -> Tensor:
+    """[N] per-sample sqrt(||grad_x D(x)||^2 + 1e-12), differentiable w.r.t. the critic's parameters."""
+    return (squared_gradient_norms(critic, points) + _NORM_EPS).sqrt()
+
+
+def interpolate(real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+    """x_hat = eps * real + (1 - eps) * fake, eps ~ U[0,1] per sample (Gulrajani et al. 2017, Alg. 1)."""
+    real, fake = real.detach(), fake.detach()
+    eps = _per_sample_uniform(real, rng)  # [N, 1, ...]
+    return eps * real + (1.0 - eps) * fake  # [N, ...]
+
+
+def two_sided_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, target: float = 1.0
+) -> Tensor:
+    """E[(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-GP, Gulrajani et al. 2017)."""
+    norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
+    return (norms - target).pow(2).mean()
+
+
+def one_sided_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, target: float = 1.0
+) -> Tensor:
+    """E[relu(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-LP, Petzka et al. 2018)."""
+    norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
+    return F.relu(norms - target).pow(2).mean()
+
+
+def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+    """E_real[||grad D(x)||^2] (R1, Mescheder et al. 2018).
+
+    No 1/2 factor: the paper's (gamma/2) R1 is this penalty with weight gamma/2.
+    """
+    return squared_gradient_norms(critic, real).mean()
+
+
+def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+    """E_fake[||grad D(x)||^2] (R2, Mescheder et al. 2018); no 1/2 factor, as for R1."""
+    return squared_gradient_norms(critic, fake).mean()
+
+
+def dragan_penalty(
+    critic: Critic,
+    real: Tensor,
+    fake: Tensor,
+    rng: torch.Generator,
+    target: float = 1.0,
+    perturb_scale: float = 0.5,
+) -> Tensor:
+    """E[(||grad D(x_hat)|| - target)^2] around the data (DRAGAN, Kodali et al. 2017, official code).
+
+    x_p = x + perturb_scale * std(x) * u, u ~ U[0,1) elementwise, std over the whole real batch
+    (population std, as numpy's in the official code); x_hat = x + alpha (x_p - x), alpha ~ U[0,1]
+    per sample.
+    """
+    real = real.detach()  # [N, ...]
+    noise = torch.rand(real.shape, generator=rng, device=real.device, dtype=real.dtype)
+    perturbed = real + perturb_scale * real.std(correction=0) * noise
+    alpha = _per_sample_uniform(real, rng)  # [N, 1, ...]
+    points = real + alpha * (perturbed - real)
+    return (gradient_norms(critic, points) - target).pow(2).mean()
+
+
+def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+    """E[D(real)^2]: keeps critic scores near zero (epsilon-drift, Karras et al. 2018, PGGAN)."""
+    return critic(real.detach()).reshape(-1).pow(2).mean()
+
+
+PENALTIES: dict[str, tuple[Callable[..., Tensor], str]] = {
+    "gp": (two_sided_penalty, "WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] on real-fake interpolates"),
+    "lp": (one_sided_penalty, "WGAN-LP: E[relu(||grad D(x_hat)|| - 1)^2], penalises only norms above 1"),
+    "r1": (r1_penalty, "R1: E[||grad D(x)||^2] on real data (weight gamma/2 for Mescheder's gamma)"),
+    "r2": (r2_penalty, "R2: E[||grad D(x)||^2] on generated data"),
+    "dragan": (dragan_penalty, "DRAGAN: E[(||grad D(x_hat)|| - 1)^2] on noisy perturbations of real data"),
+    "drift": (drift_penalty, "epsilon-drift (PGGAN): E[D(real)^2], keeps critic scores from drifting"),
+}

@@ -1,0 +1,161 @@
+"""Start or resume a run, then train it: the loop reads top to bottom."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import torch
+from torch import Tensor
+from tqdm import tqdm
+
+from wganlab import config as configuration
+from wganlab import rundir
+from wganlab.config import Config
+from wganlab.metrics.toy import evaluate_toy, headline
+from wganlab.reports.toy_figure import plot_toy
+from wganlab.training import checkpoint
+from wganlab.training.build import Run, build
+from wganlab.training.schedule import critic_iters_at
+from wganlab.training.state import TrainState
+from wganlab.training.steps import critic_step, generator_step
+
+
+@dataclass(frozen=True)
+class Summary:
+    run: Path
+    step: int
+    metrics: dict[str, float]
+    train_seconds: float  # time inside training steps in this session (no evaluation, no checkpoints)
+    generator_steps_per_second: float
+
+
+def start(config: Config, outdir: Path) -> tuple[Path, Run, TrainState]:
+    """Build everything first, so a bad config never leaves a run folder behind."""
+    run, state = build(config)
+    folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
+    rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
+    return folder, run, state
+
+
+def load(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]:
+    """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file."""
+    folder, path = rundir.resolve_checkpoint(target)
+    payload = checkpoint.read(path)
+    config = configuration.from_dict(payload["config"])
+    if steps is not None:
+        config = configuration.with_steps(config, steps)
+    run, state = build(config)
+    checkpoint.restore(state, payload)
+    return folder, run, state
+
+
+def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]:
+    """Continue a run from a checkpoint; logs written after that checkpoint are cut back first."""
+    folder, run, state = load(target, steps)
+    for log in (rundir.STATS, rundir.METRICS):
+        rundir.truncate_jsonl(folder / log, state.step)
+    rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
+    return folder, run, state
+
+
+def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
+    """n_critic critic updates, each on a fresh real batch, then one generator update."""
+    train = run.config.train
+    latent_dim = run.config.model.latent_dim
+    for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
+        real = run.dataset.sample(train.batch_size, state.data_rng)
+        latents = torch.randn(train.batch_size, latent_dim, generator=state.rng)
+        stats = critic_step(state, run.objective, real, latents)
+    latents = torch.randn(train.batch_size, latent_dim, generator=state.rng)
+    stats |= generator_step(state, run.objective, latents, train.ema_decay)
+    state.generator_scheduler.step()
+    state.critic_scheduler.step()
+    return stats
+
+
+def measure(run: Run, state: TrainState) -> tuple[dict[str, float], Tensor, Tensor]:
+    """Toy metrics of the evaluated generator with the critic in eval mode; writes nothing."""
+    state.critic.eval()
+    try:
+        return evaluate_toy(
+            state.sampler,
+            state.critic,
+            run.objective.estimate,
+            run.dataset,
+            run.config.eval,
+            run.config.model.latent_dim,
+            seed=run.config.train.seed * 1_000_003 + state.step,
+        )
+    finally:
+        state.critic.train()
+
+
+def evaluate(folder: Path, run: Run, state: TrainState) -> dict[str, float]:
+    """Toy metrics on the evaluated generator, one metrics line and one figure."""
+    metrics, fake, real = measure(run, state)
+    state.critic.eval()
+    try:
+        if run.config.eval.figures:
+            title = f"{folder.name}  step {state.step}\n{headline(metrics)}"
+            plot_toy(rundir.figure_path(folder, state.step), state.critic, real, fake, title)
+    finally:
+        state.critic.train()
+    rundir.append_jsonl(folder / rundir.METRICS, {"step": state.step} | metrics)
+    return metrics
+
+
+def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout) -> Summary:
+    """Train to `train.steps`, evaluating and checkpointing on their cadences."""
+    train, every = run.config.train, run.config.eval.every
+    interactive = console.isatty()
+    bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
+    metrics: dict[str, float] = {}
+    seconds, first_step = 0.0, state.step
+    while state.step < train.steps:
+        started = time.perf_counter()
+        stats = train_step(run, state)
+        state.step += 1
+        seconds += time.perf_counter() - started
+        if state.step % train.log_every == 0:
+            record = {key: float(value) for key, value in stats.items()}
+            record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
+            rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
+        if (every and state.step % every == 0) or state.step == train.steps:
+            metrics = evaluate(folder, run, state)
+            if not interactive:
+                print(f"step {state.step}/{train.steps}  {headline(metrics)}", file=console, flush=True)
+        if state.step % train.checkpoint_every == 0 or state.step == train.steps:
+            checkpoint.save(
+                rundir.checkpoint_path(folder, state.step), state, configuration.to_dict(run.config)
+            )
+            rundir.prune_checkpoints(folder, train.keep_checkpoints)
+        bar.update(1)
+        if interactive and state.step % 10 == 0:
+            bar.set_postfix_str(_postfix(stats, metrics))
+    bar.close()
+    steps_done = state.step - first_step
+    summary = Summary(folder, state.step, metrics, seconds, steps_done / seconds if seconds else 0.0)
+    rundir.write_json(
+        folder / rundir.SUMMARY,
+        {
+            "step": summary.step,
+            "metrics": summary.metrics,
+            "train_seconds": summary.train_seconds,
+            "generator_steps_per_second": summary.generator_steps_per_second,
+            "threads": torch.get_num_threads(),
+            "torch": torch.__version__,
+        },
+    )
+    return summary
+
+
+def _postfix(stats: dict[str, Tensor], metrics: dict[str, float]) -> str:
+    text = f"est {float(stats['critic/estimate']):.4f}"
+    modes = next((value for key, value in metrics.items() if key.startswith("modes_")), None)
+    if modes is not None:
+        text += f"  modes {modes:.0f}/{metrics['total_modes']:.0f}"
+    return text

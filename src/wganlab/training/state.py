@@ -1,0 +1,27 @@
+"""Everything a training run holds between steps, in one dataclass; behaviour lives in functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class TrainState:
+    generator: nn.Module
+    critic: nn.Module
+    generator_ema: nn.Module | None  # exponential moving average of the generator's weights, if enabled
+    generator_optimizer: torch.optim.Optimizer
+    critic_optimizer: torch.optim.Optimizer
+    generator_scheduler: torch.optim.lr_scheduler.LRScheduler
+    critic_scheduler: torch.optim.lr_scheduler.LRScheduler
+    rng: torch.Generator  # latents, interpolation weights, instance noise
+    data_rng: torch.Generator  # real batches
+    step: int = 0  # generator steps done
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator to evaluate: the EMA copy when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
