@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import sys
 import types
 import typing
@@ -78,6 +79,7 @@ class TrainConfig:
     )
     ema_decay: float = 0.0  # generator EMA; 0 = off
     seed: int = 0
+    device: str = "cpu"  # "cpu", "cuda" or "cuda:N"; bitwise reproducibility is promised on the CPU only
     log_every: int = 10
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
@@ -239,6 +241,7 @@ def _validated(config: Config) -> Config:
     _check_names(config)
     _check_ranges(config)
     _check_combinations(config)
+    _check_device(config)
     return config
 
 
@@ -286,6 +289,21 @@ def _check_ranges(config: Config) -> None:
     for ok, message in rules:
         if not ok:
             raise ConfigError(message)
+
+
+def _check_device(config: Config) -> None:
+    import torch
+
+    device = config.train.device
+    if device == "cpu":
+        return
+    if not re.fullmatch(r"cuda(:\d+)?", device):
+        raise ConfigError(f"train.device {device!r} is not a device; use \"cpu\", \"cuda\" or \"cuda:N\"")
+    index = int(device.partition(":")[2] or 0)
+    if not torch.cuda.is_available() or index >= torch.cuda.device_count():
+        raise ConfigError(
+            f"train.device {device!r} is not available on this machine; use train.device=\"cpu\""
+        )
 
 
 def _check_combinations(config: Config) -> None:

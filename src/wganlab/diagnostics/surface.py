@@ -15,5 +15,6 @@ def critic_surface(
     ys = torch.linspace(lower[1], upper[1], resolution)
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
     points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)  # [R*R, 2]
-    values = critic(points).reshape(resolution, resolution)
+    device = next(critic.parameters()).device
+    values = critic(points.to(device)).reshape(resolution, resolution).cpu()
     return xs, ys, values

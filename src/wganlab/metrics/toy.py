@@ -35,14 +35,16 @@ def evaluate_toy(
     Returns (metrics, generated points, real points). Uses its own generator seeded by `seed`, so
     evaluating never disturbs the training RNG streams.
     """
-    rng = torch.Generator().manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed)  # on the CPU: the same points whatever the training device
+    device = next(critic.parameters()).device
     n = max(config.samples, config.w1_samples)
-    fake = sampler(torch.randn(n, latent_dim, generator=rng))  # [n, 2]
+    fake = sampler(torch.randn(n, latent_dim, generator=rng).to(device)).cpu()  # [n, 2]
     real = dataset.sample(config.w1_samples, rng)  # [w1_samples, 2]
     w1_fake = fake[: config.w1_samples]
+    real_scores, fake_scores = critic(real.to(device)).reshape(-1), critic(w1_fake.to(device)).reshape(-1)
     metrics: dict[str, float] = {
         f"w1_{config.w1_samples}": exact_w1(w1_fake, real),
-        "critic_estimate": float(estimate(critic(real).reshape(-1), critic(w1_fake).reshape(-1))),
+        "critic_estimate": float(estimate(real_scores, fake_scores)),
         "nonfinite_samples": float((~torch.isfinite(fake)).any(dim=1).sum()),
     }
     if dataset.centres is not None:

@@ -57,6 +57,8 @@ def build(config: Config) -> tuple[Run, TrainState]:
         torch.manual_seed(seed)
         generator, critic = build_networks(config.model)
         critic = objective.constraint.prepare(critic)  # spectral norm draws its power-iteration vector here
+    device = torch.device(config.train.device)
+    generator, critic = generator.to(device), critic.to(device)
     generator_optimizer = build_optimizer(
         list(generator.parameters()), config.optim.lr_generator, config.optim
     )
@@ -69,7 +71,7 @@ def build(config: Config) -> tuple[Run, TrainState]:
         critic_optimizer=critic_optimizer,
         generator_scheduler=build_scheduler(generator_optimizer, config.optim, config.train.steps),
         critic_scheduler=build_scheduler(critic_optimizer, config.optim, config.train.steps),
-        rng=torch.Generator().manual_seed(seed + 1),
-        data_rng=torch.Generator().manual_seed(seed + 2),
+        rng=torch.Generator(device).manual_seed(seed + 1),
+        data_rng=torch.Generator(device).manual_seed(seed + 2),
     )
     return Run(config=config, dataset=dataset, objective=objective), state

@@ -65,12 +65,12 @@ def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainStat
 def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
     """n_critic critic updates, each on a fresh real batch, then one generator update."""
     train = run.config.train
-    latent_dim = run.config.model.latent_dim
+    latent_dim, device = run.config.model.latent_dim, state.rng.device
     for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
         real = run.dataset.sample(train.batch_size, state.data_rng)
-        latents = torch.randn(train.batch_size, latent_dim, generator=state.rng)
+        latents = torch.randn(train.batch_size, latent_dim, generator=state.rng, device=device)
         stats = critic_step(state, run.objective, real, latents)
-    latents = torch.randn(train.batch_size, latent_dim, generator=state.rng)
+    latents = torch.randn(train.batch_size, latent_dim, generator=state.rng, device=device)
     stats |= generator_step(state, run.objective, latents, train.ema_decay)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
