@@ -123,6 +123,7 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout)
         if state.step % train.log_every == 0:
             record = {key: float(value) for key, value in stats.items()}
             record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
+            record["time/train_seconds"] = seconds  # training time this session: time-to-quality curves
             rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
         if (every and state.step % every == 0) or state.step == train.steps:
             metrics = evaluate(folder, run, state)

@@ -1,0 +1,111 @@
+"""Config resolution: defaults <- preset <- file <- --set, typed and validated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wganlab import config as configuration
+from wganlab.config import ConfigError
+from wganlab.presets import PRESETS
+
+
+def test_default_is_the_grid_preset():
+    config = configuration.load()
+    assert config.preset == "grid"
+    assert config.data.name == "grid"
+    assert config.objective.loss == "wasserstein" and config.objective.penalty == "gp"
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_resolves_and_applies_its_values(name):
+    config = configuration.load(preset=name)
+    for section, values in PRESETS[name].values.items():
+        for key, value in values.items():
+            got = getattr(getattr(config, section), key)
+            assert got == (tuple(value) if isinstance(value, list) else value), f"{section}.{key}"
+
+
+def test_published_recipes():
+    paper = configuration.load(preset="wgan-paper")
+    assert (paper.objective.constraint, paper.objective.clip_value) == ("clip", 0.01)
+    assert (paper.optim.name, paper.optim.lr_critic, paper.train.critic_warmup) == ("rmsprop", 5e-5, True)
+    gp = configuration.load(preset="wgan-gp-paper")
+    assert (gp.objective.penalty_weight, gp.optim.betas, gp.train.critic_iters) == (10.0, (0.0, 0.9), 5)
+    toy = configuration.load(preset="wgan-gp-toy")
+    assert (toy.objective.penalty_weight, toy.train.batch_size, toy.model.width) == (0.1, 256, 512)
+
+
+def test_overrides_parse_toml_values_and_bare_words():
+    config = configuration.load(
+        overrides=[
+            "train.steps=7",
+            "objective.penalty_weight=2",
+            "data.name=ring",
+            'optim.name="rmsprop"',
+            "optim.betas=[0.0, 0.99]",
+            "train.critic_warmup=true",
+        ]
+    )
+    assert config.train.steps == 7
+    assert config.objective.penalty_weight == 2.0 and isinstance(config.objective.penalty_weight, float)
+    assert config.data.name == "ring" and config.optim.name == "rmsprop"
+    assert config.optim.betas == (0.0, 0.99) and config.train.critic_warmup is True
+
+
+def test_file_then_overrides_then_steps(tmp_path: Path):
+    path = tmp_path / "run.toml"
+    path.write_text('preset = "gan-ns"\n[train]\nsteps = 11\nbatch_size = 32\n[data]\nname = "ring"\n')
+    config = configuration.load(path, overrides=["train.batch_size=16"], steps=5)
+    assert config.preset == "gan-ns" and config.objective.loss == "non-saturating"
+    assert (config.train.steps, config.train.batch_size, config.data.name) == (5, 16, "ring")
+
+
+def test_round_trip_through_dict():
+    config = configuration.load(preset="wgan-paper", overrides=["train.steps=3"])
+    assert configuration.from_dict(configuration.to_dict(config)) == config
+
+
+@pytest.mark.parametrize(
+    ("overrides", "preset", "message"),
+    [
+        (["train.stepz=3"], None, "unknown config key train.stepz"),
+        (["trian.steps=3"], None, "unknown config section [trian]"),
+        (["train.steps=three"], None, "train.steps in --set must be int"),
+        (["train.steps=1.5"], None, "train.steps in --set must be int"),
+        (["train.critic_warmup=1"], None, "must be bool"),
+        (["optim.betas=[0.5]"], None, "optim.betas"),
+        (["objective.penalty_weight=-1"], None, "penalty_weight (lambda) must be >= 0"),
+        (["objective.constraint=clip", "objective.clip_value=0"], None, "clip_value (c) must be > 0"),
+        (["train.critic_iters=0"], None, "critic_iters (n_critic) must be >= 1"),
+        (["data.name=moons"], None, "unknown data.name 'moons'"),
+        (["objective.loss=wasserstien"], None, "did you mean 'wasserstein'"),
+        (["objective.penalty=gradient"], None, "unknown objective.penalty"),
+        (["objective.constraint=weightclip"], None, "unknown objective.constraint"),
+        ([], "wgan-gp-papr", "unknown preset 'wgan-gp-papr'"),
+        (["objective.penalty=none"], None, "needs a Lipschitz method"),
+        (["train.device=tpu"], None, "is not a device"),
+        (["steps=3"], None, "not of the form section.key=value"),
+    ],
+)
+def test_user_errors_name_the_problem(overrides, preset, message):
+    with pytest.raises(ConfigError) as error:
+        configuration.load(preset=preset, overrides=overrides)
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_and_broken_files(tmp_path: Path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        configuration.load(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[train\nsteps = 3\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        configuration.load(broken)
+
+
+def test_naive_methods_are_allowed_on_purpose():
+    # Clipping the optimiser's gradient is not a Lipschitz method, but measuring that is the point (claim 5).
+    config = configuration.load(overrides=["objective.penalty=none", "objective.constraint=grad-clip"])
+    assert config.objective.constraint == "grad-clip"

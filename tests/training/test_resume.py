@@ -1,0 +1,118 @@
+"""Killed by SIGKILL after its step-20 checkpoint and resumed, a run ends bitwise equal to an unbroken one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import torch
+
+from tests.tiny import TINY
+from wganlab import cli
+
+SETTINGS = [
+    *TINY,
+    "--steps",
+    "40",
+    "--set",
+    "train.checkpoint_every=10",
+    "--set",
+    "eval.every=10",
+    "--set",
+    "train.log_every=1",
+    "--set",
+    "eval.figures=false",
+    "--set",
+    "train.keep_checkpoints=10",
+]
+
+# Runs in a child process: train, and SIGKILL ourselves right after the step-20 checkpoint is on disk.
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from wganlab import cli
+    from wganlab.training import checkpoint
+    original = checkpoint.save
+    def save_then_die(path, state, config):
+        original(path, state, config)
+        if state.step == 20:
+            os.kill(os.getpid(), signal.SIGKILL)
+    checkpoint.save = save_then_die
+    sys.exit(cli.main(sys.argv[1:]))
+""")
+
+
+def _final(run: Path) -> dict:
+    return torch.load(run / "checkpoints" / "checkpoint-0000040.pt", weights_only=True)
+
+
+def _assert_bitwise_equal(a, b, where: str = "") -> None:
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            _assert_bitwise_equal(a[key], b[key], f"{where}/{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_bitwise_equal(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+def test_sigkill_and_resume_is_bitwise_identical(tmp_path: Path):
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    assert cli.main(["train", *SETTINGS, "--outdir", str(straight)]) == 0
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    child = subprocess.run(
+        [sys.executable, "-c", KILLER, "train", *SETTINGS, "--outdir", str(killed)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    (run,) = killed.iterdir()
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [
+        "checkpoint-0000010.pt",
+        "checkpoint-0000020.pt",
+    ]
+    assert not (run / "summary.json").exists()
+
+    assert cli.main(["train", "--resume", str(run)]) == 0
+    (reference,) = straight.iterdir()
+    a, b = _final(reference), _final(run)
+    for part in ("generator", "critic", "generator_optimizer", "critic_optimizer", "rng", "data_rng", "step"):
+        _assert_bitwise_equal(a[part], b[part], part)
+    # The logs of the resumed run read as if it had never stopped.
+    for log in ("stats.jsonl", "metrics.jsonl"):
+        assert (run / log).read_text() == (reference / log).read_text(), log
+
+
+def test_resume_extends_a_finished_run(tmp_path: Path):
+    assert (
+        cli.main(
+            [
+                "train",
+                *TINY,
+                "--steps",
+                "4",
+                "--set",
+                "train.checkpoint_every=2",
+                "--set",
+                "eval.every=0",
+                "--set",
+                "eval.figures=false",
+                "--outdir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    (run,) = tmp_path.iterdir()
+    assert cli.main(["train", "--resume", str(run), "--steps", "6"]) == 0
+    assert torch.load(run / "checkpoints" / "checkpoint-0000006.pt", weights_only=True)["step"] == 6
