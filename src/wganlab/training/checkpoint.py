@@ -22,6 +22,7 @@ def save(path: Path, state: TrainState, config: dict[str, Any]) -> None:
     payload = {
         "format": FORMAT,
         "step": state.step,
+        "train_seconds": state.train_seconds,
         "config": config,
         "generator": state.generator.state_dict(),
         "critic": state.critic.state_dict(),
@@ -78,3 +79,4 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
     state.data_rng.set_state(payload["data_rng"])
     torch.set_rng_state(payload["torch_rng"])
     state.step = int(payload["step"])
+    state.train_seconds = float(payload.get("train_seconds", 0.0))

@@ -30,6 +30,7 @@ class Summary:
     step: int
     metrics: dict[str, float]
     train_seconds: float  # time inside training steps in this session (no evaluation, no checkpoints)
+    run_train_seconds: float  # the same over the whole run, across resumes
     generator_steps_per_second: float
 
 
@@ -119,11 +120,13 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout)
         started = time.perf_counter()
         stats = train_step(run, state)
         state.step += 1
-        seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        seconds += elapsed
+        state.train_seconds += elapsed
         if state.step % train.log_every == 0:
             record = {key: float(value) for key, value in stats.items()}
             record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
-            record["time/train_seconds"] = seconds  # training time this session: time-to-quality curves
+            record["time/train_seconds"] = state.train_seconds  # for time-to-quality curves
             rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
         if (every and state.step % every == 0) or state.step == train.steps:
             metrics = evaluate(folder, run, state)
@@ -139,13 +142,15 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout)
             bar.set_postfix_str(_postfix(stats, metrics))
     bar.close()
     steps_done = state.step - first_step
-    summary = Summary(folder, state.step, metrics, seconds, steps_done / seconds if seconds else 0.0)
+    speed = steps_done / seconds if seconds else 0.0
+    summary = Summary(folder, state.step, metrics, seconds, state.train_seconds, speed)
     rundir.write_json(
         folder / rundir.SUMMARY,
         {
             "step": summary.step,
             "metrics": summary.metrics,
             "train_seconds": summary.train_seconds,
+        "run_train_seconds": summary.run_train_seconds,
             "generator_steps_per_second": summary.generator_steps_per_second,
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,

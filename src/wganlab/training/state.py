@@ -20,6 +20,7 @@ class TrainState:
     rng: torch.Generator  # latents, interpolation weights, instance noise
     data_rng: torch.Generator  # real batches
     step: int = 0  # generator steps done
+    train_seconds: float = 0.0  # wall time spent in training steps over the whole run, across resumes
 
     @property
     def sampler(self) -> nn.Module:
