@@ -87,7 +87,7 @@ def _train(args: argparse.Namespace) -> int:
         folder, run, state = loop.start(config, args.outdir)
         print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps)")
     summary = loop.fit(folder, run, state)
-    print(_report(summary.metrics, summary.generator_steps_per_second))
+    print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
     print(f"run folder {folder}")
     return 0
 
@@ -96,16 +96,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from wganlab.training import loop
 
     folder, run, state = loop.load(args.run)
-    metrics, _, _ = loop.measure(run, state)
+    metrics = loop.measure(run, state).metrics
     print(f"{folder} at step {state.step}")
-    print(_report(metrics, None))
+    print(_report(loop.headline(run, metrics), metrics, None))
     return 0
 
 
-def _report(metrics: dict[str, float], steps_per_second: float | None) -> str:
-    from wganlab.metrics.toy import headline
-
-    lines = [headline(metrics)] + [f"  {key} = {value:.6g}" for key, value in metrics.items()]
+def _report(headline: str, metrics: dict[str, float], steps_per_second: float | None) -> str:
+    lines = [headline] + [f"  {key} = {value:.6g}" for key, value in metrics.items()]
     if steps_per_second is not None:
         lines.append(f"  generator_steps_per_second = {steps_per_second:.2f}")
     return "\n".join(lines)

@@ -29,10 +29,19 @@ class ConfigError(UserError):
     """A config value, key, file or preset the user gave is wrong."""
 
 
+# Penalties on the gradient at individual points: BatchNorm in the critic would couple the samples.
+PER_SAMPLE_PENALTIES = ("gp", "lp", "dragan", "r1", "r2")
+
+
 @dataclass(frozen=True)
 class DataConfig:
     name: str = "grid"
     theta: float = 0.0  # parallel-lines only: the x position of the lines
+    root: str = ""  # image data: the folder (or .npy/.npz file) to read; digits needs none
+    split: str = "train"  # image data: "train" or "test"
+    resize: int = 0  # image data: resize to resize x resize; 0 = keep
+    pad_to: int = 0  # image data: pad with black to pad_to x pad_to (e.g. MNIST 28 -> 32); 0 = keep
+    stack: int = 1  # image data: 3 = Stacked-MNIST style, three random grayscale images as RGB channels
 
 
 @dataclass(frozen=True)
@@ -40,8 +49,10 @@ class ModelConfig:
     arch: str = "mlp"
     latent_dim: int = 2
     width: int = 512
-    depth: int = 3  # hidden layers, in both networks
-    activation: str = "relu"
+    depth: int = 3  # mlp: hidden layers, in both networks
+    activation: str = "relu"  # mlp only
+    generator_norm: str = "batch"  # dcgan/resnet: "batch" or "none"
+    critic_norm: str = "none"  # dcgan/resnet: "none", "layer" or "batch" (no batch under a per-sample penalty)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,10 @@ class EvalConfig:
     samples: int = 2500  # generated samples for the mode metrics (VEEGAN/PacGAN protocol: 2,500)
     w1_samples: int = 2000  # generated and real points for the exact W1
     figures: bool = True
+    metrics: tuple[str, ...] = ("fid", "kid", "is", "pr", "modes")  # image data
+    extractor: str = "auto"  # image features: "auto" (digits-classifier on digits), or a registered name
+    extractor_weights: str = ""  # a weights file for extractors that need one
+    image_samples: int = 2000  # generated images per image evaluation (the metric names carry it)
 
 
 @dataclass(frozen=True)
@@ -200,11 +215,17 @@ def _coerce(value: Any, expected: Any, key: str, source: str) -> Any:
     def wrong() -> ConfigError:
         shown = getattr(expected, "__name__", str(expected))
         if typing.get_origin(expected) is tuple:
-            shown = "a list of " + ", ".join(t.__name__ for t in typing.get_args(expected))
+            shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
         return ConfigError(f"{key} in {source} must be {shown}, got {value!r} ({type(value).__name__})")
 
     if typing.get_origin(expected) is tuple:
         items = typing.get_args(expected)
+        if len(items) == 2 and items[1] is Ellipsis:  # tuple[str, ...]: a list, or a comma-separated string
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            if not isinstance(value, (list, tuple)):
+                raise wrong()
+            return tuple(_coerce(v, items[0], key, source) for v in value)
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise wrong()
         return tuple(_coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
@@ -255,7 +276,11 @@ def _check_names(config: Config) -> None:
         ("objective.constraint", config.objective.constraint, registry.CONSTRAINTS),
         ("optim.name", config.optim.name, registry.OPTIMIZERS),
         ("optim.lr_decay", config.optim.lr_decay, registry.LR_DECAYS),
+        ("data.split", config.data.split, registry.SPLITS),
+        ("model.generator_norm", config.model.generator_norm, registry.GENERATOR_NORMS),
+        ("model.critic_norm", config.model.critic_norm, registry.CRITIC_NORMS),
     ]
+    named += [("eval.metrics", metric, registry.IMAGE_METRICS) for metric in config.eval.metrics]
     for key, value, known in named:
         if value not in known:
             raise ConfigError(f"unknown {key} {value!r}; {_choices(value, known)}")
@@ -285,6 +310,9 @@ def _check_ranges(config: Config) -> None:
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
         (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
+        (e.image_samples >= 2, "eval.image_samples must be >= 2"),
+        (config.data.resize >= 0 and config.data.pad_to >= 0, "data.resize and data.pad_to must be >= 0"),
+        (config.data.stack in (1, 3), "data.stack must be 1 or 3"),
     ]
     for ok, message in rules:
         if not ok:
@@ -317,6 +345,19 @@ def _check_combinations(config: Config) -> None:
         raise ConfigError(
             f"objective.penalty {o.penalty!r} has objective.penalty_weight 0, so it does nothing: "
             'set a positive weight or objective.penalty = "none"'
+        )
+    images = config.data.name in registry.IMAGE_DATASETS
+    if config.model.arch != "mlp" and not images:
+        raise ConfigError(
+            f"model.arch {config.model.arch!r} is convolutional and needs image data; "
+            f"data.name {config.data.name!r} is 2-D: use model.arch = \"mlp\""
+        )
+    if config.data.stack != 1 and not images:
+        raise ConfigError("data.stack applies to image data only")
+    if config.model.critic_norm == "batch" and o.penalty in PER_SAMPLE_PENALTIES:
+        raise ConfigError(
+            f"model.critic_norm 'batch' mixes samples, so the per-sample gradient penalty {o.penalty!r} is "
+            "no longer per sample (WGAN-GP Sec. 4): use model.critic_norm = \"layer\" or \"none\""
         )
     if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
         raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from wganlab.config import Config, ModelConfig, OptimConfig
-from wganlab.data.toy import ToyDistribution, make_toy
+from wganlab.config import Config, DataConfig, ModelConfig, OptimConfig
+from wganlab.data.images import ImageData, load_images
+from wganlab.data.stacked import StackedImages
+from wganlab.data.toy import TOY_DATASETS, ToyDistribution, make_toy
+from wganlab.errors import UserError
+from wganlab.models.dcgan import DCGANCritic, DCGANGenerator
 from wganlab.models.mlp import MLP
+from wganlab.models.resnet import ResNetCritic, ResNetGenerator
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.ema import make_ema
+from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.state import TrainState
 
-DATA_DIM = 2  # every toy distribution lives in the plane
+TOY_SHAPE = (2,)  # every toy distribution lives in the plane
+Dataset = ToyDistribution | ImageData | StackedImages
 
 
 @dataclass(frozen=True)
@@ -22,21 +30,53 @@ class Run:
     """What the loop needs besides the state: the data, the objective and the config."""
 
     config: Config
-    dataset: ToyDistribution
+    dataset: Dataset
     objective: Objective
+    evaluator: Evaluator
 
 
-def build_networks(config: ModelConfig) -> tuple[nn.Module, nn.Module]:
-    """Generator latent -> point and critic point -> score, from the model section."""
-    generator = MLP(config.latent_dim, DATA_DIM, config.width, config.depth, config.activation)
-    critic = MLP(DATA_DIM, 1, config.width, config.depth, config.activation)
-    return generator, critic
+def build_dataset(config: DataConfig, seed: int) -> Dataset:
+    """The toy distribution, or the image data read from local files (never downloaded)."""
+    if config.name in TOY_DATASETS:
+        return make_toy(config.name, seed=seed, theta=config.theta)
+    images = load_images(
+        config.name, config.root or None, split=config.split, resize=config.resize, pad_to=config.pad_to
+    )
+    return StackedImages(images, config.stack) if config.stack > 1 else images
+
+
+def data_shape(dataset: Dataset) -> tuple[int, ...]:
+    return TOY_SHAPE if isinstance(dataset, ToyDistribution) else dataset.shape
+
+
+def build_networks(config: ModelConfig, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
+    """Generator latent -> sample and critic sample -> score for data of `shape` ((2,) or (C, H, W))."""
+    if config.arch == "mlp":
+        size = math.prod(shape)
+        generator = MLP(config.latent_dim, size, config.width, config.depth, config.activation)
+        critic = MLP(size, 1, config.width, config.depth, config.activation)
+        if len(shape) == 1:
+            return generator, critic
+        # Images through an MLP (the WGAN paper's MLP experiments): flatten in, tanh and unflatten out.
+        return nn.Sequential(generator, nn.Tanh(), nn.Unflatten(1, shape)), nn.Sequential(nn.Flatten(), critic)
+    if shape[1] != shape[2]:
+        raise UserError(f"model.arch {config.arch!r} needs square images, got {shape[1]}x{shape[2]}; set data.resize")
+    kinds = {"dcgan": (DCGANGenerator, DCGANCritic), "resnet": (ResNetGenerator, ResNetCritic)}
+    generator_type, critic_type = kinds[config.arch]
+    try:
+        return (
+            generator_type(config.latent_dim, shape, config.width, config.generator_norm),
+            critic_type(shape, config.width, config.critic_norm),
+        )
+    except ValueError as error:
+        raise UserError(f"model.arch {config.arch!r}: {error}; set data.resize or data.pad_to (e.g. 32)") from None
 
 
 def build_optimizer(parameters: list[nn.Parameter], lr: float, config: OptimConfig) -> torch.optim.Optimizer:
+    # fused: one kernel over all parameters instead of a Python loop of small ops per tensor.
     if config.name == "adam":
-        return torch.optim.Adam(parameters, lr=lr, betas=config.betas)
-    return torch.optim.RMSprop(parameters, lr=lr)
+        return torch.optim.Adam(parameters, lr=lr, betas=config.betas, fused=True)
+    return torch.optim.RMSprop(parameters, lr=lr, foreach=True)
 
 
 def build_scheduler(
@@ -51,17 +91,15 @@ def build_scheduler(
 def build(config: Config) -> tuple[Run, TrainState]:
     """Seeded construction: the same config always gives the same initial weights and RNG streams."""
     seed = config.train.seed
-    dataset = make_toy(config.data.name, seed=seed, theta=config.data.theta)
+    dataset = build_dataset(config.data, seed)
     objective = build_objective(config.objective)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        generator, critic = build_networks(config.model)
+        generator, critic = build_networks(config.model, data_shape(dataset))
         critic = objective.constraint.prepare(critic)  # spectral norm draws its power-iteration vector here
     device = torch.device(config.train.device)
     generator, critic = generator.to(device), critic.to(device)
-    generator_optimizer = build_optimizer(
-        list(generator.parameters()), config.optim.lr_generator, config.optim
-    )
+    generator_optimizer = build_optimizer(list(generator.parameters()), config.optim.lr_generator, config.optim)
     critic_optimizer = build_optimizer(list(critic.parameters()), config.optim.lr_critic, config.optim)
     state = TrainState(
         generator=generator,
@@ -74,4 +112,5 @@ def build(config: Config) -> tuple[Run, TrainState]:
         rng=torch.Generator(device).manual_seed(seed + 1),
         data_rng=torch.Generator(device).manual_seed(seed + 2),
     )
-    return Run(config=config, dataset=dataset, objective=objective), state
+    evaluator = build_evaluator(config, dataset, objective.estimate)
+    return Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator), state

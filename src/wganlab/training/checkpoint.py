@@ -49,13 +49,10 @@ def read(path: Path) -> dict[str, Any]:
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(
-            f"checkpoint {path} is damaged or not a checkpoint ({reason}); "
-            "resume from an earlier checkpoint-*.pt"
+            f"checkpoint {path} is damaged or not a checkpoint ({reason}); resume from an earlier checkpoint-*.pt"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(
-            f"{path} is not a wganlab checkpoint (no {FORMAT!r} marker); give a file wganlab wrote"
-        )
+        raise UserError(f"{path} is not a wganlab checkpoint (no {FORMAT!r} marker); give a file wganlab wrote")
     return payload
 
 

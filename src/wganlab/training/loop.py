@@ -15,10 +15,9 @@ from tqdm import tqdm
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
-from wganlab.metrics.toy import evaluate_toy, headline
-from wganlab.reports.toy_figure import plot_toy
 from wganlab.training import checkpoint
 from wganlab.training.build import Run, build
+from wganlab.training.evaluation import Measurement
 from wganlab.training.schedule import critic_iters_at
 from wganlab.training.state import TrainState
 from wganlab.training.steps import critic_step, generator_step
@@ -78,35 +77,34 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
     return stats
 
 
-def measure(run: Run, state: TrainState) -> tuple[dict[str, float], Tensor, Tensor]:
-    """Toy metrics of the evaluated generator with the critic in eval mode; writes nothing."""
+def measure(run: Run, state: TrainState) -> Measurement:
+    """The evaluator's metrics of the evaluated generator, with the critic in eval mode; writes nothing."""
     state.critic.eval()
     try:
-        return evaluate_toy(
-            state.sampler,
-            state.critic,
-            run.objective.estimate,
-            run.dataset,
-            run.config.eval,
-            run.config.model.latent_dim,
-            seed=run.config.train.seed * 1_000_003 + state.step,
-        )
+        return run.evaluator.measure(state.sampler, state.critic, seed=run.config.train.seed * 1_000_003 + state.step)
     finally:
         state.critic.train()
 
 
 def evaluate(folder: Path, run: Run, state: TrainState) -> dict[str, float]:
-    """Toy metrics on the evaluated generator, one metrics line and one figure."""
-    metrics, fake, real = measure(run, state)
-    state.critic.eval()
-    try:
-        if run.config.eval.figures:
-            title = f"{folder.name}  step {state.step}\n{headline(metrics)}"
-            plot_toy(rundir.figure_path(folder, state.step), state.critic, real, fake, title)
-    finally:
-        state.critic.train()
-    rundir.append_jsonl(folder / rundir.METRICS, {"step": state.step} | metrics)
-    return metrics
+    """Measure, append one metrics line (with its protocol) and draw one figure."""
+    measurement = measure(run, state)
+    if run.config.eval.figures:
+        state.critic.eval()
+        try:
+            title = f"{folder.name}  step {state.step}\n{headline(run, measurement.metrics)}"
+            measurement.draw(rundir.figure_path(folder, state.step), title)
+        finally:
+            state.critic.train()
+    record: dict[str, object] = {"step": state.step} | measurement.metrics
+    if measurement.protocol:
+        record["protocol"] = measurement.protocol
+    rundir.append_jsonl(folder / rundir.METRICS, record)
+    return measurement.metrics
+
+
+def headline(run: Run, metrics: dict[str, float]) -> str:
+    return run.evaluator.headline(metrics)
 
 
 def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout) -> Summary:
@@ -131,11 +129,9 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout)
         if (every and state.step % every == 0) or state.step == train.steps:
             metrics = evaluate(folder, run, state)
             if not interactive:
-                print(f"step {state.step}/{train.steps}  {headline(metrics)}", file=console, flush=True)
+                print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
-            checkpoint.save(
-                rundir.checkpoint_path(folder, state.step), state, configuration.to_dict(run.config)
-            )
+            checkpoint.save(rundir.checkpoint_path(folder, state.step), state, configuration.to_dict(run.config))
             rundir.prune_checkpoints(folder, train.keep_checkpoints)
         bar.update(1)
         if interactive and state.step % 10 == 0:
@@ -150,7 +146,7 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout)
             "step": summary.step,
             "metrics": summary.metrics,
             "train_seconds": summary.train_seconds,
-        "run_train_seconds": summary.run_train_seconds,
+            "run_train_seconds": summary.run_train_seconds,
             "generator_steps_per_second": summary.generator_steps_per_second,
             "threads": torch.get_num_threads(),
             "torch": torch.__version__,

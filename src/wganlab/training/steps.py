@@ -24,9 +24,7 @@ def critic_step(state: TrainState, objective: Objective, real: Tensor, latents: 
     return stats
 
 
-def generator_step(
-    state: TrainState, objective: Objective, latents: Tensor, ema_decay: float
-) -> dict[str, Tensor]:
+def generator_step(state: TrainState, objective: Objective, latents: Tensor, ema_decay: float) -> dict[str, Tensor]:
     """Minimise the generator's loss through a critic whose parameters are frozen for this step."""
     state.critic.requires_grad_(False)  # no gradients for the critic's weights: they would be thrown away
     try:

@@ -1,0 +1,293 @@
+"""Readers for image files on disk: MNIST IDX, CIFAR-10 python batches, image folders, .npy/.npz.
+
+Each reader checks its format and raises `UserError` (one line naming the file) for anything a user
+can fix; it returns images as [N, C, H, W] float32 in [-1, 1] (folders: uint8 arrays, so that the
+caller can resize mixed sizes) and int64 labels or None. Nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from wganlab.errors import UserError
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+_GRAYSCALE_MODES = {"1", "L", "LA"}
+
+
+def one_line(text: object) -> str:
+    """Collapse whitespace so that a library's message fits in a one-line `UserError`."""
+    return " ".join(str(text).split())
+
+
+def uint8_to_unit(pixels: np.ndarray) -> Tensor:
+    """uint8 0..255 -> float32 x / 255 * 2 - 1 in [-1, 1]."""
+    return torch.from_numpy(np.require(pixels, np.uint8, ["C", "W"])).float().div_(255.0).mul_(2.0).sub_(1.0)
+
+
+# ---- MNIST / Fashion-MNIST IDX -------------------------------------------------------------------
+
+
+def find_idx_file(folders: list[Path], filename: str, dataset: str) -> Path:
+    """The first of `filename` or `filename.gz` in `folders`; UserError naming both when neither exists."""
+    for folder in folders:
+        for candidate in (folder / filename, folder / f"{filename}.gz"):
+            if candidate.is_file():
+                return candidate
+    others = ", ".join(str(f) for f in folders[1:])
+    raise UserError(
+        f"expected {filename} or {filename}.gz in {folders[0]} (also looked in {others}; "
+        f"{dataset} IDX files are not downloaded; put them there)"
+    )
+
+
+def read_idx(path: Path, ndim: int) -> np.ndarray:
+    """An IDX file of unsigned bytes (magic 0x0000080<ndim>, big-endian int32 dims), raw or gzipped."""
+    data = path.read_bytes()
+    if path.suffix == ".gz" or data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:
+            raise UserError(f"cannot decompress {path}: {one_line(error)} (download it again)") from error
+    expected_magic = 0x0800 | ndim
+    header_bytes = 4 + 4 * ndim
+    if len(data) < header_bytes:
+        raise UserError(
+            f"{path} is truncated: {len(data)} bytes, shorter than its IDX header (download it again)"
+        )
+    magic = int.from_bytes(data[:4], "big")
+    if magic != expected_magic:
+        raise UserError(
+            f"{path} has IDX magic number 0x{magic:08X}, expected 0x{expected_magic:08X} "
+            f"(unsigned bytes, {ndim}-D): is it the right file?"
+        )
+    dims = np.frombuffer(data, dtype=">i4", count=ndim, offset=4).astype(np.int64)
+    if (dims <= 0).any():
+        raise UserError(
+            f"{path} has IDX dimensions {dims.tolist()}; all must be positive (download it again)"
+        )
+    expected_bytes = int(np.prod(dims))
+    payload = len(data) - header_bytes
+    if payload != expected_bytes:
+        problem = "truncated" if payload < expected_bytes else "longer than its header says"
+        raise UserError(
+            f"{path} is {problem}: {payload} bytes of data for dimensions {dims.tolist()}, "
+            f"expected {expected_bytes} (download it again)"
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header_bytes).reshape(dims.tolist())
+
+
+def read_idx_pair(folders: list[Path], prefix: str, dataset: str) -> tuple[Tensor, Tensor, Path]:
+    """`{prefix}-images-idx3-ubyte` + `{prefix}-labels-idx1-ubyte` -> ([N, 1, H, W], [N] int64, folder)."""
+    images_path = find_idx_file(folders, f"{prefix}-images-idx3-ubyte", dataset)
+    labels_path = find_idx_file(folders, f"{prefix}-labels-idx1-ubyte", dataset)
+    pixels = read_idx(images_path, 3)  # [N, H, W] uint8
+    labels = read_idx(labels_path, 1)  # [N] uint8
+    if len(pixels) != len(labels):
+        raise UserError(
+            f"{images_path} holds {len(pixels)} images but {labels_path} holds {len(labels)} labels "
+            "(the two files must come from the same split)"
+        )
+    return uint8_to_unit(pixels).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), images_path.parent
+
+
+# ---- CIFAR-10 python batches ---------------------------------------------------------------------
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles only the numpy arrays, lists, dicts and bytes a CIFAR batch holds; never runs other code."""
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One pickled batch: {b"data": uint8 [n, 3072], b"labels": [n]} -> ([n, 3, 32, 32], [n] int64)."""
+    try:
+        with path.open("rb") as file:
+            batch = _NumpyOnlyUnpickler(file, encoding="bytes").load()
+    except Exception as error:  # pickle raises many types on a corrupt file
+        raise UserError(
+            f"cannot read CIFAR-10 batch {path}: {one_line(error)} (download it again)"
+        ) from error
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        raise UserError(
+            f"{path} is not a CIFAR-10 python batch: expected keys b'data' and b'labels', got {keys}"
+        )
+    data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
+        raise UserError(f"{path}: b'data' is {data.dtype} {list(data.shape)}, expected uint8 [N, 3072]")
+    if labels.ndim != 1 or len(labels) != len(data) or not np.issubdtype(labels.dtype, np.integer):
+        raise UserError(
+            f"{path} holds {len(data)} images but b'labels' is {labels.dtype} {list(labels.shape)}"
+        )
+    # Each row is the R, G and B planes of a 32x32 image, each plane row-major.
+    return data.reshape(-1, 3, 32, 32), labels.astype(np.int64)
+
+
+def read_cifar10(folder: Path, filenames: list[str]) -> tuple[Tensor, Tensor]:
+    """Concatenate the named batches in `folder` -> ([N, 3, 32, 32] in [-1, 1], [N] int64)."""
+    missing = [name for name in filenames if not (folder / name).is_file()]
+    if missing:
+        raise UserError(
+            f"expected CIFAR-10 batch {missing[0]} in {folder} (the python version, cifar-10-python.tar.gz, "
+            "unpacked; it is not downloaded; put it there)"
+        )
+    batches = [_read_cifar_batch(folder / name) for name in filenames]
+    pixels = np.concatenate([b[0] for b in batches])
+    labels = np.concatenate([b[1] for b in batches])
+    return uint8_to_unit(pixels), torch.from_numpy(labels)
+
+
+# ---- folders of PNG / JPEG -----------------------------------------------------------------------
+
+
+def _open_error(path: Path, error: Exception) -> UserError:
+    return UserError(f"cannot read image {path}: {one_line(error)} (fix or remove the file)")
+
+
+def read_folder(root: Path, *, same_size: bool) -> tuple[list[np.ndarray], Tensor | None]:
+    """Every .png/.jpg/.jpeg under `root`, sorted by path -> uint8 [C, H, W] arrays and class labels.
+
+    C is 1 when every image is grayscale, else 3 (RGB, alpha dropped). Labels index the sorted names
+    of root's direct subfolders when every image sits in one; otherwise None.
+    """
+    from PIL import Image  # optional dependency, needed only for folders
+
+    if not root.is_dir():
+        raise UserError(f"image folder {root} does not exist or is not a folder")
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())
+    if not paths:
+        raise UserError(f"no .png, .jpg or .jpeg images found under {root} (put the training images there)")
+    modes, sizes = [], []
+    for path in paths:  # headers only: decide the colour mode and check sizes before decoding
+        try:
+            with Image.open(path) as image:
+                modes.append(image.mode)
+                sizes.append(image.size)
+        except (OSError, ValueError, SyntaxError) as error:
+            raise _open_error(path, error) from error
+    if same_size and len(set(sizes)) > 1:
+        other = next(i for i, size in enumerate(sizes) if size != sizes[0])
+        (w0, h0), (w1, h1) = sizes[0], sizes[other]
+        raise UserError(
+            f"images differ in size: {paths[0]} is {w0}x{h0} but {paths[other]} is {w1}x{h1} "
+            "(width x height); make them one size or pass a resize"
+        )
+    mode = "L" if all(m in _GRAYSCALE_MODES for m in modes) else "RGB"
+    arrays = []
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert(mode), dtype=np.uint8)  # [H, W] or [H, W, 3]
+        except (OSError, ValueError, SyntaxError) as error:
+            raise _open_error(path, error) from error
+        arrays.append(pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1))
+    return arrays, _subfolder_labels(root, paths)
+
+
+def _subfolder_labels(root: Path, paths: list[Path]) -> Tensor | None:
+    """Index of each image's class folder, when every image's parent is a direct subfolder of root."""
+    if any(path.parent.parent != root for path in paths):
+        return None
+    classes = sorted({path.parent.name for path in paths})
+    index = {name: i for i, name in enumerate(classes)}
+    return torch.tensor([index[path.parent.name] for path in paths], dtype=torch.int64)
+
+
+# ---- .npy / .npz arrays --------------------------------------------------------------------------
+
+
+def _pick_arrays(path: Path, arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Images from "images", "x" or the only non-label array; labels from "labels" or "y" if present."""
+    label_key = next((k for k in ("labels", "y") if k in arrays), None)
+    image_key = next((k for k in ("images", "x") if k in arrays), None)
+    if image_key is None:
+        rest = [k for k in arrays if k != label_key]
+        if len(rest) != 1:
+            raise UserError(f"{path} holds arrays {sorted(arrays)}: name the images array 'images' or 'x'")
+        image_key = rest[0]
+    return arrays[image_key], None if label_key is None else arrays[label_key]
+
+
+def _to_nchw(path: Path, images: np.ndarray) -> np.ndarray:
+    """[N, H, W] -> [N, 1, H, W]; [N, H, W, C] or [N, C, H, W] with C in {1, 3}; last axis wins a tie."""
+    if images.ndim == 3:
+        return images[:, None]
+    if images.ndim == 4 and images.shape[3] in (1, 3):
+        return images.transpose(0, 3, 1, 2)
+    if images.ndim == 4 and images.shape[1] in (1, 3):
+        return images
+    raise UserError(
+        f"{path}: images have shape {list(images.shape)}; expected [N, H, W], [N, H, W, C] or [N, C, H, W] "
+        "with C = 1 or 3"
+    )
+
+
+def _to_unit(path: Path, images: np.ndarray) -> Tensor:
+    """uint8 0..255 -> x / 255 * 2 - 1; float in [0, 1] -> x * 2 - 1; other float in [-1, 1] as is."""
+    if images.dtype == np.uint8:
+        return uint8_to_unit(images)
+    if not np.issubdtype(images.dtype, np.floating):
+        raise UserError(
+            f"{path}: images are {images.dtype}; expected uint8 (0..255) or float in [0, 1] or [-1, 1] "
+            "(convert with .astype(np.uint8) or scale to floats)"
+        )
+    if not np.isfinite(images).all():
+        raise UserError(f"{path}: images contain NaN or infinite values")
+    low, high = float(images.min()), float(images.max())
+    if low < -1.0 or high > 1.0:
+        raise UserError(f"{path}: float images span [{low:g}, {high:g}]; scale them to [0, 1] or [-1, 1]")
+    tensor = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+    return tensor * 2.0 - 1.0 if low >= 0.0 else tensor
+
+
+def read_array(path: Path) -> tuple[Tensor, Tensor | None]:
+    """A .npy (images only) or .npz file -> ([N, C, H, W] in [-1, 1], [N] int64 or None).
+
+    Float arrays whose minimum is >= 0 are read as [0, 1]; others must lie in [-1, 1].
+    """
+    if not path.is_file():
+        raise UserError(f"expected a .npy or .npz file at {path}, found none")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):
+            images, labels = loaded, None
+        else:
+            with loaded:
+                images, labels = _pick_arrays(path, {k: loaded[k] for k in loaded.files})
+    except UserError:
+        raise
+    except Exception as error:  # numpy raises ValueError, OSError, zipfile errors on a corrupt file
+        raise UserError(f"cannot read {path} as .npy/.npz: {one_line(error)}") from error
+    images = _to_nchw(path, images)
+    if len(images) == 0:
+        raise UserError(f"{path} holds no images")
+    tensor = _to_unit(path, images)
+    if labels is None:
+        return tensor, None
+    if labels.ndim != 1 or len(labels) != len(images) or not np.issubdtype(labels.dtype, np.integer):
+        raise UserError(
+            f"{path}: labels are {labels.dtype} {list(labels.shape)}; "
+            f"expected {len(images)} integers, one per image"
+        )
+    return tensor, torch.from_numpy(labels.astype(np.int64))

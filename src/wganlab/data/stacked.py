@@ -1,0 +1,51 @@
+"""Stacked data (Stacked MNIST, Metz et al. 2017): independent grayscale images as the channels of one image.
+
+With 10 classes and 3 channels there are 1,000 modes, each a triple of classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from wganlab.data.images import ImageData
+from wganlab.errors import UserError
+
+
+@dataclass(frozen=True, eq=False)
+class StackedImages:
+    base: ImageData  # grayscale images [N, 1, H, W]
+    copies: int = 3
+
+    def __post_init__(self) -> None:
+        if self.base.shape[0] != 1:
+            raise UserError(
+                f"data.stack needs grayscale images, but {self.base.name} has {self.base.shape[0]} channels; "
+                "set data.stack = 1"
+            )
+
+    @property
+    def name(self) -> str:
+        return f"stacked-{self.base.name}"
+
+    @property
+    def source(self) -> str:
+        return self.base.source
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        _, height, width = self.base.shape
+        return self.copies, height, width
+
+    def sample_with_labels(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
+        """[n, copies, H, W] images of independent random rows, and their per-channel labels [n, copies]."""
+        rows = torch.randint(len(self.base.images), (n, self.copies), generator=rng, device=rng.device)
+        rows = rows.to(self.base.images.device)
+        images = self.base.images[rows.reshape(-1)].reshape(n, *self.shape)
+        labels = None if self.base.labels is None else self.base.labels[rows]
+        return images.to(rng.device), labels
+
+    def sample(self, n: int, rng: torch.Generator) -> Tensor:
+        return self.sample_with_labels(n, rng)[0]

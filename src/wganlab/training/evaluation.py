@@ -1,0 +1,176 @@
+"""What an evaluation measures and draws, chosen once at build time: toy metrics or image metrics.
+
+An evaluator never touches the training RNG streams: it draws from its own generator seeded by the step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from wganlab.config import Config
+from wganlab.data.images import ImageData
+from wganlab.data.stacked import StackedImages
+from wganlab.data.toy import ToyDistribution
+from wganlab.errors import UserError
+from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
+from wganlab.metrics.toy import evaluate_toy, headline
+from wganlab.objectives.objective import Estimate
+from wganlab.reports.image_grid import save_grid
+from wganlab.reports.toy_figure import plot_toy
+
+Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
+GRID_IMAGES = 64
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Measurement:
+    metrics: dict[str, float]
+    draw: Draw
+    protocol: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToyEvaluator:
+    dataset: ToyDistribution
+    estimate: Estimate
+    config: Config
+
+    def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
+        metrics, fake, real = evaluate_toy(
+            sampler, critic, self.estimate, self.dataset, self.config.eval, self.config.model.latent_dim, seed
+        )
+        return Measurement(metrics, lambda path, title: plot_toy(path, critic, real, fake, title))
+
+    @staticmethod
+    def headline(metrics: dict[str, float]) -> str:
+        return headline(metrics)
+
+
+@dataclass
+class ImageEvaluator:
+    dataset: ImageData | StackedImages
+    config: Config
+    extractor: object | None  # a metrics.features.FeatureExtractor, or None: sample grids only
+    _real: FeatureSet | None = None
+
+    def features(self, images: Tensor) -> FeatureSet:
+        assert self.extractor is not None
+        extract = self.extractor.extract  # type: ignore[attr-defined]
+        if isinstance(self.dataset, StackedImages):
+            return stacked_features(extract, images)
+        features, probabilities = extract(images)
+        return FeatureSet(
+            features.numpy().astype(np.float64),
+            None if probabilities is None else probabilities.numpy()[:, None, :].astype(np.float64),
+        )
+
+    def real(self) -> FeatureSet:
+        """Features of the real data: all of the split, or (stacked) a fixed sample; cached on disk by hash."""
+        if self._real is None:
+            images = self.real_images()
+            self._real = cached_features(self, images)
+        return self._real
+
+    def real_images(self) -> Tensor:
+        if isinstance(self.dataset, StackedImages):
+            return self.dataset.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
+        return self.dataset.images
+
+    def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
+        fake = generate(sampler, self.config.eval.image_samples, self.config.model.latent_dim, seed)
+        grid = fake[:GRID_IMAGES]
+        if self.extractor is None or not self.config.eval.metrics:
+            return Measurement({}, lambda path, title: save_grid(path, grid))
+        real = self.real()
+        metrics = image_metrics(self.features(fake), real, self.config.eval.metrics, seed)
+        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count)  # type: ignore[attr-defined]
+        return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
+
+    @staticmethod
+    def headline(metrics: dict[str, float]) -> str:
+        return image_headline(metrics) or "(no image metrics: set eval.extractor)"
+
+
+Evaluator = ToyEvaluator | ImageEvaluator
+
+
+@torch.no_grad()
+def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int) -> Tensor:
+    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), on the CPU."""
+    rng = torch.Generator().manual_seed(seed)
+    device = next(sampler.parameters()).device
+    was_training = sampler.training
+    sampler.eval()
+    try:
+        latents = torch.randn(count, latent_dim, generator=rng)
+        return torch.cat([sampler(chunk.to(device)).cpu() for chunk in latents.split(BATCH)])
+    finally:
+        sampler.train(was_training)
+
+
+def cache_folder() -> Path:
+    return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab"))
+
+
+def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
+    """Real-data features, keyed by a hash of the images, the extractor's weights and the sample count."""
+    extractor = evaluator.extractor
+    digest = hashlib.sha256(images.numpy().tobytes())
+    digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())  # type: ignore[union-attr]
+    path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
+    if path.is_file():
+        try:
+            with np.load(path) as saved:
+                probabilities = saved["probabilities"] if "probabilities" in saved else None
+                return FeatureSet(saved["features"], probabilities)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache entry is recomputed and rewritten
+    features = evaluator.features(images)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {"features": features.features}
+        if features.probabilities is not None:
+            arrays["probabilities"] = features.probabilities
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(temporary, **arrays)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # the cache is an optimisation: an unwritable cache folder is not an error
+    return features
+
+
+def default_extractor_name(config: Config) -> str | None:
+    if config.eval.extractor != "auto":
+        return config.eval.extractor
+    if config.data.name == "digits":
+        return "digits-classifier"
+    return None
+
+
+def build_evaluator(config: Config, dataset: object, estimate: Estimate) -> Evaluator:
+    if isinstance(dataset, ToyDistribution):
+        return ToyEvaluator(dataset, estimate, config)
+    assert isinstance(dataset, (ImageData, StackedImages))
+    name = default_extractor_name(config)
+    extractor = None
+    if name is not None:
+        from wganlab.metrics.features import make_extractor
+
+        extractor = make_extractor(name, weights=config.eval.extractor_weights or None)
+        expected = getattr(extractor, "input_shape", None)
+        channel_shape = (1, *dataset.shape[1:]) if isinstance(dataset, StackedImages) else dataset.shape
+        if expected is not None and tuple(expected) != tuple(channel_shape):
+            raise UserError(
+                f"eval.extractor {name!r} takes images of shape {tuple(expected)}, but the data's are "
+                f"{tuple(channel_shape)}: choose another extractor or set eval.metrics = []"
+            )
+    return ImageEvaluator(dataset, config, extractor)

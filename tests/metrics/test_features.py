@@ -1,0 +1,153 @@
+"""Feature extractors: the shipped digits classifier, user classifiers and torch-fidelity's InceptionV3."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import torch
+
+from wganlab.classifier_training import evaluate_accuracy, save_classifier
+from wganlab.errors import UserError
+from wganlab.metrics import features
+from wganlab.metrics.features import FEATURE_EXTRACTORS, make_extractor
+from wganlab.models.classifier import Classifier
+
+WEIGHTS = features.SHIPPED_DIGITS_WEIGHTS
+RECORD = json.loads(WEIGHTS.with_suffix(".json").read_text())
+
+
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    datasets = pytest.importorskip("sklearn.datasets")
+    data = datasets.load_digits()
+    images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16 * 2 - 1  # [1797, 1, 8, 8]
+    return images, torch.tensor(data.target)
+
+
+def test_shipped_weights_are_small_and_match_their_record() -> None:
+    data = WEIGHTS.read_bytes()
+    assert len(data) < 200_000 and RECORD["size_bytes"] == len(data)
+    assert hashlib.sha256(data).hexdigest() == RECORD["sha256"]
+    assert make_extractor("digits-classifier").weights_id == RECORD["sha256"][:16]
+
+
+def test_shipped_classifier_reproduces_its_held_out_accuracy() -> None:
+    from wganlab.classifier_training import load_classifier
+
+    model, report = load_classifier(WEIGHTS)
+    assert report["held_out_accuracy"] == RECORD["held_out_accuracy"] >= 0.97
+    assert (report["train_size"], report["held_out_size"]) == (1437, 360)
+    images, labels = digits()
+    held_out = torch.randperm(1797, generator=torch.Generator().manual_seed(0))[
+        1437:
+    ]  # data loader's test split
+    accuracy = evaluate_accuracy(model, images[held_out], labels[held_out])
+    assert accuracy == pytest.approx(report["held_out_accuracy"], abs=1e-9)
+
+
+def test_digits_features_do_not_depend_on_batch_size() -> None:
+    images, labels = digits()
+    extractor = make_extractor("digits-classifier")
+    assert (extractor.feature_dim, extractor.input_shape) == (64, (1, 8, 8))
+    results = [extractor.extract(images, batch_size=size) for size in (7, 64, 1000)]
+    for feats, probs in results:
+        assert feats.shape == (1797, 64) and feats.dtype == torch.float64
+        assert probs is not None and probs.shape == (1797, 10) and probs.dtype == torch.float64
+        torch.testing.assert_close(
+            probs.sum(dim=1), torch.ones(1797, dtype=torch.float64), rtol=0, atol=1e-12
+        )
+    for feats, probs in results[1:]:
+        torch.testing.assert_close(feats, results[0][0], rtol=0, atol=1e-6)
+        torch.testing.assert_close(probs, results[0][1], rtol=0, atol=1e-6)
+    torch.testing.assert_close(extractor.features(images[:5]), results[0][0][:5], rtol=0, atol=1e-6)
+    assert (results[0][1].argmax(dim=1) == labels).double().mean() > 0.97
+
+
+def test_user_classifier_extractor_takes_its_shape_from_the_file(tmp_path) -> None:
+    torch.manual_seed(0)
+    model = Classifier(3, 12, num_classes=4, feature_dim=9).eval()
+    path = tmp_path / "mine.pt"
+    save_classifier(path, model, {"held_out_accuracy": 0.0})
+    extractor = make_extractor("classifier", weights=path)
+    assert (extractor.name, extractor.feature_dim, extractor.input_shape) == ("classifier", 9, (3, 12, 12))
+    images = torch.rand(6, 3, 12, 12) * 2 - 1
+    feats, probs = extractor.extract(images, batch_size=4)
+    with torch.no_grad():
+        torch.testing.assert_close(feats, model.features(images).double(), rtol=0, atol=1e-5)
+        torch.testing.assert_close(probs, torch.softmax(model(images).double(), dim=1), rtol=0, atol=1e-5)
+    with pytest.raises(UserError, match=r"expects images of shape \(3, 12, 12\)"):
+        extractor.extract(torch.zeros(2, 1, 12, 12))
+    with pytest.raises(UserError, match=r"\[-1, 1\]"):
+        extractor.extract(images * 127.5 + 127.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "weights", "message"),
+    [
+        ("fid-net", None, "unknown feature extractor 'fid-net'; choose one of"),
+        ("classifier", None, "needs weights=PATH"),
+        ("classifier", "no/such/file.pt", "not found"),
+        ("digits-classifier", "some.pt", "shipped"),
+        ("inception-v3-compat", None, "pip install torch-fidelity"),
+        ("inception-v3-compat", "no/such/inception.pth", "not found"),
+    ],
+)
+def test_bad_requests_are_one_line_user_errors(name: str, weights: str | None, message: str) -> None:
+    with pytest.raises(UserError, match=message) as caught:
+        make_extractor(name, weights=weights)
+    assert "\n" not in str(caught.value)
+
+
+def test_inception_error_says_how_to_supply_the_weights() -> None:
+    with pytest.raises(UserError) as caught:
+        make_extractor("inception-v3-compat")
+    assert "weights-inception-2015-12-05-6726825d.pth" in str(caught.value) and "--weights" in str(
+        caught.value
+    )
+
+
+def test_every_registered_name_is_listed() -> None:
+    assert set(FEATURE_EXTRACTORS) == {"digits-classifier", "classifier", "inception-v3-compat"}
+
+
+def random_inception_weights(tmp_path, monkeypatch):
+    """torch-fidelity's InceptionV3, random weights, batch-norm statistics fitted to noise; no download."""
+    try:
+        inception_class = features.torch_fidelity_inception()
+    except UserError as error:
+        pytest.skip(f"torch-fidelity cannot be imported: {error}")
+    empty = tmp_path / "empty.pth"
+    torch.save({}, empty)
+    with monkeypatch.context() as patch:
+        patch.setitem(
+            inception_class.__init__.__globals__, "load_state_dict_from_url", None
+        )  # never download
+        patch.setattr(inception_class, "load_state_dict", lambda self, state_dict, *args, **kwargs: None)
+        torch.manual_seed(0)
+        model = inception_class("inception-v3-compat", ["2048", "logits_unbiased"], str(empty))
+    # fresh batch norms (mean 0, var 1) let activations vanish; fit their statistics to one noise batch
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = 1.0
+    model.train()
+    model((torch.rand(2, 3, 40, 40) * 255).to(torch.uint8))
+    model.eval()
+    path = tmp_path / "random-inception.pth"
+    torch.save(model.state_dict(), path)
+    return model, path
+
+
+def test_inception_features_equal_torch_fidelity_own(tmp_path, monkeypatch) -> None:
+    reference, path = random_inception_weights(tmp_path, monkeypatch)
+    pixels = torch.randint(0, 256, (2, 1, 16, 16), generator=torch.Generator().manual_seed(0))
+    images = pixels / 127.5 - 1  # exactly representable back to the same 0..255 values
+    extractor = make_extractor("inception-v3-compat", weights=path)
+    assert (extractor.feature_dim, extractor.input_shape) == (2048, None)
+    feats, probs = extractor.extract(images)
+    with torch.no_grad():
+        pool, logits = reference(pixels.repeat(1, 3, 1, 1).to(torch.uint8))
+    assert pool.std(dim=0).mean() > 1e-2  # the check below compares features that differ between images
+    torch.testing.assert_close(feats, pool.double(), rtol=0, atol=1e-5)
+    torch.testing.assert_close(probs, torch.softmax(logits.double(), dim=1), rtol=0, atol=1e-5)
+    assert extractor.weights_id == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
