@@ -15,9 +15,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runs import Job, pick, run_all  # noqa: E402
 
+# The baseline every variant changes: the WGAN-GP toy recipe on the grid (the defaults when the sweep ran).
 BASE = [
     "--preset",
-    "grid",
+    "wgan-gp-toy",
+    "--set",
+    'data.name="grid"',
     "--set",
     "eval.figures=false",
     "--set",
@@ -45,9 +48,7 @@ VARIANTS = [
     variant("w256-fast-l1", 8000, **W256, **FAST, objective__penalty_weight=1.0),
     variant("w256-fast-l10", 8000, **W256, **FAST, objective__penalty_weight=10.0),
     variant("w256-fast-ema", 8000, **W256, **FAST, train__ema_decay=0.999),
-    variant(
-        "w256-lr1e-3", 8000, **W256, optim__lr_generator=1e-3, optim__lr_critic=1e-3, optim__lr_decay="linear"
-    ),
+    variant("w256-lr1e-3", 8000, **W256, optim__lr_generator=1e-3, optim__lr_critic=1e-3, optim__lr_decay="linear"),
     variant("w256-fast-lp", 8000, **W256, **FAST, objective__penalty="lp"),
     variant("w128-fast", 16000, model__width=128, **FAST),
     variant("w256-d4-fast", 6000, **W256, **FAST, model__depth=4),

@@ -32,14 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs."
-    )
+    parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser(
-        "train", help="train a GAN (default: the tuned WGAN-GP preset on the 25-mode grid)"
-    )
+    train = commands.add_parser("train", help="train a GAN (default: the tuned WGAN-GP preset on the 25-mode grid)")
     train.add_argument("config", nargs="?", type=Path, help="a TOML config file")
     train.add_argument("--preset", help="a named recipe (see `wganlab list`)")
     train.add_argument(
@@ -52,17 +48,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--steps", type=int, help="generator steps (also extends a resumed run)")
     train.add_argument("--resume", type=Path, metavar="RUN", help="continue a run folder or checkpoint file")
-    train.add_argument(
-        "--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)"
-    )
+    train.add_argument("--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)")
     train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser(
-        "evaluate", help="evaluate a run's latest checkpoint (or a checkpoint file)"
+        "evaluate", help="evaluate a run folder, a checkpoint, or a .npz/.npy file or folder of generated images"
     )
-    evaluate.add_argument("run", type=Path, metavar="RUN")
+    evaluate.add_argument("target", type=Path, metavar="TARGET")
+    evaluate.add_argument("--metrics", help="image metrics, comma-separated: fid,kid,is,pr,modes")
+    evaluate.add_argument("--samples", type=int, help="generated images to draw from a run (eval.image_samples)")
+    evaluate.add_argument("--extractor", help="feature extractor (see `wganlab list`)")
+    evaluate.add_argument("--extractor-weights", help="weights file for the extractor")
+    evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
+    evaluate.add_argument("--root", default="", help="where the real data's files are")
+    evaluate.add_argument("--split", default="train", help="real data split (train or test)")
+    evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
     evaluate.set_defaults(handler=_evaluate)
+
+    classifier = commands.add_parser("classifier", help="train a classifier for domain metrics on labelled data")
+    classifier_commands = classifier.add_subparsers(dest="classifier_command", required=True)
+    classifier_train = classifier_commands.add_parser("train", help="train and save a classifier (features for FID)")
+    classifier_train.add_argument("--data", required=True, help="labelled image data: digits, mnist, cifar10, ...")
+    classifier_train.add_argument("--root", default="", help="where its files are")
+    classifier_train.add_argument("--out", type=Path, required=True, help="where to write the classifier file")
+    classifier_train.add_argument("--epochs", type=int, default=10)
+    classifier_train.add_argument("--seed", type=int, default=0)
+    classifier_train.add_argument("--resize", type=int, default=0)
+    classifier_train.add_argument("--pad-to", type=int, default=0)
+    classifier_train.set_defaults(handler=_classifier_train)
 
     listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
     listing.set_defaults(handler=_list)
@@ -93,12 +107,41 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from wganlab.training import loop
+    from wganlab import evaluate as evaluation
 
-    folder, run, state = loop.load(args.run)
-    metrics = loop.measure(run, state).metrics
-    print(f"{folder} at step {state.step}")
-    print(_report(loop.headline(run, metrics), metrics, None))
+    overrides = []
+    if args.metrics is not None:
+        overrides.append(f"eval.metrics={json.dumps(args.metrics)}")
+    if args.samples is not None:
+        overrides.append(f"eval.image_samples={args.samples}")
+    if args.extractor is not None:
+        overrides.append(f"eval.extractor={json.dumps(args.extractor)}")
+    if args.extractor_weights is not None:
+        overrides.append(f"eval.extractor_weights={json.dumps(args.extractor_weights)}")
+    if evaluation.is_samples(args.target):
+        if not args.data:
+            raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
+        data = {"name": args.data, "root": args.root, "split": args.split, "stack": args.stack}
+        title, headline, metrics = evaluation.evaluate_samples(args.target, data, overrides)
+    else:
+        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, overrides)
+    print(title)
+    print(_report(headline, metrics, None))
+    return 0
+
+
+def _classifier_train(args: argparse.Namespace) -> int:
+    from wganlab.classifier_training import save_classifier, train_classifier
+    from wganlab.data.images import load_images
+
+    data = load_images(args.data, args.root or None, split="train", resize=args.resize, pad_to=args.pad_to)
+    if data.labels is None:
+        raise UserError(f"{args.data} at {data.source} has no labels: a classifier needs labelled images")
+    model, report = train_classifier(data.images, data.labels, epochs=args.epochs, seed=args.seed)
+    report |= {"data": args.data, "source": data.source}
+    save_classifier(args.out, model, report)
+    print(f"held-out accuracy {report['held_out_accuracy']:.4f} on {report['held_out_size']} images")
+    print(f"wrote {args.out}; use it with --set eval.extractor=classifier --set eval.extractor_weights={args.out}")
     return 0
 
 

@@ -139,6 +139,11 @@ def with_steps(config: Config, steps: int) -> Config:
     return _validated(_merge(config, {"train": {"steps": steps}}, source="--steps"))
 
 
+def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
+    """`config` with `section.key=value` overrides applied and validated."""
+    return _validated(_merge(config, _parse_overrides(overrides), source="--set"))
+
+
 def load(
     path: Path | None = None,
     preset: str | None = None,

@@ -30,6 +30,22 @@ PRESETS: dict[str, Preset] = {
             "eval": {"every": 1000},
         },
     ),
+    "digits": Preset(
+        "WGAN-GP (lambda 10, Adam 1e-4 betas (0.5, 0.9), n_critic 5, WGAN-GP MNIST code) with DCGAN networks "
+        "on stacked digits: three random scikit-learn digits as RGB channels, 1,000 modes",
+        {
+            "data": {"name": "digits", "stack": 3},
+            "model": {"arch": "dcgan", "width": 64, "latent_dim": 64, "generator_norm": "batch",
+                      "critic_norm": "none"},
+            "objective": {"loss": "wasserstein", "penalty": "gp", "penalty_weight": 10.0,
+                          "penalty_target": 1.0, "constraint": "none"},
+            "optim": {"name": "adam", "lr_generator": 1e-4, "lr_critic": 1e-4, "betas": [0.5, 0.9],
+                      "lr_decay": "linear"},
+            "train": {"steps": 6000, "critic_iters": 5, "batch_size": 64, "critic_warmup": False,
+                      "ema_decay": 0.999, "checkpoint_every": 1000},
+            "eval": {"every": 2000, "image_samples": 10000},
+        },
+    ),
     "wgan-paper": Preset(
         "WGAN paper: clip all critic parameters to [-0.01, 0.01], RMSProp 5e-5, n_critic 5 with the "
         "100-iteration warm-up, batch 64, 4x512 MLP",

@@ -129,3 +129,5 @@ def test_resume_extends_a_finished_run(tmp_path: Path):
     (run,) = tmp_path.iterdir()
     assert cli.main(["train", "--resume", str(run), "--steps", "6"]) == 0
     assert torch.load(run / "checkpoints" / "checkpoint-0000006.pt", weights_only=True)["step"] == 6
+    # a finished run is not silently "resumed" to where it already is
+    assert cli.main(["train", "--resume", str(run)]) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -30,7 +31,7 @@ def plot_toy(path: Path, critic: nn.Module, real: Tensor, fake: Tensor, title: s
         axes.set_ylim(float(ys[0]), float(ys[-1]))
         axes.set_aspect("equal")
         axes.legend(loc="upper right", fontsize=7, markerscale=4)
-        axes.set_title(title, fontsize=9)
+        axes.set_title("\n".join(textwrap.fill(line, 60) for line in title.splitlines()), fontsize=8)
         figure.tight_layout()
         figure.savefig(path)
     finally:

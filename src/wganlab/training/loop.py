@@ -15,6 +15,7 @@ from tqdm import tqdm
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
+from wganlab.errors import UserError
 from wganlab.training import checkpoint
 from wganlab.training.build import Run, build
 from wganlab.training.evaluation import Measurement
@@ -56,6 +57,11 @@ def load(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]
 def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]:
     """Continue a run from a checkpoint; logs written after that checkpoint are cut back first."""
     folder, run, state = load(target, steps)
+    if state.step >= run.config.train.steps:
+        raise UserError(
+            f"{folder} is already at step {state.step} of {run.config.train.steps}; pass --steps N (N > {state.step}) "
+            "to train it further"
+        )
     for log in (rundir.STATS, rundir.METRICS):
         rundir.truncate_jsonl(folder / log, state.step)
     rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
