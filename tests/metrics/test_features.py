@@ -86,7 +86,7 @@ def test_user_classifier_extractor_takes_its_shape_from_the_file(tmp_path) -> No
     ("name", "weights", "message"),
     [
         ("fid-net", None, "unknown feature extractor 'fid-net'; choose one of"),
-        ("classifier", None, "needs weights=PATH"),
+        ("classifier", None, "needs a weights file"),
         ("classifier", "no/such/file.pt", "not found"),
         ("digits-classifier", "some.pt", "shipped"),
         ("inception-v3-compat", None, "pip install torch-fidelity"),
@@ -102,7 +102,7 @@ def test_bad_requests_are_one_line_user_errors(name: str, weights: str | None, m
 def test_inception_error_says_how_to_supply_the_weights() -> None:
     with pytest.raises(UserError) as caught:
         make_extractor("inception-v3-compat")
-    assert "weights-inception-2015-12-05-6726825d.pth" in str(caught.value) and "--weights" in str(
+    assert "weights-inception-2015-12-05-6726825d.pth" in str(caught.value) and "--extractor-weights" in str(
         caught.value
     )
 

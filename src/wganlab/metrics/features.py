@@ -18,14 +18,11 @@ from wganlab.errors import UserError
 
 SHIPPED_DIGITS_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits-classifier.pt"
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
-INCEPTION_WEIGHTS_URL = (
-    f"https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/{INCEPTION_WEIGHTS_NAME}"
-)
 INCEPTION_HOW_TO = (
     "inception-v3-compat needs `pip install torch-fidelity` (the wganlab[inception] extra) and a local "
-    f"copy of the Inception weights {INCEPTION_WEIGHTS_NAME} (the weights pytorch-fid calls "
-    f"pt_inception-2015-12-05-6726825d.pth), which you download yourself from {INCEPTION_WEIGHTS_URL} "
-    "and pass as weights=PATH (--weights PATH); nothing is downloaded at run time"
+    f"copy of the Inception weights {INCEPTION_WEIGHTS_NAME} (torch-fidelity v0.2.0's release file; the "
+    "weights pytorch-fid calls pt_inception-2015-12-05-6726825d.pth), which you fetch yourself and pass "
+    "as eval.extractor_weights (wganlab evaluate --extractor-weights PATH); nothing is downloaded at run time"
 )
 RANGE_TOLERANCE = 1e-3  # images are expected in [-1, 1]; allow rounding noise, reject other scalings
 
@@ -118,8 +115,8 @@ def make_extractor(name: str, *, weights: str | Path | None = None, device: str 
     if name == "classifier":
         if weights is None:
             raise UserError(
-                "the 'classifier' extractor needs weights=PATH (--weights PATH): a file written by "
-                "save_classifier, e.g. by scripts/train_digit_classifier.py --out PATH"
+                "the 'classifier' extractor needs a weights file (eval.extractor_weights or --extractor-weights): "
+                "one written by `wganlab classifier train --out PATH`"
             )
         return classifier_extractor(name, Path(weights), device)
     if name == "inception-v3-compat":
