@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,66 @@ def test_image_config_errors(tmp_path: Path, capsys, args, needle):
     err = capsys.readouterr().err
     assert needle in err and len(err.strip().splitlines()) == 1
     assert not outdir.exists()
+
+
+@pytest.mark.parametrize(
+    "objective",
+    [
+        ["objective.penalty=gp"],
+        ["objective.penalty=lp"],
+        ["objective.penalty=r1", "objective.loss=non-saturating"],
+        ["objective.penalty=r2", "objective.loss=hinge"],
+        ["objective.penalty=dragan", "objective.loss=minimax"],
+        ["objective.penalty=drift", "objective.constraint=clip"],
+        ["objective.penalty=none", "objective.constraint=spectral-norm", "objective.loss=hinge"],
+        ["objective.penalty=none", "objective.constraint=maxnorm"],
+        ["objective.penalty=none", "objective.constraint=grad-clip", "objective.loss=least-squares"],
+        ["objective.instance_noise_std=0.1", "objective.instance_noise_steps=2"],
+    ],
+)
+def test_every_objective_trains_on_images(tmp_path: Path, objective):
+    sets = [item for pair in (("--set", o) for o in objective) for item in pair]
+    outdir = tmp_path / "runs"
+    assert (
+        cli.main(
+            [
+                "train",
+                *CONV,
+                *sets,
+                "--steps",
+                "2",
+                "--set",
+                "eval.metrics=[]",
+                "--set",
+                "train.log_every=1",
+                "--outdir",
+                str(outdir),
+            ]
+        )
+        == 0
+    )
+    (run,) = outdir.iterdir()
+    assert json.loads((run / "summary.json").read_text())["step"] == 2
+    for record in map(json.loads, (run / "stats.jsonl").read_text().splitlines()):
+        assert all(math.isfinite(value) for value in record.values()), record
+
+
+def test_a_damaged_idx_file_is_one_line_and_exit_2(tmp_path: Path, capsys):
+    root = tmp_path / "mnist"
+    root.mkdir()
+    (root / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x01" + b"\x00" * 20)  # label magic on images
+    (root / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x00")
+    code = cli.main(
+        [
+            "train",
+            "--set",
+            "data.name=mnist",
+            "--set",
+            f"data.root={json.dumps(str(root))}",
+            "--outdir",
+            str(tmp_path / "runs"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "train-images-idx3-ubyte" in err
+    assert not (tmp_path / "runs").exists()

@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from torch import Tensor
 
-Features = Tensor | np.ndarray
-
-
-def _as_float64_features(features: Features, name: str) -> np.ndarray:
-    """Features [N, D] of any float dtype (tensor or array) as a float64 numpy array."""
-    if isinstance(features, Tensor):
-        array = features.detach().to("cpu").double().numpy()
-    else:
-        array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be [N, D] features, got shape {tuple(array.shape)}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+from wganlab.metrics.arrays import Features, as_float64_matrix
 
 
 class GaussianStatistics:
@@ -41,7 +27,7 @@ class GaussianStatistics:
         self._outer = np.zeros((self.dim, self.dim), dtype=np.float64)  # [D, D], sum of (x - s)(x - s)^T
 
     def update(self, features: Features) -> None:
-        x = _as_float64_features(features, "features")  # [n, D]
+        x = as_float64_matrix(features, "features")  # [n, D]
         if x.shape[1] != self.dim:
             raise ValueError(f"expected features with {self.dim} columns, got {x.shape[1]}")
         if len(x) == 0:
@@ -84,8 +70,7 @@ def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov
     dim = mu1.shape[0] if mu1.ndim == 1 else -1
     if mu1.shape != (dim,) or mu2.shape != (dim,) or s1.shape != (dim, dim) or s2.shape != (dim, dim):
         raise ValueError(
-            "need means [D] and covariances [D, D] of one D, got "
-            f"{mu1.shape}, {s1.shape}, {mu2.shape}, {s2.shape}"
+            f"need means [D] and covariances [D, D] of one D, got {mu1.shape}, {s1.shape}, {mu2.shape}, {s2.shape}"
         )
     root1 = _psd_sqrt(s1)
     inner = root1 @ s2 @ root1
@@ -97,12 +82,10 @@ def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov
 
 def fid_from_features(real: Features, fake: Features) -> float:
     """Frechet distance between Gaussians fitted (n - 1 covariance) to real [N, D] and fake [M, D]."""
-    real_array = _as_float64_features(real, "real")
-    fake_array = _as_float64_features(fake, "fake")
+    real_array = as_float64_matrix(real, "real")
+    fake_array = as_float64_matrix(fake, "fake")
     if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(
-            f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}"
-        )
+        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
     stats = []
     for array in (real_array, fake_array):
         gaussian = GaussianStatistics(array.shape[1])

@@ -6,23 +6,12 @@ import numpy as np
 from scipy.special import softmax, xlogy
 from torch import Tensor
 
+from wganlab.metrics.arrays import as_float64_matrix
+
 Predictions = Tensor | np.ndarray
 
 # Rows must sum to 1 within this; looser than float32 softmax rounding, tight enough to catch logits.
 _SUM_TOLERANCE = 1e-4
-
-
-def _as_float64_matrix(values: Predictions, name: str) -> np.ndarray:
-    """[N, K] tensor or array of any float dtype as a finite float64 numpy array."""
-    if isinstance(values, Tensor):
-        array = values.detach().to("cpu").double().numpy()
-    else:
-        array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be [N, K], got shape {tuple(array.shape)}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
 
 
 def inception_score(probabilities: Predictions, splits: int = 10) -> tuple[float, float]:
@@ -31,14 +20,12 @@ def inception_score(probabilities: Predictions, splits: int = 10) -> tuple[float
     Salimans et al. 2016. Split k is rows [k N // splits, (k + 1) N // splits), exactly the original
     code's slicing: contiguous, every row used, sizes differ by at most one. 0 log 0 is taken as 0.
     """
-    probs = _as_float64_matrix(probabilities, "probabilities")  # [N, K]
+    probs = as_float64_matrix(probabilities, "probabilities")  # [N, K]
     if (probs < 0).any():
         raise ValueError("probabilities must be non-negative (pass logits to inception_score_from_logits)")
     worst = np.abs(probs.sum(axis=1) - 1.0).max(initial=0.0)
     if worst > _SUM_TOLERANCE:
-        raise ValueError(
-            f"probability rows must sum to 1 within {_SUM_TOLERANCE}, worst is off by {worst:.3g}"
-        )
+        raise ValueError(f"probability rows must sum to 1 within {_SUM_TOLERANCE}, worst is off by {worst:.3g}")
     n = len(probs)
     if splits < 1 or n < splits:
         raise ValueError(f"need 1 <= splits <= N, got splits={splits} for N={n}")
@@ -53,4 +40,4 @@ def inception_score(probabilities: Predictions, splits: int = 10) -> tuple[float
 
 def inception_score_from_logits(logits: Predictions, splits: int = 10) -> tuple[float, float]:
     """Inception Score of softmax(logits) [N, K], the softmax taken in float64."""
-    return inception_score(softmax(_as_float64_matrix(logits, "logits"), axis=1), splits)
+    return inception_score(softmax(as_float64_matrix(logits, "logits"), axis=1), splits)

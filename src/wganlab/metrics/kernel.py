@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from torch import Tensor
 
-Features = Tensor | np.ndarray
-
-
-def _as_float64_features(features: Features, name: str) -> np.ndarray:
-    """Features [N, D] of any float dtype (tensor or array) as a float64 numpy array."""
-    if isinstance(features, Tensor):
-        array = features.detach().to("cpu").double().numpy()
-    else:
-        array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be [N, D] features, got shape {tuple(array.shape)}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+from wganlab.metrics.arrays import Features, as_float64_matrix
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -33,8 +19,8 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     MMD^2_u = sum_{i!=j} k(x_i, x_j) / (n(n-1)) + sum_{i!=j} k(y_i, y_j) / (m(m-1)) - 2 mean_ij k(x_i, y_j)
     (Gretton et al. 2012, eq. 3).
     """
-    x = _as_float64_features(x, "x")  # [n, d]
-    y = _as_float64_features(y, "y")  # [m, d]
+    x = as_float64_matrix(x, "x")  # [n, d]
+    y = as_float64_matrix(y, "y")  # [m, d]
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y differ in width: {x.shape[1]} vs {y.shape[1]}")
     n, m = len(x), len(y)
@@ -61,12 +47,10 @@ def kernel_inception_distance(
     Each subset draws min(subset_size, N_real, N_fake) rows of each set without replacement; subsets
     are drawn independently of one another.
     """
-    real_array = _as_float64_features(real, "real")  # [N, D]
-    fake_array = _as_float64_features(fake, "fake")  # [M, D]
+    real_array = as_float64_matrix(real, "real")  # [N, D]
+    fake_array = as_float64_matrix(fake, "fake")  # [M, D]
     if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(
-            f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}"
-        )
+        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
     if subsets < 1:
         raise ValueError(f"subsets must be >= 1, got {subsets}")
     size = min(subset_size, len(real_array), len(fake_array))

@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from torch import Tensor
 
-Features = Tensor | np.ndarray
-
-
-def _as_float64_features(features: Features, name: str) -> np.ndarray:
-    """Features [N, D] of any float dtype (tensor or array) as a float64 numpy array."""
-    if isinstance(features, Tensor):
-        array = features.detach().to("cpu").double().numpy()
-    else:
-        array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be [N, D] features, got shape {tuple(array.shape)}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+from wganlab.metrics.arrays import Features, as_float64_matrix
 
 
 def _squared_distances(x: np.ndarray, y: np.ndarray, y_norms: np.ndarray) -> np.ndarray:
@@ -39,9 +25,7 @@ def _squared_radii(points: np.ndarray, k: int, batch_size: int) -> np.ndarray:
     return radii
 
 
-def _fraction_inside(
-    queries: np.ndarray, points: np.ndarray, squared_radii: np.ndarray, batch_size: int
-) -> float:
+def _fraction_inside(queries: np.ndarray, points: np.ndarray, squared_radii: np.ndarray, batch_size: int) -> float:
     """Fraction of queries within distance radius_j of some manifold point j (boundary counts as inside)."""
     norms = np.einsum("ij,ij->i", points, points)  # [N]
     inside = 0
@@ -51,29 +35,23 @@ def _fraction_inside(
     return inside / len(queries)
 
 
-def precision_recall(
-    real: Features, fake: Features, k: int = 3, batch_size: int = 1024
-) -> tuple[float, float]:
+def precision_recall(real: Features, fake: Features, k: int = 3, batch_size: int = 1024) -> tuple[float, float]:
     """(precision, recall) of fake [M, D] against real [N, D] features (Kynkaanniemi et al. 2019).
 
     A set's manifold is the union of balls B(x, r_k(x)), r_k the distance to x's k-th nearest
     neighbour in the set (itself excluded). precision = P_fake(y in real manifold), recall =
     P_real(x in fake manifold). Distances in float64, in row batches of batch_size (memory O(b N)).
     """
-    real_array = _as_float64_features(real, "real")  # [N, D]
-    fake_array = _as_float64_features(fake, "fake")  # [M, D]
+    real_array = as_float64_matrix(real, "real")  # [N, D]
+    fake_array = as_float64_matrix(fake, "fake")  # [M, D]
     if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(
-            f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}"
-        )
+        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if min(len(real_array), len(fake_array)) <= k:
-        raise ValueError(
-            f"each set needs more than k={k} points, got {len(real_array)} real, {len(fake_array)} fake"
-        )
+        raise ValueError(f"each set needs more than k={k} points, got {len(real_array)} real, {len(fake_array)} fake")
     real_radii = _squared_radii(real_array, k, batch_size)  # [N]
     fake_radii = _squared_radii(fake_array, k, batch_size)  # [M]
     precision = _fraction_inside(fake_array, real_array, real_radii, batch_size)
