@@ -20,6 +20,7 @@ from wganlab.data.images import ImageData
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
+from wganlab.metrics.features import FeatureExtractor, make_extractor
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.objective import Estimate
@@ -59,12 +60,12 @@ class ToyEvaluator:
 class ImageEvaluator:
     dataset: ImageData | StackedImages
     config: Config
-    extractor: object | None  # a metrics.features.FeatureExtractor, or None: sample grids only
+    extractor: FeatureExtractor | None  # None: sample grids only
     _real: FeatureSet | None = None
 
     def features(self, images: Tensor) -> FeatureSet:
         assert self.extractor is not None
-        extract = self.extractor.extract  # type: ignore[attr-defined]
+        extract = self.extractor.extract
         if isinstance(self.dataset, StackedImages):
             return stacked_features(extract, images)
         features, probabilities = extract(images)
@@ -92,7 +93,7 @@ class ImageEvaluator:
             return Measurement({}, lambda path, title: save_grid(path, grid))
         real = self.real()
         metrics = image_metrics(self.features(fake), real, self.config.eval.metrics, seed)
-        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count)  # type: ignore[attr-defined]
+        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count)
         return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
 
     @staticmethod
@@ -125,7 +126,8 @@ def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
     """Real-data features, keyed by a hash of the images, the extractor's weights and the sample count."""
     extractor = evaluator.extractor
     digest = hashlib.sha256(images.numpy().tobytes())
-    digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())  # type: ignore[union-attr]
+    assert extractor is not None
+    digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())
     path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
     if path.is_file():
         try:
@@ -163,8 +165,6 @@ def build_evaluator(config: Config, dataset: object, estimate: Estimate) -> Eval
     name = default_extractor_name(config)
     extractor = None
     if name is not None:
-        from wganlab.metrics.features import make_extractor
-
         extractor = make_extractor(name, weights=config.eval.extractor_weights or None)
         expected = getattr(extractor, "input_shape", None)
         channel_shape = (1, *dataset.shape[1:]) if isinstance(dataset, StackedImages) else dataset.shape
