@@ -87,6 +87,7 @@ def test_round_trip_through_dict():
         (["objective.penalty=none"], None, "needs a Lipschitz method"),
         (["train.device=tpu"], None, "is not a device"),
         (["steps=3"], None, "not of the form section.key=value"),
+        (["eval.extractor=inceptoin-v3-compat"], None, "did you mean 'inception-v3-compat'"),
     ],
 )
 def test_user_errors_name_the_problem(overrides, preset, message):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from wganlab.data.images import IMAGE_DATASETS
 from wganlab.data.toy import TOY_DATASETS
+from wganlab.metrics.features import FEATURE_EXTRACTORS
 from wganlab.objectives.constraints import CONSTRAINTS as _CONSTRAINTS
 from wganlab.objectives.losses import LOSSES as _LOSSES
 from wganlab.objectives.penalties import PENALTIES as _PENALTIES
@@ -63,4 +64,6 @@ KINDS: dict[str, dict[str, str]] = {
     "activations": ACTIVATIONS,
     "optimizers": OPTIMIZERS,
     "image metrics": IMAGE_METRICS,
+    "feature extractors": FEATURE_EXTRACTORS,
 }
+EXTRACTORS: dict[str, str] = {"auto": "digits-classifier on digits, none elsewhere"} | dict(FEATURE_EXTRACTORS)

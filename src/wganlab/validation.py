@@ -35,6 +35,7 @@ def _check_names(config: Config) -> None:
         ("data.split", config.data.split, registry.SPLITS),
         ("model.generator_norm", config.model.generator_norm, registry.GENERATOR_NORMS),
         ("model.critic_norm", config.model.critic_norm, registry.CRITIC_NORMS),
+        ("eval.extractor", config.eval.extractor, registry.EXTRACTORS),
     ]
     named += [("eval.metrics", metric, registry.IMAGE_METRICS) for metric in config.eval.metrics]
     for key, value, known in named:
