@@ -12,15 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-_MEASURED_LAYERS = (
-    nn.Linear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+from wganlab.models.layers import WEIGHTED_LAYERS
 
 
 def layer_gradient_norms(
@@ -44,7 +36,7 @@ def layer_gradient_norms(
     handles = [
         module.register_forward_hook(keep(name))
         for name, module in critic.named_modules()
-        if isinstance(module, _MEASURED_LAYERS)
+        if isinstance(module, WEIGHTED_LAYERS)
     ]
     try:
         with torch.enable_grad():

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from wganlab.models.layers import TRANSPOSED_CONVOLUTIONS, WEIGHTED_LAYERS
 from wganlab.objectives.penalties import Critic, gradient_norms, interpolate
-
-_CONV_LAYERS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_TRANSPOSED_CONV_LAYERS = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 
 def input_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
@@ -65,7 +63,7 @@ def _effective_weight(layer: nn.Module) -> Tensor:
 def _layer_spectral_norm(layer: nn.Module) -> float:
     """sigma_max(W) for a Linear; sigma_max of W reshaped [out, -1] for a convolution (a heuristic)."""
     weight = _effective_weight(layer)
-    if isinstance(layer, _TRANSPOSED_CONV_LAYERS):
+    if isinstance(layer, TRANSPOSED_CONVOLUTIONS):
         weight = weight.transpose(0, 1)  # stored [in, out / groups, k...]
     matrix = weight.reshape(weight.shape[0], -1).double()  # [out, in * k...]
     return torch.linalg.matrix_norm(matrix, ord=2).item()
@@ -81,6 +79,6 @@ def spectral_norm_product(critic: nn.Module) -> float:
     """
     product = 1.0
     for module in critic.modules():
-        if isinstance(module, (nn.Linear, *_CONV_LAYERS, *_TRANSPOSED_CONV_LAYERS)):
+        if isinstance(module, WEIGHTED_LAYERS):
             product *= _layer_spectral_norm(module)
     return product

@@ -16,17 +16,10 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from wganlab.models.layers import CONVOLUTIONS, WEIGHTED_LAYERS
+
 _KERAS_EPSILON = 1e-7
-_UNIT_NORM_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_SPECTRAL_NORM_LAYERS = (
-    nn.Linear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
+_UNIT_NORM_LAYERS = (nn.Linear, *CONVOLUTIONS)
 
 
 def _identity(critic: nn.Module) -> nn.Module:
@@ -86,7 +79,7 @@ def apply_spectral_norm(critic: nn.Module, n_power_iterations: int = 1) -> nn.Mo
 
     Modifies `critic` in place and returns it.
     """
-    layers = [module for module in critic.modules() if isinstance(module, _SPECTRAL_NORM_LAYERS)]
+    layers = [module for module in critic.modules() if isinstance(module, WEIGHTED_LAYERS)]
     for layer in layers:  # collected first: wrapping adds submodules while modules() iterates
         spectral_norm(layer, n_power_iterations=n_power_iterations)
     return critic
@@ -116,9 +109,7 @@ def make_constraint(
         "clip": lambda: Constraint(after_step=lambda critic: clip_weights_(critic, clip_value)),
         "spectral-norm": lambda: Constraint(prepare=apply_spectral_norm),
         "maxnorm": lambda: Constraint(after_step=lambda critic: max_norm_(critic, max_norm)),
-        "grad-clip": lambda: Constraint(
-            before_step=lambda critic: clip_gradient_norm_(critic, grad_clip_norm)
-        ),
+        "grad-clip": lambda: Constraint(before_step=lambda critic: clip_gradient_norm_(critic, grad_clip_norm)),
     }
     return factories[name]()
 
