@@ -60,15 +60,6 @@ def write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=2, allow_nan=True) + "\n").encode())
 
 
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UserError(f"{path} does not exist; is {path.parent} a wganlab run folder?") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UserError(f"{path} is not valid JSON ({error}); the run folder is damaged") from None
-
-
 def append_jsonl(path: Path, record: dict[str, Any]) -> None:
     with open(path, "a") as stream:
         stream.write(json.dumps(record, allow_nan=True) + "\n")
@@ -98,11 +89,7 @@ def checkpoint_path(run: Path, step: int) -> Path:
 def checkpoints(run: Path) -> list[Path]:
     """The run's checkpoints, oldest first."""
     folder = run / CHECKPOINTS
-    found = (
-        [p for p in folder.glob("checkpoint-*.pt") if _CHECKPOINT_NAME.search(p.name)]
-        if folder.is_dir()
-        else []
-    )
+    found = [p for p in folder.glob("checkpoint-*.pt") if _CHECKPOINT_NAME.search(p.name)] if folder.is_dir() else []
     return sorted(found, key=lambda p: int(_CHECKPOINT_NAME.search(p.name).group(1)))  # type: ignore[union-attr]
 
 
@@ -114,9 +101,7 @@ def resolve_checkpoint(target: Path) -> tuple[Path, Path]:
         raise UserError(f"{target} is neither a run folder nor a checkpoint file; give one of them")
     found = checkpoints(target)
     if not found:
-        raise UserError(
-            f"run folder {target} has no checkpoint in {target / CHECKPOINTS}; it cannot be resumed"
-        )
+        raise UserError(f"run folder {target} has no checkpoint in {target / CHECKPOINTS}; it cannot be resumed")
     return target, found[-1]
 
 

@@ -19,8 +19,9 @@ RECORD = json.loads(WEIGHTS.with_suffix(".json").read_text())
 
 
 def digits() -> tuple[torch.Tensor, torch.Tensor]:
-    datasets = pytest.importorskip("sklearn.datasets")
-    data = datasets.load_digits()
+    from sklearn.datasets import load_digits  # a core dependency: missing it is a failure, not a skip
+
+    data = load_digits()
     images = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16 * 2 - 1  # [1797, 1, 8, 8]
     return images, torch.tensor(data.target)
 
