@@ -78,6 +78,30 @@ def _parser() -> argparse.ArgumentParser:
     classifier_train.add_argument("--pad-to", type=int, default=0)
     classifier_train.set_defaults(handler=_classifier_train)
 
+    diagnose = commands.add_parser("diagnose", help="diagnose a run: probe its critic and explain what its logs show")
+    diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    diagnose.set_defaults(handler=_diagnose)
+
+    report = commands.add_parser("report", help="write a run's self-contained HTML report")
+    report.add_argument("run", type=Path, metavar="RUN")
+    report.add_argument("--out", type=Path, help="the HTML file to write (default: RUN/report.html)")
+    report.set_defaults(handler=_report_run)
+
+    compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
+    compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
+    compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")
+    compare.set_defaults(handler=_compare)
+
+    claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
+    claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
+    claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
+    claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
+    claims.add_argument("--quick", action="store_true", help="smoke-test sizes: minutes, verdicts not meaningful")
+    claims.add_argument(
+        "--out", type=Path, default=Path("docs"), help="where claims.md, claims.html and claims/ go (default: docs)"
+    )
+    claims.set_defaults(handler=_claims)
+
     listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
     listing.set_defaults(handler=_list)
     return parser
@@ -142,6 +166,72 @@ def _classifier_train(args: argparse.Namespace) -> int:
     save_classifier(args.out, model, report)
     print(f"held-out accuracy {report['held_out_accuracy']:.4f} on {report['held_out_size']} images")
     print(f"wrote {args.out}; use it with --set eval.extractor=classifier --set eval.extractor_weights={args.out}")
+    return 0
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from wganlab.diagnose import diagnose
+
+    diagnosis = diagnose(args.target)
+    print(f"{diagnosis.folder}  (probe of the checkpoint at step {diagnosis.step})")
+    for key, value in diagnosis.probe.items():
+        if key == "gradients/layer_norms":
+            value = "  ".join(f"{norm:.3g}" for norm in value)  # type: ignore[union-attr]
+            print(f"  {key:<28} {value}")
+        elif key != "step":
+            print(f"  {key:<28} {value:.6g}")
+    if diagnosis.tracking is not None:
+        label = "tracking (Spearman rho)"
+        print(f"  {label:<28} {diagnosis.tracking:.3f}  critic estimate vs {diagnosis.quality_metric}")
+    print("findings:" if diagnosis.findings else "findings: none (no rule fired)")
+    for finding in diagnosis.findings:
+        print(f"  [{finding.severity}] {finding.title}: {finding.message}\n      evidence: {finding.evidence}")
+    return 0
+
+
+def _report_run(args: argparse.Namespace) -> int:
+    from wganlab.reports.run_report import write_run_report
+
+    if not (args.run / "config.json").is_file():
+        raise UserError(f"{args.run} is not a run folder (no config.json); give a folder made by `wganlab train`")
+    print(f"wrote {write_run_report(args.run, args.out)}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from wganlab.reports.compare import write_comparison
+
+    for run in args.runs:
+        if not (run / "config.json").is_file():
+            raise UserError(f"{run} is not a run folder (no config.json); give folders made by `wganlab train`")
+    print(f"wrote {write_comparison(args.runs, args.out)}")
+    return 0
+
+
+def _claims(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+
+    from wganlab.claims.context import ClaimContext
+    from wganlab.claims.runner import parse_only, run_claims, write_report
+
+    numbers = parse_only(args.only)
+    if args.seeds < 1:
+        raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="wganlab-claims-") as scratch:
+        context = ClaimContext(
+            seeds=tuple(range(args.first_seed, args.first_seed + args.seeds)),
+            quick=args.quick,
+            figure_dir=args.out / "claims",
+            work_dir=Path(scratch),
+            log=lambda line: print(line, flush=True),
+        )
+        results = run_claims(numbers, context)
+    path = write_report(results, context, time.perf_counter() - started, args.out)
+    for result in results:
+        print(f"claim {result.number:>2}: {result.verdict:<13} {result.title}")
+    print(f"wrote {path} and {args.out / 'claims.html'} ({(time.perf_counter() - started) / 60:.1f} minutes)")
     return 0
 
 

@@ -37,6 +37,7 @@ class DataConfig:
     resize: int = 0  # image data: resize to resize x resize; 0 = keep
     pad_to: int = 0  # image data: pad with black to pad_to x pad_to (e.g. MNIST 28 -> 32); 0 = keep
     stack: int = 1  # image data: 3 = Stacked-MNIST style, three random grayscale images as RGB channels
+    limit: int = 0  # image data: train on the first `limit` images only (WGAN-GP Sec. 5.6 used 1,000); 0 = all
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class EvalConfig:
     samples: int = 2500  # generated samples for the mode metrics (VEEGAN/PacGAN protocol: 2,500)
     w1_samples: int = 2000  # generated and real points for the exact W1
     figures: bool = True
+    diagnostics: bool = True  # a diagnostic probe of the critic per evaluation, in diagnostics.jsonl
     metrics: tuple[str, ...] = ("fid", "kid", "is", "pr", "modes")  # image data
     extractor: str = "auto"  # image features: "auto" (digits-classifier on digits), or a registered name
     extractor_weights: str = ""  # a weights file for extractors that need one

@@ -1,7 +1,8 @@
 """The only code that reads or writes run folders.
 
 A run folder `NNNNN-name/` holds config.json (the resolved config), stats.jsonl (training statistics),
-metrics.jsonl (evaluations), figures/, checkpoints/ and summary.json. Every JSON file is written
+metrics.jsonl (evaluations), diagnostics.jsonl (a probe of the critic per evaluation),
+figures/, checkpoints/ and summary.json. Every JSON file is written
 atomically; JSONL files are appended a line at a time and cut back to a checkpoint on resume.
 """
 
@@ -20,6 +21,7 @@ from wganlab.errors import UserError
 CONFIG = "config.json"
 STATS = "stats.jsonl"
 METRICS = "metrics.jsonl"
+DIAGNOSTICS = "diagnostics.jsonl"
 SUMMARY = "summary.json"
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"

@@ -70,6 +70,7 @@ def _check_ranges(config: Config) -> None:
         (e.image_samples >= 2, "eval.image_samples must be >= 2"),
         (config.data.resize >= 0 and config.data.pad_to >= 0, "data.resize and data.pad_to must be >= 0"),
         (config.data.stack in (1, 3), "data.stack must be 1 or 3"),
+        (config.data.limit >= 0, "data.limit must be >= 0 (0 = all images)"),
     ]
     for ok, message in rules:
         if not ok:
@@ -109,6 +110,8 @@ def _check_combinations(config: Config) -> None:
         )
     if config.data.stack != 1 and not images:
         raise ConfigError("data.stack applies to image data only")
+    if config.data.limit != 0 and not images:
+        raise ConfigError("data.limit applies to image data only (2-D data sets are sampled afresh every batch)")
     if config.model.critic_norm == "batch" and o.penalty in PER_SAMPLE_PENALTIES:
         raise ConfigError(
             f"model.critic_norm 'batch' mixes samples, so the per-sample gradient penalty {o.penalty!r} is "

@@ -8,6 +8,7 @@ activation is 1-Lipschitz (ReLU, LeakyReLU) (Miyato et al. 2018).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -66,6 +67,8 @@ def _layer_spectral_norm(layer: nn.Module) -> float:
     if isinstance(layer, TRANSPOSED_CONVOLUTIONS):
         weight = weight.transpose(0, 1)  # stored [in, out / groups, k...]
     matrix = weight.reshape(weight.shape[0], -1).double()  # [out, in * k...]
+    if not torch.isfinite(matrix).all():
+        return math.nan  # a diverged layer has no meaningful norm (and the SVD would not converge)
     return torch.linalg.matrix_norm(matrix, ord=2).item()
 
 

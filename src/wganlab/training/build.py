@@ -19,6 +19,7 @@ from wganlab.models.resnet import ResNetCritic, ResNetGenerator
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
+from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
 
 TOY_SHAPE = (2,)  # every toy distribution lives in the plane
@@ -33,6 +34,7 @@ class Run:
     dataset: Dataset
     objective: Objective
     evaluator: Evaluator
+    prober: Prober | None  # the diagnostic probe per evaluation; None when eval.diagnostics is off
 
 
 def build_dataset(config: DataConfig, seed: int) -> Dataset:
@@ -42,6 +44,12 @@ def build_dataset(config: DataConfig, seed: int) -> Dataset:
     images = load_images(
         config.name, config.root or None, split=config.split, resize=config.resize, pad_to=config.pad_to
     )
+    if config.limit:
+        if config.limit > len(images.images):
+            count = len(images.images)
+            raise UserError(f"data.limit {config.limit} is more than the {count} images of {images.source}")
+        labels = None if images.labels is None else images.labels[: config.limit]
+        images = ImageData(images.name, images.source, images.images[: config.limit].clone(), labels)
     return StackedImages(images, config.stack) if config.stack > 1 else images
 
 
@@ -113,4 +121,5 @@ def build(config: Config) -> tuple[Run, TrainState]:
         data_rng=torch.Generator(device).manual_seed(seed + 2),
     )
     evaluator = build_evaluator(config, dataset, objective.estimate)
-    return Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator), state
+    prober = build_prober(config, dataset, objective.loss.critic) if config.eval.diagnostics else None
+    return Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober), state

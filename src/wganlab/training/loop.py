@@ -62,7 +62,7 @@ def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainStat
             f"{folder} is already at step {state.step} of {run.config.train.steps}; pass --steps N (N > {state.step}) "
             "to train it further"
         )
-    for log in (rundir.STATS, rundir.METRICS):
+    for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
         rundir.truncate_jsonl(folder / log, state.step)
     rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
     return folder, run, state
@@ -106,6 +106,9 @@ def evaluate(folder: Path, run: Run, state: TrainState) -> dict[str, float]:
     if measurement.protocol:
         record["protocol"] = measurement.protocol
     rundir.append_jsonl(folder / rundir.METRICS, record)
+    if run.prober is not None:
+        probe = run.prober.probe(state, seed=run.config.train.seed * 1_000_003 + state.step + 1)
+        rundir.append_jsonl(folder / rundir.DIAGNOSTICS, {"step": state.step} | probe)
     return measurement.metrics
 
 
@@ -113,8 +116,9 @@ def headline(run: Run, metrics: dict[str, float]) -> str:
     return run.evaluator.headline(metrics)
 
 
-def fit(folder: Path, run: Run, state: TrainState, console: TextIO = sys.stdout) -> Summary:
-    """Train to `train.steps`, evaluating and checkpointing on their cadences."""
+def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None) -> Summary:
+    """Train to `train.steps`, evaluating and checkpointing on their cadences (progress to `console`, stdout)."""
+    console = console or sys.stdout  # looked up per call: a default bound at import goes stale under redirection
     train, every = run.config.train, run.config.eval.every
     interactive = console.isatty()
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from wganlab.objectives.objective import Objective
 from wganlab.training.ema import update_ema
@@ -14,13 +14,26 @@ def critic_step(state: TrainState, objective: Objective, real: Tensor, latents: 
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
     with torch.no_grad():
         fake = state.generator(latents)  # [N, ...]; no generator graph is built for the critic's update
-    loss, stats = objective.critic_phase(state.critic, real, fake, state.rng, state.step)
-    state.critic_optimizer.zero_grad(set_to_none=True)
+    return update_critic(state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step)
+
+
+def update_critic(
+    critic: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    objective: Objective,
+    real: Tensor,
+    fake: Tensor,
+    rng: torch.Generator,
+    step: int,
+) -> dict[str, Tensor]:
+    """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it."""
+    loss, stats = objective.critic_phase(critic, real, fake, rng, step)
+    optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    objective.constraint.before_step(state.critic)
-    state.critic_optimizer.step()
+    objective.constraint.before_step(critic)
+    optimizer.step()
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
-    objective.constraint.after_step(state.critic)
+    objective.constraint.after_step(critic)
     return stats
 
 

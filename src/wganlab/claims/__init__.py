@@ -1,0 +1,1 @@
+"""The published claims (REFERENCE.md section 5) as experiments with measured verdicts."""

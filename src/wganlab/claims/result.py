@@ -1,0 +1,75 @@
+"""What a claim experiment returns: its expectation, the numbers it measured, and a verdict by a stated rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Verdict = Literal["holds", "does not hold", "mixed"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "does not hold", "mixed")
+Cell = str | float | int
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of measured numbers: one header row, then rows of the same length."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            assert len(row) == len(self.headers), f"row {row} does not match headers {self.headers}"
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    """One seed's measurement: its verdict and the numbers that decided it (name -> value)."""
+
+    seed: int
+    verdict: Verdict
+    numbers: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    number: int
+    title: str  # the claim in a few words
+    source: str  # where it is published, e.g. "WGAN-GP (Gulrajani et al. 2017), Fig. 1b"
+    expectation: str  # what the paper says we should see, in plain words
+    protocol: str  # what we ran: data, models, steps, seeds (CPU-sized where the paper's is not)
+    rule: str  # how the verdict follows from the numbers, stated before the numbers
+    outcomes: tuple[SeedOutcome, ...]  # one per seed
+    tables: tuple[Table, ...]  # the numbers behind the verdicts
+    figures: tuple[Path, ...]  # PNG files written by the experiment
+    seconds: float
+    notes: str = ""  # anything a reader should know: deviations from the paper, caveats
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        return combine([outcome.verdict for outcome in self.outcomes])
+
+
+def combine(verdicts: Sequence[Verdict]) -> Verdict:
+    """Over seeds: holds if every seed holds, does not hold if none does, mixed otherwise."""
+    if not verdicts:
+        raise ValueError("no verdicts to combine")
+    if all(verdict == "holds" for verdict in verdicts):
+        return "holds"
+    if all(verdict == "does not hold" for verdict in verdicts):
+        return "does not hold"
+    return "mixed"
+
+
+def verdict_of(checks: Sequence[bool]) -> Verdict:
+    """Within one seed: holds if every check passes, does not hold if none does, mixed otherwise."""
+    if not checks:
+        raise ValueError("no checks")
+    if all(checks):
+        return "holds"
+    if not any(checks):
+        return "does not hold"
+    return "mixed"

@@ -1,0 +1,65 @@
+"""`wganlab diagnose RUN`: a fresh probe of the latest checkpoint plus findings from the run's logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from wganlab import rundir
+from wganlab.diagnostics.findings import Finding, History, find
+from wganlab.diagnostics.probe import Record
+from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation
+from wganlab.errors import UserError
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    folder: Path
+    step: int
+    probe: Record  # a fresh probe of the checkpoint (empty when the run has no checkpoint)
+    findings: list[Finding]
+    tracking: float | None  # Spearman rho of the critic's estimate with the quality metric over the run
+    quality_metric: str | None
+
+
+def read_history(folder: Path) -> History:
+    config_path = folder / rundir.CONFIG
+    if not config_path.is_file():
+        raise UserError(f"{folder} is not a run folder (no {rundir.CONFIG}); give a folder made by `wganlab train`")
+    return History(
+        config=json.loads(config_path.read_text()),
+        stats=list(rundir.read_jsonl(folder / rundir.STATS)),
+        metrics=list(rundir.read_jsonl(folder / rundir.METRICS)),
+        diagnostics=list(rundir.read_jsonl(folder / rundir.DIAGNOSTICS)),
+    )
+
+
+def _fresh_probe(target: Path) -> tuple[int, Record]:
+    from wganlab.training import loop
+    from wganlab.training.probing import build_prober
+
+    _, run, state = loop.load(target)
+    prober = build_prober(run.config, run.dataset, run.objective.loss.critic)
+    return state.step, {"step": state.step} | prober.probe(state, seed=run.config.train.seed * 1_000_003 + 7)
+
+
+def diagnose(target: Path) -> Diagnosis:
+    """Diagnose a run folder (its latest checkpoint) or a checkpoint file."""
+    folder = target.parent.parent if target.is_file() else target
+    history = read_history(folder)
+    step, probe = 0, {}
+    if target.is_file() or rundir.checkpoints(folder):
+        step, probe = _fresh_probe(target)
+    elif history.diagnostics:
+        step = int(history.diagnostics[-1]["step"])
+    logged = list(history.diagnostics)
+    if probe:  # the fresh probe is the latest point of the history (replacing a logged probe of the same step)
+        logged = [record for record in logged if record["step"] != step] + [probe]
+    findings = find(History(history.config, history.stats, history.metrics, logged))
+    metric = quality_metric(history.metrics)
+    tracking = None
+    if metric is not None:
+        _, estimates, quality = estimates_at_evaluations(history.stats, history.metrics, metric)
+        tracking = rank_correlation(estimates, quality) if len(estimates) >= 3 else None
+    return Diagnosis(folder, step, probe, findings, tracking, metric)

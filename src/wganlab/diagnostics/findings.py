@@ -1,0 +1,187 @@
+"""Plain-language findings from a run's logs: each rule states what it looked at and when it fires.
+
+Rules (thresholds in the constants below):
+- non-finite values in the losses, the estimate, the samples or the critic's parameters;
+- weights saturated at the clip bound (WGAN-GP Sec. 3: a capacity-starved critic);
+- a Wasserstein critic whose Lipschitz estimate is far above 1 (its estimate is then not W1);
+- gradients that explode or vanish with depth (WGAN-GP Fig. 1b);
+- a critic estimate that does not track the quality metric (Spearman rank correlation over the run);
+- a train vs held-out critic gap that keeps growing (WGAN-GP Sec. 5.6: the critic overfits);
+- modes missing at the end (2-D mixtures).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation
+
+SATURATED = 0.5  # fraction of critic weights at +/-c
+LIPSCHITZ_HIGH = 5.0  # largest input-gradient norm of a Wasserstein critic
+SLOPE_STEEP = 0.1  # |decades of gradient norm per layer|
+DEEP_LAYERS = 5  # the slope of fewer layers is too noisy to mean anything
+TRACKS, DOES_NOT_TRACK = 0.6, 0.3  # Spearman rho of estimate vs quality
+GAP_TREND = 0.7  # Spearman rho of held-out gap vs step
+MIN_EVALUATIONS = 5
+LIPSCHITZ_LOSSES = ("wasserstein", "hinge")  # the critic's estimate means W1 only when it is ~1-Lipschitz
+WATCHED_STATS = ("critic/loss", "critic/estimate", "critic/penalty", "generator/loss")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Literal["warning", "info"]
+    title: str
+    message: str  # what it means and what to do, in plain words
+    evidence: str  # the numbers that made the rule fire
+
+
+@dataclass(frozen=True)
+class History:
+    """What a run logged: config.json, stats.jsonl, metrics.jsonl and diagnostics.jsonl as plain records."""
+
+    config: dict[str, Any]
+    stats: Sequence[dict[str, Any]]
+    metrics: Sequence[dict[str, Any]]
+    diagnostics: Sequence[dict[str, Any]]
+
+
+def _nonfinite(history: History) -> list[Finding]:
+    for record in history.stats:
+        bad = [key for key in WATCHED_STATS if key in record and not math.isfinite(record[key])]
+        if bad:
+            return [_nonfinite_finding(f"{', '.join(bad)} at step {record['step']}")]
+    for record in list(history.metrics) + list(history.diagnostics):
+        for key in ("nonfinite_samples", "nonfinite/parameters"):
+            if record.get(key, 0) > 0:
+                return [_nonfinite_finding(f"{key} = {record[key]:.0f} at step {record['step']}")]
+    return []
+
+
+def _nonfinite_finding(evidence: str) -> Finding:
+    return Finding(
+        "warning",
+        "Non-finite values",
+        "Training produced NaN or infinite values: the run has diverged and later numbers mean nothing. "
+        "Lower the learning rates, add or strengthen the Lipschitz method, or resume from an earlier checkpoint.",
+        evidence,
+    )
+
+
+def _latest_probe(history: History) -> list[Finding]:
+    if not history.diagnostics:
+        return []
+    probe, findings = history.diagnostics[-1], []
+    objective = history.config.get("objective", {})
+    saturation = probe.get("weights/clip_saturation")
+    if saturation is not None and saturation >= SATURATED:
+        findings.append(Finding(
+            "warning",
+            "Weights saturated at the clip bound",
+            "Most of the critic's weights sit at +/-c: the clip, not the data, shapes the critic, which is then "
+            "biased towards over-simple functions (WGAN-GP Sec. 3). Use a gradient penalty or spectral norm, or try "
+            "another c.",
+            f"{100 * saturation:.1f} % of weights at |w| = c = {objective.get('clip_value')} (step {probe['step']}; "
+            f"rule: >= {100 * SATURATED:.0f} %)",
+        ))
+    lipschitz = max(probe.get(f"lipschitz/{where}", 0.0) for where in ("real", "fake", "interpolated"))
+    if objective.get("loss") in LIPSCHITZ_LOSSES and lipschitz > LIPSCHITZ_HIGH:
+        findings.append(Finding(
+            "warning",
+            "Critic far from 1-Lipschitz",
+            "The critic's input gradients are much larger than 1, so its score difference is not an estimate of "
+            "W1 (only of K * W1 for an unknown K) and can grow without meaning. Strengthen the Lipschitz method.",
+            f"largest input-gradient norm {lipschitz:.3g} on real/fake/interpolated points (step {probe['step']}; "
+            f"rule: > {LIPSCHITZ_HIGH:g})",
+        ))
+    slope = probe.get("gradients/log_slope", math.nan)
+    deep = len(probe.get("gradients/layer_norms", [])) >= DEEP_LAYERS
+    if math.isfinite(slope) and abs(slope) >= SLOPE_STEEP and deep:
+        grows = "explode towards the input" if slope < 0 else "vanish towards the input"
+        findings.append(Finding(
+            "warning",
+            f"Gradients {grows}",
+            "The gradient of the critic's loss changes geometrically from layer to layer, as it does under weight "
+            "clipping with too large or too small a c (WGAN-GP Fig. 1b); a gradient penalty keeps it level.",
+            f"slope {slope:+.3f} decades per layer (forward order) over {len(probe['gradients/layer_norms'])} "
+            f"layers (rule: |slope| >= {SLOPE_STEEP})",
+        ))
+    return findings
+
+
+def _tracking(history: History) -> list[Finding]:
+    metric = quality_metric(history.metrics)
+    if metric is None:
+        return []
+    steps, estimates, quality = estimates_at_evaluations(history.stats, history.metrics, metric)
+    if len(steps) < MIN_EVALUATIONS:
+        return []
+    rho = rank_correlation(estimates, quality)
+    evidence = f"Spearman rho = {rho:.2f} between the critic's estimate and {metric} over {len(steps)} evaluations"
+    if math.isnan(rho) or rho < DOES_NOT_TRACK:
+        return [Finding(
+            "warning",
+            "The critic's estimate does not track sample quality",
+            f"Over this run the critic's estimate did not fall as {metric} fell, so the loss curve is not a guide "
+            "to sample quality here (a GAN's JS estimate behaves like this; a WGAN's should not). Judge by the "
+            "quality metric, not the loss.",
+            evidence + f" (rule: rho < {DOES_NOT_TRACK})",
+        )]
+    verdict = "tracks" if rho >= TRACKS else "partly tracks"
+    return [Finding("info", f"The critic's estimate {verdict} sample quality",
+                    "A falling estimate went with better samples over this run.", evidence)]
+
+
+def _heldout_gap(history: History) -> list[Finding]:
+    records = [r for r in history.diagnostics if "critic/heldout_gap" in r]
+    if len(records) < MIN_EVALUATIONS:
+        return []
+    steps = [r["step"] for r in records]
+    gaps = [r["critic/heldout_gap"] for r in records]
+    early = float(np.mean(np.abs(gaps[: max(1, len(gaps) // 3)])))
+    trend = rank_correlation(steps, gaps)
+    if trend >= GAP_TREND and gaps[-1] > 2 * early and gaps[-1] > 0:
+        return [Finding(
+            "warning",
+            "Held-out gap growing: the critic is overfitting",
+            "The critic scores its training images ever higher than held-out images of the same distribution: it "
+            "memorises the training set (WGAN-GP Sec. 5.6), and its estimate no longer measures the distance to "
+            "the data distribution. Use more data, a smaller critic, or stop earlier.",
+            f"gap {gaps[-1]:.3g} at step {steps[-1]} vs {early:.3g} early; Spearman(step, gap) = {trend:.2f} "
+            f"(rule: >= {GAP_TREND} and final gap > 2x early)",
+        )]
+    return []
+
+
+def _modes(history: History) -> list[Finding]:
+    """Fires when fewer modes are covered than 90 % of what a perfect sampler covers with as many samples."""
+    if not history.metrics:
+        return []
+    last = history.metrics[-1]
+    key = next((k for k in last if k.startswith("modes_")), None)
+    total = last.get("total_modes")
+    if key is None or total is None:
+        return []
+    samples = int(key.removeprefix("modes_"))
+    perfect = total * (1 - math.exp(-samples / total))  # expected modes hit by `samples` uniform draws
+    if last[key] >= 0.9 * perfect:
+        return []
+    return [Finding(
+        "warning",
+        "Modes missing",
+        "The generator covers only part of the data's modes (mode collapse or mode dropping). Train longer, or "
+        "compare Lipschitz methods: on the grid, a GAN drops modes more often than WGAN-GP.",
+        f"{last[key]:.0f} of {total:.0f} modes at step {last['step']} ({key}; a perfect sampler covers "
+        f"{perfect:.0f} with {samples} samples; rule: < 90 % of that)",
+    )]
+
+
+def find(history: History) -> list[Finding]:
+    """Every finding for the run, warnings first."""
+    findings = _nonfinite(history) + _latest_probe(history) + _tracking(history) + _heldout_gap(history)
+    findings += _modes(history)
+    return sorted(findings, key=lambda f: f.severity != "warning")

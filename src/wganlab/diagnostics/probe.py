@@ -1,0 +1,73 @@
+"""One diagnostic probe of a critic at a point in training: every diagnostic in one flat record.
+
+The record is what `diagnostics.jsonl` holds per evaluation and what `wganlab diagnose` prints: the
+Lipschitz estimates, the per-layer gradient norms and their slope, the fraction of weights at the clip
+bound (under clipping), the critic's mean score on training vs held-out real data, and a count of
+non-finite parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+from wganlab.diagnostics.gradients import layer_gradient_norms, log_slope
+from wganlab.diagnostics.lipschitz import estimate_lipschitz
+from wganlab.diagnostics.weights import clip_saturation
+
+CriticLoss = Callable[[Tensor, Tensor], Tensor]  # (real_scores [N], fake_scores [N]) -> scalar
+Record = dict[str, float | list[float]]
+
+
+def heldout_gap(critic: nn.Module, train: Tensor, held_out: Tensor) -> tuple[float, float, float]:
+    """(mean D(train), mean D(held-out), their difference): > 0 and growing when the critic memorises its data.
+
+    WGAN-GP Sec. 5.6 (Gulrajani et al. 2017) plots this gap to detect a critic that overfits.
+    """
+    with torch.no_grad():
+        train_score = critic(train).double().mean().item()
+        held_out_score = critic(held_out).double().mean().item()
+    return train_score, held_out_score, train_score - held_out_score
+
+
+def nonfinite_parameters(module: nn.Module) -> int:
+    return int(sum((~torch.isfinite(p.detach())).sum().item() for p in module.parameters()))
+
+
+def probe_critic(
+    critic: nn.Module,
+    loss: CriticLoss,
+    real: Tensor,
+    fake: Tensor,
+    rng: torch.Generator,
+    held_out: Tensor | None = None,
+    clip_value: float | None = None,
+) -> Record:
+    """Every diagnostic of `critic` on `real`, `fake` [N, ...] (and `held_out` real data, if any)."""
+    record: Record = {"nonfinite/parameters": float(nonfinite_parameters(critic))}
+    lipschitz = estimate_lipschitz(critic, real, fake, rng)
+    record |= {
+        "lipschitz/real": lipschitz.real,
+        "lipschitz/fake": lipschitz.fake,
+        "lipschitz/interpolated": lipschitz.interpolated,
+        "lipschitz/spectral_bound": lipschitz.spectral_bound,
+    }
+    batch = real.shape[0]
+
+    def critic_loss(scores: Tensor) -> Tensor:
+        scores = scores.reshape(-1)
+        return loss(scores[:batch], scores[batch:])
+
+    norms = [norm for _, norm in layer_gradient_norms(critic, critic_loss, torch.cat([real, fake]))]
+    record["gradients/layer_norms"] = norms
+    usable = len(norms) >= 2 and all(n > 0 and math.isfinite(n) for n in norms)
+    record["gradients/log_slope"] = log_slope(norms) if usable else math.nan
+    if clip_value is not None:
+        record["weights/clip_saturation"] = clip_saturation(critic, clip_value)
+    if held_out is not None:
+        train_score, held_out_score, gap = heldout_gap(critic, real, held_out)
+        record |= {"critic/train_score": train_score, "critic/heldout_score": held_out_score, "critic/heldout_gap": gap}
+    return record

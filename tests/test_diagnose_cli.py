@@ -1,0 +1,54 @@
+"""`wganlab diagnose`: a fresh probe of a real run, findings, and the one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+from tests.tiny import TINY
+from wganlab import rundir
+from wganlab.cli import main
+
+
+def test_diagnostics_are_logged_each_evaluation_and_diagnose_prints_them(tmp_path, capsys):
+    settings = [*TINY, "--set", "objective.penalty=none", "--set", "objective.constraint=clip",
+                "--set", "eval.every=10", "--set", "eval.figures=false"]
+    assert main(["train", "--steps", "30", *settings, "--outdir", str(tmp_path)]) == 0
+    folder = next(tmp_path.iterdir())
+    probes = list(rundir.read_jsonl(folder / rundir.DIAGNOSTICS))
+    assert [p["step"] for p in probes] == [10, 20, 30]
+    assert all(0.0 <= p["weights/clip_saturation"] <= 1.0 for p in probes)
+    assert all(p["lipschitz/interpolated"] > 0 for p in probes)
+    capsys.readouterr()
+    assert main(["diagnose", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "probe of the checkpoint at step 30" in out
+    assert "weights/clip_saturation" in out and "findings" in out
+
+
+def test_resume_cuts_back_the_diagnostics_log(tmp_path):
+    settings = [*TINY, "--set", "eval.every=10", "--set", "eval.figures=false", "--set", "train.checkpoint_every=10"]
+    assert main(["train", "--steps", "20", *settings, "--outdir", str(tmp_path)]) == 0
+    folder = next(tmp_path.iterdir())
+    (folder / rundir.CHECKPOINTS / "checkpoint-0000020.pt").unlink()
+    assert main(["train", "--resume", str(folder), "--steps", "20"]) == 0
+    assert [p["step"] for p in rundir.read_jsonl(folder / rundir.DIAGNOSTICS)] == [10, 20]
+
+
+def test_diagnose_errors_are_one_line(tmp_path, capsys):
+    assert main(["diagnose", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a run folder" in err[0]
+
+
+def test_data_limit_trains_on_a_subset_and_is_validated(tmp_path, capsys):
+    settings = ["--preset", "digits", "--set", "model.width=8", "--set", "train.batch_size=16",
+                "--set", "eval.image_samples=20", "--set", "eval.metrics=[]", "--set", "data.limit=50"]
+    assert main(["train", "--steps", "2", *settings, "--outdir", str(tmp_path)]) == 0
+    config = json.loads((next(tmp_path.iterdir()) / rundir.CONFIG).read_text())
+    assert config["data"]["limit"] == 50
+    capsys.readouterr()
+    assert main(["train", "--dry-run", "--set", "data.limit=50"]) == 2
+    assert "image data only" in capsys.readouterr().err
+    assert main(["train", "--steps", "1", "--preset", "digits", "--set", "data.limit=5000",
+                 "--outdir", str(tmp_path / "x")]) == 2
+    assert "more than the 1437 images" in capsys.readouterr().err
