@@ -16,6 +16,7 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
+from wganlab.reports import tensorboard
 from wganlab.training import checkpoint
 from wganlab.training.build import Run, build
 from wganlab.training.evaluation import Measurement
@@ -124,6 +125,7 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
     metrics: dict[str, float] = {}
     seconds, first_step = 0.0, state.step
+    events = tensorboard.open_writer(folder, purge_step=state.step or None)  # None without tensorboard installed
     while state.step < train.steps:
         started = time.perf_counter()
         stats = train_step(run, state)
@@ -136,8 +138,12 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
             record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
             record["time/train_seconds"] = state.train_seconds  # for time-to-quality curves
             rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
+            if events is not None:
+                tensorboard.write_record(events, state.step, record)
         if (every and state.step % every == 0) or state.step == train.steps:
             metrics = evaluate(folder, run, state)
+            if events is not None:
+                tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
             if not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
@@ -147,6 +153,8 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
         if interactive and state.step % 10 == 0:
             bar.set_postfix_str(_postfix(stats, metrics))
     bar.close()
+    if events is not None:
+        events.close()
     steps_done = state.step - first_step
     speed = steps_done / seconds if seconds else 0.0
     summary = Summary(folder, state.step, metrics, seconds, state.train_seconds, speed)
