@@ -25,6 +25,9 @@ DIAGNOSTICS = "diagnostics.jsonl"
 SUMMARY = "summary.json"
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)\.pt$")
 
 
@@ -52,6 +55,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600 files; give what open() would have given
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

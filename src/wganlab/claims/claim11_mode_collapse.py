@@ -21,8 +21,8 @@ def run(context: ClaimContext) -> ClaimResult:
         finals = {}
         for method in METHODS:
             last = paired_run(context, method, DATA, seed).metrics[-1]
-            runs_keys = {p: next(k for k in last if k.startswith(p)) for p in ("modes_", "hq_percent_", "reverse_kl_")}
-            finals[method] = {p: float(last[k]) for p, k in runs_keys.items()}
+            keys = {p: next(k for k in last if k.startswith(p)) for p in ("modes_", "hq_percent_", "reverse_kl_")}
+            finals[method] = {p: float(last[k]) for p, k in keys.items()}
         wgan, gan = finals["WGAN-GP"]["modes_"], finals["GAN"]["modes_"]
         verdict = "holds" if gan <= wgan - MARGIN else "does not hold"
         outcomes.append(SeedOutcome(seed, verdict, {"modes WGAN-GP": wgan, "modes GAN": gan}))
@@ -38,7 +38,7 @@ def run(context: ClaimContext) -> ClaimResult:
         expectation="On the 25-Gaussian grid the GAN captures fewer modes than WGAN-GP.",
         protocol=protocol(context) + f"; data {DATA}; modes, HQ % and reverse KL by the VEEGAN/PacGAN protocol "
         f"({metric_key(trained, 'modes_')}) at the last step.",
-        rule=f"Per seed: holds if the GAN captures at least {MARGIN} fewer modes than WGAN-GP, does not hold otherwise.",
+        rule=f"Per seed: holds if the GAN captures at least {MARGIN} fewer modes than WGAN-GP; does not hold otherwise.",
         outcomes=tuple(outcomes),
         tables=(Table(("seed", "method", "modes", "HQ %", "reverse KL"), tuple(rows)),),
         figures=(figure,),

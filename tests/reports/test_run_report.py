@@ -1,0 +1,100 @@
+"""The run report: sections present, hostile text shown as text, images inline, findings warnings first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.reports.conftest import HOSTILE_NAME, SCRIPT, assert_self_contained, hostile_folder, write_run
+from wganlab import rundir
+from wganlab.errors import UserError
+from wganlab.reports import html as h
+from wganlab.reports.run_report import findings_body, read_run, run_report_html, spread, write_run_report
+
+SECTIONS = ["summary", "curves", "samples", "diagnostics", "config"]
+
+
+@dataclass(frozen=True)
+class FakeFinding:
+    severity: str
+    title: str
+    message: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class FakeDiagnosis:
+    folder: Path
+    step: int
+    probe: dict
+    findings: list = field(default_factory=list)
+    tracking: float | None = 0.9
+    quality_metric: str | None = "w1_2000"
+
+
+def test_hand_written_run_report(tmp_path):
+    folder = write_run(hostile_folder(tmp_path), evaluations=8)
+    values = json.loads((folder / rundir.CONFIG).read_text())
+    values["data"]["root"] = SCRIPT
+    rundir.write_json(folder / rundir.CONFIG, values)
+
+    out = write_run_report(folder)
+    assert out == folder / "report.html"
+    page = out.read_text()
+    parsed = assert_self_contained(page)
+    assert parsed.sections == SECTIONS
+    assert h.escape(HOSTILE_NAME) in page and h.escape(SCRIPT) in page and "<img src=x" not in page
+    assert f"<title>{h.escape(HOSTILE_NAME)}</title>" in page
+    assert len(parsed.images) == 1 + 6 + 1  # curves, six of the eight evaluation figures, diagnostics curves
+    for key in ("w1_2000", "modes_2500", "total_modes", "critic_estimate", "reverse_kl_2500"):
+        assert f"<code>{key}</code>" in page
+    assert "between 2000 generated and 2000 real points" in page  # the protocol note carries the sample count
+    assert "The run has no checkpoint to probe." in page
+
+
+def test_image_run_shows_its_protocol(tmp_path):
+    folder = write_run(tmp_path / "00000-digits", ["data.name=digits", "model.arch=dcgan"], images=True)
+    page = run_report_html(folder, FakeDiagnosis(folder, 80, {}))
+    assert_self_contained(page)
+    assert "Image metric protocol" in page and "digits-classifier" in page
+    assert "Frechet distance" in page and "<code>fid_200</code>" in page
+
+
+def test_findings_warnings_first_and_escaped():
+    findings = [FakeFinding("info", "fine", "all good", "rho 0.9"), FakeFinding("warning", SCRIPT, SCRIPT, "e < 1")]
+    body = findings_body(findings)
+    assert body.index("warning") < body.index("fine")
+    assert "<script>" not in body and "e &lt; 1" in body
+    assert 'class="finding warning"' in body and 'class="finding info"' in body
+
+
+def test_probe_table_and_layer_norms(tmp_path):
+    folder = write_run(tmp_path / "00000-run")
+    probe = {"step": 80, "lipschitz/real": 12.5, "gradients/layer_norms": [1.0, 0.1, 0.01], "gradients/log_slope": -1.0}
+    diagnosis = FakeDiagnosis(folder, 80, probe, [FakeFinding("warning", "Critic far from 1-Lipschitz", "m", "e")])
+    page = run_report_html(folder, diagnosis)
+    assert "Probe of the checkpoint at step 80" in page and "<code>lipschitz/real</code>" in page
+    assert "Per-layer gradient norms" in page and "Critic far from 1-Lipschitz" in page
+    assert len(assert_self_contained(page).images) == 1 + 4 + 1 + 1  # curves, 4 figures, layer norms, diagnostics
+
+
+def test_spread_keeps_first_and_last():
+    assert spread(list(range(10)), 4) == [0, 3, 6, 9]
+    assert spread([1, 2], 6) == [1, 2]
+
+
+def test_not_a_run_folder(tmp_path):
+    with pytest.raises(UserError, match="not a run folder"):
+        read_run(tmp_path)
+
+
+def test_real_run_report(trained_run):
+    page = write_run_report(trained_run, trained_run.parent / "report.html").read_text()
+    parsed = assert_self_contained(page)
+    assert parsed.sections == SECTIONS
+    assert h.escape(SCRIPT) in page and h.escape(HOSTILE_NAME) in page
+    assert "Probe of the checkpoint at step 60" in page
+    assert len(parsed.images) >= 1 + 3 + 2  # curves, 3 evaluations, layer norms (+ diagnostics curves)
