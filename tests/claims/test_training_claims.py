@@ -41,8 +41,9 @@ def test_time_to_threshold_reads_the_training_clock_at_the_first_good_evaluation
 
 
 def test_training_claims_at_smoke_size_share_their_runs(tmp_path):
-    context = ClaimContext(seeds=(0,), quick=True, figure_dir=tmp_path / "figures", work_dir=tmp_path / "runs",
-                           log=lambda line: None)
+    context = ClaimContext(
+        seeds=(0,), quick=True, figure_dir=tmp_path / "figures", work_dir=tmp_path / "runs", log=lambda line: None
+    )
     results = run_claims([8, 10, 11, 9], context)
     assert [r.number for r in results] == [8, 10, 11, 9]
     for result in results:

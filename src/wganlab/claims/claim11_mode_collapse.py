@@ -38,7 +38,7 @@ def run(context: ClaimContext) -> ClaimResult:
         expectation="On the 25-Gaussian grid the GAN captures fewer modes than WGAN-GP.",
         protocol=protocol(context) + f"; data {DATA}; modes, HQ % and reverse KL by the VEEGAN/PacGAN protocol "
         f"({metric_key(trained, 'modes_')}) at the last step.",
-        rule=f"Per seed: holds if the GAN captures at least {MARGIN} fewer modes than WGAN-GP; does not hold otherwise.",
+        rule=f"Per seed: holds if the GAN captures at least {MARGIN} fewer modes than WGAN-GP, else does not hold.",
         outcomes=tuple(outcomes),
         tables=(Table(("seed", "method", "modes", "HQ %", "reverse KL"), tuple(rows)),),
         figures=(figure,),
