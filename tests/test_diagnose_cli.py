@@ -52,3 +52,18 @@ def test_data_limit_trains_on_a_subset_and_is_validated(tmp_path, capsys):
     assert main(["train", "--steps", "1", "--preset", "digits", "--set", "data.limit=5000",
                  "--outdir", str(tmp_path / "x")]) == 2
     assert "more than the 1437 images" in capsys.readouterr().err
+
+
+def test_report_and_compare_refuse_a_folder_that_is_not_a_run(tmp_path, capsys):
+    for argv in (["report", str(tmp_path)], ["compare", str(tmp_path), "--out", str(tmp_path / "c.html")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "not a run folder" in err[0]
+    assert not (tmp_path / "c.html").exists()
+
+
+def test_claims_refuses_bad_options_in_one_line(tmp_path, capsys):
+    for argv in (["claims", "--only", "99"], ["claims", "--seeds", "0"]):
+        assert main([*argv, "--out", str(tmp_path)]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not any(tmp_path.iterdir())
