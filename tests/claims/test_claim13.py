@@ -1,0 +1,36 @@
+"""Claim 13 (robustness over random architectures): a well-formed quick run and the rule's pieces."""
+
+from __future__ import annotations
+
+from wganlab.claims import claim13_robustness as claim
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.result import VERDICTS
+from wganlab.models.mlp import ACTIVATION_MODULES
+
+
+def test_quick_run_is_well_formed(tmp_path):
+    context = ClaimContext(seeds=(0,), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
+    result = claim.run(context)
+    assert result.number == 13 and result.verdict in VERDICTS
+    assert [outcome.seed for outcome in result.outcomes] == [0]
+    assert result.rule and result.protocol and result.expectation
+    summary = result.tables[0].rows[0]
+    assert summary[0] == sum(summary[1:])  # every architecture falls in exactly one column
+    for figure in result.figures:
+        assert figure.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_architectures_are_a_function_of_the_seed():
+    first, again, other = (claim.sample_architectures(12, seed) for seed in (3, 3, 4))
+    assert first == again and first != other
+    for architecture in first:
+        assert architecture.depth in claim.DEPTHS and architecture.width in claim.WIDTHS
+        assert architecture.activation in ACTIVATION_MODULES and architecture.latent_dim in claim.LATENT_DIMS
+
+
+def test_verdict_by_the_margin():
+    assert claim._verdict(0.9, 0.2) == "holds"
+    assert claim._verdict(0.5, 0.4) == "mixed"
+    assert claim._verdict(0.3, 0.3) == "does not hold"
+    assert claim.Outcome(modes=7, hq_percent=0.0, w1=1.0).success
+    assert not claim.Outcome(modes=6, hq_percent=90.0, w1=0.1).success
