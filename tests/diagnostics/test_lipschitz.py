@@ -54,3 +54,11 @@ def test_spectral_norm_parametrised_layer_uses_effective_weight_without_side_eff
     assert spectral_norm_product(layer) == pytest.approx(expected, rel=1e-6)
     torch.testing.assert_close(layer.parametrizations.weight[0]._u, u_before, rtol=0, atol=0)
     assert layer.training
+
+
+def test_tiny_gradient_norms_are_not_floored():
+    critic = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3e-9, 4e-9]]))
+    norms = input_gradient_norms(critic, torch.randn(5, 2))
+    torch.testing.assert_close(norms, torch.full((5,), 5e-9), rtol=1e-5, atol=0.0)

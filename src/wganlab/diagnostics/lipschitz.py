@@ -15,12 +15,15 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.models.layers import TRANSPOSED_CONVOLUTIONS, WEIGHTED_LAYERS
-from wganlab.objectives.penalties import Critic, gradient_norms, interpolate
+from wganlab.objectives.penalties import Critic, interpolate, squared_gradient_norms
 
 
 def input_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
-    """[N] per-sample ||grad_x D(x)||_2 over all non-batch dims, detached."""
-    return gradient_norms(critic, points).detach()  # [N]
+    """[N] per-sample ||grad_x D(x)||_2 over all non-batch dims, detached.
+
+    Exact, without the penalties' 1e-12 under the root (it would floor tiny norms at 1e-6).
+    """
+    return squared_gradient_norms(critic, points).detach().sqrt()  # [N]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,51 @@
+"""Claim 4 (clip value): a well-formed quick run, the rule on made-up diagnoses, and the generator gradient."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch import nn
+
+from wganlab.claims import claim04_clip_sensitivity as claim
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.result import VERDICTS
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_quick_run_is_well_formed(tmp_path):
+    context = ClaimContext(seeds=(0,), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
+    result = claim.run(context)
+    assert result.number == 4 and result.verdict in VERDICTS
+    assert [outcome.seed for outcome in result.outcomes] == [0]
+    assert result.rule and result.protocol and result.expectation and result.source
+    assert len(result.tables[0].rows) == len(claim.CLIP_VALUES)
+    assert result.figures and all(figure.read_bytes().startswith(PNG) for figure in result.figures)
+
+
+def _diagnosis(clip_value: float, final_w1: float, saturation: float, median_gradient: float) -> claim.Diagnosis:
+    return claim.Diagnosis(clip_value, [1], [final_w1], final_w1, saturation, 1.0, 1.0, median_gradient, 1.0)
+
+
+def test_rule_holds_for_the_papers_picture_and_not_when_the_smallest_c_is_best():
+    paper = [
+        _diagnosis(1.0, 1.0, 0.0, 10.0),
+        _diagnosis(0.1, 0.5, 0.2, 1.0),
+        _diagnosis(0.01, 0.2, 0.7, 1e-3),
+        _diagnosis(0.001, 0.6, 0.95, 1e-7),
+    ]
+    assert claim._outcome(0, paper).verdict == "holds"
+    smallest_best = paper[:3] + [dataclasses.replace(paper[3], final_w1=0.1)]
+    assert claim._outcome(0, smallest_best).verdict == "mixed"
+
+
+def test_generator_gradient_rms_of_a_linear_pair():
+    # G(z) = W z + b, D(x) = a . x: d(-mean D(G(z)))/db = -a, d/dW = -a mean(z)^T = 0 for latents of mean zero
+    generator, critic = nn.Linear(2, 2), nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        critic.weight.copy_(torch.tensor([[3.0, 4.0]]))
+    latents = torch.tensor([[1.0, -2.0], [-1.0, 2.0]])
+    rms = claim.generator_gradient_rms(generator, critic, latents)
+    assert math.isclose(rms, math.sqrt((9.0 + 16.0) / 6.0), rel_tol=1e-6)
