@@ -181,8 +181,9 @@ def _diagnose(args: argparse.Namespace) -> int:
         elif key != "step":
             print(f"  {key:<28} {value:.6g}")
     if diagnosis.tracking is not None:
-        label = "tracking (Spearman rho)"
-        print(f"  {label:<28} {diagnosis.tracking:.3f}  critic estimate vs {diagnosis.quality_metric}")
+        tracking = diagnosis.tracking
+        against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
+        print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
     print("findings:" if diagnosis.findings else "findings: none (no rule fired)")
     for finding in diagnosis.findings:
         print(f"  [{finding.severity}] {finding.title}: {finding.message}\n      evidence: {finding.evidence}")
@@ -192,8 +193,6 @@ def _diagnose(args: argparse.Namespace) -> int:
 def _report_run(args: argparse.Namespace) -> int:
     from wganlab.reports.run_report import write_run_report
 
-    if not (args.run / "config.json").is_file():
-        raise UserError(f"{args.run} is not a run folder (no config.json); give a folder made by `wganlab train`")
     print(f"wrote {write_run_report(args.run, args.out)}")
     return 0
 
@@ -201,9 +200,6 @@ def _report_run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from wganlab.reports.compare import write_comparison
 
-    for run in args.runs:
-        if not (run / "config.json").is_file():
-            raise UserError(f"{run} is not a run folder (no config.json); give folders made by `wganlab train`")
     print(f"wrote {write_comparison(args.runs, args.out)}")
     return 0
 

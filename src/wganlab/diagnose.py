@@ -9,8 +9,7 @@ from pathlib import Path
 from wganlab import rundir
 from wganlab.diagnostics.findings import Finding, History, find
 from wganlab.diagnostics.probe import Record
-from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation
-from wganlab.errors import UserError
+from wganlab.diagnostics.tracking import Tracking, run_tracking
 
 
 @dataclass(frozen=True)
@@ -19,16 +18,14 @@ class Diagnosis:
     step: int
     probe: Record  # a fresh probe of the checkpoint (empty when the run has no checkpoint)
     findings: list[Finding]
-    tracking: float | None  # Spearman rho of the critic's estimate with the quality metric over the run
-    quality_metric: str | None
+    tracking: Tracking | None  # how the critic's estimate followed the quality metric; None without one
 
 
 def read_history(folder: Path) -> History:
-    config_path = folder / rundir.CONFIG
-    if not config_path.is_file():
-        raise UserError(f"{folder} is not a run folder (no {rundir.CONFIG}); give a folder made by `wganlab train`")
+    """The run's logs as plain records; a folder that is not a run is a one-line user error."""
+    rundir.require_run(folder)
     return History(
-        config=json.loads(config_path.read_text()),
+        config=json.loads((folder / rundir.CONFIG).read_text()),
         stats=list(rundir.read_jsonl(folder / rundir.STATS)),
         metrics=list(rundir.read_jsonl(folder / rundir.METRICS)),
         diagnostics=list(rundir.read_jsonl(folder / rundir.DIAGNOSTICS)),
@@ -57,9 +54,4 @@ def diagnose(target: Path) -> Diagnosis:
     if probe:  # the fresh probe is the latest point of the history (replacing a logged probe of the same step)
         logged = [record for record in logged if record["step"] != step] + [probe]
     findings = find(History(history.config, history.stats, history.metrics, logged))
-    metric = quality_metric(history.metrics)
-    tracking = None
-    if metric is not None:
-        _, estimates, quality = estimates_at_evaluations(history.stats, history.metrics, metric)
-        tracking = rank_correlation(estimates, quality) if len(estimates) >= 3 else None
-    return Diagnosis(folder, step, probe, findings, tracking, metric)
+    return Diagnosis(folder, step, probe, findings, run_tracking(history.stats, history.metrics))

@@ -88,6 +88,12 @@ def truncate_jsonl(path: Path, last_step: int) -> None:
     atomic_write_bytes(path, "".join(kept).encode())
 
 
+def require_run(folder: Path) -> None:
+    """Raise a one-line UserError unless `folder` is a run folder (it has the config.json every run writes first)."""
+    if not (folder / CONFIG).is_file():
+        raise UserError(f"{folder} is not a run folder (no {CONFIG}); give a folder made by `wganlab train`")
+
+
 def checkpoint_path(run: Path, step: int) -> Path:
     return run / CHECKPOINTS / f"checkpoint-{step:07d}.pt"
 

@@ -10,7 +10,7 @@ from torch import nn
 
 from wganlab.diagnostics.findings import History, find
 from wganlab.diagnostics.probe import heldout_gap, probe_critic
-from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation
+from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation, run_tracking
 from wganlab.objectives.losses import LOSSES
 
 
@@ -60,6 +60,10 @@ def test_estimates_are_averaged_over_the_log_lines_since_the_previous_evaluation
     metrics = [{"step": 20, "w1_2000": 0.5}, {"step": 40, "w1_2000": 0.2}]
     assert quality_metric(metrics) == "w1_2000"
     assert estimates_at_evaluations(stats, metrics, "w1_2000") == ([20, 40], [15.0, 35.0], [0.5, 0.2])
+    more = [{"step": s, "critic/estimate": 1.0 / s} for s in (10, 20, 30)]
+    found = run_tracking(more, [{"step": s, "w1_2000": 2.0 / s} for s in (10, 20, 30)])
+    assert (found.metric, found.rho, found.evaluations) == ("w1_2000", pytest.approx(1.0), 3)
+    assert run_tracking(stats, [{"step": 20, "modes_2500": 3.0}]) is None
 
 
 def history(**parts) -> History:

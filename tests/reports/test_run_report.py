@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.reports.conftest import HOSTILE_NAME, SCRIPT, assert_self_contained, hostile_folder, write_run
 from wganlab import rundir
+from wganlab.diagnose import Diagnosis
+from wganlab.diagnostics.findings import Finding
+from wganlab.diagnostics.tracking import Tracking
 from wganlab.errors import UserError
 from wganlab.reports import html as h
 from wganlab.reports.run_report import findings_body, read_run, run_report_html, spread, write_run_report
@@ -17,22 +19,8 @@ from wganlab.reports.run_report import findings_body, read_run, run_report_html,
 SECTIONS = ["summary", "curves", "samples", "diagnostics", "config"]
 
 
-@dataclass(frozen=True)
-class FakeFinding:
-    severity: str
-    title: str
-    message: str
-    evidence: str
-
-
-@dataclass(frozen=True)
-class FakeDiagnosis:
-    folder: Path
-    step: int
-    probe: dict
-    findings: list = field(default_factory=list)
-    tracking: float | None = 0.9
-    quality_metric: str | None = "w1_2000"
+def diagnosis_of(folder: Path, probe: dict, findings: list[Finding] = ()) -> Diagnosis:
+    return Diagnosis(folder, 80, probe, list(findings), Tracking("w1_2000", 0.9, 8))
 
 
 def test_hand_written_run_report(tmp_path):
@@ -57,14 +45,14 @@ def test_hand_written_run_report(tmp_path):
 
 def test_image_run_shows_its_protocol(tmp_path):
     folder = write_run(tmp_path / "00000-digits", ["data.name=digits", "model.arch=dcgan"], images=True)
-    page = run_report_html(folder, FakeDiagnosis(folder, 80, {}))
+    page = run_report_html(folder, diagnosis_of(folder, {}))
     assert_self_contained(page)
     assert "Image metric protocol" in page and "digits-classifier" in page
     assert "Frechet distance" in page and "<code>fid_200</code>" in page
 
 
 def test_findings_warnings_first_and_escaped():
-    findings = [FakeFinding("info", "fine", "all good", "rho 0.9"), FakeFinding("warning", SCRIPT, SCRIPT, "e < 1")]
+    findings = [Finding("info", "fine", "all good", "rho 0.9"), Finding("warning", SCRIPT, SCRIPT, "e < 1")]
     body = findings_body(findings)
     assert body.index("warning") < body.index("fine")
     assert "<script>" not in body and "e &lt; 1" in body
@@ -74,7 +62,7 @@ def test_findings_warnings_first_and_escaped():
 def test_probe_table_and_layer_norms(tmp_path):
     folder = write_run(tmp_path / "00000-run")
     probe = {"step": 80, "lipschitz/real": 12.5, "gradients/layer_norms": [1.0, 0.1, 0.01], "gradients/log_slope": -1.0}
-    diagnosis = FakeDiagnosis(folder, 80, probe, [FakeFinding("warning", "Critic far from 1-Lipschitz", "m", "e")])
+    diagnosis = diagnosis_of(folder, probe, [Finding("warning", "Critic far from 1-Lipschitz", "m", "e")])
     page = run_report_html(folder, diagnosis)
     assert "Probe of the checkpoint at step 80" in page and "<code>lipschitz/real</code>" in page
     assert "Per-layer gradient norms" in page and "Critic far from 1-Lipschitz" in page

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from wganlab.diagnostics.tracking import estimates_at_evaluations, quality_metric, rank_correlation
+from wganlab.diagnostics.tracking import rank_correlation, run_tracking
 
 SATURATED = 0.5  # fraction of critic weights at +/-c
 LIPSCHITZ_HIGH = 5.0  # largest input-gradient norm of a Wasserstein critic
@@ -114,14 +114,12 @@ def _latest_probe(history: History) -> list[Finding]:
 
 
 def _tracking(history: History) -> list[Finding]:
-    metric = quality_metric(history.metrics)
-    if metric is None:
+    tracking = run_tracking(history.stats, history.metrics)
+    if tracking is None or tracking.evaluations < MIN_EVALUATIONS:
         return []
-    steps, estimates, quality = estimates_at_evaluations(history.stats, history.metrics, metric)
-    if len(steps) < MIN_EVALUATIONS:
-        return []
-    rho = rank_correlation(estimates, quality)
-    evidence = f"Spearman rho = {rho:.2f} between the critic's estimate and {metric} over {len(steps)} evaluations"
+    rho, metric = tracking.rho, tracking.metric
+    count = tracking.evaluations
+    evidence = f"Spearman rho = {rho:.2f} between the critic's estimate and {metric} over {count} evaluations"
     if math.isnan(rho) or rho < DOES_NOT_TRACK:
         return [Finding(
             "warning",

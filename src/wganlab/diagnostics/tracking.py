@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,3 +56,21 @@ def estimates_at_evaluations(
             estimates.append(float(np.mean(window)))
             quality.append(float(record[metric]))
     return steps, estimates, quality
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How the critic's estimate followed the quality metric over a run."""
+
+    metric: str  # e.g. w1_2000, fid_10000
+    rho: float  # Spearman rank correlation; nan with fewer than 3 evaluations
+    evaluations: int
+
+
+def run_tracking(stats: Sequence[dict[str, Any]], metrics: Sequence[dict[str, Any]]) -> Tracking | None:
+    """The run's tracking correlation, or None when it logged no quality metric."""
+    metric = quality_metric(metrics)
+    if metric is None:
+        return None
+    _, estimates, quality = estimates_at_evaluations(stats, metrics, metric)
+    return Tracking(metric, rank_correlation(estimates, quality), len(estimates))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wganlab import rundir
-from wganlab.diagnostics.tracking import estimates_at_evaluations, rank_correlation
+from wganlab.diagnostics.tracking import run_tracking
 from wganlab.errors import UserError
 from wganlab.reports import curves
 from wganlab.reports import html as h
@@ -63,12 +63,9 @@ def _cell_value(value: object) -> object:
 
 
 def tracking(run: RunData) -> float:
-    """Spearman rho of the critic's estimate with the quality metric over the run (nan when too few points)."""
-    key = run.quality_key
-    if key is None:
-        return math.nan
-    _, estimates, quality = estimates_at_evaluations(run.stats, run.metrics, key)
-    return rank_correlation(estimates, quality) if len(estimates) >= 3 else math.nan
+    """Spearman rho of the critic's estimate with the quality metric over the run (nan when there is none)."""
+    found = run_tracking(run.stats, run.metrics)
+    return math.nan if found is None else found.rho
 
 
 def comparison_html(folders: Sequence[Path]) -> str:

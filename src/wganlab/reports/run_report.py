@@ -10,17 +10,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wganlab import rundir
+from wganlab.diagnose import Diagnosis, diagnose, read_history
 from wganlab.diagnostics.tracking import quality_metric
 from wganlab.errors import UserError
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import diagnostic_note, metric_note
-
-if TYPE_CHECKING:
-    from wganlab.diagnose import Diagnosis
 
 Record = dict[str, Any]
 SAMPLE_FIGURES = 6  # sample evolution: this many evaluation figures, first to last
@@ -67,17 +65,15 @@ class RunData:
 
 def read_run(folder: Path) -> RunData:
     """Read a run folder made by `wganlab train`; a folder without config.json is a user error."""
-    config_path = folder / rundir.CONFIG
-    if not config_path.is_file():
-        raise UserError(f"{folder} is not a run folder (no {rundir.CONFIG}); give a folder made by `wganlab train`")
+    history = read_history(folder)
     summary_path = folder / rundir.SUMMARY
     found = [(_FIGURE_STEP.search(path.name), path) for path in (folder / rundir.FIGURES).glob("eval-*.png")]
     return RunData(
         folder=folder,
-        config=json.loads(config_path.read_text()),
-        stats=list(rundir.read_jsonl(folder / rundir.STATS)),
-        metrics=list(rundir.read_jsonl(folder / rundir.METRICS)),
-        diagnostics=list(rundir.read_jsonl(folder / rundir.DIAGNOSTICS)),
+        config=history.config,
+        stats=list(history.stats),
+        metrics=list(history.metrics),
+        diagnostics=list(history.diagnostics),
         summary=json.loads(summary_path.read_text()) if summary_path.is_file() else None,
         figures=sorted((int(match.group(1)), path) for match, path in found if match),
     )
@@ -108,8 +104,6 @@ def run_report_html(folder: Path, diagnosis: Diagnosis | None = None) -> str:
 
 def _diagnose(folder: Path) -> Diagnosis | str:
     """A fresh diagnosis, or the one-line reason there is none."""
-    from wganlab.diagnose import diagnose
-
     try:
         return diagnose(folder)
     except UserError as error:
@@ -209,11 +203,13 @@ def diagnostics_section_body(run: RunData, diagnosis: Diagnosis | str) -> h.Mark
         parts.append(h.paragraph(f"No fresh diagnosis: {diagnosis}", class_="muted"))
     else:
         parts += [h.tag("h3", "Findings"), findings_body(list(diagnosis.findings))]
-        if diagnosis.quality_metric is not None and diagnosis.tracking is not None:
+        if diagnosis.tracking is not None:
+            tracking = diagnosis.tracking
             parts.append(
                 h.paragraph(
-                    f"Spearman rank correlation of the critic's estimate with {diagnosis.quality_metric} over the run: "
-                    f"{h.number(diagnosis.tracking)} (+1: the estimate falls exactly as quality improves).",
+                    f"Spearman rank correlation of the critic's estimate with {tracking.metric} over "
+                    f"{tracking.evaluations} evaluations: {h.number(tracking.rho)} (+1: the estimate falls exactly "
+                    "as quality improves).",
                     class_="muted",
                 )
             )
