@@ -20,12 +20,12 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import Job, run_all  # noqa: E402
+from runs import Job, run_all
 
-from wganlab import config as configuration  # noqa: E402
-from wganlab.metrics.images import image_metrics  # noqa: E402
-from wganlab.training.build import build_dataset  # noqa: E402
-from wganlab.training.evaluation import build_evaluator  # noqa: E402
+from wganlab import config as configuration
+from wganlab.metrics.images import image_metrics
+from wganlab.training.build import build_dataset
+from wganlab.training.evaluation import build_evaluator
 
 METRICS = ("fid", "kid", "is", "modes")
 # name -> extra arguments on top of the digits preset (WGAN-GP as it is); each method keeps its usual optimiser

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import Job, pick, run_all  # noqa: E402
+from runs import Job, pick, run_all
 
 STEPS = {"grid": None, "gan-ns": 25000, "wgan-paper": 4000}  # None: the preset's own train.steps
 PUBLISHED = {  # REFERENCE.md section 2: modes / HQ % / KL

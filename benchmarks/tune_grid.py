@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import Job, pick, run_all  # noqa: E402
+from runs import Job, pick, run_all
 
 # The baseline every variant changes: the WGAN-GP toy recipe on the grid (the defaults when the sweep ran).
 BASE = [

@@ -14,14 +14,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
 
-from wganlab.claims.context import ClaimContext, TrainedRun  # noqa: E402
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of  # noqa: E402
-from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms  # noqa: E402
-from wganlab.diagnostics.weights import clip_saturation  # noqa: E402
+from wganlab.claims.context import ClaimContext, TrainedRun
+from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
+from wganlab.diagnostics.weights import clip_saturation
 
 CLIP_VALUES = (1.0, 0.1, 0.01, 0.001)  # largest first
 DATA, WIDTH, POINTS, LAST_EVALUATIONS = "8gaussians", 128, 2048, 3

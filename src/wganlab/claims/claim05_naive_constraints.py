@@ -14,19 +14,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from torch import Tensor, nn
 
-from wganlab.claims.context import ClaimContext  # noqa: E402
-from wganlab.claims.critic_fit import Method, clipping, gradient_penalty, make_critic, make_optimiser, noisy_copy  # noqa: E402
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of  # noqa: E402
-from wganlab.config import ObjectiveConfig  # noqa: E402
-from wganlab.data.toy import make_toy  # noqa: E402
-from wganlab.diagnostics.lipschitz import LipschitzEstimate, estimate_lipschitz  # noqa: E402
-from wganlab.diagnostics.weights import clip_saturation  # noqa: E402
-from wganlab.objectives.objective import build_objective  # noqa: E402
-from wganlab.training.steps import update_critic  # noqa: E402
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.critic_fit import Method, clipping, fit_critic, gradient_penalty, make_critic, noisy_copy
+from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.config import ObjectiveConfig
+from wganlab.data.toy import make_toy
+from wganlab.diagnostics.lipschitz import LipschitzEstimate, estimate_lipschitz
+from wganlab.diagnostics.weights import clip_saturation
 
 WIDTH, DEPTH, BATCH, MAX_NORM, CLIP_VALUE = 128, 3, 256, 1.0, 0.01
 GRAD_CLIP = Method(
@@ -61,14 +59,15 @@ def trained_with_trace(method: Method, seed: int, iterations: int, every: int, p
     real = make_toy("8gaussians").sample
     fake = noisy_copy(real)
     rng = torch.Generator().manual_seed(seed)
-    critic, objective = make_critic(method, WIDTH, DEPTH, seed), build_objective(method.objective)
-    optimiser = make_optimiser(method, critic)
+    critic = make_critic(method, WIDTH, DEPTH, seed)
     steps, bounds = [], []
-    for step in range(1, iterations + 1):
-        update_critic(critic, optimiser, objective, real(BATCH, rng), fake(BATCH, rng), rng, 0)
-        if step % every == 0:
-            steps.append(step)
+
+    def record(update: int) -> None:
+        if update % every == 0:
+            steps.append(update)
             bounds.append(estimate_lipschitz(critic, real(points, rng), fake(points, rng), rng).lower_bound)
+
+    fit_critic(critic, method, real, fake, iterations, rng, BATCH, observe=record)
     return Trace(critic, steps, bounds, estimate_lipschitz(critic, real(points, rng), fake(points, rng), rng))
 
 

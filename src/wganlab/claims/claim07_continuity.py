@@ -15,17 +15,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
 
-from wganlab.claims.context import ClaimContext  # noqa: E402
-from wganlab.claims.critic_fit import Method, fit_critic, make_critic  # noqa: E402
-from wganlab.claims.divergences import parallel_lines_distances  # noqa: E402
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of  # noqa: E402
-from wganlab.config import ObjectiveConfig  # noqa: E402
-from wganlab.data.toy import make_toy  # noqa: E402
-from wganlab.metrics.transport import exact_w1  # noqa: E402
-from wganlab.objectives.objective import build_objective  # noqa: E402
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.critic_fit import Method, fit_critic, make_critic
+from wganlab.claims.divergences import parallel_lines_distances
+from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.config import ObjectiveConfig
+from wganlab.data.toy import make_toy
+from wganlab.metrics.transport import exact_w1
+from wganlab.objectives.objective import build_objective
 
 THETAS = (-1.0, -0.5, -0.2, -0.05, 0.0, 0.05, 0.2, 0.5, 1.0)
 QUICK_THETAS = (-0.5, 0.0, 0.5)

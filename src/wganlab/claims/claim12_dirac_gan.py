@@ -15,16 +15,16 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from torch import Tensor  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor
 
-from wganlab.claims.context import ClaimContext  # noqa: E402
-from wganlab.claims.dirac_gan import Dynamics, jacobian_eigenvalues, simulate, vector_field  # noqa: E402
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of  # noqa: E402
-from wganlab.config import ObjectiveConfig  # noqa: E402
-from wganlab.objectives.objective import build_objective  # noqa: E402
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.dirac_gan import Dynamics, jacobian_eigenvalues, simulate, vector_field
+from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.config import ObjectiveConfig
+from wganlab.objectives.objective import build_objective
 
 CONVERGES, CYCLES, OUTSIDE = "converges", "does not converge", "outside the rule"
 CONVERGED_BELOW, NOT_CONVERGED_ABOVE, TAIL = 0.01, 0.5, 50
@@ -78,7 +78,10 @@ def _trajectory(context: ClaimContext, method: Method, seed: int, dynamics: Dyna
     seed = seed if method.noisy else 0  # the other methods are deterministic: one run serves every seed
     draws = dynamics.draws if method.noisy else 1
     run = Dynamics(steps=dynamics.steps, critic_steps=method.critic_steps, draws=draws)
-    compute = lambda: simulate(build_objective(method.objective), run, torch.Generator().manual_seed(seed))  # noqa: E731
+
+    def compute() -> Tensor:
+        return simulate(build_objective(method.objective), run, torch.Generator().manual_seed(seed))
+
     return context.memo(("claim12", method.label, seed, run), compute)
 
 

@@ -16,12 +16,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from wganlab.claims.context import ClaimContext  # noqa: E402
-from wganlab.claims.gan_vs_wgan import METHODS  # noqa: E402
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, Verdict  # noqa: E402
-from wganlab.models.mlp import ACTIVATION_MODULES  # noqa: E402
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.gan_vs_wgan import METHODS
+from wganlab.claims.result import ClaimResult, SeedOutcome, Table, Verdict
+from wganlab.models.mlp import ACTIVATION_MODULES
 
 DATA, TOTAL_MODES = "8gaussians", 8
 MIN_MODES, MARGIN = 7, 0.2

@@ -63,14 +63,20 @@ def fit_critic(
     rng: torch.Generator,
     batch_size: int = 256,
     objective: Objective | None = None,
+    observe: Callable[[int], None] | None = None,
 ) -> list[float]:
-    """Train `critic` in place for `iterations` updates; returns its Wasserstein estimate after each."""
+    """Train `critic` in place for `iterations` updates; returns its Wasserstein estimate after each.
+
+    `observe(update)` (update = 1 .. iterations) runs after each update: to record diagnostics on the way.
+    """
     objective = objective or build_objective(method.objective)
     optimiser = make_optimiser(method, critic)
     estimates = []
-    for _ in range(iterations):
+    for update in range(1, iterations + 1):
         stats = update_critic(critic, optimiser, objective, real(batch_size, rng), fake(batch_size, rng), rng, 0)
         estimates.append(float(stats["critic/estimate"]))
+        if observe is not None:
+            observe(update)
     return estimates
 
 

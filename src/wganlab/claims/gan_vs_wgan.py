@@ -14,9 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from wganlab.claims.context import ClaimContext, TrainedRun  # noqa: E402
-from wganlab.data.toy import make_toy  # noqa: E402
-from wganlab.metrics.transport import exact_w1  # noqa: E402
+from wganlab.claims.context import ClaimContext, TrainedRun
+from wganlab.data.toy import make_toy
+from wganlab.metrics.transport import exact_w1
 
 METHODS = {"WGAN-GP": "grid", "GAN": "gan-ns"}  # label -> preset
 

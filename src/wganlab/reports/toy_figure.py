@@ -8,11 +8,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from torch import Tensor, nn
 
-from wganlab.diagnostics.surface import critic_surface  # noqa: E402
+from wganlab.diagnostics.surface import critic_surface
 
 
 def plot_toy(path: Path, critic: nn.Module, real: Tensor, fake: Tensor, title: str) -> None:
