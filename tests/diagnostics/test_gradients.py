@@ -58,3 +58,14 @@ def test_log_slope_rejects_too_few_or_nonpositive_norms() -> None:
         log_slope([1.0])
     with pytest.raises(ValueError):
         log_slope([1.0, 0.0])
+
+
+def test_critic_loss_layer_norms_score_real_and_fake_in_one_batch() -> None:
+    from wganlab.diagnostics.gradients import critic_loss_layer_norms
+    from wganlab.objectives.losses import LOSSES
+
+    critic = nn.Linear(2, 1)
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    # d(E D(fake) - E D(real)) / d D(x) = +-1/8 for each of the 16 scores: norm sqrt(16) / 8
+    norms = critic_loss_layer_norms(critic, LOSSES["wasserstein"].critic, real, fake)
+    assert norms == [pytest.approx(0.5)]

@@ -16,7 +16,8 @@ from wganlab.claims import fixed_generator as fixed
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import Method
 from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
-from wganlab.diagnostics.gradients import layer_gradient_norms, log_slope
+from wganlab.diagnostics.gradients import critic_loss_layer_norms, log_slope
+from wganlab.objectives.losses import LOSSES
 from wganlab.objectives.objective import build_objective
 
 EXPLODES = 3.0  # decades across the stack: a factor of 1,000 or more from the output layer to the input layer
@@ -29,12 +30,8 @@ _TINY = torch.finfo(torch.float32).tiny  # a norm that underflowed to 0 counts a
 def per_layer_norms(critic: nn.Module, points: tuple[Tensor, Tensor]) -> list[float]:
     """||d L / d a_l|| for L = E D(fake) - E D(real) (the Wasserstein critic loss), layers in forward order."""
     real, fake = points  # [N, 2] each
-
-    def critic_loss(scores: Tensor) -> Tensor:  # scores [2N, 1]
-        return scores[len(real) :].mean() - scores[: len(real)].mean()
-
-    norms = layer_gradient_norms(critic, critic_loss, torch.cat([real, fake]))
-    return [max(norm, _TINY) for _, norm in norms]
+    norms = critic_loss_layer_norms(critic, LOSSES["wasserstein"].critic, real, fake)
+    return [max(norm, _TINY) for norm in norms]
 
 
 def growth(norms: list[float]) -> float:

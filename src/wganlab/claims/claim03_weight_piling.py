@@ -16,7 +16,7 @@ from wganlab.claims import fixed_generator as fixed
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import clipping, gradient_penalty
 from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
-from wganlab.diagnostics.weights import clip_saturation, weight_histogram
+from wganlab.diagnostics.weights import at_clip_bound, clip_saturation, weight_histogram
 from wganlab.objectives.constraints import clip_weights_
 
 CLIP = clipping(0.01)
@@ -24,7 +24,6 @@ GP = gradient_penalty(10.0)
 PILED = 0.5  # clipping: at least half of the parameters sit at +-c
 SPREAD = 0.05  # GP: at most 5% of the parameters lie within 1% of the critic's own largest |w|
 NEAR = 0.01  # "at the extremes": |w| >= (1 - NEAR) * max |w|
-_AT_BOUND = 1e-6  # clip_saturation's default tolerance
 
 
 def fraction_near_largest(critic: nn.Module, tolerance: float = NEAR) -> float:
@@ -35,13 +34,12 @@ def fraction_near_largest(critic: nn.Module, tolerance: float = NEAR) -> float:
 
 def newly_saturated(start: nn.Module, end: nn.Module, clip_value: float) -> float:
     """Of the parameters strictly inside (-c, c) in `start`, the fraction at +-c in `end`: the piling training did."""
-    before = parameters_to_vector(start.parameters()).detach().abs()  # [P]
-    after = parameters_to_vector(end.parameters()).detach().abs()  # [P]
-    tolerance = _AT_BOUND * max(1.0, clip_value)
-    inside = before < clip_value - tolerance
+    before = parameters_to_vector(start.parameters()).detach()  # [P]
+    after = parameters_to_vector(end.parameters()).detach()  # [P]
+    inside = (before.abs() < clip_value) & ~at_clip_bound(before, clip_value)
     if not inside.any():
         return float("nan")
-    return ((after[inside] - clip_value).abs() <= tolerance).double().mean().item()
+    return at_clip_bound(after[inside], clip_value).double().mean().item()
 
 
 def _plot(clipped: nn.Module, penalised: nn.Module, context: ClaimContext) -> Path:

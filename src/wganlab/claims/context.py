@@ -21,7 +21,7 @@ from wganlab.config import Config
 
 @dataclass(frozen=True)
 class TrainedRun:
-    """A finished training run: its folder, its logs and its final networks (from the last checkpoint)."""
+    """A finished training run: its folder and its logs (`training.loop.load(folder)` rebuilds its final state)."""
 
     folder: Path
     config: Config

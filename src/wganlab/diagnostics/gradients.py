@@ -55,6 +55,19 @@ def layer_gradient_norms(
     ]
 
 
+def critic_loss_layer_norms(
+    critic: nn.Module, loss: Callable[[Tensor, Tensor], Tensor], real: Tensor, fake: Tensor
+) -> list[float]:
+    """Per-layer norms (forward order) of d loss(D(real), D(fake)) / d a_l, real and fake scored in one batch."""
+    batch = real.shape[0]
+
+    def batch_loss(scores: Tensor) -> Tensor:  # scores [2N] or [2N, 1]
+        scores = scores.reshape(-1)
+        return loss(scores[:batch], scores[batch:])
+
+    return [norm for _, norm in layer_gradient_norms(critic, batch_loss, torch.cat([real, fake]))]
+
+
 def log_slope(norms: Sequence[float]) -> float:
     """Least-squares slope of log10(norm_l) against l = 0..L-1 (< 0: the norm shrinks with l)."""
     values = np.asarray(norms, dtype=np.float64)

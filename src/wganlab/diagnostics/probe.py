@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from wganlab.diagnostics.gradients import layer_gradient_norms, log_slope
+from wganlab.diagnostics.gradients import critic_loss_layer_norms, log_slope
 from wganlab.diagnostics.lipschitz import estimate_lipschitz
 from wganlab.diagnostics.weights import clip_saturation
 
@@ -55,13 +55,7 @@ def probe_critic(
         "lipschitz/interpolated": lipschitz.interpolated,
         "lipschitz/spectral_bound": lipschitz.spectral_bound,
     }
-    batch = real.shape[0]
-
-    def critic_loss(scores: Tensor) -> Tensor:
-        scores = scores.reshape(-1)
-        return loss(scores[:batch], scores[batch:])
-
-    norms = [norm for _, norm in layer_gradient_norms(critic, critic_loss, torch.cat([real, fake]))]
+    norms = critic_loss_layer_norms(critic, loss, real, fake)
     record["gradients/layer_norms"] = norms
     usable = len(norms) >= 2 and all(n > 0 and math.isfinite(n) for n in norms)
     record["gradients/log_slope"] = log_slope(norms) if usable else math.nan

@@ -19,13 +19,16 @@ def _all_parameters(critic: nn.Module) -> Tensor:
     return torch.cat(parameters)  # [P]
 
 
-def clip_saturation(critic: nn.Module, clip_value: float, tolerance: float = 1e-6) -> float:
-    """Fraction of parameters w with | |w| - c | <= tolerance * max(1, c): those sitting at the clip bound."""
+def at_clip_bound(weights: Tensor, clip_value: float, tolerance: float = 1e-6) -> Tensor:
+    """[P] bool: | |w| - c | <= tolerance * max(1, c), the weights sitting at the clip bound +/-c."""
     if clip_value <= 0:
         raise ValueError(f"clip_value must be positive, got {clip_value}")
-    weights = _all_parameters(critic)  # [P]
-    at_bound = (weights.abs() - clip_value).abs() <= tolerance * max(1.0, clip_value)  # [P]
-    return at_bound.double().mean().item()
+    return (weights.abs() - clip_value).abs() <= tolerance * max(1.0, clip_value)
+
+
+def clip_saturation(critic: nn.Module, clip_value: float, tolerance: float = 1e-6) -> float:
+    """Fraction of the critic's parameters at the clip bound (`at_clip_bound`)."""
+    return at_clip_bound(_all_parameters(critic), clip_value, tolerance).double().mean().item()
 
 
 def weight_histogram(critic: nn.Module, bins: int = 50) -> tuple[np.ndarray, np.ndarray]:
