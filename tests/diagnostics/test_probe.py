@@ -115,3 +115,13 @@ def test_a_gan_critic_is_not_held_to_lipschitz_one():
     probe = {"step": 1, "lipschitz/real": 40.0}
     config = {"objective": {"loss": "non-saturating"}}
     assert find(History(config, [], [], [probe])) == []
+
+
+def test_gap_trend_needs_a_rising_gap_well_above_its_early_level():
+    from wganlab.diagnostics.findings import gap_trend
+
+    steps = [1, 2, 3, 4, 5, 6]
+    rising = gap_trend(steps, [0.1, 0.1, 0.2, 0.4, 0.6, 0.8])
+    assert rising.growing and rising.trend > 0.9 and rising.early == pytest.approx(0.1) and rising.final == 0.8
+    assert not gap_trend(steps, [0.5, 0.5, 0.55, 0.6, 0.62, 0.65]).growing  # rising, but < 2x its early level
+    assert not gap_trend(steps, [0.8, 0.1, 0.9, 0.2, 1.0, 0.3]).growing  # noise, no trend

@@ -5,15 +5,12 @@ from __future__ import annotations
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from wganlab import rundir
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
-from wganlab.diagnostics.tracking import rank_correlation
+from wganlab.diagnostics.findings import GAP_GROWTH, GAP_TREND, gap_trend
 
-TREND = 0.7  # Spearman rho(step, gap) that counts as growing
-GROWTH = 2.0  # final gap vs the mean |gap| over the first third of the run
 SEPARATION = 0.5  # full-data final gap must stay below this fraction of the small-data final gap
 
 
@@ -34,12 +31,6 @@ def _gaps(context: ClaimContext, limit: int, seed: int) -> tuple[list[int], list
     return [int(p["step"]) for p in probes], [float(p["critic/heldout_gap"]) for p in probes]
 
 
-def _growing(steps: list[int], gaps: list[float]) -> tuple[bool, float, float]:
-    early = float(np.mean(np.abs(gaps[: max(1, len(gaps) // 3)])))
-    trend = rank_correlation(steps, gaps)
-    return bool(trend >= TREND and gaps[-1] > GROWTH * early), trend, early
-
-
 def run(context: ClaimContext) -> ClaimResult:
     started = time.perf_counter()
     small = context.size(100, 32)
@@ -47,12 +38,12 @@ def run(context: ClaimContext) -> ClaimResult:
     for seed in context.seeds:
         limited = _gaps(context, small, seed)
         full = _gaps(context, 0, seed)
-        grows, trend, early = _growing(*limited)
-        separated = abs(full[1][-1]) < SEPARATION * limited[1][-1]
-        numbers = {"small-data trend rho": trend, "small-data final gap": limited[1][-1], "full-data final gap":
-                   full[1][-1]}
-        outcomes.append(SeedOutcome(seed, verdict_of([grows, separated]), numbers))
-        rows.append((seed, limited[1][-1], early, trend, full[1][-1], rank_correlation(*full)))
+        small_trend, full_trend = gap_trend(*limited), gap_trend(*full)
+        separated = abs(full_trend.final) < SEPARATION * small_trend.final
+        numbers = {"small-data trend rho": small_trend.trend, "small-data final gap": small_trend.final,
+                   "full-data final gap": full_trend.final}
+        outcomes.append(SeedOutcome(seed, verdict_of([small_trend.growing, separated]), numbers))
+        rows.append((seed, small_trend.final, small_trend.early, small_trend.trend, full_trend.final, full_trend.trend))
         curves.setdefault(f"{small} training images", limited)
         curves.setdefault("all 1,437 training images", full)
     figure = context.figure(9, "heldout-gap")
@@ -72,9 +63,10 @@ def run(context: ClaimContext) -> ClaimResult:
             "360-image test split) real images: gap = mean D(train) - mean D(held-out)."
         ),
         rule=(
-            f"Two checks per seed: (1) the small-data gap grows: Spearman rho(step, gap) >= {TREND} and the final gap "
-            f"> {GROWTH:g} x the mean |gap| over the first third of the run; (2) the full-data final |gap| < "
-            f"{SEPARATION} x the small-data final gap. Holds if both pass, does not hold if neither, mixed otherwise."
+            f"Two checks per seed: (1) the small-data gap grows (the rule of `wganlab diagnose`): Spearman rho(step, "
+            f"gap) >= {GAP_TREND} and the final gap > {GAP_GROWTH:g} x the mean |gap| over the first third of the "
+            f"run; (2) the full-data final |gap| < {SEPARATION} x the small-data final gap. Holds if both pass, does "
+            "not hold if neither, mixed otherwise."
         ),
         outcomes=tuple(outcomes),
         tables=(Table(("seed", "small-data final gap", "small-data early |gap|", "small-data rho(step, gap)",

@@ -27,6 +27,7 @@ SLOPE_STEEP = 0.1  # |decades of gradient norm per layer|
 DEEP_LAYERS = 5  # the slope of fewer layers is too noisy to mean anything
 TRACKS, DOES_NOT_TRACK = 0.6, 0.3  # Spearman rho of estimate vs quality
 GAP_TREND = 0.7  # Spearman rho of held-out gap vs step
+GAP_GROWTH = 2.0  # final held-out gap vs the mean |gap| over the first third of the run
 MIN_EVALUATIONS = 5
 LIPSCHITZ_LOSSES = ("wasserstein", "hinge")  # the critic's estimate means W1 only when it is ~1-Lipschitz
 WATCHED_STATS = ("critic/loss", "critic/estimate", "critic/penalty", "generator/loss")
@@ -134,25 +135,40 @@ def _tracking(history: History) -> list[Finding]:
                     "A falling estimate went with better samples over this run.", evidence)]
 
 
+@dataclass(frozen=True)
+class GapTrend:
+    """How the train vs held-out critic gap moved over a run."""
+
+    growing: bool  # rho(step, gap) >= GAP_TREND and the final gap > GAP_GROWTH x the early mean |gap|
+    trend: float  # Spearman rho(step, gap)
+    early: float  # mean |gap| over the first third of the probes
+    final: float
+
+
+def gap_trend(steps: Sequence[int], gaps: Sequence[float]) -> GapTrend:
+    """The held-out gap rule (WGAN-GP Sec. 5.6: a critic that overfits scores its training data ever higher)."""
+    early = float(np.mean(np.abs(gaps[: max(1, len(gaps) // 3)])))
+    trend = rank_correlation(steps, gaps)
+    return GapTrend(bool(trend >= GAP_TREND and gaps[-1] > GAP_GROWTH * early), trend, early, float(gaps[-1]))
+
+
 def _heldout_gap(history: History) -> list[Finding]:
     records = [r for r in history.diagnostics if "critic/heldout_gap" in r]
     if len(records) < MIN_EVALUATIONS:
         return []
     steps = [r["step"] for r in records]
-    gaps = [r["critic/heldout_gap"] for r in records]
-    early = float(np.mean(np.abs(gaps[: max(1, len(gaps) // 3)])))
-    trend = rank_correlation(steps, gaps)
-    if trend >= GAP_TREND and gaps[-1] > 2 * early and gaps[-1] > 0:
-        return [Finding(
-            "warning",
-            "Held-out gap growing: the critic is overfitting",
-            "The critic scores its training images ever higher than held-out images of the same distribution: it "
-            "memorises the training set (WGAN-GP Sec. 5.6), and its estimate no longer measures the distance to "
-            "the data distribution. Use more data, a smaller critic, or stop earlier.",
-            f"gap {gaps[-1]:.3g} at step {steps[-1]} vs {early:.3g} early; Spearman(step, gap) = {trend:.2f} "
-            f"(rule: >= {GAP_TREND} and final gap > 2x early)",
-        )]
-    return []
+    found = gap_trend(steps, [r["critic/heldout_gap"] for r in records])
+    if not found.growing:
+        return []
+    return [Finding(
+        "warning",
+        "Held-out gap growing: the critic is overfitting",
+        "The critic scores its training images ever higher than held-out images of the same distribution: it "
+        "memorises the training set (WGAN-GP Sec. 5.6), and its estimate no longer measures the distance to "
+        "the data distribution. Use more data, a smaller critic, or stop earlier.",
+        f"gap {found.final:.3g} at step {steps[-1]} vs {found.early:.3g} early; Spearman(step, gap) = "
+        f"{found.trend:.2f} (rule: >= {GAP_TREND} and final gap > {GAP_GROWTH:g}x early)",
+    )]
 
 
 def _modes(history: History) -> list[Finding]:
