@@ -43,12 +43,11 @@ def _fresh_probe(target: Path) -> tuple[int, Record]:
 
 def diagnose(target: Path) -> Diagnosis:
     """Diagnose a run folder (its latest checkpoint) or a checkpoint file."""
-    folder = target.parent.parent if target.is_file() else target
+    has_checkpoint = target.is_file() or bool(rundir.checkpoints(target))
+    folder = rundir.resolve_checkpoint(target)[0] if has_checkpoint else target
     history = read_history(folder)
-    step, probe = 0, {}
-    if target.is_file() or rundir.checkpoints(folder):
-        step, probe = _fresh_probe(target)
-    elif history.diagnostics:
+    step, probe = _fresh_probe(target) if has_checkpoint else (0, {})
+    if not probe and history.diagnostics:
         step = int(history.diagnostics[-1]["step"])
     logged = list(history.diagnostics)
     if probe:  # the fresh probe is the latest point of the history (replacing a logged probe of the same step)
