@@ -7,7 +7,7 @@ import time
 import matplotlib.pyplot as plt
 
 from wganlab.claims.context import ClaimContext
-from wganlab.claims.gan_vs_wgan import METHODS, metric_key, paired_run, protocol
+from wganlab.claims.gan_vs_wgan import METHODS, final_metric, metric_key, paired_run, protocol
 from wganlab.claims.result import ClaimResult, SeedOutcome, Table
 
 DATA = "grid"
@@ -20,9 +20,8 @@ def run(context: ClaimContext) -> ClaimResult:
     for seed in context.seeds:
         finals = {}
         for method in METHODS:
-            last = paired_run(context, method, DATA, seed).metrics[-1]
-            keys = {p: next(k for k in last if k.startswith(p)) for p in ("modes_", "hq_percent_", "reverse_kl_")}
-            finals[method] = {p: float(last[k]) for p, k in keys.items()}
+            trained = paired_run(context, method, DATA, seed)
+            finals[method] = {p: final_metric(trained, p) for p in ("modes_", "hq_percent_", "reverse_kl_")}
         wgan, gan = finals["WGAN-GP"]["modes_"], finals["GAN"]["modes_"]
         verdict = "holds" if gan <= wgan - MARGIN else "does not hold"
         outcomes.append(SeedOutcome(seed, verdict, {"modes WGAN-GP": wgan, "modes GAN": gan}))

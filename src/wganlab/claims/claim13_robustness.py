@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from wganlab.claims.context import ClaimContext
-from wganlab.claims.gan_vs_wgan import METHODS
+from wganlab.claims.gan_vs_wgan import METHODS, final_metric
 from wganlab.claims.result import ClaimResult, SeedOutcome, Table, Verdict
 from wganlab.models.mlp import ACTIVATION_MODULES
 
@@ -84,11 +84,8 @@ def _train(context: ClaimContext, preset: str, architecture: Architecture, seed:
         "eval.figures": False,
         "eval.diagnostics": False,
     }
-    last = context.train(preset, overrides).metrics[-1]
-    value = {
-        prefix: float(next(v for k, v in last.items() if k.startswith(prefix))) for prefix in ("modes_", "hq_", "w1_")
-    }
-    return Outcome(value["modes_"], value["hq_"], value["w1_"])
+    trained = context.train(preset, overrides)
+    return Outcome(*(final_metric(trained, prefix) for prefix in ("modes_", "hq_percent_", "w1_")))
 
 
 def _draw(context: ClaimContext, rows: list[Row]) -> Path:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
+import torch
 
 from wganlab.claims.context import ClaimContext, TrainedRun
 from wganlab.data.toy import make_toy
@@ -50,8 +48,6 @@ def protocol(context: ClaimContext) -> str:
 
 def real_w1_floor(data: str, points: int, seed: int) -> float:
     """W1 between two independent real samples of `points` points: what a perfect generator scores."""
-    import torch
-
     distribution = make_toy(data, seed=seed)
     rng = torch.Generator().manual_seed(10_000 + seed)
     return exact_w1(distribution.sample(points, rng), distribution.sample(points, rng))
@@ -63,4 +59,10 @@ def series(run: TrainedRun, key: str) -> tuple[list[int], list[float]]:
 
 
 def metric_key(run: TrainedRun, prefix: str) -> str:
+    """The run's metric name that starts with `prefix` (e.g. "w1_" -> "w1_2000")."""
     return next(k for k in run.metrics[-1] if k.startswith(prefix))
+
+
+def final_metric(run: TrainedRun, prefix: str) -> float:
+    """The last evaluation's value of the metric that starts with `prefix`."""
+    return float(run.metrics[-1][metric_key(run, prefix)])
