@@ -53,3 +53,14 @@ def test_training_claims_at_smoke_size_share_their_runs(tmp_path):
             assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # claims 8, 10 and 11 reuse the same paired runs: 2 data sets x 2 methods, plus 2 runs for claim 9
     assert len(list((tmp_path / "runs").iterdir())) == 6
+
+
+def test_seed_table_has_a_row_per_seed_and_none_where_a_seed_lacks_a_number():
+    from wganlab.claims.result import ClaimResult, SeedOutcome
+
+    outcomes = (SeedOutcome(0, "holds", {"a": 1.0, "b": 2.0}), SeedOutcome(1, "mixed", {"b": 3.0}))
+    result = ClaimResult(1, "t", "s", "e", "p", "r", outcomes, (), (), 0.0)
+    table = result.seed_table()
+    assert table.headers == ("seed", "verdict", "a", "b")
+    assert table.rows == ((0, "holds", 1.0, 2.0), (1, "mixed", None, 3.0))
+    assert result.verdict == "mixed"

@@ -9,7 +9,7 @@ from typing import Literal
 
 Verdict = Literal["holds", "does not hold", "mixed"]
 VERDICTS: tuple[Verdict, ...] = ("holds", "does not hold", "mixed")
-Cell = str | float | int
+Cell = str | float | int | None  # None: not measured
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,14 @@ class ClaimResult:
     @property
     def verdict(self) -> Verdict:
         return combine([outcome.verdict for outcome in self.outcomes])
+
+    def seed_table(self) -> Table:
+        """One row per seed: its verdict and the numbers its rule used (None where a seed lacks one)."""
+        names = list(dict.fromkeys(name for outcome in self.outcomes for name in outcome.numbers))
+        rows = tuple(
+            (o.seed, o.verdict, *(o.numbers.get(name) for name in names)) for o in self.outcomes
+        )
+        return Table(("seed", "verdict", *names), rows)
 
 
 def combine(verdicts: Sequence[Verdict]) -> Verdict:

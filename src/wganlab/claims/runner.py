@@ -43,6 +43,8 @@ def run_claims(numbers: Sequence[int], context: ClaimContext) -> list[ClaimResul
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value).replace("|", "\\|")
@@ -98,13 +100,7 @@ def markdown(results: Sequence[ClaimResult], context: ClaimContext, seconds: flo
             f"**Rule.** {result.rule}",
             "",
         ]
-        names = sorted({name for outcome in result.outcomes for name in outcome.numbers})
-        seed_table = Table(
-            ("seed", "verdict", *names),
-            tuple((o.seed, o.verdict, *(o.numbers.get(n, float("nan")) for n in names)) for o in result.outcomes),
-        )
-        lines += _markdown_table(seed_table)
-        for table in result.tables:
+        for table in (result.seed_table(), *result.tables):
             lines += _markdown_table(table)
         for figure in result.figures:
             lines += [f"![claim {result.number}]({os.path.relpath(figure, relative_to)})", ""]

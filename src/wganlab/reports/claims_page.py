@@ -58,12 +58,9 @@ def summary_table(results: Sequence[ClaimResult]) -> h.Markup:
 
 def seed_table(result: ClaimResult) -> h.Markup:
     """One row per seed: its verdict and the numbers the rule used."""
-    names = list(dict.fromkeys(name for outcome in result.outcomes for name in outcome.numbers))
-    rows = [
-        (outcome.seed, verdict_badge(outcome.verdict), *(outcome.numbers.get(name) for name in names))
-        for outcome in result.outcomes
-    ]
-    return h.table(("seed", "verdict", *names), rows, caption="Per seed")
+    table = result.seed_table()
+    rows = [(seed, verdict_badge(verdict), *numbers) for seed, verdict, *numbers in table.rows]
+    return h.table(table.headers, rows, caption="Per seed")
 
 
 def measured_table(table: Table) -> h.Markup:
