@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runs import Job, run_all
 
 from wganlab import config as configuration
+from wganlab.data.datasets import build_dataset
 from wganlab.metrics.images import image_metrics
-from wganlab.training.build import build_dataset
+from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import build_evaluator
 
 METRICS = ("fid", "kid", "is", "modes")
@@ -71,10 +72,10 @@ METHODS = {
 
 def floor(samples: int) -> dict[str, float]:
     """Real train-split stacked digits against real held-out stacked digits, same extractor and counts."""
-    overrides = ['data.name="digits"', "data.stack=3", f"eval.image_samples={samples}"]
-    train = configuration.load(preset="digits", overrides=overrides)
-    test = configuration.with_overrides(train, ['data.split="test"'])
-    evaluator = build_evaluator(train, build_dataset(train.data, 0), lambda r, f: r.mean() - f.mean())
+    values = {"data.name": "digits", "data.stack": 3, "eval.image_samples": samples}
+    train = configuration.with_values(configuration.load(preset="digits"), values)
+    test = configuration.with_values(train, {"data.split": "test"})
+    evaluator = build_evaluator(train, build_dataset(train.data, 0), mean_difference)
     held_out = build_dataset(test.data, 0).sample(samples, torch.Generator().manual_seed(1))
     return image_metrics(evaluator.features(held_out), evaluator.real(), METRICS, seed=0)
 

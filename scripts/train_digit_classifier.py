@@ -15,7 +15,8 @@ from pathlib import Path
 
 import torch
 
-from wganlab.classifier_training import evaluate_accuracy, save_classifier, split_indices, train_classifier
+from wganlab.models.classifier import save_classifier
+from wganlab.training.classifier import evaluate_accuracy, split_indices, train_classifier
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "src" / "wganlab" / "metrics" / "weights"
 HELD_OUT = 360  # the data loader's digits test split

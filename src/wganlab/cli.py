@@ -34,7 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_evaluate, _add_classifier, _add_inspection, _add_claims):
+        add(commands)
+    listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
+    listing.set_defaults(handler=_list)
+    return parser
 
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser("train", help="train a GAN (default: the tuned WGAN-GP preset on the 25-mode grid)")
     train.add_argument("config", nargs="?", type=Path, help="a TOML config file")
     train.add_argument("--preset", help="a named recipe (see `wganlab list`)")
@@ -52,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
     train.set_defaults(handler=_train)
 
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a run folder, a checkpoint, or a .npz/.npy file or folder of generated images"
     )
@@ -66,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
     evaluate.set_defaults(handler=_evaluate)
 
+
+def _add_classifier(commands: argparse._SubParsersAction) -> None:
     classifier = commands.add_parser("classifier", help="train a classifier for domain metrics on labelled data")
     classifier_commands = classifier.add_subparsers(dest="classifier_command", required=True)
     classifier_train = classifier_commands.add_parser("train", help="train and save a classifier (features for FID)")
@@ -78,20 +89,22 @@ def _parser() -> argparse.ArgumentParser:
     classifier_train.add_argument("--pad-to", type=int, default=0)
     classifier_train.set_defaults(handler=_classifier_train)
 
+
+def _add_inspection(commands: argparse._SubParsersAction) -> None:
     diagnose = commands.add_parser("diagnose", help="diagnose a run: probe its critic and explain what its logs show")
     diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
     diagnose.set_defaults(handler=_diagnose)
-
     report = commands.add_parser("report", help="write a run's self-contained HTML report")
     report.add_argument("run", type=Path, metavar="RUN")
     report.add_argument("--out", type=Path, help="the HTML file to write (default: RUN/report.html)")
     report.set_defaults(handler=_report_run)
-
     compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
     compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
     compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")
     compare.set_defaults(handler=_compare)
 
+
+def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
     claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
     claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
@@ -102,13 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     claims.set_defaults(handler=_claims)
 
-    listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
-    listing.set_defaults(handler=_list)
-    return parser
-
 
 def _train(args: argparse.Namespace) -> int:
     from wganlab.training import loop
+    from wganlab.validation import validate
 
     if args.resume is not None:
         if args.config is not None or args.preset or args.overrides:
@@ -119,6 +129,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
     else:
         config = configuration.load(args.config, args.preset, args.overrides, args.steps)
+        validate(config)
         if args.dry_run:
             print(json.dumps(configuration.to_dict(config), indent=2))
             return 0
@@ -133,30 +144,29 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from wganlab import evaluate as evaluation
 
-    overrides = []
-    if args.metrics is not None:
-        overrides.append(f"eval.metrics={json.dumps(args.metrics)}")
-    if args.samples is not None:
-        overrides.append(f"eval.image_samples={args.samples}")
-    if args.extractor is not None:
-        overrides.append(f"eval.extractor={json.dumps(args.extractor)}")
-    if args.extractor_weights is not None:
-        overrides.append(f"eval.extractor_weights={json.dumps(args.extractor_weights)}")
+    given = {
+        "eval.metrics": args.metrics,
+        "eval.image_samples": args.samples,
+        "eval.extractor": args.extractor,
+        "eval.extractor_weights": args.extractor_weights,
+    }
+    values = {key: value for key, value in given.items() if value is not None}
     if evaluation.is_samples(args.target):
         if not args.data:
             raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
-        data = {"name": args.data, "root": args.root, "split": args.split, "stack": args.stack}
-        title, headline, metrics = evaluation.evaluate_samples(args.target, data, overrides)
+        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack}
+        title, headline, metrics = evaluation.evaluate_samples(args.target, data | values)
     else:
-        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, overrides)
+        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, values)
     print(title)
     print(_report(headline, metrics, None))
     return 0
 
 
 def _classifier_train(args: argparse.Namespace) -> int:
-    from wganlab.classifier_training import save_classifier, train_classifier
     from wganlab.data.images import load_images
+    from wganlab.models.classifier import save_classifier
+    from wganlab.training.classifier import train_classifier
 
     data = load_images(args.data, args.root or None, split="train", resize=args.resize, pad_to=args.pad_to)
     if data.labels is None:
@@ -191,9 +201,10 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 
 def _report_run(args: argparse.Namespace) -> int:
+    from wganlab.diagnose import diagnosis_or_reason
     from wganlab.reports.run_report import write_run_report
 
-    print(f"wrote {write_run_report(args.run, args.out)}")
+    print(f"wrote {write_run_report(args.run, diagnosis_or_reason(args.run), args.out)}")
     return 0
 
 
@@ -209,7 +220,8 @@ def _claims(args: argparse.Namespace) -> int:
     import time
 
     from wganlab.claims.context import ClaimContext
-    from wganlab.claims.runner import parse_only, run_claims, write_report
+    from wganlab.claims.runner import parse_only, run_claims
+    from wganlab.reports.claims_markdown import machine_line, write_claims_report
 
     numbers = parse_only(args.only)
     if args.seeds < 1:
@@ -224,7 +236,8 @@ def _claims(args: argparse.Namespace) -> int:
             log=lambda line: print(line, flush=True),
         )
         results = run_claims(numbers, context)
-    path = write_report(results, context, time.perf_counter() - started, args.out)
+    machine = machine_line(time.perf_counter() - started, context.seeds, context.quick)
+    path = write_claims_report(results, machine, args.out)
     for result in results:
         print(f"claim {result.number:>2}: {result.verdict:<13} {result.title}")
     print(f"wrote {path} and {args.out / 'claims.html'} ({(time.perf_counter() - started) / 60:.1f} minutes)")

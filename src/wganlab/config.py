@@ -1,31 +1,28 @@
-"""Typed, frozen run configuration: defaults <- preset <- TOML file <- --set overrides, validated once.
+"""Typed, frozen run configuration: defaults <- preset <- TOML file <- --set overrides, checked once.
 
-Downstream code only ever sees a validated `Config`; raw dicts stop here.
+Downstream code only ever sees a `Config` whose keys, types and ranges are checked; raw dicts stop here.
+Which names exist (losses, penalties, data sets, ...) and which combinations of parts make sense is a
+question for the parts themselves: `wganlab.validation` asks it, and `training.build` calls it first.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import sys
-import types
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wganlab import registry
-from wganlab.errors import UserError
+from wganlab.errors import ConfigError
+from wganlab.parts import suggest
+from wganlab.presets import PRESETS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-class ConfigError(UserError):
-    """A config value, key, file or preset the user gave is wrong."""
 
 
 @dataclass(frozen=True)
@@ -121,18 +118,24 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 
 def from_dict(raw: Mapping[str, Any]) -> Config:
-    """Rebuild and validate a config saved by `to_dict` (from config.json or a checkpoint)."""
-    return _validated(_merge(Config(), raw, source="saved config"))
+    """Rebuild and check a config saved by `to_dict` (from config.json or a checkpoint)."""
+    return _checked(_merge(Config(), raw, source="saved config"))
 
 
-def with_steps(config: Config, steps: int) -> Config:
-    """The same config trained to a different number of generator steps (used to extend a resumed run)."""
-    return _validated(_merge(config, {"train": {"steps": steps}}, source="--steps"))
+def with_values(config: Config, values: Mapping[str, Any]) -> Config:
+    """`config` with typed values by dotted key, e.g. {"train.steps": 500, "eval.metrics": ["fid"]}, checked."""
+    nested: dict[str, dict[str, Any]] = {}
+    for dotted, value in values.items():
+        section, dot, key = dotted.partition(".")
+        if not dot or not key:
+            raise ConfigError(f"{dotted!r} is not a section.key name (e.g. train.steps)")
+        nested.setdefault(section, {})[key] = value
+    return _checked(_merge(config, nested, source="the given values"))
 
 
 def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
-    """`config` with `section.key=value` overrides applied and validated."""
-    return _validated(_merge(config, _parse_overrides(overrides), source="--set"))
+    """`config` with `section.key=value` strings (as the command line's --set gives them) applied and checked."""
+    return _checked(_merge(config, _parse_overrides(overrides), source="--set"))
 
 
 def load(
@@ -141,18 +144,17 @@ def load(
     overrides: Sequence[str] = (),
     steps: int | None = None,
 ) -> Config:
-    """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then validate."""
+    """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then check."""
     file_values: dict[str, Any] = _read_toml(path) if path is not None else {}
     preset_name = preset or file_values.pop("preset", None) or Config.preset
     file_values.pop("preset", None)
-    if preset_name not in registry.PRESETS:
-        raise ConfigError(f"unknown preset {preset_name!r}; {choices(preset_name, registry.PRESETS)}")
-    config = _merge(Config(preset=preset_name), registry.PRESETS[preset_name].values, source="preset")
+    chosen = PRESETS.resolve(preset_name, key="preset")
+    config = _merge(Config(preset=preset_name), chosen.values, source="preset")
     config = _merge(config, file_values, source=str(path))
     config = _merge(config, _parse_overrides(overrides), source="--set")
     if steps is not None:
         config = _merge(config, {"train": {"steps": steps}}, source="--steps")
-    return _validated(config)
+    return _checked(config)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -189,15 +191,14 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
             changes["preset"] = _coerce(entries, str, "preset", source)
             continue
         if section not in SECTIONS:
-            raise ConfigError(f"unknown config section [{section}] in {source}; {choices(section, SECTIONS)}")
+            raise ConfigError(f"unknown config section [{section}] in {source}; {suggest(section, SECTIONS)}")
         if not isinstance(entries, Mapping):
             raise ConfigError(f"config section [{section}] in {source} must be a table of key = value")
-        section_type = SECTIONS[section]
-        hints = typing.get_type_hints(section_type)
+        hints = typing.get_type_hints(SECTIONS[section])
         updates = {}
         for key, value in entries.items():
             if key not in hints:
-                raise ConfigError(f"unknown config key {section}.{key} in {source}; {choices(key, hints)}")
+                raise ConfigError(f"unknown config key {section}.{key} in {source}; {suggest(key, hints)}")
             updates[key] = _coerce(value, hints[key], f"{section}.{key}", source)
         changes[section] = dataclasses.replace(getattr(config, section), **updates)
     return dataclasses.replace(config, **changes)
@@ -223,36 +224,53 @@ def _coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise wrong()
         return tuple(_coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
-    if isinstance(expected, types.UnionType):  # pragma: no cover - no optional fields yet
-        raise wrong()
-    if expected is bool:
-        if not isinstance(value, bool):
+    if expected in _SCALARS:
+        accepted, convert = _SCALARS[expected]
+        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
             raise wrong()
-        return value
-    if expected is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wrong()
-        return value
-    if expected is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise wrong()
-        return float(value)
-    if expected is str:
-        if not isinstance(value, str):
-            raise wrong()
-        return value
+        return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
 
 
-def choices(given: str, known: Mapping[str, Any] | Sequence[str]) -> str:
-    names = sorted(known)
-    close = difflib.get_close_matches(given, names, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{hint}choose from: {', '.join(names)}"
+_SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)
+    bool: ((bool,), bool),
+    int: ((int,), int),
+    float: ((int, float), float),
+    str: ((str,), str),
+}
 
 
-def _validated(config: Config) -> Config:
-    from wganlab.validation import validate  # validation reads Config's fields: imported late, no cycle
-
-    validate(config)
+def _checked(config: Config) -> Config:
+    """Refuse values out of range: each rule names the key and the range it must lie in."""
+    m, o, p, t, e, d = config.model, config.objective, config.optim, config.train, config.eval, config.data
+    rules = [
+        (m.latent_dim >= 1, "model.latent_dim must be >= 1"),
+        (m.width >= 1, "model.width must be >= 1"),
+        (m.depth >= 1, "model.depth must be >= 1"),
+        (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
+        (o.penalty_target > 0, "objective.penalty_target must be > 0"),
+        (o.clip_value > 0, "objective.clip_value (c) must be > 0"),
+        (o.max_norm > 0, "objective.max_norm must be > 0"),
+        (o.grad_clip_norm > 0, "objective.grad_clip_norm must be > 0"),
+        (o.instance_noise_std >= 0, "objective.instance_noise_std must be >= 0"),
+        (o.instance_noise_steps >= 0, "objective.instance_noise_steps must be >= 0"),
+        (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
+        (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
+        (t.steps >= 1, "train.steps must be >= 1"),
+        (t.batch_size >= 1, "train.batch_size must be >= 1"),
+        (t.critic_iters >= 1, "train.critic_iters (n_critic) must be >= 1"),
+        (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
+        (t.log_every >= 1, "train.log_every must be >= 1"),
+        (t.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
+        (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
+        (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
+        (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
+        (e.image_samples >= 2, "eval.image_samples must be >= 2"),
+        (d.resize >= 0 and d.pad_to >= 0, "data.resize and data.pad_to must be >= 0"),
+        (d.stack in (1, 3), "data.stack must be 1 or 3"),
+        (d.limit >= 0, "data.limit must be >= 0 (0 = all images)"),
+    ]
+    for ok, message in rules:
+        if not ok:
+            raise ConfigError(message)
     return config

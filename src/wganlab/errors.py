@@ -1,4 +1,4 @@
-"""The one exception type for problems a user can cause and fix."""
+"""The exception types for problems a user can cause and fix."""
 
 
 class UserError(Exception):
@@ -6,3 +6,7 @@ class UserError(Exception):
 
     The message must say what is wrong and how to fix it.
     """
+
+
+class ConfigError(UserError):
+    """A config value, key, file, preset or part name the user gave is wrong."""

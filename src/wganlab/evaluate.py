@@ -2,45 +2,54 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from wganlab import config as configuration
+from wganlab import rundir
+from wganlab.data.datasets import build_dataset
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
 from wganlab.metrics.images import image_metrics
-from wganlab.training import loop
-from wganlab.training.build import build_dataset
+from wganlab.objectives.losses import mean_difference
+from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.streams import EVALUATION, step_seed
+from wganlab.validation import validate
+
+Report = tuple[str, str, dict[str, float]]  # (title, headline, metrics)
 
 
 def is_samples(target: Path) -> bool:
     """A .npy/.npz file, or a folder that is not a run folder (no config.json, no checkpoints/)."""
     if target.is_file():
         return target.suffix in (".npy", ".npz")
-    return target.is_dir() and not (target / "config.json").exists() and not (target / "checkpoints").exists()
+    return target.is_dir() and not rundir.is_run(target) and not (target / rundir.CHECKPOINTS).exists()
 
 
-def evaluate_checkpoint(target: Path, overrides: Sequence[str]) -> tuple[str, str, dict[str, float]]:
-    folder, run, state = loop.load(target)
-    if overrides:
-        config = configuration.with_overrides(run.config, overrides)
-        run = dataclasses.replace(
-            run, config=config, evaluator=build_evaluator(config, run.dataset, run.objective.estimate)
-        )
-    metrics = loop.measure(run, state).metrics
-    return f"{folder} at step {state.step}", loop.headline(run, metrics), metrics
+def evaluate_checkpoint(target: Path, values: Mapping[str, Any]) -> Report:
+    """The run's evaluation of its checkpoint, with `values` ({"eval.metrics": ...}) changing how it measures."""
+    snapshot = load_snapshot(target)
+    config = configuration.with_values(snapshot.config, values)
+    validate(config)
+    evaluator = build_evaluator(config, snapshot.dataset, snapshot.objective.estimate)
+    snapshot.critic.eval()
+    measurement = evaluator.measure(
+        snapshot.sampler, snapshot.critic, seed=step_seed(config.train.seed, snapshot.step, EVALUATION)
+    )
+    return f"{snapshot.folder} at step {snapshot.step}", evaluator.headline(measurement.metrics), measurement.metrics
 
 
-def evaluate_samples(target: Path, data: dict[str, Any], overrides: Sequence[str]) -> tuple[str, str, dict[str, float]]:
-    """Image metrics of generated images read from `target` (npz or folder) against the named real data."""
-    config = configuration.load(overrides=[*(f"data.{k}={_toml(v)}" for k, v in data.items()), *overrides])
+def evaluate_samples(target: Path, values: Mapping[str, Any]) -> Report:
+    """Image metrics of generated images read from `target` (npz or folder) against the real data in `values`."""
+    config = configuration.with_values(configuration.load(), values)
+    validate(config)
     dataset = build_dataset(config.data, config.train.seed)
-    evaluator = build_evaluator(config, dataset, estimate=lambda real, fake: real.mean() - fake.mean())
-    assert isinstance(evaluator, ImageEvaluator)
-    if evaluator.extractor is None:
+    evaluator = build_evaluator(config, dataset, estimate=mean_difference)
+    if not isinstance(evaluator, ImageEvaluator):
+        raise UserError(f"{config.data.name} is 2-D data; evaluate compares generated images with image data")
+    if evaluator.extractor_name is None:
         raise UserError(f"no feature extractor for {config.data.name}: pass --extractor (and --extractor-weights)")
     kind = "npz" if target.is_file() else "folder"
     fake = load_images(kind, target).images
@@ -52,7 +61,3 @@ def evaluate_samples(target: Path, data: dict[str, Any], overrides: Sequence[str
         evaluator.headline(metrics),
         metrics,
     )
-
-
-def _toml(value: Any) -> str:
-    return f'"{value}"' if isinstance(value, str) else str(value)

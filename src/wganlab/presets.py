@@ -8,15 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wganlab.parts import Parts
+
 
 @dataclass(frozen=True)
 class Preset:
+    name: str
     description: str
-    values: dict[str, dict[str, Any]]
+    values: dict[str, dict[str, Any]]  # {section: {key: value}}, applied over the defaults
 
 
-PRESETS: dict[str, Preset] = {
-    "grid": Preset(
+PRESETS: Parts[Preset] = Parts("preset", [
+    Preset(
+        "grid",
         "the default: WGAN-GP (lambda 0.1) tuned for the 25-mode grid, under 5 minutes on a 2-core CPU",
         {
             "data": {"name": "grid"},
@@ -46,7 +50,8 @@ PRESETS: dict[str, Preset] = {
             "eval": {"every": 1000},
         },
     ),
-    "digits": Preset(
+    Preset(
+        "digits",
         "WGAN-GP (lambda 10, Adam 3e-4 betas (0.5, 0.9) decaying to 0, n_critic 2, generator EMA) with small "
         "DCGAN networks on stacked digits: three random scikit-learn digits as RGB channels, 1,000 modes; "
         "about 12 minutes on a 2-core CPU",
@@ -78,7 +83,8 @@ PRESETS: dict[str, Preset] = {
             "eval": {"every": 5000, "image_samples": 10000},
         },
     ),
-    "wgan-paper": Preset(
+    Preset(
+        "wgan-paper",
         "WGAN paper: clip all critic parameters to [-0.01, 0.01], RMSProp 5e-5, n_critic 5 with the "
         "100-iteration warm-up, batch 64, 4x512 MLP",
         {
@@ -88,7 +94,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 5, "critic_warmup": True, "batch_size": 64, "ema_decay": 0.0},
         },
     ),
-    "wgan-toy": Preset(
+    Preset(
+        "wgan-toy",
         "WGAN toy code: clip 0.01, RMSProp 5e-5, n_critic 5, batch 256, 3x512 ReLU MLPs, latent 2",
         {
             "model": {"width": 512, "depth": 3, "activation": "relu", "latent_dim": 2},
@@ -97,7 +104,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 5, "critic_warmup": False, "batch_size": 256, "ema_decay": 0.0},
         },
     ),
-    "wgan-gp-paper": Preset(
+    Preset(
+        "wgan-gp-paper",
         "WGAN-GP paper, Algorithm 1: lambda 10, Adam 1e-4 betas (0, 0.9), n_critic 5, batch 64",
         {
             "objective": {
@@ -117,7 +125,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 5, "critic_warmup": False, "batch_size": 64, "ema_decay": 0.0},
         },
     ),
-    "wgan-gp-toy": Preset(
+    Preset(
+        "wgan-gp-toy",
         "WGAN-GP toy code on 25gaussians: lambda 0.1, Adam 1e-4 betas (0.5, 0.9), n_critic 5, batch 256, "
         "3x512 ReLU MLPs, latent 2",
         {
@@ -140,7 +149,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 5, "critic_warmup": False, "batch_size": 256, "ema_decay": 0.0},
         },
     ),
-    "gan-ns": Preset(
+    Preset(
+        "gan-ns",
         "baseline GAN (DCGAN recipe): non-saturating loss, no Lipschitz method, Adam 2e-4 beta1 0.5, "
         "n_critic 1, batch 64",
         {
@@ -155,7 +165,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 1, "critic_warmup": False, "batch_size": 64, "ema_decay": 0.0},
         },
     ),
-    "r1": Preset(
+    Preset(
+        "r1",
         "Mescheder et al. 2018: non-saturating + R1 with gamma 10 (weight gamma/2 = 5), RMSProp 1e-4, "
         "n_critic 1, batch 64, generator EMA 0.999",
         {
@@ -169,7 +180,8 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 1, "critic_warmup": False, "batch_size": 64, "ema_decay": 0.999},
         },
     ),
-    "sngan": Preset(
+    Preset(
+        "sngan",
         "Miyato et al. 2018: hinge loss + spectral norm, Adam 2e-4 betas (0, 0.9), n_critic 5, batch 64",
         {
             "objective": {"loss": "hinge", "penalty": "none", "constraint": "spectral-norm"},
@@ -183,4 +195,4 @@ PRESETS: dict[str, Preset] = {
             "train": {"critic_iters": 5, "critic_warmup": False, "batch_size": 64, "ema_decay": 0.0},
         },
     ),
-}
+])

@@ -1,22 +1,24 @@
 """The only code that reads or writes run folders.
 
 A run folder `NNNNN-name/` holds config.json (the resolved config), stats.jsonl (training statistics),
-metrics.jsonl (evaluations), diagnostics.jsonl (a probe of the critic per evaluation),
-figures/, checkpoints/ and summary.json. Every JSON file is written
-atomically; JSONL files are appended a line at a time and cut back to a checkpoint on resume.
+metrics.jsonl (evaluations), diagnostics.jsonl (a probe of the critic per evaluation), figures/,
+checkpoints/ and summary.json. JSON files are written atomically; JSONL files are appended a line at a
+time and cut back to a checkpoint on resume. `read_run` reads a whole folder back as typed `RunLogs`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wganlab import config as configuration
+from wganlab.config import Config
 from wganlab.errors import UserError
+from wganlab.files import write_bytes_atomic, write_json_atomic
 
 CONFIG = "config.json"
 STATS = "stats.jsonl"
@@ -25,10 +27,46 @@ DIAGNOSTICS = "diagnostics.jsonl"
 SUMMARY = "summary.json"
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-_FILE_MODE = 0o666 & ~_UMASK
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)\.pt$")
+_FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
+
+Record = dict[str, Any]  # one line of a JSONL log
+
+
+@dataclass(frozen=True)
+class RunLogs:
+    """What a run folder holds, read once: its config (typed), its logs and its evaluation figures."""
+
+    folder: Path
+    config: Config
+    stats: list[Record]
+    metrics: list[Record]
+    diagnostics: list[Record]
+    summary: Record | None  # None until the run has finished once
+    figures: list[tuple[int, Path]]  # (step, figures/eval-NNNNNNN.png), oldest first
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def step(self) -> int:
+        """The last step the folder knows of (logs or summary)."""
+        steps = [int(r["step"]) for r in self.stats + self.metrics] + [int((self.summary or {}).get("step", 0))]
+        return max(steps)
+
+    @property
+    def final_metrics(self) -> Record:
+        """The last evaluation's numbers (summary.json's when the run finished), without step and protocol."""
+        if self.summary and self.summary.get("metrics"):
+            return dict(self.summary["metrics"])
+        last = self.metrics[-1] if self.metrics else {}
+        return {k: v for k, v in last.items() if k not in ("step", "protocol")}
+
+    @property
+    def protocol(self) -> Record | None:
+        """The image-metric protocol (extractor, weights, sample counts) of the latest evaluation that has one."""
+        return next((r["protocol"] for r in reversed(self.metrics) if isinstance(r.get("protocol"), dict)), None)
 
 
 def create(root: Path, name: str) -> Path:
@@ -47,31 +85,20 @@ def create(root: Path, name: str) -> Path:
         return path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600 files; give what open() would have given
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def write_config(run: Path, config: Config) -> None:
+    write_json_atomic(run / CONFIG, configuration.to_dict(config))
 
 
-def write_json(path: Path, value: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(value, indent=2, allow_nan=True) + "\n").encode())
+def write_summary(run: Path, summary: Record) -> None:
+    write_json_atomic(run / SUMMARY, summary)
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
+def append_jsonl(path: Path, record: Record) -> None:
     with open(path, "a") as stream:
         stream.write(json.dumps(record, allow_nan=True) + "\n")
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path) -> Iterator[Record]:
     if not path.exists():
         return
     with open(path) as stream:
@@ -85,13 +112,34 @@ def truncate_jsonl(path: Path, last_step: int) -> None:
     if not path.exists():
         return
     kept = [json.dumps(r, allow_nan=True) + "\n" for r in read_jsonl(path) if r["step"] <= last_step]
-    atomic_write_bytes(path, "".join(kept).encode())
+    write_bytes_atomic(path, "".join(kept).encode())
+
+
+def is_run(folder: Path) -> bool:
+    """A run folder has the config.json every run writes first."""
+    return (folder / CONFIG).is_file()
 
 
 def require_run(folder: Path) -> None:
-    """Raise a one-line UserError unless `folder` is a run folder (it has the config.json every run writes first)."""
-    if not (folder / CONFIG).is_file():
+    """Raise a one-line UserError unless `folder` is a run folder."""
+    if not is_run(folder):
         raise UserError(f"{folder} is not a run folder (no {CONFIG}); give a folder made by `wganlab train`")
+
+
+def read_run(folder: Path) -> RunLogs:
+    """Read a run folder made by `wganlab train`; a folder without config.json is a user error."""
+    require_run(folder)
+    summary_path = folder / SUMMARY
+    found = [(_FIGURE_NAME.search(path.name), path) for path in (folder / FIGURES).glob("eval-*.png")]
+    return RunLogs(
+        folder=folder,
+        config=configuration.from_dict(json.loads((folder / CONFIG).read_text())),
+        stats=list(read_jsonl(folder / STATS)),
+        metrics=list(read_jsonl(folder / METRICS)),
+        diagnostics=list(read_jsonl(folder / DIAGNOSTICS)),
+        summary=json.loads(summary_path.read_text()) if summary_path.is_file() else None,
+        figures=sorted((int(match.group(1)), path) for match, path in found if match),
+    )
 
 
 def checkpoint_path(run: Path, step: int) -> Path:
@@ -103,6 +151,11 @@ def checkpoints(run: Path) -> list[Path]:
     folder = run / CHECKPOINTS
     found = [p for p in folder.glob("checkpoint-*.pt") if _CHECKPOINT_NAME.search(p.name)] if folder.is_dir() else []
     return sorted(found, key=lambda p: int(_CHECKPOINT_NAME.search(p.name).group(1)))  # type: ignore[union-attr]
+
+
+def has_checkpoint(target: Path) -> bool:
+    """A checkpoint file, or a folder with at least one checkpoint."""
+    return target.is_file() or bool(checkpoints(target))
 
 
 def resolve_checkpoint(target: Path) -> tuple[Path, Path]:

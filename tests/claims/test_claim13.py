@@ -5,7 +5,7 @@ from __future__ import annotations
 from wganlab.claims import claim13_robustness as claim
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.result import VERDICTS
-from wganlab.models.mlp import ACTIVATION_MODULES
+from wganlab.models.mlp import ACTIVATIONS
 
 
 def test_quick_run_is_well_formed(tmp_path):
@@ -25,7 +25,7 @@ def test_architectures_are_a_function_of_the_seed():
     assert first == again and first != other
     for architecture in first:
         assert architecture.depth in claim.DEPTHS and architecture.width in claim.WIDTHS
-        assert architecture.activation in ACTIVATION_MODULES and architecture.latent_dim in claim.LATENT_DIMS
+        assert architecture.activation in ACTIVATIONS and architecture.latent_dim in claim.LATENT_DIMS
 
 
 def test_verdict_by_the_margin():

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from wganlab.claims.claim10_speed import time_to_threshold
-from wganlab.claims.context import ClaimContext, TrainedRun
+from wganlab.claims.context import ClaimContext
 from wganlab.claims.result import VERDICTS, combine, verdict_of
 from wganlab.claims.runner import parse_only, run_claims
+from wganlab.config import Config
 from wganlab.errors import UserError
+from wganlab.rundir import RunLogs
 
 
 def test_verdicts_combine_by_the_stated_rule():
@@ -35,7 +37,7 @@ def test_only_parses_claim_numbers_and_refuses_unknown_ones():
 def test_time_to_threshold_reads_the_training_clock_at_the_first_good_evaluation():
     stats = [{"step": s, "time/train_seconds": s / 10} for s in (10, 20, 30)]
     metrics = [{"step": 10, "w1_2000": 0.9}, {"step": 20, "w1_2000": 0.4}, {"step": 30, "w1_2000": 0.1}]
-    trained = TrainedRun(Path("."), None, stats, metrics, {})  # type: ignore[arg-type]
+    trained = RunLogs(Path("."), Config(), stats, metrics, [], None, [])
     assert time_to_threshold(trained, 0.5) == pytest.approx(2.0)
     assert math.isinf(time_to_threshold(trained, 0.01))
 
@@ -56,10 +58,10 @@ def test_training_claims_at_smoke_size_share_their_runs(tmp_path):
 
 
 def test_seed_table_has_a_row_per_seed_and_none_where_a_seed_lacks_a_number():
-    from wganlab.claims.result import ClaimResult, SeedOutcome
+    from wganlab.claims.result import Claim, ClaimResult, SeedOutcome
 
     outcomes = (SeedOutcome(0, "holds", {"a": 1.0, "b": 2.0}), SeedOutcome(1, "mixed", {"b": 3.0}))
-    result = ClaimResult(1, "t", "s", "e", "p", "r", outcomes, (), (), 0.0)
+    result = ClaimResult(Claim(1, "t", "s", "e"), "p", "r", outcomes, (), ())
     table = result.seed_table()
     assert table.headers == ("seed", "verdict", "a", "b")
     assert table.rows == ((0, "holds", 1.0, 2.0), (1, "mixed", None, 3.0))

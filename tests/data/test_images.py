@@ -52,7 +52,7 @@ MNIST_LABELS = np.array([7, 0, 9])
 
 def test_registry_names() -> None:
     assert set(IMAGE_DATASETS) == {"digits", "mnist", "fashion-mnist", "cifar10", "folder", "npz"}
-    assert all(isinstance(d, str) and d and "\n" not in d for d in IMAGE_DATASETS.values())
+    assert all(d and "\n" not in d for d in IMAGE_DATASETS.descriptions().values())
 
 
 @pytest.mark.parametrize("gz", [False, True])

@@ -17,7 +17,7 @@ def rng(seed: int) -> torch.Generator:
 
 def test_registry_names_match_the_reference() -> None:
     assert set(TOY_DATASETS) == {"grid", "ring", "8gaussians", "25gaussians", "swissroll", "parallel-lines"}
-    assert all(isinstance(d, str) and d for d in TOY_DATASETS.values())
+    assert all(TOY_DATASETS.descriptions().values())
 
 
 def test_unknown_name_raises_key_error() -> None:

@@ -8,11 +8,11 @@ import json
 import pytest
 import torch
 
-from wganlab.classifier_training import evaluate_accuracy, save_classifier
 from wganlab.errors import UserError
 from wganlab.metrics import features
-from wganlab.metrics.features import FEATURE_EXTRACTORS, make_extractor
-from wganlab.models.classifier import Classifier
+from wganlab.metrics.features import EXTRACTORS, make_extractor
+from wganlab.models.classifier import Classifier, save_classifier
+from wganlab.training.classifier import evaluate_accuracy
 
 WEIGHTS = features.SHIPPED_DIGITS_WEIGHTS
 RECORD = json.loads(WEIGHTS.with_suffix(".json").read_text())
@@ -34,7 +34,7 @@ def test_shipped_weights_are_small_and_match_their_record() -> None:
 
 
 def test_shipped_classifier_reproduces_its_held_out_accuracy() -> None:
-    from wganlab.classifier_training import load_classifier
+    from wganlab.models.classifier import load_classifier
 
     model, report = load_classifier(WEIGHTS)
     assert report["held_out_accuracy"] == RECORD["held_out_accuracy"] >= 0.97
@@ -109,7 +109,7 @@ def test_inception_error_says_how_to_supply_the_weights() -> None:
 
 
 def test_every_registered_name_is_listed() -> None:
-    assert set(FEATURE_EXTRACTORS) == {"digits-classifier", "classifier", "inception-v3-compat"}
+    assert set(EXTRACTORS) == {"digits-classifier", "classifier", "inception-v3-compat"}
 
 
 def random_inception_weights(tmp_path, monkeypatch):

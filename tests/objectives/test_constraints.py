@@ -9,6 +9,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.testing import assert_close
 
+from wganlab.config import ObjectiveConfig
+from wganlab.errors import ConfigError
 from wganlab.objectives.constraints import (
     CONSTRAINTS,
     Constraint,
@@ -17,9 +19,12 @@ from wganlab.objectives.constraints import (
     clip_gradient_norm_,
     clip_weights_,
     instance_noise_std,
-    make_constraint,
     max_norm_,
 )
+
+
+def make_constraint(name: str, **options: float) -> Constraint:
+    return CONSTRAINTS.resolve(name).make(ObjectiveConfig(constraint=name, **options))
 
 
 def _mlp(scale: float = 1.0, seed: int = 0) -> nn.Sequential:
@@ -147,7 +152,7 @@ def test_add_instance_noise_std_and_reproducibility() -> None:
 
 def test_make_constraint_hooks() -> None:
     assert set(CONSTRAINTS) == {"none", "clip", "spectral-norm", "maxnorm", "grad-clip"}
-    assert all(CONSTRAINTS.values())
+    assert all(entry.description and entry.name == name for name, entry in CONSTRAINTS.items())
 
     critic = _mlp(scale=50.0)
     before = _copy(critic)
@@ -158,6 +163,7 @@ def test_make_constraint_hooks() -> None:
     assert all(torch.equal(p, before[n]) for n, p in critic.named_parameters())
 
     clip = make_constraint("clip", clip_value=0.05)
+    assert clip.clip_value == 0.05 and all(make_constraint(n).clip_value is None for n in CONSTRAINTS if n != "clip")
     clip.before_step(critic)
     bound = torch.tensor(0.05)  # float32, like the parameters
     assert any((p.abs() > bound).any() for p in critic.parameters())  # only after_step clips
@@ -180,5 +186,5 @@ def test_make_constraint_hooks() -> None:
     wrapped = make_constraint("spectral-norm").prepare(_mlp())
     assert parametrize.is_parametrized(wrapped[0], "weight")
 
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="unknown objective.constraint 'weight-clipping'"):
         make_constraint("weight-clipping")

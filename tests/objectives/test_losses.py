@@ -13,8 +13,10 @@ from wganlab.objectives.losses import (
     Loss,
     hinge_critic_loss,
     hinge_generator_loss,
+    jensen_shannon_estimate,
     least_squares_critic_loss,
     least_squares_generator_loss,
+    mean_difference,
     minimax_critic_loss,
     minimax_generator_loss,
     non_saturating_generator_loss,
@@ -104,3 +106,7 @@ def test_registry_entries() -> None:
     assert LOSSES["non-saturating"].critic is minimax_critic_loss
     assert LOSSES["non-saturating"].generator is non_saturating_generator_loss
     assert LOSSES["minimax"].generator is minimax_generator_loss
+    assert [name for name, loss in LOSSES.items() if loss.needs_lipschitz] == ["wasserstein"]
+    assert {name for name, loss in LOSSES.items() if loss.lipschitz_critic} == {"wasserstein", "hinge"}
+    assert {LOSSES[name].estimate for name in ("minimax", "non-saturating")} == {jensen_shannon_estimate}
+    assert {LOSSES[name].estimate for name in ("wasserstein", "hinge", "least-squares")} == {mean_difference}

@@ -148,7 +148,7 @@ def _tiny_critic(w1: Tensor, w2: Tensor):
 
 @pytest.mark.parametrize("name", ["gp", "lp", "r1", "r2", "dragan"])
 def test_penalty_gradcheck_wrt_critic_parameters(name: str) -> None:
-    penalty = PENALTIES[name][0]
+    penalty = PENALTIES[name].function
     real, fake = _batch((4, 2), seed=12)
     w2 = torch.tensor([1.3, -0.8, 2.1], dtype=F64)
     w1 = torch.randn(2, 3, generator=_rng(13), dtype=F64, requires_grad=True)
@@ -161,7 +161,7 @@ def test_inputs_are_constants() -> None:
     real = torch.randn(8, 2, requires_grad=True)
     fake = torch.randn(8, 2) * generator_weight  # carries generator graph
     critic = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
-    for penalty, _ in PENALTIES.values():
+    for penalty in (entry.function for entry in PENALTIES.values() if entry.function is not None):
         critic.zero_grad()
         penalty(critic, real, fake, _rng()).backward()
         assert generator_weight.grad is None and real.grad is None
@@ -179,13 +179,20 @@ def test_drift_is_mean_squared_real_score() -> None:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_registry_common_signature(shape: tuple[int, ...]) -> None:
-    assert set(PENALTIES) == {"gp", "lp", "r1", "r2", "dragan", "drift"}
+    assert set(PENALTIES) == {"none", "gp", "lp", "r1", "r2", "dragan", "drift"}
     real, fake = _batch(shape, seed=16)
     w = torch.randn(int(np.prod(shape[1:])), generator=_rng(17), dtype=F64)
     critic = _linear_critic(w)
-    for function, description in PENALTIES.values():
-        assert description
-        value = function(critic, real, fake, _rng())
-        assert value.dim() == 0 and torch.isfinite(value)
-    bound = functools.partial(PENALTIES["gp"][0], target=0.0)
+    for entry in PENALTIES.values():
+        assert entry.description and (entry.function is None) == (entry.name == "none")
+        if entry.function is not None:
+            value = entry.function(critic, real, fake, _rng())
+            assert value.dim() == 0 and torch.isfinite(value)
+    bound = functools.partial(PENALTIES["gp"].function, target=0.0)
     assert_close(bound(critic, real, fake, _rng()), w.norm() ** 2)
+
+
+def test_properties_say_which_penalties_act_per_sample_and_take_a_target() -> None:
+    per_sample = {name for name, entry in PENALTIES.items() if entry.per_sample}
+    assert per_sample == {"gp", "lp", "r1", "r2", "dragan"}  # drift scores whole batches: BatchNorm is harmless
+    assert {name for name, entry in PENALTIES.items() if entry.takes_target} == {"gp", "lp", "dragan"}

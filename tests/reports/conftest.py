@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.tiny import TINY
 from wganlab import cli, config, rundir
+from wganlab.files import write_bytes_atomic
 
 SCRIPT = "<script>alert(1)</script>"
 # A path component cannot hold "/": the literal SCRIPT spans the parent folder and the run folder's name, and the
@@ -32,7 +33,7 @@ def write_run(folder: Path, overrides: list[str] | None = None, evaluations: int
     (folder / rundir.FIGURES).mkdir(parents=True)
     (folder / rundir.CHECKPOINTS).mkdir()
     resolved = config.load(None, None, overrides or [], 20 * evaluations)
-    rundir.write_json(folder / rundir.CONFIG, config.to_dict(resolved))
+    rundir.write_config(folder, resolved)
     for step in range(10, 20 * evaluations + 1, 10):
         record = {"step": step, "critic/loss": -1.0 / step, "critic/estimate": 10.0 / step, "generator/loss": 0.5}
         rundir.append_jsonl(folder / rundir.STATS, record | {"critic/penalty": 0.1, "time/train_seconds": step / 100})
@@ -57,14 +58,14 @@ def write_run(folder: Path, overrides: list[str] | None = None, evaluations: int
             "gradients/layer_norms": [1.0, 0.5, 0.25],
         }
         rundir.append_jsonl(folder / rundir.DIAGNOSTICS, {"step": step} | probe | {"critic/heldout_gap": 0.1 * index})
-        rundir.atomic_write_bytes(rundir.figure_path(folder, step), png(colour=(40 * index, 90, 160)))
+        write_bytes_atomic(rundir.figure_path(folder, step), png(colour=(40 * index, 90, 160)))
     summary = {
         "step": 20 * evaluations,
         "metrics": metrics,
         "run_train_seconds": 1.5,
         "generator_steps_per_second": 53.3,
     }
-    rundir.write_json(folder / rundir.SUMMARY, summary | {"threads": 1, "torch": "2.x"})
+    rundir.write_summary(folder, summary | {"threads": 1, "torch": "2.x"})
     return folder
 
 

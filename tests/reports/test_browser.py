@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 
 from tests.reports.conftest import HOSTILE_NAME, SCRIPT, hostile_folder, write_run
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table
+from wganlab.diagnose import diagnose
 from wganlab.reports.claims_page import claims_html
 from wganlab.reports.compare import write_comparison
 from wganlab.reports.run_report import write_run_report
@@ -91,7 +92,7 @@ def open_and_check(driver, page: Path, screenshot: str) -> str:
 
 
 def test_run_report_in_browser(browser, trained_run):
-    report = write_run_report(trained_run)
+    report = write_run_report(trained_run, diagnose(trained_run))
     text = open_and_check(browser, report, "report-screenshot.png")
     assert SCRIPT in text and HOSTILE_NAME in text
 
@@ -107,11 +108,14 @@ def test_claims_page_in_browser(browser, tmp_path):
     figure = hostile_folder(tmp_path)
     figure.parent.mkdir(parents=True)
     write_run(figure, evaluations=1)
-    result = ClaimResult(
+    claim = Claim(
         number=2,
         title=f"Clipping {SCRIPT} bends gradients",
         source="WGAN-GP (Gulrajani et al. 2017), Fig. 1b",
         expectation="Gradient norms explode or vanish with depth under clipping; level under GP.",
+    )
+    result = ClaimResult(
+        claim,
         protocol="Swiss roll, 12-layer critic, 500 critic iterations, seeds 0 and 1.",
         rule="holds if |slope(GP)| < 0.05 < |slope(clip)|",
         outcomes=(SeedOutcome(0, "holds", {"slope": -0.3}), SeedOutcome(1, "does not hold", {"slope": 0.01})),

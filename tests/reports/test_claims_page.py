@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from tests.reports.conftest import SCRIPT, assert_self_contained, png
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table
 from wganlab.reports import html as h
 from wganlab.reports.claims_page import claims_html
 
 
 def result(number: int, verdicts: tuple[str, ...], figures=(), notes: str = "") -> ClaimResult:
     return ClaimResult(
-        number=number,
-        title=f"claim {number} {SCRIPT}",
-        source="WGAN (Arjovsky et al. 2017), Fig. 3",
-        expectation="The estimate falls as W1 falls.",
+        Claim(number, f"claim {number} {SCRIPT}", "WGAN (Arjovsky et al. 2017), Fig. 3", "The estimate falls."),
         protocol="grid, 2,000 steps, 3 seeds",
         rule="holds if rho > 0.6 on the seed",
         outcomes=tuple(

@@ -9,7 +9,7 @@ from wganlab.errors import UserError
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.compare import comparison_html, differing_config, flatten, write_comparison
-from wganlab.reports.run_report import read_run
+from wganlab.rundir import read_run
 
 
 def test_flatten():

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.reports.conftest import HOSTILE_NAME, SCRIPT, assert_self_contained, hostile_folder, write_run
 from wganlab import rundir
-from wganlab.diagnose import Diagnosis
+from wganlab.diagnose import diagnose
+from wganlab.diagnostics.diagnosis import Diagnosis
 from wganlab.diagnostics.findings import Finding
 from wganlab.diagnostics.tracking import Tracking
-from wganlab.errors import UserError
+from wganlab.files import write_json_atomic
 from wganlab.reports import html as h
-from wganlab.reports.run_report import findings_body, read_run, run_report_html, spread, write_run_report
+from wganlab.reports.run_report import findings_body, method_text, run_report_html, spread, write_run_report
 
 SECTIONS = ["summary", "curves", "samples", "diagnostics", "config"]
 
@@ -27,9 +26,9 @@ def test_hand_written_run_report(tmp_path):
     folder = write_run(hostile_folder(tmp_path), evaluations=8)
     values = json.loads((folder / rundir.CONFIG).read_text())
     values["data"]["root"] = SCRIPT
-    rundir.write_json(folder / rundir.CONFIG, values)
+    write_json_atomic(folder / rundir.CONFIG, values)
 
-    out = write_run_report(folder)
+    out = write_run_report(folder, diagnose(folder))
     assert out == folder / "report.html"
     page = out.read_text()
     parsed = assert_self_contained(page)
@@ -41,6 +40,8 @@ def test_hand_written_run_report(tmp_path):
         assert f"<code>{key}</code>" in page
     assert "between 2000 generated and 2000 real points" in page  # the protocol note carries the sample count
     assert "The run has no checkpoint to probe." in page
+    reason = run_report_html(folder, "checkpoint x is damaged")
+    assert "No fresh diagnosis: checkpoint x is damaged" in reason and "Findings" not in reason
 
 
 def test_image_run_shows_its_protocol(tmp_path):
@@ -74,13 +75,15 @@ def test_spread_keeps_first_and_last():
     assert spread([1, 2], 6) == [1, 2]
 
 
-def test_not_a_run_folder(tmp_path):
-    with pytest.raises(UserError, match="not a run folder"):
-        read_run(tmp_path)
+def test_method_text_names_the_lipschitz_method():
+    assert method_text(rundir.configuration.load()) == "wasserstein (penalty gp, weight 0.1)"
+    clipped = rundir.configuration.load(preset="wgan-paper")
+    assert method_text(clipped) == "wasserstein (clip c = 0.01)"
+    assert method_text(rundir.configuration.load(preset="sngan")) == "hinge (spectral-norm)"
 
 
 def test_real_run_report(trained_run):
-    page = write_run_report(trained_run, trained_run.parent / "report.html").read_text()
+    page = write_run_report(trained_run, diagnose(trained_run), trained_run.parent / "report.html").read_text()
     parsed = assert_self_contained(page)
     assert parsed.sections == SECTIONS
     assert h.escape(SCRIPT) in page and h.escape(HOSTILE_NAME) in page

@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
 from wganlab.claims import fixed_generator as fixed
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import gradient_penalty
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.data.toy import make_toy
 from wganlab.diagnostics.surface import critic_surface
 from wganlab.diagnostics.weights import clip_saturation
+from wganlab.plotting import pyplot as plt
 
 PENALISED = (gradient_penalty(0.1), gradient_penalty(10.0))  # the toy code's lambda and Algorithm 1's
 MARGIN = 0.1  # both gaps are fractions (of W1, of the critic's variance): 0.1 is a tenth of the whole
+
+CLAIM = Claim(
+    number=1,
+    title="weight clipping biases the critic towards over-simple functions",
+    source="WGAN-GP (Gulrajani et al. 2017), Sec. 3.1 and Fig. 1a",
+    expectation="A critic trained to optimality under weight clipping is a much simpler function than the "
+    "optimal critic and fails to capture the higher moments of the data; a gradient-penalty critic captures "
+    "the structure.",
+)
+PROTOCOL = (
+    "8gaussians, 25gaussians and swissroll against a fixed generator = real + N(0, I). Critics: {depth} hidden "
+    "ReLU layers of {width}, He-uniform weights, zero biases and a zero output layer, trained alone for "
+    "{iterations} updates of {batch} pairs: clipping c = 0.01 (RMSProp 5e-5), GP lambda = 0.1 (toy code) and "
+    "lambda = 10 (Algorithm 1) (Adam 1e-4, betas (0.5, 0.9)). Measured on {held_out:,} held-out real and "
+    "{held_out:,} fake points: W1 exact (POT), L_hat = max ||grad D|| on real, fake and interpolates "
+    "(estimate_lipschitz); estimate = E D(real) - E D(fake) on {fresh:,} fresh pairs. ratio = estimate / (L_hat * "
+    "W1): the share of W1 the critic captures once its scale is divided out (~1 for an optimal critic). quadratic "
+    "R2: share of the critic's variance on the held-out points explained by a quadratic in x, i.e. by a critic "
+    "that sees only means and covariances. drift: relative change of the training estimate over the last fifth "
+    "of training."
+)
+RULE = (
+    f"Per seed, for each data set and each GP lambda, two checks: the GP critic's ratio exceeds the clipped "
+    f"critic's by at least {MARGIN:g} (it captures more of W1), and the clipped critic's quadratic R2 exceeds "
+    f"the GP critic's by at least {MARGIN:g} (it is simpler); 12 checks, holds if all pass, does not hold if "
+    "none does, mixed otherwise."
+)
+NOTES = (
+    "Where the clipped critic's first-layer weights sit at +-c (column 'first layer at +-c'), each "
+    "first-layer unit has weight vector (+-c, +-c) and can only cut the plane along a diagonal, so its level sets "
+    "come out as squares and diamonds in the figure: that is a simplicity the rule's two measures need not see "
+    "(a boxy critic is no more quadratic, and may capture as much W1). The paper trained its critics for "
+    "500,000 updates; ours get a CPU-sized number, so 'optimal' means 'levelled off' (see drift). The output "
+    "layer starts at zero because with lambda = 10 a random initial critic has its gradient norm pushed to 1 "
+    "with whatever sign it started with, and in our trials one that started upside down (estimate < 0) took "
+    "more than 800 updates to turn. ratio uses L_hat, a lower bound on the Lipschitz constant, so it can "
+    "exceed 1 slightly, and a critic much steeper at a few points than elsewhere gets a low ratio."
+)
 
 
 @torch.no_grad()
@@ -55,10 +89,11 @@ def measure(context: ClaimContext, setup: fixed.CriticSetup, held_out: int, fres
 
 def first_layer_saturation(critic: nn.Module, setup: fixed.CriticSetup) -> float:
     """Share of the first layer's weights at +-c (NaN for an unclipped critic)."""
-    if setup.method.objective.constraint != "clip":
+    clip_value = fixed.clip_value(setup.method)
+    if clip_value is None:
         return float("nan")
     first = next(module for module in critic.modules() if isinstance(module, nn.Linear))
-    return clip_saturation(nn.ParameterList([first.weight]), setup.method.objective.clip_value)
+    return clip_saturation(nn.ParameterList([first.weight]), clip_value)
 
 
 def _plot(context: ClaimContext, seed: int) -> Path:
@@ -75,15 +110,10 @@ def _plot(context: ClaimContext, seed: int) -> Path:
             axis.set_xticks([])
             axis.set_yticks([])
             axis.set_title(f"{method.label}, {data}", fontsize=8)
-    figure.tight_layout()
-    path = context.figure(1, "critic-surfaces")
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 1, "critic-surfaces")
 
 
 def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
     held_out, fresh = fixed.evaluation_sizes(context)
     outcomes, rows = [], []
     for seed in context.seeds:
@@ -103,38 +133,13 @@ def run(context: ClaimContext) -> ClaimResult:
     setup = fixed.toy_setup(context, fixed.TOY_SETS[0], fixed.TOY_CLIP, context.seeds[0])
     headers = ("seed", "data", "critic", "estimate / W1", "L_hat", "ratio", "quadratic R2", "drift")
     table = Table((*headers, "first layer at +-c"), tuple(rows))
+    size = {"depth": setup.depth, "width": setup.width, "iterations": setup.iterations, "batch": setup.batch_size}
     return ClaimResult(
-        number=1,
-        title="weight clipping biases the critic towards over-simple functions",
-        source="WGAN-GP (Gulrajani et al. 2017), Sec. 3.1 and Fig. 1a",
-        expectation="A critic trained to optimality under weight clipping is a much simpler function than the "
-        "optimal critic and fails to capture the higher moments of the data; a gradient-penalty critic captures "
-        "the structure.",
-        protocol=f"8gaussians, 25gaussians and swissroll against a fixed generator = real + N(0, I). Critics: "
-        f"{setup.depth} hidden ReLU layers of {setup.width}, He-uniform weights, zero biases and a zero output "
-        f"layer, trained alone for {setup.iterations} updates of {setup.batch_size} pairs: clipping c = 0.01 "
-        "(RMSProp 5e-5), GP lambda = 0.1 (toy code) and lambda = 10 (Algorithm 1) (Adam 1e-4, betas (0.5, 0.9)). "
-        f"Measured on {held_out:,} held-out real and {held_out:,} fake points: W1 exact (POT), L_hat = max "
-        "||grad D|| on real, fake and interpolates (estimate_lipschitz); estimate = E D(real) - E D(fake) on "
-        f"{fresh:,} fresh pairs. ratio = estimate / (L_hat * W1): the share of W1 the critic captures once its "
-        "scale is divided out (~1 for an optimal critic). quadratic R2: share of the critic's variance on the "
-        "held-out points explained by a quadratic in x, i.e. by a critic that sees only means and covariances. "
-        "drift: relative change of the training estimate over the last fifth of training.",
-        rule=f"Per seed, for each data set and each GP lambda, two checks: the GP critic's ratio exceeds the clipped "
-        f"critic's by at least {MARGIN:g} (it captures more of W1), and the clipped critic's quadratic R2 exceeds "
-        f"the GP critic's by at least {MARGIN:g} (it is simpler); 12 checks, holds if all pass, does not hold if "
-        "none does, mixed otherwise.",
+        CLAIM,
+        protocol=PROTOCOL.format(**size, held_out=held_out, fresh=fresh),
+        rule=RULE,
         outcomes=tuple(outcomes),
         tables=(table,),
         figures=(_plot(context, context.seeds[0]),),
-        seconds=time.perf_counter() - started,
-        notes="Where the clipped critic's first-layer weights sit at +-c (column 'first layer at +-c'), each "
-        "first-layer unit has weight vector (+-c, +-c) and can only cut the plane along a diagonal, so its level sets "
-        "come out as squares and diamonds in the figure: that is a simplicity the rule's two measures need not see "
-        "(a boxy critic is no more quadratic, and may capture as much W1). The paper trained its critics for "
-        "500,000 updates; ours get a CPU-sized number, so 'optimal' means 'levelled off' (see drift). The output "
-        "layer starts at zero because with lambda = 10 a random initial critic has its gradient norm pushed to 1 "
-        "with whatever sign it started with, and in our trials one that started upside down (estimate < 0) took "
-        "more than 800 updates to turn. ratio uses L_hat, a lower bound on the Lipschitz constant, so it can "
-        "exceed 1 slightly, and a critic much steeper at a few points than elsewhere gets a low ratio.",
+        notes=NOTES,
     )

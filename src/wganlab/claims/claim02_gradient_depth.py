@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
 from wganlab.claims import fixed_generator as fixed
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import Method
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.diagnostics.gradients import critic_loss_layer_norms, log_slope
 from wganlab.objectives.losses import LOSSES
 from wganlab.objectives.objective import build_objective
+from wganlab.plotting import pyplot as plt
 
 EXPLODES = 3.0  # decades across the stack: a factor of 1,000 or more from the output layer to the input layer
 LEVEL = 1.0  # decades across the stack: within a factor of 10
 EXPECTED = {"clip c=0.1": "explodes", "clip c=0.01": "vanishes", "clip c=0.001": "vanishes", "GP lambda=10": "level"}
 POINTS = 256  # held-out real and as many fake points for the per-layer norms
 _TINY = torch.finfo(torch.float32).tiny  # a norm that underflowed to 0 counts as the smallest float32
+
+CLAIM = Claim(
+    number=2,
+    title="weight clipping makes gradients explode or vanish with depth; GP keeps them level",
+    source="WGAN-GP (Gulrajani et al. 2017), Sec. 3.2 and Fig. 1b (left)",
+    expectation="In a deep critic trained with weight clipping the gradient norm grows (c = 0.1) or shrinks "
+    "(c = 0.01, 0.001) geometrically from layer to layer towards the input; with a gradient penalty it stays "
+    "roughly level.",
+)
+PROTOCOL = (
+    "Critic: {layers} linear layers (11 hidden ReLU layers of {width}), He-uniform weights and zero biases (WGAN-GP "
+    "toy code), trained alone for {iterations} updates of {batch} pairs against a fixed generator = swissroll + "
+    "N(0, I). Clipping: RMSProp 5e-5, parameters clamped to [-c, c] after each update; GP: lambda = 10 (Algorithm "
+    "1), Adam 1e-4, betas (0.5, 0.9). Then the gradient of the critic loss E D(fake) - E D(real) on {points} "
+    "held-out real and {points} fake points w.r.t. each linear layer's output (layer_gradient_norms); g = "
+    "-log_slope of the norms (decades per layer, > 0 growing towards the input), span = g * 11 (decades from layer "
+    "12 to layer 1)."
+)
+RULE = (
+    f"Per seed, four checks: span >= {EXPLODES:g} decades for c = 0.1 (explodes: a factor of 1,000 or more "
+    f"across the stack), span <= -{EXPLODES:g} for c = 0.01 and for c = 0.001 (vanishes), |span| <= {LEVEL:g} "
+    "for GP (level: within a factor of 10); holds if all pass, does not hold if none does, mixed otherwise."
+)
+NOTES = (
+    "'span at start' is the same measurement on the untrained critic right after the first clamp (He-uniform "
+    "weights are roughly level before it: see GP's start). Span at start -> after training, seed {seed}: "
+    "{before_after} decades. A span already near its final value at start was made by clamping the initial "
+    "weights, not by training. The generator is held fixed (the paper's figure was recorded during GAN "
+    "training); updates are fewer (CPU budget) and batches smaller (64) than the toy code's 256. A layer norm "
+    "that underflows to 0 would count as the smallest float32."
+)
 
 
 def per_layer_norms(critic: nn.Module, points: tuple[Tensor, Tensor]) -> list[float]:
@@ -68,15 +95,10 @@ def _plot(curves: dict[str, list[float]], context: ClaimContext) -> Path:
     axes.set_ylabel("||d loss / d activations||")
     axes.set_title("per-layer gradient norms, 12-layer ReLU critic on swissroll")
     axes.legend(fontsize=8)
-    figure.tight_layout()
-    path = context.figure(2, "layer-gradients")
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 2, "layer-gradients")
 
 
 def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
     outcomes, rows, curves = [], [], {}
     for seed in context.seeds:
         points = fixed.held_out(fixed.DEEP_DATA, seed, POINTS)
@@ -95,31 +117,13 @@ def run(context: ClaimContext) -> ClaimResult:
     setup = fixed.deep_setup(context, fixed.DEEP_METHODS[0], context.seeds[0])
     headers = ("seed", "critic", "expected", "g (decades/layer)", "span (decades)", "span at start")
     table = Table((*headers, "norm layer 1", "norm layer 12"), tuple(rows))
+    size = {"layers": setup.depth + 1, "width": setup.width, "iterations": setup.iterations, "batch": setup.batch_size}
     return ClaimResult(
-        number=2,
-        title="weight clipping makes gradients explode or vanish with depth; GP keeps them level",
-        source="WGAN-GP (Gulrajani et al. 2017), Sec. 3.2 and Fig. 1b (left)",
-        expectation="In a deep critic trained with weight clipping the gradient norm grows (c = 0.1) or shrinks "
-        "(c = 0.01, 0.001) geometrically from layer to layer towards the input; with a gradient penalty it stays "
-        "roughly level.",
-        protocol=f"Critic: {setup.depth + 1} linear layers (11 hidden ReLU layers of {setup.width}), He-uniform "
-        f"weights and zero biases (WGAN-GP toy code), trained alone for {setup.iterations} updates of "
-        f"{setup.batch_size} pairs against a fixed generator = swissroll + N(0, I). Clipping: RMSProp 5e-5, "
-        "parameters clamped to [-c, c] after each update; GP: lambda = 10 (Algorithm 1), Adam 1e-4, betas (0.5, "
-        f"0.9). Then the gradient of the critic loss E D(fake) - E D(real) on {POINTS} held-out real and {POINTS} "
-        "fake points w.r.t. each linear layer's output (layer_gradient_norms); g = -log_slope of the norms "
-        "(decades per layer, > 0 growing towards the input), span = g * 11 (decades from layer 12 to layer 1).",
-        rule=f"Per seed, four checks: span >= {EXPLODES:g} decades for c = 0.1 (explodes: a factor of 1,000 or more "
-        f"across the stack), span <= -{EXPLODES:g} for c = 0.01 and for c = 0.001 (vanishes), |span| <= {LEVEL:g} "
-        "for GP (level: within a factor of 10); holds if all pass, does not hold if none does, mixed otherwise.",
+        CLAIM,
+        protocol=PROTOCOL.format(**size, points=POINTS),
+        rule=RULE,
         outcomes=tuple(outcomes),
         tables=(table,),
         figures=(_plot(curves, context),),
-        seconds=time.perf_counter() - started,
-        notes="'span at start' is the same measurement on the untrained critic right after the first clamp (He-"
-        "uniform weights are roughly level before it: see GP's start). Span at start -> after training, seed "
-        f"{context.seeds[0]}: {before_after} decades. A span already near its final value at start was made by "
-        "clamping the initial weights, not by training. The generator is held fixed (the paper's figure was "
-        "recorded during GAN training); updates are fewer (CPU budget) and batches smaller (64) than the toy "
-        "code's 256. A layer norm that underflows to 0 would count as the smallest float32.",
+        notes=NOTES.format(seed=context.seeds[0], before_after=before_after),
     )

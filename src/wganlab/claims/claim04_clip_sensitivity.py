@@ -7,25 +7,70 @@ for c a decade apart; the final critic is then read back from the run's checkpoi
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from wganlab.claims.context import ClaimContext, TrainedRun
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.context import ClaimContext
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
 from wganlab.diagnostics.weights import clip_saturation
+from wganlab.plotting import pyplot as plt
+from wganlab.rundir import RunLogs
+from wganlab.training.checkpoint import load_snapshot
 
 CLIP_VALUES = (1.0, 0.1, 0.01, 0.001)  # largest first
 DATA, WIDTH, POINTS, LAST_EVALUATIONS = "8gaussians", 128, 2048, 3
 FEW_AT_BOUND, VANISHED, WORSE = 0.1, 1e-3, 1.5
+HEADERS = (
+    "seed",
+    "c",
+    "final W1",
+    "share at +/-c",
+    "Lipschitz lower bound",
+    "spectral upper bound",
+    "median ||grad_x D|| on fakes",
+    "generator gradient RMS",
+)
+
+CLAIM = Claim(
+    number=4,
+    title="WGAN is sensitive to the clip value c",
+    source="Arjovsky, Chintala, Bottou 2017, 'Wasserstein GAN' (ICML), Sec. 3 ('Weight clipping is a clearly "
+    "terrible way to enforce a Lipschitz constraint')",
+    expectation="If c is large, the weights take a long time to reach the bound, so the critic is in effect "
+    "unconstrained and hard to train to optimality; if c is small, the critic's gradients vanish. Sample "
+    "quality is best at an intermediate c.",
+)
+PROTOCOL = (
+    f"Whole WGANs by wganlab's training loop, preset wgan-toy (weight clipping, RMSProp 5e-5 for both "
+    f"networks, n_critic 5, batch 256, latent 2, ReLU MLPs) on {DATA}, width {WIDTH} (3 hidden layers), "
+    f"{{steps}} generator steps, c in {list(CLIP_VALUES)}, train.seed = seed. Sample quality: exact "
+    f"W1 (POT) between {{w1_samples}} generated and real points every {{every}} steps; "
+    f" final W1 = the mean of the last {LAST_EVALUATIONS}. The final critic, read back from the last "
+    f"checkpoint, is diagnosed on {POINTS} fresh real and generated points: share of its parameters at +/-c, "
+    "largest input-gradient norm (Lipschitz lower bound), product of spectral norms (upper bound), median "
+    "input-gradient norm on generated points, and the root mean square of the generator loss's gradient per "
+    "parameter on 256 latents (to set against RMSProp's epsilon, 1e-8)."
+)
+RULE = (
+    f"Per seed, four checks: (1) the c with the lowest final W1 is neither the largest nor the smallest; (2) "
+    f"both extremes are clearly worse: their final W1 >= {WORSE:g} x the best; (3) too large is slow to "
+    f"enforce: at the largest c, <= {FEW_AT_BOUND:.0%} of the critic's parameters sit at +/-c at the end; (4) too "
+    f"small vanishes gradients: at the smallest c, the median input-gradient norm on generated points is <= "
+    f"{VANISHED:g} (the optimal critic has 1). Holds if all pass, does not hold if none does, mixed otherwise."
+)
+NOTES = (
+    "CPU-sized: width 128 instead of 512 and a few thousand generator steps. A clipped critic is "
+    "K-Lipschitz for a K that scales roughly as c^(layers), so gradient sizes across c differ by that scale. "
+    "RMSProp divides each step by the running gradient size, which hides a uniformly small gradient, until the "
+    "gradient reaching a generator parameter falls to the order of RMSProp's epsilon (1e-8): then the steps "
+    "shrink (compare the generator gradient RMS column). With c = 1 no weight reaches the bound "
+    "and the critic is in effect unconstrained; in our full-size runs (seeds 0-2) such runs ended anywhere "
+    "from W1 0.2 to 1.6, erratic rather than uniformly poor, so check (1) can fail on a lucky seed."
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +88,7 @@ class Diagnosis:
     generator_gradient: float  # root mean square of d(-E D(G(z))) / d generator parameters, on one batch
 
 
-def train(context: ClaimContext, clip_value: float, seed: int) -> TrainedRun:
+def train(context: ClaimContext, clip_value: float, seed: int) -> RunLogs:
     steps, samples = context.size(2000, 40), context.size(1000, 200)
     overrides = {
         "data.name": DATA,
@@ -67,28 +112,26 @@ def generator_gradient_rms(generator: nn.Module, critic: nn.Module, latents: tor
     return torch.cat([gradient.reshape(-1) for gradient in gradients]).pow(2).mean().sqrt().item()
 
 
-def diagnose(trained: TrainedRun, clip_value: float, seed: int) -> Diagnosis:
-    from wganlab.training import loop  # the loop imports a lot; only claims that train need it
-
-    _, run, state = loop.load(trained.folder)
+def diagnose(trained: RunLogs, clip_value: float, seed: int) -> Diagnosis:
+    snapshot = load_snapshot(trained.folder)
     key = f"w1_{trained.config.eval.w1_samples}"
     rng = torch.Generator().manual_seed(seed)
     latents = torch.randn(POINTS, trained.config.model.latent_dim, generator=rng)
     with torch.no_grad():
-        fake = state.sampler(latents)  # [POINTS, 2]
-    real = run.dataset.sample(POINTS, rng)  # [POINTS, 2]
-    lipschitz = estimate_lipschitz(state.critic, real, fake, rng)
+        fake = snapshot.sampler(latents)  # [POINTS, 2]
+    real = snapshot.dataset.sample(POINTS, rng)  # [POINTS, 2]
+    lipschitz = estimate_lipschitz(snapshot.critic, real, fake, rng)
     w1 = [float(record[key]) for record in trained.metrics]
     return Diagnosis(
         clip_value=clip_value,
         steps=[int(record["step"]) for record in trained.metrics],
         w1=w1,
         final_w1=statistics.fmean(w1[-LAST_EVALUATIONS:]),
-        saturation=clip_saturation(state.critic, clip_value),
+        saturation=clip_saturation(snapshot.critic, clip_value),
         lipschitz_lower=lipschitz.lower_bound,
         spectral_upper=lipschitz.spectral_bound,
-        median_gradient=input_gradient_norms(state.critic, fake).median().item(),
-        generator_gradient=generator_gradient_rms(state.sampler, state.critic, latents[:256]),
+        median_gradient=input_gradient_norms(snapshot.critic, fake).median().item(),
+        generator_gradient=generator_gradient_rms(snapshot.sampler, snapshot.critic, latents[:256]),
     )
 
 
@@ -129,72 +172,24 @@ def _figure(context: ClaimContext, diagnoses: list[Diagnosis]) -> Path:
     twin.semilogx(values, [d.saturation for d in diagnoses], "^--", color="C3", label="share at +/-c")
     twin.set_ylim(0, 1)
     twin.set_ylabel("share of parameters at +/-c", color="C3")
-    figure.tight_layout()
-    path = context.figure(4, "clip-values")
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 4, "clip-values")
 
 
 def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
     results = {seed: [diagnose(train(context, c, seed), c, seed) for c in CLIP_VALUES] for seed in context.seeds}
     rows = tuple(
-        (
-            seed,
-            d.clip_value,
-            d.final_w1,
-            d.saturation,
-            d.lipschitz_lower,
-            d.spectral_upper,
-            d.median_gradient,
-            d.generator_gradient,
-        )
+        (seed, d.clip_value, d.final_w1, d.saturation, d.lipschitz_lower, d.spectral_upper, d.median_gradient,
+         d.generator_gradient)
         for seed, diagnoses in results.items()
         for d in diagnoses
     )
-    headers = (
-        "seed",
-        "c",
-        "final W1",
-        "share at +/-c",
-        "Lipschitz lower bound",
-        "spectral upper bound",
-        "median ||grad_x D|| on fakes",
-        "generator gradient RMS",
-    )
     config = train(context, CLIP_VALUES[0], context.seeds[0]).config
     return ClaimResult(
-        number=4,
-        title="WGAN is sensitive to the clip value c",
-        source="Arjovsky, Chintala, Bottou 2017, 'Wasserstein GAN' (ICML), Sec. 3 ('Weight clipping is a clearly "
-        "terrible way to enforce a Lipschitz constraint')",
-        expectation="If c is large, the weights take a long time to reach the bound, so the critic is in effect "
-        "unconstrained and hard to train to optimality; if c is small, the critic's gradients vanish. Sample "
-        "quality is best at an intermediate c.",
-        protocol=f"Whole WGANs by wganlab's training loop, preset wgan-toy (weight clipping, RMSProp 5e-5 for both "
-        f"networks, n_critic 5, batch 256, latent 2, ReLU MLPs) on {DATA}, width {WIDTH} (3 hidden layers), "
-        f"{config.train.steps} generator steps, c in {list(CLIP_VALUES)}, train.seed = seed. Sample quality: exact "
-        f"W1 (POT) between {config.eval.w1_samples} generated and real points every {config.eval.every} steps; "
-        f" final W1 = the mean of the last {LAST_EVALUATIONS}. The final critic, read back from the last "
-        f"checkpoint, is diagnosed on {POINTS} fresh real and generated points: share of its parameters at +/-c, "
-        "largest input-gradient norm (Lipschitz lower bound), product of spectral norms (upper bound), median "
-        "input-gradient norm on generated points, and the root mean square of the generator loss's gradient per "
-        "parameter on 256 latents (to set against RMSProp's epsilon, 1e-8).",
-        rule=f"Per seed, four checks: (1) the c with the lowest final W1 is neither the largest nor the smallest; (2) "
-        f"both extremes are clearly worse: their final W1 >= {WORSE:g} x the best; (3) too large is slow to "
-        f"enforce: at the largest c, <= {FEW_AT_BOUND:.0%} of the critic's parameters sit at +/-c at the end; (4) too "
-        f"small vanishes gradients: at the smallest c, the median input-gradient norm on generated points is <= "
-        f"{VANISHED:g} (the optimal critic has 1). Holds if all pass, does not hold if none does, mixed otherwise.",
+        CLAIM,
+        protocol=PROTOCOL.format(steps=config.train.steps, w1_samples=config.eval.w1_samples, every=config.eval.every),
+        rule=RULE,
         outcomes=tuple(_outcome(seed, diagnoses) for seed, diagnoses in results.items()),
-        tables=(Table(headers, rows),),
+        tables=(Table(HEADERS, rows),),
         figures=(_figure(context, results[context.seeds[0]]),),
-        seconds=time.perf_counter() - started,
-        notes="CPU-sized: width 128 instead of 512 and a few thousand generator steps. A clipped critic is "
-        "K-Lipschitz for a K that scales roughly as c^(layers), so gradient sizes across c differ by that scale. "
-        "RMSProp divides each step by the running gradient size, which hides a uniformly small gradient, until the "
-        "gradient reaching a generator parameter falls to the order of RMSProp's epsilon (1e-8): then the steps "
-        "shrink (compare the generator gradient RMS column). With c = 1 no weight reaches the bound "
-        "and the critic is in effect unconstrained; in our full-size runs (seeds 0-2) such runs ended anywhere "
-        "from W1 0.2 to 1.6, erratic rather than uniformly poor, so check (1) can fail on a lucky seed.",
+        notes=NOTES,
     )

@@ -7,24 +7,20 @@ with wganlab's "grad-clip" and "maxnorm" constraints, next to a GP critic and a 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import Method, clipping, fit_critic, gradient_penalty, make_critic, noisy_copy
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.config import ObjectiveConfig
 from wganlab.data.toy import make_toy
 from wganlab.diagnostics.lipschitz import LipschitzEstimate, estimate_lipschitz
 from wganlab.diagnostics.weights import clip_saturation
+from wganlab.plotting import pyplot as plt
 
 WIDTH, DEPTH, BATCH, MAX_NORM, CLIP_VALUE = 128, 3, 256, 1.0, 0.01
 GRAD_CLIP = Method(
@@ -42,6 +38,46 @@ GP_BOUND = 2.0  # A3: the GP critic's at most this
 AT_BOUND_SHARE = 0.1  # B1: at least this share of MaxNorm units at the bound (it binds)
 BOX_SHARE, PILED_SHARE = 0.01, 0.5  # B2: parameters at a box bound: MaxNorm at most, clipping at least
 MAXNORM_LIPSCHITZ = 2.0  # B3: the MaxNorm critic's Lipschitz lower bound at least this
+
+CLAIM = Claim(
+    number=5,
+    title="clipping the optimiser's gradient norm is not a Lipschitz constraint; MaxNorm is not weight clipping",
+    source="Seed threads 001 (Stack Overflow: 'If we can clip gradient in WGAN, why bother with WGAN-GP?') and 000 "
+    "(Keras MaxNorm presented as weight clipping); WGAN-GP (Gulrajani et al. 2017) Sec. 3-4",
+    expectation="Clipping the norm of the optimiser's gradient bounds each step in parameter space, not the "
+    "critic's slope in input space: under the Wasserstein loss, which rewards scaling the critic up, its "
+    "Lipschitz constant keeps growing, while a GP critic's stays near 1. Keras MaxNorm caps the L2 norm of each "
+    "unit's incoming weights: a per-unit bound, not a box on every weight, so weights do not pile at +/-c as "
+    "under clipping, and it does not make the critic 1-Lipschitz either (a layer's spectral norm can reach "
+    "m sqrt(units)).",
+)
+PROTOCOL = (
+    f"Real: 8gaussians; fixed generator: real plus unit Gaussian noise (WGAN-GP Fig. 1). Critics: "
+    f"seeded {DEPTH}x{WIDTH} ReLU MLPs trained alone for {{iterations}} updates, batch {BATCH}, Wasserstein loss: "
+    f"(A) optimiser gradient-norm clipping at 1 (torch clip_grad_norm_, as Keras clipnorm), Adam 1e-4 betas "
+    f"(0.5, 0.9), no other constraint; GP lambda 10, same Adam; (B) Keras MaxNorm with m = {MAX_NORM:g} after "
+    f"every step, same Adam; weight clipping c = {CLIP_VALUE:g}, RMSProp 5e-5 (WGAN). Lipschitz lower bound: the "
+    f"largest input-gradient norm on {{points}} fresh real, fake and interpolated points (every {{every}} updates); "
+    "upper bound: the product of the layers' spectral norms."
+)
+RULE = (
+    f"Per seed, six checks. (A1) the grad-clip critic's final Lipschitz lower bound is >= {GROWN:g}; "
+    f"(A2) it is still growing: final >= {GROWING:g} x its value at half the updates; (A3) the GP critic's "
+    f"final lower bound is <= {GP_BOUND:g}. (B1) MaxNorm holds its per-unit bound and binds: every unit norm "
+    f"<= m (1 + 1e-5) and >= {AT_BOUND_SHARE:.0%} of units at m (within 0.1%); (B2) it is not a box: "
+    f"<= {BOX_SHARE:.0%} of the MaxNorm critic's parameters sit at +/- its largest |w| (tolerance 1e-6), "
+    f"while >= {PILED_SHARE:.0%} of the clipped critic's sit at +/-c; (B3) MaxNorm does not make the critic "
+    f"1-Lipschitz: its lower bound is >= {MAXNORM_LIPSCHITZ:g}. Holds if all pass, does not hold if none does, "
+    "mixed otherwise."
+)
+NOTES = (
+    "Adam (like RMSProp) divides each step by a running gradient scale, so rescaling the gradient changes "
+    "its steps little: with an adaptive optimiser, gradient-norm clipping is close to no constraint; with SGD it "
+    "would slow the critic's growth, not bound it. Weight clipping at c bounds a unit's norm only by "
+    "c sqrt(fan-in) (the clipped critic's units sit near 0.01 sqrt(2) and 0.01 sqrt(128)); MaxNorm bounds it by "
+    "m whatever the fan-in, which bounds Lip(D) only by prod_l m sqrt(units_l), about 1,450 for this critic. "
+    "The GP critic's lower bound can exceed 1 slightly: the penalty is soft and acts on interpolates only."
+)
 
 
 @dataclass(frozen=True)
@@ -145,15 +181,10 @@ def _figure(context: ClaimContext, traces: dict[str, Trace]) -> Path:
     right.set_ylabel("units")
     right.set_title("B: MaxNorm caps unit norms at m; clipping gives c sqrt(fan-in)", fontsize=9)
     right.legend(fontsize=7)
-    figure.tight_layout()
-    path = context.figure(5, "lipschitz")
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 5, "lipschitz")
 
 
 def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
     iterations, every, points = context.size(2000, 100), context.size(100, 20), context.size(1024, 256)
     all_traces = {
         seed: {method.label: trained_with_trace(method, seed, iterations, every, points) for method in METHODS}
@@ -166,39 +197,11 @@ def run(context: ClaimContext) -> ClaimResult:
         tuple(_critic_row(label, trace) for label, trace in first.items()),
     )
     return ClaimResult(
-        number=5,
-        title="clipping the optimiser's gradient norm is not a Lipschitz constraint; MaxNorm is not weight clipping",
-        source="Seed threads 001 (Stack Overflow: 'If we can clip gradient in WGAN, why bother with WGAN-GP?') and 000 "
-        "(Keras MaxNorm presented as weight clipping); WGAN-GP (Gulrajani et al. 2017) Sec. 3-4",
-        expectation="Clipping the norm of the optimiser's gradient bounds each step in parameter space, not the "
-        "critic's slope in input space: under the Wasserstein loss, which rewards scaling the critic up, its "
-        "Lipschitz constant keeps growing, while a GP critic's stays near 1. Keras MaxNorm caps the L2 norm of each "
-        "unit's incoming weights: a per-unit bound, not a box on every weight, so weights do not pile at +/-c as "
-        "under clipping, and it does not make the critic 1-Lipschitz either (a layer's spectral norm can reach "
-        "m sqrt(units)).",
-        protocol=f"Real: 8gaussians; fixed generator: real plus unit Gaussian noise (WGAN-GP Fig. 1). Critics: "
-        f"seeded {DEPTH}x{WIDTH} ReLU MLPs trained alone for {iterations} updates, batch {BATCH}, Wasserstein loss: "
-        f"(A) optimiser gradient-norm clipping at 1 (torch clip_grad_norm_, as Keras clipnorm), Adam 1e-4 betas "
-        f"(0.5, 0.9), no other constraint; GP lambda 10, same Adam; (B) Keras MaxNorm with m = {MAX_NORM:g} after "
-        f"every step, same Adam; weight clipping c = {CLIP_VALUE:g}, RMSProp 5e-5 (WGAN). Lipschitz lower bound: the "
-        f"largest input-gradient norm on {points} fresh real, fake and interpolated points (every {every} updates); "
-        "upper bound: the product of the layers' spectral norms.",
-        rule=f"Per seed, six checks. (A1) the grad-clip critic's final Lipschitz lower bound is >= {GROWN:g}; "
-        f"(A2) it is still growing: final >= {GROWING:g} x its value at half the updates; (A3) the GP critic's "
-        f"final lower bound is <= {GP_BOUND:g}. (B1) MaxNorm holds its per-unit bound and binds: every unit norm "
-        f"<= m (1 + 1e-5) and >= {AT_BOUND_SHARE:.0%} of units at m (within 0.1%); (B2) it is not a box: "
-        f"<= {BOX_SHARE:.0%} of the MaxNorm critic's parameters sit at +/- its largest |w| (tolerance 1e-6), "
-        f"while >= {PILED_SHARE:.0%} of the clipped critic's sit at +/-c; (B3) MaxNorm does not make the critic "
-        f"1-Lipschitz: its lower bound is >= {MAXNORM_LIPSCHITZ:g}. Holds if all pass, does not hold if none does, "
-        "mixed otherwise.",
+        CLAIM,
+        protocol=PROTOCOL.format(iterations=iterations, points=points, every=every),
+        rule=RULE,
         outcomes=tuple(_outcome(seed, traces) for seed, traces in all_traces.items()),
         tables=(critics,),
         figures=(_figure(context, first),),
-        seconds=time.perf_counter() - started,
-        notes="Adam (like RMSProp) divides each step by a running gradient scale, so rescaling the gradient changes "
-        "its steps little: with an adaptive optimiser, gradient-norm clipping is close to no constraint; with SGD it "
-        "would slow the critic's growth, not bound it. Weight clipping at c bounds a unit's norm only by "
-        "c sqrt(fan-in) (the clipped critic's units sit near 0.01 sqrt(2) and 0.01 sqrt(128)); MaxNorm bounds it by "
-        "m whatever the fan-in, which bounds Lip(D) only by prod_l m sqrt(units_l), about 1,450 for this critic. "
-        "The GP critic's lower bound can exceed 1 slightly: the penalty is soft and acts on interpolates only.",
+        notes=NOTES,
     )

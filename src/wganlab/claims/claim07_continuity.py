@@ -8,32 +8,63 @@ For each theta a WGAN-GP critic and a GAN discriminator are trained to near-opti
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
 
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import Method, fit_critic, make_critic
 from wganlab.claims.divergences import parallel_lines_distances
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
-from wganlab.config import ObjectiveConfig
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.config import ObjectiveConfig, OptimConfig
 from wganlab.data.toy import make_toy
 from wganlab.metrics.transport import exact_w1
 from wganlab.objectives.objective import build_objective
+from wganlab.plotting import pyplot as plt
 
 THETAS = (-1.0, -0.5, -0.2, -0.05, 0.0, 0.05, 0.2, 0.5, 1.0)
 QUICK_THETAS = (-0.5, 0.0, 0.5)
 WIDTH, DEPTH, LEARNING_RATE = 128, 3, 3e-4
-WGAN_GP = Method("WGAN-GP", ObjectiveConfig(loss="wasserstein", penalty="gp", penalty_weight=10.0), lr=LEARNING_RATE)
-GAN = Method("GAN", ObjectiveConfig(loss="minimax", penalty="none", constraint="none"), lr=LEARNING_RATE)
+FAST = OptimConfig(lr_critic=LEARNING_RATE)  # Adam, betas (0.5, 0.9)
+WGAN_GP = Method("WGAN-GP", ObjectiveConfig(loss="wasserstein", penalty="gp", penalty_weight=10.0), FAST)
+GAN = Method("GAN", ObjectiveConfig(loss="minimax", penalty="none", constraint="none"), FAST)
 W1_ABSOLUTE, W1_RELATIVE, JS_JUMP, JS_ZERO, SAMPLE_W1 = 0.02, 0.1, 0.9, 0.1, 0.03
 LOG2 = math.log(2.0)
+
+CLAIM = Claim(
+    number=7,
+    title="W1 is continuous on parallel lines where JS, KL and TV jump",
+    source="Arjovsky, Chintala, Bottou 2017, 'Wasserstein GAN' (ICML), Example 1 and Figure 1",
+    expectation="For P_0 = law of (0, Z) and P_theta = law of (theta, Z), Z ~ U[0, 1]: W1 = |theta|, while "
+    "JS = log 2, KL = +infinity and TV = 1 for every theta != 0 (all 0 at theta = 0). A critic trained under a "
+    "Lipschitz method estimates W1 and so follows |theta| continuously down to 0; a GAN discriminator estimates "
+    "JS and reports log 2 however close the lines are.",
+)
+PROTOCOL = (
+    f"theta in {{thetas}}. For each theta and seed, two critics trained alone against the fixed pair "
+    f"real = P_0, fake = P_theta (wganlab's parallel-lines toy), both seeded {DEPTH}x{WIDTH} ReLU MLPs, Adam "
+    f"{LEARNING_RATE:g} betas (0.5, 0.9), batch 256, {{iterations}} updates: a WGAN-GP critic (Wasserstein loss, "
+    "two-sided GP, lambda 10) and a GAN discriminator (minimax loss, no constraint). Estimates on "
+    "{samples} fresh points of each: E D(real) - E D(fake) for WGAN-GP, log 2 + (E log s(D(real)) + "
+    "E log(1 - s(D(fake)))) / 2 for the GAN. Exact W1 of {w1_samples} sampled points per side by POT as a check "
+    "of the data. KL and TV are given in closed form only (no estimator of an infinite KL)."
+)
+RULE = (
+    f"Per seed, four checks: (1) at every theta, |WGAN-GP estimate - |theta|| <= {W1_ABSOLUTE} + "
+    f"{W1_RELATIVE} |theta| (the relative part covers the GP optimum's overshoot theta^2 / (2 lambda) = 5% at "
+    f"|theta| = 1); (2) the GAN's JS estimate is >= {JS_JUMP} log 2 at every theta != 0; (3) its absolute value is "
+    f"<= {JS_ZERO} log 2 at theta = 0; (4) the exact W1 of the samples is within {SAMPLE_W1} of |theta| at every "
+    "theta (the sampling excess at theta = 0 is about 0.44 / sqrt(n)). Holds if all pass, does not hold if none "
+    "does, mixed otherwise."
+)
+NOTES = (
+    f"The paper's Figure 1 plots the exact divergences; here the curves are estimated by trained critics, "
+    f"a learning rate of {LEARNING_RATE:g} (3x the WGAN-GP default) so that {{iterations}} updates bring both "
+    "critics near their optimum even at |theta| = 0.05, where the signal that orients the critic is small. "
+    "The JS estimate is a lower bound of JS: a discriminator that separates the lines perfectly reaches log 2 "
+    "only as its logits diverge."
+)
 
 
 def fitted_estimate(method: Method, theta: float, seed: int, iterations: int, samples: int) -> float:
@@ -112,18 +143,11 @@ def _figure(context: ClaimContext, curves: Curves) -> Path:
     for axis in (left, right):
         axis.set_xlabel("theta")
         axis.legend(fontsize=7)
-    figure.tight_layout()
-    path = context.figure(7, "parallel-lines")
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 7, "parallel-lines")
 
 
-def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
-    thetas = QUICK_THETAS if context.quick else THETAS
-    iterations, samples, w1_samples = context.size(1000, 100), context.size(8192, 1024), context.size(1000, 200)
-    curves = {seed: measure(thetas, seed, iterations, samples, w1_samples) for seed in context.seeds}
+def _table(thetas: tuple[float, ...], curves: dict[int, Curves]) -> Table:
+    """Per theta: the closed forms, then each seed's two estimates and the W1 of its samples."""
     columns: dict[str, list[float]] = {}
     for seed, curve in curves.items():
         columns |= {f"WGAN-GP est., seed {seed}": curve.wgan, f"GAN JS est., seed {seed}": curve.gan}
@@ -131,44 +155,23 @@ def run(context: ClaimContext) -> ClaimResult:
     exact = [parallel_lines_distances(theta) for theta in thetas]
     headers = ("theta", "W1 (exact)", "JS (exact)", "KL (exact)", "TV (exact)", *columns)
     rows = tuple(
-        (
-            theta,
-            d.wasserstein,
-            d.jensen_shannon,
-            f"{d.kullback_leibler:g}",
-            d.total_variation,
-            *(c[i] for c in columns.values()),
-        )
+        (theta, d.wasserstein, d.jensen_shannon, f"{d.kullback_leibler:g}", d.total_variation,
+         *(c[i] for c in columns.values()))
         for i, (theta, d) in enumerate(zip(thetas, exact, strict=True))
     )
+    return Table(headers, rows)
+
+
+def run(context: ClaimContext) -> ClaimResult:
+    thetas = QUICK_THETAS if context.quick else THETAS
+    iterations, samples, w1_samples = context.size(1000, 100), context.size(8192, 1024), context.size(1000, 200)
+    curves = {seed: measure(thetas, seed, iterations, samples, w1_samples) for seed in context.seeds}
     return ClaimResult(
-        number=7,
-        title="W1 is continuous on parallel lines where JS, KL and TV jump",
-        source="Arjovsky, Chintala, Bottou 2017, 'Wasserstein GAN' (ICML), Example 1 and Figure 1",
-        expectation="For P_0 = law of (0, Z) and P_theta = law of (theta, Z), Z ~ U[0, 1]: W1 = |theta|, while "
-        "JS = log 2, KL = +infinity and TV = 1 for every theta != 0 (all 0 at theta = 0). A critic trained under a "
-        "Lipschitz method estimates W1 and so follows |theta| continuously down to 0; a GAN discriminator estimates "
-        "JS and reports log 2 however close the lines are.",
-        protocol=f"theta in {list(thetas)}. For each theta and seed, two critics trained alone against the fixed pair "
-        f"real = P_0, fake = P_theta (wganlab's parallel-lines toy), both seeded {DEPTH}x{WIDTH} ReLU MLPs, Adam "
-        f"{LEARNING_RATE:g} betas (0.5, 0.9), batch 256, {iterations} updates: a WGAN-GP critic (Wasserstein loss, "
-        "two-sided GP, lambda 10) and a GAN discriminator (minimax loss, no constraint). Estimates on "
-        f"{samples} fresh points of each: E D(real) - E D(fake) for WGAN-GP, log 2 + (E log s(D(real)) + "
-        f"E log(1 - s(D(fake)))) / 2 for the GAN. Exact W1 of {w1_samples} sampled points per side by POT as a check "
-        "of the data. KL and TV are given in closed form only (no estimator of an infinite KL).",
-        rule=f"Per seed, four checks: (1) at every theta, |WGAN-GP estimate - |theta|| <= {W1_ABSOLUTE} + "
-        f"{W1_RELATIVE} |theta| (the relative part covers the GP optimum's overshoot theta^2 / (2 lambda) = 5% at "
-        f"|theta| = 1); (2) the GAN's JS estimate is >= {JS_JUMP} log 2 at every theta != 0; (3) its absolute value is "
-        f"<= {JS_ZERO} log 2 at theta = 0; (4) the exact W1 of the samples is within {SAMPLE_W1} of |theta| at every "
-        "theta (the sampling excess at theta = 0 is about 0.44 / sqrt(n)). Holds if all pass, does not hold if none "
-        "does, mixed otherwise.",
+        CLAIM,
+        protocol=PROTOCOL.format(thetas=list(thetas), iterations=iterations, samples=samples, w1_samples=w1_samples),
+        rule=RULE,
         outcomes=tuple(_outcome(seed, curve) for seed, curve in curves.items()),
-        tables=(Table(headers, rows),),
+        tables=(_table(thetas, curves),),
         figures=(_figure(context, curves[context.seeds[0]]),),
-        seconds=time.perf_counter() - started,
-        notes="The paper's Figure 1 plots the exact divergences; here the curves are estimated by trained critics, "
-        f"a learning rate of {LEARNING_RATE:g} (3x the WGAN-GP default) so that {iterations} updates bring both "
-        "critics near their optimum even at |theta| = 0.05, where the signal that orients the critic is small. "
-        "The JS estimate is a lower bound of JS: a discriminator that separates the lines perfectly reaches log 2 "
-        "only as its logits diverge.",
+        notes=NOTES.format(iterations=iterations),
     )

@@ -8,26 +8,70 @@ length. Only instance noise is random, so only its trajectory depends on the see
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor
 
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.dirac_gan import Dynamics, jacobian_eigenvalues, simulate, vector_field
-from wganlab.claims.result import ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.config import ObjectiveConfig
 from wganlab.objectives.objective import build_objective
+from wganlab.plotting import pyplot as plt
 
 CONVERGES, CYCLES, OUTSIDE = "converges", "does not converge", "outside the rule"
 CONVERGED_BELOW, NOT_CONVERGED_ABOVE, TAIL = 0.01, 0.5, 50
+
+CLAIM = Claim(
+    number=12,
+    title="Dirac-GAN: which methods converge to the equilibrium",
+    source="Mescheder, Geiger, Nowozin 2018, 'Which training methods for GANs do actually converge?' (ICML), "
+    "Sec. 2-3 and Fig. 3; official notebook LMescheder/GAN_stability notebooks/DiracGAN.ipynb",
+    expectation="On the Dirac-GAN (data delta_0, generator delta_theta, D(x) = psi x) the unregularised GAN, WGAN "
+    "and WGAN-GP with a finite number of critic steps do not converge to the equilibrium (0, 0): the Jacobian of "
+    "the unregularised field there has purely imaginary eigenvalues +-f'(0)i and the iterates circle. Instance "
+    "noise and the zero-centred penalties R1 and R2 add a negative real part and converge.",
+)
+PROTOCOL = (
+    "Real batch: the point 0; fake batch: the point theta; critic: x -> -psi x (an nn.Linear(1, 1) without bias; "
+    "minus because the paper's D scores fakes high and wganlab's critics score real data high). Each method is a "
+    "wganlab ObjectiveConfig through build_objective: the critic moves by wganlab's update_critic with SGD (lr "
+    "0.2, so clipping acts after each step as in training), the generator by plain gradient descent (0.2) on "
+    "objective.generator_phase. Update rule: alternating gradient descent as the notebook's trajectory_altgd (one "
+    "generator step, then n_critic critic steps), start (1, 1), {steps} steps. Hyperparameters from the "
+    "notebook's plot_configs: WGAN clip 1 (WGAN(1.)); WGAN-GP (gamma/2)(|psi| - 1)^2 with gamma 0.7 (WGAN_GP(0.7, "
+    "1.); wganlab gp weight 0.35); instance noise std 0.7 on every critic input (GAN_InstNoise(0.7)), its "
+    "expectation taken over {draws} seeded draws of real and fake noise per step (the notebook uses 1,000); R1/R2 "
+    "(gamma/2)||grad D||^2 with gamma 0.3 and the critical gamma 1 = 2|f'(0)| (wganlab weight gamma/2); n_critic "
+    "5 as the notebook's altgd5 cell. Jacobian at (0, 0): central differences (delta 1e-5) of the field v = "
+    "(-dL_G/dtheta, -dL_D/dpsi) computed by autograd through the same objective, the same noise draws at every "
+    "point."
+)
+RULE = (
+    f"Per method: ratio = the largest distance sqrt(theta^2 + psi^2) over the last {TAIL} steps divided by "
+    f"the initial distance sqrt(2). Converged if ratio <= {CONVERGED_BELOW}; not converged if ratio >= "
+    f"{NOT_CONVERGED_ABOVE}; in between otherwise. Why: with eigenvalues of negative real part the iterates "
+    "contract by |1 + h lambda| per step (R1 gamma 0.3: 0.975, about 1e-6 after 500 steps), far below 0.01; with "
+    "purely imaginary eigenvalues |1 + h lambda| = 1 to first order and the iterates circle near their initial "
+    "distance, far above 0.5; the maximum over a tail, not the last iterate, keeps an oscillating trajectory from "
+    "passing by chance. Check per method: its class is its expected one (GAN, WGAN, WGAN-GP: not converged; "
+    "instance noise, R1, R2: converged). Per seed: holds if every check passes, does not hold if none does, "
+    "mixed otherwise. NS-GAN and NS-GAN + R1 are shown but are outside the rule (the claim is about the GAN of "
+    "the paper's eq. 1)."
+)
+NOTES = (
+    "Our alternating-GD trajectories agree with a NumPy port of the notebook's vector fields to 5 digits "
+    "(dirac_gan.py reproduces trajectory_altgd and trajectory_simgd). In the Dirac-GAN the critic's gradient "
+    "psi is the same at every x, so R1 and R2 are the same penalty and their trajectories coincide. WGAN-GP has "
+    "no Jacobian at (0, 0): the penalty pulls |psi| to 1, so the psi-component of its field jumps from "
+    "theta - 0.7 to theta + 0.7 across psi = 0 and (0, 0) is not a stationary point of any neighbourhood. The "
+    "NS-GAN has the GAN's eigenvalues +-i/2 (no linear-rate convergence), but higher-order terms make it "
+    "spiral in slowly under alternating GD (see the table). Under simultaneous GD (the notebook's "
+    "trajectory_simgd; Dynamics(simultaneous=True)) the GAN spirals outwards. "
+    "Only instance noise depends on the seed; the other trajectories are computed once."
+)
 
 
 @dataclass(frozen=True)
@@ -115,8 +159,7 @@ def _draw_trajectories(context: ClaimContext, paths: dict[str, Tensor], draws: i
     for axis in axes[-1, :]:
         axis.set_xlabel("theta")
     figure.suptitle("Dirac-GAN: alternating gradient descent, h = 0.2, from (1, 1) (first seed)", fontsize=9)
-    figure.tight_layout()
-    return _save(context, figure, "trajectories")
+    return context.save_figure(figure, 12, "trajectories")
 
 
 def _draw_distances(context: ClaimContext, paths: dict[str, Tensor]) -> Path:
@@ -130,15 +173,7 @@ def _draw_distances(context: ClaimContext, paths: dict[str, Tensor]) -> Path:
     axis.set_ylabel("distance to (0, 0)")
     axis.set_ylim(1e-8, 10)
     axis.legend(fontsize=6, ncol=2, loc="lower left")
-    figure.tight_layout()
-    return _save(context, figure, "distance")
-
-
-def _save(context: ClaimContext, figure: Figure, name: str) -> Path:
-    path = context.figure(12, name)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return path
+    return context.save_figure(figure, 12, "distance")
 
 
 def _table(seeds: tuple[int, ...], ratios: dict[int, dict[str, float]], finals: dict[str, float], draws: int) -> Table:
@@ -158,68 +193,34 @@ def _table(seeds: tuple[int, ...], ratios: dict[int, dict[str, float]], finals: 
     return Table((*headers, *(f"tail ratio, seed {seed}" for seed in seeds), "outcome (first seed)"), rows)
 
 
-def run(context: ClaimContext) -> ClaimResult:
-    started = time.perf_counter()
-    dynamics = Dynamics(steps=context.size(500, 150), draws=context.size(65536, 1024))
+def _outcome(seed: int, ratios: dict[str, float]) -> SeedOutcome:
     ruled = [method for method in METHODS if method.expected != OUTSIDE]
+    checks = [classify(ratios[method.label]) == method.expected for method in ruled]
+    numbers = {
+        "converging group: largest ratio": max(ratios[m.label] for m in ruled if m.expected == CONVERGES),
+        "non-converging group: smallest ratio": min(ratios[m.label] for m in ruled if m.expected == CYCLES),
+        "methods as expected": float(sum(checks)),
+        "methods in the rule": float(len(checks)),
+    }
+    return SeedOutcome(seed, verdict_of(checks), numbers)
+
+
+def run(context: ClaimContext) -> ClaimResult:
+    dynamics = Dynamics(steps=context.size(500, 150), draws=context.size(65536, 1024))
     outcomes, ratios = [], {}
     for seed in context.seeds:
         paths = {method.label: _trajectory(context, method, seed, dynamics) for method in METHODS}
         ratios[seed] = {label: tail_ratio(path) for label, path in paths.items()}
-        checks = [classify(ratios[seed][method.label]) == method.expected for method in ruled]
-        numbers = {
-            "converging group: largest ratio": max(ratios[seed][m.label] for m in ruled if m.expected == CONVERGES),
-            "non-converging group: smallest ratio": min(ratios[seed][m.label] for m in ruled if m.expected == CYCLES),
-            "methods as expected": float(sum(checks)),
-            "methods in the rule": float(len(checks)),
-        }
-        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers))
+        outcomes.append(_outcome(seed, ratios[seed]))
         if seed == context.seeds[0]:
             figures = (_draw_trajectories(context, paths, dynamics.draws), _draw_distances(context, paths))
             finals = {label: float(path[-1].norm() / path[0].norm()) for label, path in paths.items()}
     return ClaimResult(
-        number=12,
-        title="Dirac-GAN: which methods converge to the equilibrium",
-        source="Mescheder, Geiger, Nowozin 2018, 'Which training methods for GANs do actually converge?' (ICML), "
-        "Sec. 2-3 and Fig. 3; official notebook LMescheder/GAN_stability notebooks/DiracGAN.ipynb",
-        expectation="On the Dirac-GAN (data delta_0, generator delta_theta, D(x) = psi x) the unregularised GAN, WGAN "
-        "and WGAN-GP with a finite number of critic steps do not converge to the equilibrium (0, 0): the Jacobian of "
-        "the unregularised field there has purely imaginary eigenvalues +-f'(0)i and the iterates circle. Instance "
-        "noise and the zero-centred penalties R1 and R2 add a negative real part and converge.",
-        protocol=f"Real batch: the point 0; fake batch: the point theta; critic: x -> -psi x (an nn.Linear(1, 1) "
-        "without bias; minus because the paper's D scores fakes high and wganlab's critics score real data high). "
-        "Each method is a wganlab ObjectiveConfig through build_objective: the critic moves by wganlab's "
-        "update_critic with SGD (lr 0.2, so clipping acts after each step as in training), the generator by plain "
-        "gradient descent (0.2) on objective.generator_phase. Update rule: alternating gradient descent as the "
-        "notebook's trajectory_altgd (one generator step, then n_critic critic steps), start (1, 1), "
-        f"{dynamics.steps} steps. Hyperparameters from the notebook's plot_configs: WGAN clip 1 (WGAN(1.)); WGAN-GP "
-        "(gamma/2)(|psi| - 1)^2 with gamma 0.7 (WGAN_GP(0.7, 1.); wganlab gp weight 0.35); instance noise std 0.7 on "
-        f"every critic input (GAN_InstNoise(0.7)), its expectation taken over {dynamics.draws} seeded draws of real "
-        "and fake noise per step (the notebook uses 1,000); R1/R2 (gamma/2)||grad D||^2 with gamma 0.3 and the "
-        "critical gamma 1 = 2|f'(0)| (wganlab weight gamma/2); n_critic 5 as the notebook's altgd5 cell. "
-        "Jacobian at (0, 0): central differences (delta 1e-5) of the field v = (-dL_G/dtheta, -dL_D/dpsi) computed "
-        "by autograd through the same objective, the same noise draws at every point.",
-        rule=f"Per method: ratio = the largest distance sqrt(theta^2 + psi^2) over the last {TAIL} steps divided by "
-        f"the initial distance sqrt(2). Converged if ratio <= {CONVERGED_BELOW}; not converged if ratio >= "
-        f"{NOT_CONVERGED_ABOVE}; in between otherwise. Why: with eigenvalues of negative real part the iterates "
-        "contract by |1 + h lambda| per step (R1 gamma 0.3: 0.975, about 1e-6 after 500 steps), far below 0.01; with "
-        "purely imaginary eigenvalues |1 + h lambda| = 1 to first order and the iterates circle near their initial "
-        "distance, far above 0.5; the maximum over a tail, not the last iterate, keeps an oscillating trajectory from "
-        "passing by chance. Check per method: its class is its expected one (GAN, WGAN, WGAN-GP: not converged; "
-        "instance noise, R1, R2: converged). Per seed: holds if every check passes, does not hold if none does, "
-        "mixed otherwise. NS-GAN and NS-GAN + R1 are shown but are outside the rule (the claim is about the GAN of "
-        "the paper's eq. 1).",
+        CLAIM,
+        protocol=PROTOCOL.format(steps=dynamics.steps, draws=dynamics.draws),
+        rule=RULE,
         outcomes=tuple(outcomes),
         tables=(_table(context.seeds, ratios, finals, dynamics.draws),),
         figures=figures,
-        seconds=time.perf_counter() - started,
-        notes="Our alternating-GD trajectories agree with a NumPy port of the notebook's vector fields to 5 digits "
-        "(dirac_gan.py reproduces trajectory_altgd and trajectory_simgd). In the Dirac-GAN the critic's gradient "
-        "psi is the same at every x, so R1 and R2 are the same penalty and their trajectories coincide. WGAN-GP has "
-        "no Jacobian at (0, 0): the penalty pulls |psi| to 1, so the psi-component of its field jumps from "
-        "theta - 0.7 to theta + 0.7 across psi = 0 and (0, 0) is not a stationary point of any neighbourhood. The "
-        "NS-GAN has the GAN's eigenvalues +-i/2 (no linear-rate convergence), but higher-order terms make it "
-        "spiral in slowly under alternating GD (see the table). Under simultaneous GD (the notebook's "
-        "trajectory_simgd; Dynamics(simultaneous=True)) the GAN spirals outwards. "
-        "Only instance noise depends on the seed; the other trajectories are computed once.",
+        notes=NOTES,
     )

@@ -14,20 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matplotlib.figure import Figure
+
 from wganlab import config as configuration
 from wganlab import rundir
-from wganlab.config import Config
+from wganlab.plotting import pyplot as plt
+from wganlab.rundir import RunLogs
 
-
-@dataclass(frozen=True)
-class TrainedRun:
-    """A finished training run: its folder and its logs (`training.loop.load(folder)` rebuilds its final state)."""
-
-    folder: Path
-    config: Config
-    stats: list[dict[str, Any]]
-    metrics: list[dict[str, Any]]
-    summary: dict[str, Any]
+FIGURE_DPI = 90
 
 
 @dataclass
@@ -37,7 +31,7 @@ class ClaimContext:
     figure_dir: Path  # claim figures go here (claim-NN-*.png)
     work_dir: Path  # scratch run folders
     log: Callable[[str], None] = print
-    _runs: dict[str, TrainedRun] = field(default_factory=dict)
+    _runs: dict[str, RunLogs] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
 
     def size(self, full: int, quick: int) -> int:
@@ -48,27 +42,30 @@ class ClaimContext:
         self.figure_dir.mkdir(parents=True, exist_ok=True)
         return self.figure_dir / f"claim-{number:02d}-{name}.png"
 
+    def save_figure(self, figure: Figure, number: int, name: str) -> Path:
+        """Lay out, write claim-NN-name.png at 90 dpi and close the figure; return the file."""
+        try:
+            figure.tight_layout()
+            path = self.figure(number, name)
+            figure.savefig(path, dpi=FIGURE_DPI)
+        finally:
+            plt.close(figure)
+        return path
+
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """`compute()` the first time `key` is asked for, the remembered value after (shared between claims)."""
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def train(self, preset: str, overrides: Mapping[str, Any]) -> TrainedRun:
-        """Train `preset` with `overrides` ({"section.key": value}) through wganlab's loop; memoised."""
+    def train(self, preset: str, values: Mapping[str, Any]) -> RunLogs:
+        """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised."""
         from wganlab.training import loop  # the loop imports a lot; claims that never train need none of it
 
-        settings = [f"{key}={json.dumps(value)}" for key, value in sorted(overrides.items())]
-        config = configuration.load(None, preset, settings)
+        config = configuration.with_values(configuration.load(preset=preset), values)
         key = json.dumps(configuration.to_dict(config), sort_keys=True)
         if key not in self._runs:
             folder, run, state = loop.start(config, self.work_dir)
             loop.fit(folder, run, state, console=io.StringIO())
-            self._runs[key] = TrainedRun(
-                folder=folder,
-                config=config,
-                stats=list(rundir.read_jsonl(folder / rundir.STATS)),
-                metrics=list(rundir.read_jsonl(folder / rundir.METRICS)),
-                summary=json.loads((folder / rundir.SUMMARY).read_text()),
-            )
+            self._runs[key] = rundir.read_run(folder)
         return self._runs[key]

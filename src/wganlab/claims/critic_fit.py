@@ -2,7 +2,8 @@
 
 With the generator fixed, the critic can be trained towards optimality and then inspected: its value
 surface, its gradient norms, its weights. Each Lipschitz method uses its paper's optimiser: RMSProp
-5e-5 for weight clipping (WGAN), Adam 1e-4 with betas (0.5, 0.9) otherwise (WGAN-GP toy code).
+5e-5 for weight clipping (WGAN), Adam 1e-4 with betas (0.5, 0.9) otherwise (WGAN-GP toy code), in
+PyTorch's reference (unfused) implementation.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from wganlab.config import ObjectiveConfig
+from wganlab.config import ObjectiveConfig, OptimConfig
 from wganlab.models.mlp import MLP
 from wganlab.objectives.objective import Objective, build_objective
+from wganlab.training.optimizers import build_optimizer
 from wganlab.training.steps import update_critic
 
 Sampler = Callable[[int, torch.Generator], Tensor]  # (n, rng) -> [n, ...] points
@@ -27,13 +29,15 @@ class Method:
 
     label: str
     objective: ObjectiveConfig
-    optimiser: str = "adam"  # "adam" (1e-4, betas (0.5, 0.9)) or "rmsprop" (5e-5)
-    lr: float | None = None  # None: the optimiser's paper default
+    optim: OptimConfig = OptimConfig()  # the critic's optimiser is optim.name at optim.lr_critic: Adam 1e-4 (0.5, 0.9)
+
+
+WGAN_OPTIM = OptimConfig(name="rmsprop", lr_critic=5e-5)  # the WGAN paper's
 
 
 def clipping(clip_value: float) -> Method:
     objective = ObjectiveConfig(loss="wasserstein", penalty="none", constraint="clip", clip_value=clip_value)
-    return Method(f"clip c={clip_value:g}", objective, optimiser="rmsprop")
+    return Method(f"clip c={clip_value:g}", objective, WGAN_OPTIM)
 
 
 def gradient_penalty(weight: float) -> Method:
@@ -41,9 +45,7 @@ def gradient_penalty(weight: float) -> Method:
 
 
 def make_optimiser(method: Method, critic: nn.Module) -> torch.optim.Optimizer:
-    if method.optimiser == "rmsprop":
-        return torch.optim.RMSprop(critic.parameters(), lr=method.lr or 5e-5)
-    return torch.optim.Adam(critic.parameters(), lr=method.lr or 1e-4, betas=(0.5, 0.9))
+    return build_optimizer(critic.parameters(), method.optim.lr_critic, method.optim, fused=False)
 
 
 def make_critic(method: Method, width: int, depth: int, seed: int, activation: str = "relu") -> nn.Module:

@@ -17,6 +17,7 @@ from wganlab.claims.critic_fit import Method, Sampler, clipping, fit_critic, gra
 from wganlab.data.toy import make_toy
 from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
 from wganlab.metrics.transport import exact_w1
+from wganlab.objectives.objective import build_objective
 from wganlab.objectives.penalties import interpolate
 
 TOY_SETS = ("8gaussians", "25gaussians", "swissroll")
@@ -45,6 +46,11 @@ class CriticSetup:
 class TrainedCritic:
     critic: nn.Module
     estimates: tuple[float, ...]  # the training batches' E D(real) - E D(fake), one per update
+
+
+def clip_value(method: Method) -> float | None:
+    """The method's weight-clipping bound c, or None when it does not clip."""
+    return build_objective(method.objective).constraint.clip_value
 
 
 def toy_setup(context: ClaimContext, data: str, method: Method, seed: int) -> CriticSetup:

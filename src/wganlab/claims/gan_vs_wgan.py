@@ -12,14 +12,15 @@ from typing import Any
 
 import torch
 
-from wganlab.claims.context import ClaimContext, TrainedRun
+from wganlab.claims.context import ClaimContext
 from wganlab.data.toy import make_toy
 from wganlab.metrics.transport import exact_w1
+from wganlab.rundir import RunLogs
 
 METHODS = {"WGAN-GP": "grid", "GAN": "gan-ns"}  # label -> preset
 
 
-def paired_run(context: ClaimContext, method: str, data: str, seed: int) -> TrainedRun:
+def paired_run(context: ClaimContext, method: str, data: str, seed: int) -> RunLogs:
     overrides: dict[str, Any] = {
         "data.name": data,
         "model.width": context.size(256, 32),
@@ -53,16 +54,16 @@ def real_w1_floor(data: str, points: int, seed: int) -> float:
     return exact_w1(distribution.sample(points, rng), distribution.sample(points, rng))
 
 
-def series(run: TrainedRun, key: str) -> tuple[list[int], list[float]]:
+def series(run: RunLogs, key: str) -> tuple[list[int], list[float]]:
     records = [r for r in run.metrics if key in r and math.isfinite(r[key])]
     return [int(r["step"]) for r in records], [float(r[key]) for r in records]
 
 
-def metric_key(run: TrainedRun, prefix: str) -> str:
+def metric_key(run: RunLogs, prefix: str) -> str:
     """The run's metric name that starts with `prefix` (e.g. "w1_" -> "w1_2000")."""
     return next(k for k in run.metrics[-1] if k.startswith(prefix))
 
 
-def final_metric(run: TrainedRun, prefix: str) -> float:
+def final_metric(run: RunLogs, prefix: str) -> float:
     """The last evaluation's value of the metric that starts with `prefix`."""
     return float(run.metrics[-1][metric_key(run, prefix)])

@@ -34,19 +34,42 @@ class SeedOutcome:
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class Claim:
+    """What a claim says and where it is published: each experiment module's fixed prose, `CLAIM`."""
+
     number: int
     title: str  # the claim in a few words
     source: str  # where it is published, e.g. "WGAN-GP (Gulrajani et al. 2017), Fig. 1b"
     expectation: str  # what the paper says we should see, in plain words
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
     protocol: str  # what we ran: data, models, steps, seeds (CPU-sized where the paper's is not)
     rule: str  # how the verdict follows from the numbers, stated before the numbers
     outcomes: tuple[SeedOutcome, ...]  # one per seed
     tables: tuple[Table, ...]  # the numbers behind the verdicts
     figures: tuple[Path, ...]  # PNG files written by the experiment
-    seconds: float
     notes: str = ""  # anything a reader should know: deviations from the paper, caveats
+    seconds: float = 0.0  # the experiment's wall time; the runner measures it
     extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.claim.number
+
+    @property
+    def title(self) -> str:
+        return self.claim.title
+
+    @property
+    def source(self) -> str:
+        return self.claim.source
+
+    @property
+    def expectation(self) -> str:
+        return self.claim.expectation
 
     @property
     def verdict(self) -> Verdict:

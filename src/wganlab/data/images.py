@@ -18,6 +18,7 @@ from torch import Tensor
 
 from wganlab.data import image_formats as formats
 from wganlab.errors import UserError
+from wganlab.parts import Parts
 
 
 # eq=False: the generated __eq__ would compare tensors elementwise and raise on `bool(...)`.
@@ -43,19 +44,10 @@ class ImageData:
         return self.images[rows.to(self.images.device)].to(rng.device)  # [n, C, H, W]
 
 
-IMAGE_DATASETS: dict[str, str] = {
-    "digits": "scikit-learn 8x8 handwritten digits, 1,797 images, fixed 1,437/360 train/test split (offline)",
-    "mnist": "MNIST 28x28 grayscale digits from IDX files in the data folder (train-*/t10k-*, raw or .gz)",
-    "fashion-mnist": "Fashion-MNIST 28x28 grayscale clothing from IDX files in the data folder",
-    "cifar10": "CIFAR-10 32x32 colour from the python batches (cifar-10-batches-py) in the data folder",
-    "folder": "every .png/.jpg/.jpeg under a folder; class subfolders give labels",
-    "npz": "a .npy or .npz array file: uint8 or float images, [N,H,W], [N,H,W,C] or [N,C,H,W]",
-}
-
 DIGITS_TRAIN_SIZE = 1437  # of 1,797; the last 360 of the fixed permutation are the test split
 
 
-def _digits(split: str) -> tuple[Tensor, Tensor]:
+def _digits(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
     """scikit-learn digits, x / 16 * 2 - 1, rows of a fixed permutation (seed 0) for the split."""
     from sklearn.datasets import load_digits  # optional dependency, needed only here
 
@@ -64,51 +56,36 @@ def _digits(split: str) -> tuple[Tensor, Tensor]:
     labels = torch.from_numpy(digits.target.astype(np.int64))  # [1797]
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
     rows = order[:DIGITS_TRAIN_SIZE] if split == "train" else order[DIGITS_TRAIN_SIZE:]
-    return images[rows].unsqueeze(1), labels[rows]  # [n, 1, 8, 8], [n]
+    return images[rows].unsqueeze(1), labels[rows], "scikit-learn digits"  # [n, 1, 8, 8], [n]
 
 
 def _idx_folders(root: Path, torchvision_name: str) -> list[Path]:
     return [root, root / "raw", root / torchvision_name / "raw"]
 
 
-def _mnist(root: Path, split: str) -> tuple[Tensor, Tensor, Path]:
+def _mnist(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
     prefix = "train" if split == "train" else "t10k"
-    return formats.read_idx_pair(_idx_folders(root, "MNIST"), prefix, "MNIST")
+    images, labels, folder = formats.read_idx_pair(_idx_folders(root, "MNIST"), prefix, "MNIST")
+    return images, labels, str(folder)
 
 
-def _fashion_mnist(root: Path, split: str) -> tuple[Tensor, Tensor, Path]:
+def _fashion_mnist(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
     prefix = "train" if split == "train" else "t10k"
-    return formats.read_idx_pair(_idx_folders(root, "FashionMNIST"), prefix, "Fashion-MNIST")
+    images, labels, folder = formats.read_idx_pair(_idx_folders(root, "FashionMNIST"), prefix, "Fashion-MNIST")
+    return images, labels, str(folder)
 
 
-def _cifar10(root: Path, split: str) -> tuple[Tensor, Tensor, Path]:
+def _cifar10(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
     nested = root / "cifar-10-batches-py"
     folder = nested if nested.is_dir() else root
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     images, labels = formats.read_cifar10(folder, names)
-    return images, labels, folder
+    return images, labels, str(folder)
 
 
-def _npz(root: Path, split: str) -> tuple[Tensor, Tensor | None, Path]:
+def _npz(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor | None, str]:
     images, labels = formats.read_array(root)
-    return images, labels, root
-
-
-_SPLITS: dict[str, tuple[str, ...]] = {
-    "digits": ("train", "test"),
-    "mnist": ("train", "test"),
-    "fashion-mnist": ("train", "test"),
-    "cifar10": ("train", "test"),
-    "folder": ("train",),
-    "npz": ("train",),
-}
-
-_FILE_READERS: dict[str, Callable[[Path, str], tuple[Tensor, Tensor | None, Path]]] = {
-    "mnist": _mnist,
-    "fashion-mnist": _fashion_mnist,
-    "cifar10": _cifar10,
-    "npz": _npz,
-}
+    return images, labels, str(root)
 
 
 def resize_images(images: Tensor, size: int) -> Tensor:
@@ -130,26 +107,69 @@ def pad_images(images: Tensor, size: int, source: str) -> Tensor:
     return F.pad(images, (left, size - width - left, top, size - height - top), value=-1.0)
 
 
-def _folder(root: Path, resize: int) -> tuple[Tensor, Tensor | None]:
+def _folder(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor | None, str]:
     """An image folder; with `resize`, images of different sizes are resized one by one."""
     arrays, labels = formats.read_folder(root, same_size=resize == 0)
     if len({a.shape for a in arrays}) == 1:
-        return formats.uint8_to_unit(np.stack(arrays)), labels  # [N, C, H, W]
+        return formats.uint8_to_unit(np.stack(arrays)), labels, str(root)  # [N, C, H, W]
     resized = [resize_images(formats.uint8_to_unit(a[None]), resize) for a in arrays]  # each [1, C, s, s]
-    return torch.cat(resized), labels
+    return torch.cat(resized), labels, str(root)
 
 
-def _check_options(name: str, root: str | Path | None, split: str, resize: int, pad_to: int) -> None:
+@dataclass(frozen=True)
+class ImageSource:
+    """An image data set as `data.name` chooses it: how to read it, its splits, its default feature extractor."""
+
+    name: str
+    description: str
+    read: Callable[[Path, str, int], tuple[Tensor, Tensor | None, str]]  # (root, split, resize) -> data, labels, where
+    splits: tuple[str, ...] = ("train", "test")
+    needs_root: bool = True  # False: shipped with a package, no files to give
+    extractor: str | None = None  # the feature extractor that eval.extractor = "auto" picks; None: sample grids only
+
+
+IMAGE_DATASETS: Parts[ImageSource] = Parts("data.name", [
+    ImageSource(
+        "digits",
+        "scikit-learn 8x8 handwritten digits, 1,797 images, fixed 1,437/360 train/test split (offline)",
+        _digits,
+        needs_root=False,
+        extractor="digits-classifier",
+    ),
+    ImageSource(
+        "mnist",
+        "MNIST 28x28 grayscale digits from IDX files in the data folder (train-*/t10k-*, raw or .gz)",
+        _mnist,
+    ),
+    ImageSource(
+        "fashion-mnist", "Fashion-MNIST 28x28 grayscale clothing from IDX files in the data folder", _fashion_mnist
+    ),
+    ImageSource(
+        "cifar10", "CIFAR-10 32x32 colour from the python batches (cifar-10-batches-py) in the data folder", _cifar10
+    ),
+    ImageSource("folder", "every .png/.jpg/.jpeg under a folder; class subfolders give labels", _folder, ("train",)),
+    ImageSource(
+        "npz",
+        "a .npy or .npz array file: uint8 or float images, [N,H,W], [N,H,W,C] or [N,C,H,W]",
+        _npz,
+        ("train",),
+    ),
+])
+
+
+def _check_options(name: str, root: str | Path | None, split: str, resize: int, pad_to: int) -> ImageSource:
     if name not in IMAGE_DATASETS:
         raise UserError(f"unknown image data set {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
+    source = IMAGE_DATASETS[name]
     where = f" ({root})" if root is not None else ""
-    if split not in _SPLITS[name]:
-        choices = ", ".join(repr(s) for s in _SPLITS[name])
+    if split not in source.splits:
+        choices = ", ".join(repr(s) for s in source.splits)
         raise UserError(f"unknown split {split!r} for {name}{where}; choose one of {choices}")
     if resize < 0 or pad_to < 0:
         raise UserError(f"resize and pad_to must be >= 0 (0 means off), got resize={resize}, pad_to={pad_to}")
-    if root is None and name != "digits":
+    if root is None and source.needs_root:
         raise UserError(f"{name} is read from local files: give the folder or file that holds them as root")
+    return source
 
 
 def load_images(
@@ -160,18 +180,8 @@ def load_images(
     `resize > 0` resizes to resize x resize (bilinear, antialiased); `pad_to > 0` pads with -1 to
     pad_to x pad_to. Raises `UserError` for anything a user can fix; never downloads.
     """
-    _check_options(name, root, split, resize, pad_to)
-    labels: Tensor | None
-    if name == "digits":
-        images, labels = _digits(split)
-        source = "scikit-learn digits"
-    elif name == "folder":
-        folder = Path(root)  # type: ignore[arg-type]  # checked by _check_options
-        images, labels = _folder(folder, resize)
-        source = str(folder)
-    else:
-        images, labels, found = _FILE_READERS[name](Path(root), split)  # type: ignore[arg-type]
-        source = str(found)
+    reader = _check_options(name, root, split, resize, pad_to)
+    images, labels, source = reader.read(Path(root or ""), split, resize)  # root is only empty for digits
     if resize > 0:
         images = resize_images(images, resize)
     if pad_to > 0:

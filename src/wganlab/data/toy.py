@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from wganlab.parts import Parts
+
 
 # eq=False: the generated __eq__ would compare tensors elementwise and raise on `bool(...)`.
 @dataclass(frozen=True, eq=False)
@@ -64,20 +66,20 @@ def _mixture(
 def _grid() -> ToyDistribution:
     axis = torch.tensor([-4.0, -2.0, 0.0, 2.0, 4.0])
     centres = torch.cartesian_prod(axis, axis)  # [25, 2]
-    return _mixture("grid", TOY_DATASETS["grid"], centres, 0.05)
+    return _mixture("grid", _described("grid"), centres, 0.05)
 
 
 def _ring() -> ToyDistribution:
     # angles 2*pi*i/8 for i = 0..7: never linspace(0, 2*pi, 8), whose ends coincide (7 modes).
     angles = 2.0 * math.pi * torch.arange(8, dtype=torch.float64) / 8.0  # [8]
     centres = torch.stack([angles.cos(), angles.sin()], dim=1).float()  # [8, 2]
-    return _mixture("ring", TOY_DATASETS["ring"], centres, 0.01)
+    return _mixture("ring", _described("ring"), centres, 0.01)
 
 
 def _eight_gaussians() -> ToyDistribution:
     d = math.sqrt(0.5)
     compass = torch.tensor([(1, 0), (-1, 0), (0, 1), (0, -1), (d, d), (d, -d), (-d, d), (-d, -d)])
-    return _mixture("8gaussians", TOY_DATASETS["8gaussians"], 2.0 * compass.float(), 0.02, scale=1.414)
+    return _mixture("8gaussians", _described("8gaussians"), 2.0 * compass.float(), 0.02, scale=1.414)
 
 
 def fixed_25gaussians_points(seed: int) -> Tensor:
@@ -103,7 +105,7 @@ def _twenty_five_gaussians(seed: int) -> ToyDistribution:
     axis = 2.0 * torch.arange(-2, 3, dtype=torch.float32)
     return ToyDistribution(
         name="25gaussians",
-        description=TOY_DATASETS["25gaussians"],
+        description=_described("25gaussians"),
         centres=torch.cartesian_prod(axis, axis) / 2.828,  # [25, 2]
         sigma=0.05 / 2.828,
         draw=draw,
@@ -123,30 +125,55 @@ def _parallel_lines(theta: float) -> ToyDistribution:
         z = torch.rand(n, generator=rng, device=rng.device)  # [n]
         return torch.stack([torch.full_like(z, theta), z], dim=1)  # [n, 2]
 
-    description = f"{TOY_DATASETS['parallel-lines']} (theta={theta:g})"
+    description = f"{_described('parallel-lines')} (theta={theta:g})"
     return ToyDistribution("parallel-lines", description, None, 0.0, draw)
 
 
-TOY_DATASETS: dict[str, str] = {
-    "grid": "25 Gaussians on {-4,-2,0,2,4}^2, sigma 0.05 (VEEGAN/PacGAN mode benchmark)",
-    "ring": "8 Gaussians on the unit circle, sigma 0.01 (VEEGAN/PacGAN mode benchmark)",
-    "8gaussians": "8 Gaussians at radius 2, sigma 0.02, divided by 1.414 (WGAN-GP toy code)",
-    "25gaussians": "fixed 100k points, 25 Gaussians on 2*{-2..2}^2, sigma 0.05, / 2.828 (WGAN-GP toy code)",
-    "swissroll": "sklearn swiss roll, noise 0.25, columns [0, 2], divided by 7.5 (WGAN-GP toy code)",
-    "parallel-lines": "law of (theta, Z), Z ~ U[0,1] (WGAN Example 1)",
-}
+@dataclass(frozen=True)
+class ToyEntry:
+    """A toy data set as `data.name` chooses it: `build(seed, theta)` makes the distribution."""
+
+    name: str
+    description: str
+    build: Callable[[int, float], ToyDistribution]
 
 
-_BUILDERS: dict[str, Callable[[int, float], ToyDistribution]] = {
-    "grid": lambda seed, theta: _grid(),
-    "ring": lambda seed, theta: _ring(),
-    "8gaussians": lambda seed, theta: _eight_gaussians(),
-    "25gaussians": lambda seed, theta: _twenty_five_gaussians(seed),
-    "swissroll": lambda seed, theta: ToyDistribution(
-        "swissroll", TOY_DATASETS["swissroll"], None, 0.0, _swissroll_draw
+TOY_DATASETS: Parts[ToyEntry] = Parts("data.name", [
+    ToyEntry(
+        "grid",
+        "25 Gaussians on {-4,-2,0,2,4}^2, sigma 0.05 (VEEGAN/PacGAN mode benchmark)",
+        lambda seed, theta: _grid(),
     ),
-    "parallel-lines": lambda seed, theta: _parallel_lines(theta),
-}
+    ToyEntry(
+        "ring",
+        "8 Gaussians on the unit circle, sigma 0.01 (VEEGAN/PacGAN mode benchmark)",
+        lambda seed, theta: _ring(),
+    ),
+    ToyEntry(
+        "8gaussians",
+        "8 Gaussians at radius 2, sigma 0.02, divided by 1.414 (WGAN-GP toy code)",
+        lambda seed, theta: _eight_gaussians(),
+    ),
+    ToyEntry(
+        "25gaussians",
+        "fixed 100k points, 25 Gaussians on 2*{-2..2}^2, sigma 0.05, / 2.828 (WGAN-GP toy code)",
+        lambda seed, theta: _twenty_five_gaussians(seed),
+    ),
+    ToyEntry(
+        "swissroll",
+        "sklearn swiss roll, noise 0.25, columns [0, 2], divided by 7.5 (WGAN-GP toy code)",
+        lambda seed, theta: ToyDistribution("swissroll", _described("swissroll"), None, 0.0, _swissroll_draw),
+    ),
+    ToyEntry(
+        "parallel-lines",
+        "law of (theta, Z), Z ~ U[0,1] (WGAN Example 1)",
+        lambda seed, theta: _parallel_lines(theta),
+    ),
+])
+
+
+def _described(name: str) -> str:
+    return TOY_DATASETS[name].description
 
 
 def make_toy(name: str, *, seed: int = 0, theta: float = 0.0) -> ToyDistribution:
@@ -156,4 +183,4 @@ def make_toy(name: str, *, seed: int = 0, theta: float = 0.0) -> ToyDistribution
     """
     if name not in TOY_DATASETS:
         raise KeyError(f"unknown toy data set {name!r}; choose one of {sorted(TOY_DATASETS)}")
-    return _BUILDERS[name](seed, float(theta))
+    return TOY_DATASETS[name].build(seed, float(theta))

@@ -15,11 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from wganlab.diagnostics.tracking import rank_correlation, run_tracking
+from wganlab.objectives.losses import LOSSES
+from wganlab.rundir import RunLogs
 
 SATURATED = 0.5  # fraction of critic weights at +/-c
 LIPSCHITZ_HIGH = 5.0  # largest input-gradient norm of a Wasserstein critic
@@ -29,7 +31,6 @@ TRACKS, DOES_NOT_TRACK = 0.6, 0.3  # Spearman rho of estimate vs quality
 GAP_TREND = 0.7  # Spearman rho of held-out gap vs step
 GAP_GROWTH = 2.0  # final held-out gap vs the mean |gap| over the first third of the run
 MIN_EVALUATIONS = 5
-LIPSCHITZ_LOSSES = ("wasserstein", "hinge")  # the critic's estimate means W1 only when it is ~1-Lipschitz
 WATCHED_STATS = ("critic/loss", "critic/estimate", "critic/penalty", "generator/loss")
 
 
@@ -41,17 +42,7 @@ class Finding:
     evidence: str  # the numbers that made the rule fire
 
 
-@dataclass(frozen=True)
-class History:
-    """What a run logged: config.json, stats.jsonl, metrics.jsonl and diagnostics.jsonl as plain records."""
-
-    config: dict[str, Any]
-    stats: Sequence[dict[str, Any]]
-    metrics: Sequence[dict[str, Any]]
-    diagnostics: Sequence[dict[str, Any]]
-
-
-def _nonfinite(history: History) -> list[Finding]:
+def _nonfinite(history: RunLogs) -> list[Finding]:
     for record in history.stats:
         bad = [key for key in WATCHED_STATS if key in record and not math.isfinite(record[key])]
         if bad:
@@ -73,11 +64,12 @@ def _nonfinite_finding(evidence: str) -> Finding:
     )
 
 
-def _latest_probe(history: History) -> list[Finding]:
+def _latest_probe(history: RunLogs) -> list[Finding]:
     if not history.diagnostics:
         return []
     probe, findings = history.diagnostics[-1], []
-    objective = history.config.get("objective", {})
+    objective = history.config.objective
+    loss = LOSSES.get(objective.loss)  # None for a loss this version does not know
     saturation = probe.get("weights/clip_saturation")
     if saturation is not None and saturation >= SATURATED:
         findings.append(Finding(
@@ -86,11 +78,11 @@ def _latest_probe(history: History) -> list[Finding]:
             "Most of the critic's weights sit at +/-c: the clip, not the data, shapes the critic, which is then "
             "biased towards over-simple functions (WGAN-GP Sec. 3). Use a gradient penalty or spectral norm, or try "
             "another c.",
-            f"{100 * saturation:.1f} % of weights at |w| = c = {objective.get('clip_value')} (step {probe['step']}; "
+            f"{100 * saturation:.1f} % of weights at |w| = c = {objective.clip_value} (step {probe['step']}; "
             f"rule: >= {100 * SATURATED:.0f} %)",
         ))
     lipschitz = max(probe.get(f"lipschitz/{where}", 0.0) for where in ("real", "fake", "interpolated"))
-    if objective.get("loss") in LIPSCHITZ_LOSSES and lipschitz > LIPSCHITZ_HIGH:
+    if loss is not None and loss.lipschitz_critic and lipschitz > LIPSCHITZ_HIGH:
         findings.append(Finding(
             "warning",
             "Critic far from 1-Lipschitz",
@@ -114,7 +106,7 @@ def _latest_probe(history: History) -> list[Finding]:
     return findings
 
 
-def _tracking(history: History) -> list[Finding]:
+def _tracking(history: RunLogs) -> list[Finding]:
     tracking = run_tracking(history.stats, history.metrics)
     if tracking is None or tracking.evaluations < MIN_EVALUATIONS:
         return []
@@ -152,7 +144,7 @@ def gap_trend(steps: Sequence[int], gaps: Sequence[float]) -> GapTrend:
     return GapTrend(bool(trend >= GAP_TREND and gaps[-1] > GAP_GROWTH * early), trend, early, float(gaps[-1]))
 
 
-def _heldout_gap(history: History) -> list[Finding]:
+def _heldout_gap(history: RunLogs) -> list[Finding]:
     records = [r for r in history.diagnostics if "critic/heldout_gap" in r]
     if len(records) < MIN_EVALUATIONS:
         return []
@@ -171,7 +163,7 @@ def _heldout_gap(history: History) -> list[Finding]:
     )]
 
 
-def _modes(history: History) -> list[Finding]:
+def _modes(history: RunLogs) -> list[Finding]:
     """Fires when fewer modes are covered than 90 % of what a perfect sampler covers with as many samples."""
     if not history.metrics:
         return []
@@ -194,7 +186,7 @@ def _modes(history: History) -> list[Finding]:
     )]
 
 
-def find(history: History) -> list[Finding]:
+def find(history: RunLogs) -> list[Finding]:
     """Every finding for the run, warnings first."""
     findings = _nonfinite(history) + _latest_probe(history) + _tracking(history) + _heldout_gap(history)
     findings += _modes(history)

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.models.layers import WEIGHTED_LAYERS
+from wganlab.objectives.losses import CriticLoss
 
 
 def layer_gradient_norms(
@@ -56,7 +57,7 @@ def layer_gradient_norms(
 
 
 def critic_loss_layer_norms(
-    critic: nn.Module, loss: Callable[[Tensor, Tensor], Tensor], real: Tensor, fake: Tensor
+    critic: nn.Module, loss: CriticLoss, real: Tensor, fake: Tensor
 ) -> list[float]:
     """Per-layer norms (forward order) of d loss(D(real), D(fake)) / d a_l, real and fake scored in one batch."""
     batch = real.shape[0]

@@ -9,7 +9,6 @@ non-finite parameters.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -17,9 +16,9 @@ from torch import Tensor, nn
 from wganlab.diagnostics.gradients import critic_loss_layer_norms, log_slope
 from wganlab.diagnostics.lipschitz import estimate_lipschitz
 from wganlab.diagnostics.weights import clip_saturation
+from wganlab.objectives.losses import CriticLoss
 
-CriticLoss = Callable[[Tensor, Tensor], Tensor]  # (real_scores [N], fake_scores [N]) -> scalar
-Record = dict[str, float | list[float]]
+Record = dict[str, float | list[float]]  # one probe: diagnostic name -> value (per-layer norms as a list)
 
 
 def heldout_gap(critic: nn.Module, train: Tensor, held_out: Tensor) -> tuple[float, float, float]:

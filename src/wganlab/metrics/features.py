@@ -1,4 +1,8 @@
-"""A registry of feature extractors for image metrics: name -> features (and class probabilities)."""
+"""Feature extractors for image metrics, by name: images -> features (and class probabilities).
+
+An extractor is described cheaply first (`ExtractorEntry.input_shape` checks the weights file and says what
+images it takes) and built only when features are needed, so looking at a run never loads Inception.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from wganlab.classifier_training import load_classifier
 from wganlab.errors import UserError
+from wganlab.models.classifier import classifier_input_shape, load_classifier
+from wganlab.parts import Parts
 
 SHIPPED_DIGITS_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits-classifier.pt"
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
@@ -25,16 +30,6 @@ INCEPTION_HOW_TO = (
     "as eval.extractor_weights (wganlab evaluate --extractor-weights PATH); nothing is downloaded at run time"
 )
 RANGE_TOLERANCE = 1e-3  # images are expected in [-1, 1]; allow rounding noise, reject other scalings
-
-FEATURE_EXTRACTORS: dict[str, str] = {
-    "digits-classifier": "64-d hidden layer and 10 class probabilities of the small CNN shipped with "
-    "wganlab, trained on scikit-learn's 8x8 digits; images (1, 8, 8)",
-    "classifier": "64-d hidden layer and class probabilities of your own classifier file "
-    "(weights=PATH written by save_classifier); images of the shape it was trained on",
-    "inception-v3-compat": "2048-d pool3 features and 1008-way softmax of torch-fidelity's InceptionV3 "
-    "(TF-compatible FID/KID/IS); any size, resized to 299; needs torch-fidelity and a local weights file",
-}
-
 
 @dataclass(frozen=True)
 class FeatureExtractor:
@@ -104,26 +99,6 @@ def weights_identity(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def make_extractor(name: str, *, weights: str | Path | None = None, device: str = "cpu") -> FeatureExtractor:
-    """Build the named extractor (see FEATURE_EXTRACTORS); `weights` is a local file where one is needed."""
-    if name == "digits-classifier":
-        if weights is not None:
-            raise UserError(
-                "digits-classifier uses the weights shipped with wganlab; for your own file use 'classifier'"
-            )
-        return classifier_extractor(name, SHIPPED_DIGITS_WEIGHTS, device)
-    if name == "classifier":
-        if weights is None:
-            raise UserError(
-                "the 'classifier' extractor needs a weights file (eval.extractor_weights or --extractor-weights): "
-                "one written by `wganlab classifier train --out PATH`"
-            )
-        return classifier_extractor(name, Path(weights), device)
-    if name == "inception-v3-compat":
-        return inception_extractor(weights, device)
-    raise UserError(f"unknown feature extractor {name!r}; choose one of: {', '.join(FEATURE_EXTRACTORS)}")
-
-
 def classifier_extractor(name: str, path: Path, device: str) -> FeatureExtractor:
     """A Classifier file's hidden layer and softmax head, evaluated in float64."""
     model, _ = load_classifier(path)
@@ -158,11 +133,8 @@ def to_inception_input(images: Tensor) -> Tensor:
 
 def inception_extractor(weights: str | Path | None, device: str) -> FeatureExtractor:
     """torch-fidelity's FeatureExtractorInceptionV3 from a local weights file: pool3 and softmax(logits)."""
-    if weights is None:
-        raise UserError(f"no Inception weights given: {INCEPTION_HOW_TO}")
-    path = Path(weights)
-    if not path.is_file():
-        raise UserError(f"Inception weights file {path} not found: {INCEPTION_HOW_TO}")
+    _inception_file(weights)
+    path = Path(weights)  # type: ignore[arg-type]  # checked by _inception_file
     inception_class = torch_fidelity_inception()
     name = "inception-v3-compat"
     try:
@@ -216,3 +188,75 @@ def torch_fidelity_inception() -> type[torch.nn.Module]:
         for key in set(sys.modules) - before:
             if key == "torch_fidelity" or key.startswith("torch_fidelity."):
                 del sys.modules[key]
+
+
+def _shipped_only(weights: str | Path | None) -> Path:
+    if weights is not None:
+        raise UserError("digits-classifier uses the weights shipped with wganlab; for your own file use 'classifier'")
+    return SHIPPED_DIGITS_WEIGHTS
+
+
+def _own_file(weights: str | Path | None) -> Path:
+    if weights is None:
+        raise UserError(
+            "the 'classifier' extractor needs a weights file (eval.extractor_weights or --extractor-weights): "
+            "one written by `wganlab classifier train --out PATH`"
+        )
+    return Path(weights)
+
+
+def _inception_file(weights: str | Path | None) -> None:
+    """The checks inception_extractor makes before it loads anything: the file exists, torch-fidelity is there."""
+    if weights is None:
+        raise UserError(f"no Inception weights given: {INCEPTION_HOW_TO}")
+    if not Path(weights).is_file():
+        raise UserError(f"Inception weights file {weights} not found: {INCEPTION_HOW_TO}")
+    if importlib.util.find_spec("torch_fidelity") is None:
+        raise UserError(f"torch-fidelity is not installed: {INCEPTION_HOW_TO}")
+
+
+@dataclass(frozen=True)
+class ExtractorEntry:
+    """A feature extractor as `eval.extractor` names it.
+
+    `input_shape(weights)` is cheap: it checks the weights and returns the (C, H, W) the extractor takes, or None
+    for any size; `make(weights, device)` builds it.
+    """
+
+    name: str
+    description: str
+    input_shape: Callable[[str | Path | None], tuple[int, int, int] | None]
+    make: Callable[[str | Path | None, str], FeatureExtractor]
+
+
+AUTO = "auto"  # eval.extractor's default: the data set's own extractor (ImageSource.extractor), if it has one
+EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
+    ExtractorEntry(
+        "digits-classifier",
+        "64-d hidden layer and 10 class probabilities of the small CNN shipped with wganlab, trained on "
+        "scikit-learn's 8x8 digits; images (1, 8, 8)",
+        lambda weights: classifier_input_shape(_shipped_only(weights)),
+        lambda weights, device: classifier_extractor("digits-classifier", _shipped_only(weights), device),
+    ),
+    ExtractorEntry(
+        "classifier",
+        "64-d hidden layer and class probabilities of your own classifier file (weights=PATH written by "
+        "save_classifier); images of the shape it was trained on",
+        lambda weights: classifier_input_shape(_own_file(weights)),
+        lambda weights, device: classifier_extractor("classifier", _own_file(weights), device),
+    ),
+    ExtractorEntry(
+        "inception-v3-compat",
+        "2048-d pool3 features and 1008-way softmax of torch-fidelity's InceptionV3 (TF-compatible FID/KID/IS); "
+        "any size, resized to 299; needs torch-fidelity and a local weights file",
+        lambda weights: _inception_file(weights),
+        lambda weights, device: inception_extractor(weights, device),
+    ),
+])
+
+
+def make_extractor(name: str, *, weights: str | Path | None = None, device: str = "cpu") -> FeatureExtractor:
+    """Build the named extractor (see EXTRACTORS); `weights` is a local file where one is needed."""
+    if name not in EXTRACTORS:
+        raise UserError(f"unknown feature extractor {name!r}; choose one of: {', '.join(EXTRACTORS)}")
+    return EXTRACTORS[name].make(weights, device)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wganlab.metrics.arrays import Features, as_float64_matrix
+from wganlab.metrics.arrays import Features, as_float64_matrix, feature_pair
 
 
 class GaussianStatistics:
@@ -82,10 +82,7 @@ def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov
 
 def fid_from_features(real: Features, fake: Features) -> float:
     """Frechet distance between Gaussians fitted (n - 1 covariance) to real [N, D] and fake [M, D]."""
-    real_array = as_float64_matrix(real, "real")
-    fake_array = as_float64_matrix(fake, "fake")
-    if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
+    real_array, fake_array = feature_pair(real, fake)  # [N, D], [M, D]
     stats = []
     for array in (real_array, fake_array):
         gaussian = GaussianStatistics(array.shape[1])

@@ -7,6 +7,7 @@ recorded beside them as the protocol (see `Protocol`).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from wganlab.metrics.frechet import GaussianStatistics, frechet_distance
 from wganlab.metrics.inception_score import inception_score
 from wganlab.metrics.kernel import kernel_inception_distance
 from wganlab.metrics.precision_recall import precision_recall
+from wganlab.parts import Parts
 
 KID_SUBSETS, KID_SUBSET_SIZE, PR_NEIGHBOURS, IS_SPLITS = 100, 1000, 3, 10
 
@@ -74,27 +76,72 @@ def class_modes(probabilities: np.ndarray) -> tuple[int, int, float]:
     return int(nonzero.sum()), total, float((p_hat[nonzero] * np.log(p_hat[nonzero] * total)).sum())
 
 
+def _fid(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+    return {f"fid_{fake.count}": frechet_distance(*gaussian(fake.features), *gaussian(real.features))}
+
+
+def _kid(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+    n, size = fake.count, min(KID_SUBSET_SIZE, fake.count, real.count)
+    mean, std = kernel_inception_distance(
+        real.features, fake.features, subsets=KID_SUBSETS, subset_size=size, rng=np.random.default_rng(seed)
+    )
+    return {f"kid_{n}": mean, f"kid_std_{n}": std}
+
+
+def _precision_recall(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+    precision, recall = precision_recall(real.features, fake.features, k=PR_NEIGHBOURS)
+    return {f"precision_{fake.count}": precision, f"recall_{fake.count}": recall}
+
+
+def _inception_score(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+    assert fake.probabilities is not None
+    mean, std = inception_score(joint_probabilities(fake.probabilities), splits=IS_SPLITS)
+    return {f"is_{fake.count}": mean, f"is_std_{fake.count}": std}
+
+
+def _modes(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+    assert fake.probabilities is not None
+    modes, total, kl = class_modes(fake.probabilities)
+    return {f"modes_{fake.count}": float(modes), "total_modes": float(total), f"reverse_kl_{fake.count}": kl}
+
+
+@dataclass(frozen=True)
+class ImageMetric:
+    """An image metric as `eval.metrics` names it: `compute(fake, real, seed)` gives its named numbers."""
+
+    name: str
+    description: str
+    compute: Callable[[FeatureSet, FeatureSet, int], dict[str, float]]
+    needs_probabilities: bool = False  # skipped when the extractor has no classifier head
+
+
+IMAGE_METRICS: Parts[ImageMetric] = Parts("eval.metrics", [
+    ImageMetric("fid", "Frechet distance between Gaussians fitted to extractor features (n-1 covariance)", _fid),
+    ImageMetric("kid", "unbiased MMD^2 with the cubic polynomial kernel, mean over 100 subsets", _kid),
+    ImageMetric(
+        "pr", "precision and recall of k=3 nearest-neighbour manifolds (Kynkaanniemi et al. 2019)", _precision_recall
+    ),
+    ImageMetric(
+        "is",
+        "Inception Score exp(E KL(p(y|x) || p(y))), 10 splits, on the extractor's class probabilities",
+        _inception_score,
+        needs_probabilities=True,
+    ),
+    ImageMetric(
+        "modes",
+        "modes captured and reverse KL by the extractor's classes (per channel for stacked data)",
+        _modes,
+        needs_probabilities=True,
+    ),
+])
+
+
 def image_metrics(fake: FeatureSet, real: FeatureSet, metrics: tuple[str, ...], seed: int) -> dict[str, float]:
     """The requested metrics of `fake` against `real`; names carry the number of generated samples."""
-    n = fake.count
     result: dict[str, float] = {}
-    if "fid" in metrics:
-        result[f"fid_{n}"] = frechet_distance(*gaussian(fake.features), *gaussian(real.features))
-    if "kid" in metrics:
-        size = min(KID_SUBSET_SIZE, n, real.count)
-        mean, std = kernel_inception_distance(
-            real.features, fake.features, subsets=KID_SUBSETS, subset_size=size, rng=np.random.default_rng(seed)
-        )
-        result |= {f"kid_{n}": mean, f"kid_std_{n}": std}
-    if "pr" in metrics:
-        precision, recall = precision_recall(real.features, fake.features, k=PR_NEIGHBOURS)
-        result |= {f"precision_{n}": precision, f"recall_{n}": recall}
-    if fake.probabilities is not None and "is" in metrics:
-        mean, std = inception_score(joint_probabilities(fake.probabilities), splits=IS_SPLITS)
-        result |= {f"is_{n}": mean, f"is_std_{n}": std}
-    if fake.probabilities is not None and "modes" in metrics:
-        modes, total, kl = class_modes(fake.probabilities)
-        result |= {f"modes_{n}": float(modes), "total_modes": float(total), f"reverse_kl_{n}": kl}
+    for metric in IMAGE_METRICS.values():  # the table's order, whatever the request's
+        if metric.name in metrics and (fake.probabilities is not None or not metric.needs_probabilities):
+            result |= metric.compute(fake, real, seed)
     return result
 
 
@@ -118,7 +165,7 @@ def image_headline(metrics: dict[str, float]) -> str:
     return "  ".join(parts)
 
 
-def stacked_features(extract, images: Tensor) -> FeatureSet:
+def stacked_features(extract: Callable[[Tensor], tuple[Tensor, Tensor | None]], images: Tensor) -> FeatureSet:
     """Run a per-channel extractor on each channel; features are concatenated, probabilities kept per channel."""
     features, probabilities = [], []
     for channel in range(images.shape[1]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wganlab.metrics.arrays import Features, as_float64_matrix
+from wganlab.metrics.arrays import Features, as_float64_matrix, feature_pair
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -47,10 +47,7 @@ def kernel_inception_distance(
     Each subset draws min(subset_size, N_real, N_fake) rows of each set without replacement; subsets
     are drawn independently of one another.
     """
-    real_array = as_float64_matrix(real, "real")  # [N, D]
-    fake_array = as_float64_matrix(fake, "fake")  # [M, D]
-    if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
+    real_array, fake_array = feature_pair(real, fake)  # [N, D], [M, D]
     if subsets < 1:
         raise ValueError(f"subsets must be >= 1, got {subsets}")
     size = min(subset_size, len(real_array), len(fake_array))

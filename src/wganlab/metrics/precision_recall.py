@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wganlab.metrics.arrays import Features, as_float64_matrix
+from wganlab.metrics.arrays import Features, feature_pair
 
 
 def _squared_distances(x: np.ndarray, y: np.ndarray, y_norms: np.ndarray) -> np.ndarray:
@@ -42,10 +42,7 @@ def precision_recall(real: Features, fake: Features, k: int = 3, batch_size: int
     neighbour in the set (itself excluded). precision = P_fake(y in real manifold), recall =
     P_real(x in fake manifold). Distances in float64, in row batches of batch_size (memory O(b N)).
     """
-    real_array = as_float64_matrix(real, "real")  # [N, D]
-    fake_array = as_float64_matrix(fake, "fake")  # [M, D]
-    if real_array.shape[1] != fake_array.shape[1]:
-        raise ValueError(f"real and fake features differ in width: {real_array.shape[1]} vs {fake_array.shape[1]}")
+    real_array, fake_array = feature_pair(real, fake)  # [N, D], [M, D]
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     if batch_size < 1:

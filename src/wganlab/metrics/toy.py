@@ -7,7 +7,6 @@ W1 between 2,000 generated and 2,000 real points.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -16,8 +15,7 @@ from wganlab.config import EvalConfig
 from wganlab.data.toy import ToyDistribution
 from wganlab.metrics.modes import mode_coverage
 from wganlab.metrics.transport import exact_w1
-
-Estimate = Callable[[Tensor, Tensor], Tensor]
+from wganlab.objectives.losses import Estimate
 
 
 @torch.no_grad()

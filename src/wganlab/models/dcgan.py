@@ -9,18 +9,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from wganlab.models.norms import norm_layer
 from wganlab.models.shapes import resolution_steps
-
-CRITIC_NORMS = ("none", "layer", "batch")
-GENERATOR_NORMS = ("batch", "none")
-
-
-def _norm(kind: str, channels: int) -> nn.Module:
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "layer":
-        return nn.GroupNorm(1, channels)  # normalises over (C, H, W) per sample: a LayerNorm for images
-    return nn.Identity()
 
 
 class DCGANGenerator(nn.Module):
@@ -34,7 +24,7 @@ class DCGANGenerator(nn.Module):
         layers: list[nn.Module] = []
         for step in range(steps):
             c_in, c_out = top // 2**step, top // 2 ** (step + 1)
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), _norm(norm, c_out), nn.ReLU()]
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), norm_layer(norm, c_out), nn.ReLU()]
         layers += [nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
@@ -50,7 +40,7 @@ class DCGANCritic(nn.Module):
         layers: list[nn.Module] = [nn.Conv2d(channels, width, 3, 1, 1), nn.LeakyReLU(0.2)]
         for step in range(steps):
             c_in, c_out = width * 2**step, width * 2 ** (step + 1)
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), _norm(norm, c_out), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), norm_layer(norm, c_out), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers, nn.Flatten())
         self.score = nn.Linear(width * 2**steps * base * base, 1)
 

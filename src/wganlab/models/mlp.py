@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from torch import Tensor, nn
 
-ACTIVATION_MODULES: dict[str, type[nn.Module] | tuple[type[nn.Module], float]] = {
-    "relu": nn.ReLU,
-    "leaky-relu": (nn.LeakyReLU, 0.2),
-    "elu": nn.ELU,
-    "tanh": nn.Tanh,
-    "gelu": nn.GELU,
-}
+from wganlab.parts import Parts
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    description: str
+    make: Callable[[], nn.Module]
+
+
+ACTIVATIONS: Parts[Activation] = Parts("model.activation", [
+    Activation("relu", "max(0, x)", nn.ReLU),
+    Activation("leaky-relu", "max(0.2 x, x)", lambda: nn.LeakyReLU(0.2)),
+    Activation("elu", "exponential linear unit", nn.ELU),
+    Activation("tanh", "hyperbolic tangent", nn.Tanh),
+    Activation("gelu", "Gaussian error linear unit", nn.GELU),
+])
 
 
 def activation(name: str) -> nn.Module:
     """A fresh activation module by its config name."""
-    spec = ACTIVATION_MODULES[name]
-    if isinstance(spec, tuple):
-        module, slope = spec
-        return module(slope)
-    return spec()
+    return ACTIVATIONS.resolve(name).make()
 
 
 class MLP(nn.Module):

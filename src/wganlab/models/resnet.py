@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from wganlab.models.dcgan import _norm
+from wganlab.models.norms import norm_layer
 from wganlab.models.shapes import resolution_steps
 
 
@@ -16,7 +16,7 @@ class UpBlock(nn.Module):
 
     def __init__(self, channels: int, norm: str):
         super().__init__()
-        self.norm1, self.norm2 = _norm(norm, channels), _norm(norm, channels)
+        self.norm1, self.norm2 = norm_layer(norm, channels), norm_layer(norm, channels)
         self.conv1, self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1), nn.Conv2d(channels, channels, 3, 1, 1)
         self.shortcut = nn.Conv2d(channels, channels, 1)
 
@@ -32,7 +32,7 @@ class DownBlock(nn.Module):
     def __init__(self, c_in: int, c_out: int, norm: str, down: bool, first: bool = False):
         super().__init__()
         self.first, self.down = first, down
-        self.norm1, self.norm2 = _norm(norm, c_in) if not first else nn.Identity(), _norm(norm, c_out)
+        self.norm1, self.norm2 = norm_layer(norm, c_in) if not first else nn.Identity(), norm_layer(norm, c_out)
         self.conv1, self.conv2 = nn.Conv2d(c_in, c_out, 3, 1, 1), nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1) if (c_in != c_out or down) else nn.Identity()
 
@@ -53,7 +53,7 @@ class ResNetGenerator(nn.Module):
         self.width = width
         self.project = nn.Linear(latent_dim, width * self.base * self.base)
         self.blocks = nn.Sequential(*[UpBlock(width, norm) for _ in range(steps)])
-        self.out = nn.Sequential(_norm(norm, width), nn.ReLU(), nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh())
+        self.out = nn.Sequential(norm_layer(norm, width), nn.ReLU(), nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh())
 
     def forward(self, z: Tensor) -> Tensor:  # [N, latent] -> [N, C, H, W]
         return self.out(self.blocks(self.project(z).view(-1, self.width, self.base, self.base)))

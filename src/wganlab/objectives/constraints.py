@@ -9,6 +9,7 @@ here so that claims about them can be measured, not because they constrain the c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from wganlab.config import ObjectiveConfig
 from wganlab.models.layers import CONVOLUTIONS, WEIGHTED_LAYERS
+from wganlab.parts import Parts
 
 _KERAS_EPSILON = 1e-7
 _UNIT_NORM_LAYERS = (nn.Linear, *CONVOLUTIONS)
@@ -37,6 +40,7 @@ class Constraint:
     prepare: Callable[[nn.Module], nn.Module] = _identity
     before_step: Callable[[nn.Module], None] = _no_op
     after_step: Callable[[nn.Module], None] = _no_op
+    clip_value: float | None = None  # weight clipping's c: diagnostics report the share of weights at +/-c
 
 
 @torch.no_grad()
@@ -100,24 +104,42 @@ def add_instance_noise(points: Tensor, std: float, rng: torch.Generator) -> Tens
     return points + std * noise  # [N, ...]
 
 
-def make_constraint(
-    name: str, *, clip_value: float = 0.01, max_norm: float = 1.0, grad_clip_norm: float = 1.0
-) -> Constraint:
-    """The named constraint with its options bound; an unknown name raises KeyError."""
-    factories: dict[str, Callable[[], Constraint]] = {
-        "none": Constraint,
-        "clip": lambda: Constraint(after_step=lambda critic: clip_weights_(critic, clip_value)),
-        "spectral-norm": lambda: Constraint(prepare=apply_spectral_norm),
-        "maxnorm": lambda: Constraint(after_step=lambda critic: max_norm_(critic, max_norm)),
-        "grad-clip": lambda: Constraint(before_step=lambda critic: clip_gradient_norm_(critic, grad_clip_norm)),
-    }
-    return factories[name]()
+@dataclass(frozen=True)
+class ConstraintEntry:
+    """A constraint as `objective.constraint` chooses it: `make` binds its options from the objective section."""
+
+    name: str
+    description: str
+    make: Callable[[ObjectiveConfig], Constraint]
 
 
-CONSTRAINTS: dict[str, str] = {
-    "none": "no constraint on the critic (use with a penalty, or for an unconstrained baseline)",
-    "clip": "WGAN weight clipping: clamp every critic parameter to [-c, c] after each critic step",
-    "spectral-norm": "spectral normalisation of every Linear/Conv layer, W / sigma(W) (Miyato et al. 2018)",
-    "maxnorm": "Keras MaxNorm: cap each unit's incoming weight norm after each step (not weight clipping)",
-    "grad-clip": "clip the critic's parameter-gradient norm before each step (not a Lipschitz constraint)",
-}
+def _clip(config: ObjectiveConfig) -> Constraint:
+    clip = functools.partial(clip_weights_, clip_value=config.clip_value)
+    return Constraint(after_step=clip, clip_value=config.clip_value)
+
+
+CONSTRAINTS: Parts[ConstraintEntry] = Parts("objective.constraint", [
+    ConstraintEntry(
+        "none",
+        "no constraint on the critic (use with a penalty, or for an unconstrained baseline)",
+        lambda config: Constraint(),
+    ),
+    ConstraintEntry(
+        "clip", "WGAN weight clipping: clamp every critic parameter to [-c, c] after each critic step", _clip
+    ),
+    ConstraintEntry(
+        "spectral-norm",
+        "spectral normalisation of every Linear/Conv layer, W / sigma(W) (Miyato et al. 2018)",
+        lambda config: Constraint(prepare=apply_spectral_norm),
+    ),
+    ConstraintEntry(
+        "maxnorm",
+        "Keras MaxNorm: cap each unit's incoming weight norm after each step (not weight clipping)",
+        lambda config: Constraint(after_step=functools.partial(max_norm_, max_norm=config.max_norm)),
+    ),
+    ConstraintEntry(
+        "grad-clip",
+        "clip the critic's parameter-gradient norm before each step (not a Lipschitz constraint)",
+        lambda config: Constraint(before_step=functools.partial(clip_gradient_norm_, max_norm=config.grad_clip_norm)),
+    ),
+])

@@ -7,20 +7,30 @@ and cannot overflow: -log s(t) = softplus(-t), -log(1 - s(t)) = softplus(t).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch.nn.functional as F
 from torch import Tensor
 
+from wganlab.parts import Parts
+
+CriticLoss = Callable[[Tensor, Tensor], Tensor]  # (real_scores [N], fake_scores [N]) -> scalar
+Estimate = Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> the divergence the critic estimates
+
 
 @dataclass(frozen=True)
 class Loss:
-    """A critic loss and a generator loss that belong together, with a one-line description."""
+    """A critic loss and a generator loss that belong together, and what the critic's scores estimate."""
 
-    critic: Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> scalar
-    generator: Callable[[Tensor], Tensor]  # fake_scores -> scalar
+    name: str
     description: str
+    critic: CriticLoss
+    generator: Callable[[Tensor], Tensor]  # fake_scores -> scalar
+    estimate: Estimate  # the divergence curve a user can plot against sample quality
+    needs_lipschitz: bool = False  # without a penalty or constraint the critic's scores grow without bound
+    lipschitz_critic: bool = False  # meant for a ~1-Lipschitz critic: its estimate is then one of W1
 
 
 def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -73,30 +83,56 @@ def least_squares_generator_loss(fake_scores: Tensor) -> Tensor:
     return 0.5 * (fake_scores.reshape(-1) - 1.0).pow(2).mean()
 
 
-LOSSES: dict[str, Loss] = {
-    "wasserstein": Loss(
+def mean_difference(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E[D(real)] - E[D(fake)]: the Wasserstein estimate when the critic is 1-Lipschitz (WGAN eq. 3)."""
+    return real_scores.mean() - fake_scores.mean()
+
+
+def jensen_shannon_estimate(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """log 2 + (E log s(D(real)) + E log(1 - s(D(fake)))) / 2: the JS estimate of a GAN discriminator.
+
+    It equals JS(P_r, P_g) at the optimal discriminator (Goodfellow et al. 2014, Theorem 1).
+    """
+    return math.log(2.0) - 0.5 * minimax_critic_loss(real_scores, fake_scores)
+
+
+LOSSES: Parts[Loss] = Parts("objective.loss", [
+    Loss(
+        "wasserstein",
+        "WGAN: critic maximises E[D(real)] - E[D(fake)], an estimate of W1 (needs a Lipschitz method)",
         wasserstein_critic_loss,
         wasserstein_generator_loss,
-        "WGAN: critic maximises E[D(real)] - E[D(fake)], an estimate of W1 (needs a Lipschitz method)",
+        mean_difference,
+        needs_lipschitz=True,
+        lipschitz_critic=True,
     ),
-    "minimax": Loss(
+    Loss(
+        "minimax",
+        "original GAN: generator minimises the saturating E[log(1 - sigmoid(D(G(z))))]",
         minimax_critic_loss,
         minimax_generator_loss,
-        "original GAN: generator minimises the saturating E[log(1 - sigmoid(D(G(z))))]",
+        jensen_shannon_estimate,
     ),
-    "non-saturating": Loss(
+    Loss(
+        "non-saturating",
+        "GAN with the non-saturating generator loss -E[log sigmoid(D(G(z)))]",
         minimax_critic_loss,
         non_saturating_generator_loss,
-        "GAN with the non-saturating generator loss -E[log sigmoid(D(G(z)))]",
+        jensen_shannon_estimate,
     ),
-    "hinge": Loss(
+    Loss(
+        "hinge",
+        "hinge: critic E[relu(1 - D(real))] + E[relu(1 + D(fake))], generator -E[D(fake)]",
         hinge_critic_loss,
         hinge_generator_loss,
-        "hinge: critic E[relu(1 - D(real))] + E[relu(1 + D(fake))], generator -E[D(fake)]",
+        mean_difference,
+        lipschitz_critic=True,
     ),
-    "least-squares": Loss(
+    Loss(
+        "least-squares",
+        "LSGAN (a=0, b=c=1): squared distance of scores to the real/fake targets",
         least_squares_critic_loss,
         least_squares_generator_loss,
-        "LSGAN (a=0, b=c=1): squared distance of scores to the real/fake targets",
+        mean_difference,
     ),
-}
+])

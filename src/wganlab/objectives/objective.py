@@ -8,7 +8,6 @@ the training step around the critic's optimiser step.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,42 +16,22 @@ from torch import Tensor
 
 from wganlab.config import ObjectiveConfig
 from wganlab.objectives import constraints, losses, penalties
-
-Critic = Callable[[Tensor], Tensor]
-Estimate = Callable[[Tensor, Tensor], Tensor]
-
-
-def mean_difference(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-    """E[D(real)] - E[D(fake)]: the Wasserstein estimate when the critic is 1-Lipschitz (WGAN eq. 3)."""
-    return real_scores.mean() - fake_scores.mean()
-
-
-def jensen_shannon_estimate(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-    """log 2 + (E log s(D(real)) + E log(1 - s(D(fake)))) / 2: the JS estimate of a GAN discriminator.
-
-    It equals JS(P_r, P_g) at the optimal discriminator (Goodfellow et al. 2014, Theorem 1).
-    """
-    return math.log(2.0) - 0.5 * losses.minimax_critic_loss(real_scores, fake_scores)
-
-
-# What each loss's critic estimates: the divergence curve a user can plot against sample quality.
-ESTIMATES: dict[str, Estimate] = {
-    "wasserstein": mean_difference,
-    "hinge": mean_difference,
-    "least-squares": mean_difference,
-    "minimax": jensen_shannon_estimate,
-    "non-saturating": jensen_shannon_estimate,
-}
+from wganlab.objectives.losses import Estimate
+from wganlab.objectives.penalties import Critic
 
 
 @dataclass(frozen=True)
 class Objective:
     loss: losses.Loss
-    estimate: Estimate
     penalty: penalties.Penalty | None
     penalty_weight: float
     constraint: constraints.Constraint
     noise_std: Callable[[int], float]  # generator step -> instance-noise std on every critic input
+
+    @property
+    def estimate(self) -> Estimate:
+        """What the critic's scores estimate: W1 for a Lipschitz critic, JS for a GAN discriminator."""
+        return self.loss.estimate
 
     def critic_phase(
         self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int
@@ -88,22 +67,17 @@ class Objective:
 
 def build_objective(config: ObjectiveConfig) -> Objective:
     """Resolve every name in the objective section once."""
+    loss = losses.LOSSES.resolve(config.loss)
+    chosen = penalties.PENALTIES.resolve(config.penalty)
     penalty = None
-    if config.penalty != "none":
-        function, _ = penalties.PENALTIES[config.penalty]
-        options = {"target": config.penalty_target} if config.penalty in ("gp", "lp", "dragan") else {}
-        penalty = functools.partial(function, **options)
+    if chosen.function is not None:
+        options = {"target": config.penalty_target} if chosen.takes_target else {}
+        penalty = functools.partial(chosen.function, **options)
     return Objective(
-        loss=losses.LOSSES[config.loss],
-        estimate=ESTIMATES[config.loss],
+        loss=loss,
         penalty=penalty,
         penalty_weight=config.penalty_weight,
-        constraint=constraints.make_constraint(
-            config.constraint,
-            clip_value=config.clip_value,
-            max_norm=config.max_norm,
-            grad_clip_norm=config.grad_clip_norm,
-        ),
+        constraint=constraints.CONSTRAINTS.resolve(config.constraint).make(config),
         noise_std=functools.partial(
             constraints.instance_noise_std,
             initial_std=config.instance_noise_std,

@@ -9,13 +9,16 @@ non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-Critic = Callable[[Tensor], Tensor]
-Penalty = Callable[[Critic, Tensor, Tensor, torch.Generator], Tensor]
+from wganlab.parts import Parts
+
+Critic = Callable[[Tensor], Tensor]  # the objectives take any function from samples to raw scores
+Penalty = Callable[[Critic, Tensor, Tensor, torch.Generator], Tensor]  # (critic, real, fake, rng) -> scalar
 
 _NORM_EPS = 1e-12
 
@@ -107,11 +110,46 @@ def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generat
     return critic(real.detach()).reshape(-1).pow(2).mean()
 
 
-PENALTIES: dict[str, tuple[Callable[..., Tensor], str]] = {
-    "gp": (two_sided_penalty, "WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] on real-fake interpolates"),
-    "lp": (one_sided_penalty, "WGAN-LP: E[relu(||grad D(x_hat)|| - 1)^2], penalises only norms above 1"),
-    "r1": (r1_penalty, "R1: E[||grad D(x)||^2] on real data (weight gamma/2 for Mescheder's gamma)"),
-    "r2": (r2_penalty, "R2: E[||grad D(x)||^2] on generated data"),
-    "dragan": (dragan_penalty, "DRAGAN: E[(||grad D(x_hat)|| - 1)^2] on noisy perturbations of real data"),
-    "drift": (drift_penalty, "epsilon-drift (PGGAN): E[D(real)^2], keeps critic scores from drifting"),
-}
+@dataclass(frozen=True)
+class PenaltyEntry:
+    """A penalty as `objective.penalty` chooses it; `function` is None for "none"."""
+
+    name: str
+    description: str
+    function: Callable[..., Tensor] | None
+    per_sample: bool = False  # a gradient at individual points: BatchNorm in the critic would couple them
+    takes_target: bool = False  # takes objective.penalty_target, the gradient norm it pulls towards
+
+
+PENALTIES: Parts[PenaltyEntry] = Parts("objective.penalty", [
+    PenaltyEntry("none", "no penalty", None),
+    PenaltyEntry(
+        "gp",
+        "WGAN-GP: E[(||grad D(x_hat)|| - 1)^2] on real-fake interpolates",
+        two_sided_penalty,
+        per_sample=True,
+        takes_target=True,
+    ),
+    PenaltyEntry(
+        "lp",
+        "WGAN-LP: E[relu(||grad D(x_hat)|| - 1)^2], penalises only norms above 1",
+        one_sided_penalty,
+        per_sample=True,
+        takes_target=True,
+    ),
+    PenaltyEntry(
+        "r1",
+        "R1: E[||grad D(x)||^2] on real data (weight gamma/2 for Mescheder's gamma)",
+        r1_penalty,
+        per_sample=True,
+    ),
+    PenaltyEntry("r2", "R2: E[||grad D(x)||^2] on generated data", r2_penalty, per_sample=True),
+    PenaltyEntry(
+        "dragan",
+        "DRAGAN: E[(||grad D(x_hat)|| - 1)^2] on noisy perturbations of real data",
+        dragan_penalty,
+        per_sample=True,
+        takes_target=True,
+    ),
+    PenaltyEntry("drift", "epsilon-drift (PGGAN): E[D(real)^2], keeps critic scores from drifting", drift_penalty),
+])

@@ -11,20 +11,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wganlab import rundir
-from wganlab.diagnostics.tracking import run_tracking
+from wganlab import config as configuration
+from wganlab.diagnostics.tracking import quality_metric, run_tracking
 from wganlab.errors import UserError
+from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import metric_note
-from wganlab.reports.run_report import RunData, read_run
+from wganlab.rundir import RunLogs, read_run
 
 LABEL_KEYS = 3  # plot labels name at most this many differing config values
 
 
 def write_comparison(folders: Sequence[Path], out: Path) -> Path:
     """Write the comparison of the run folders to `out` atomically; return `out`."""
-    rundir.atomic_write_bytes(out, comparison_html(folders).encode())
+    write_bytes_atomic(out, comparison_html(folders).encode())
     return out
 
 
@@ -39,15 +40,15 @@ def flatten(config: dict[str, Any]) -> dict[str, object]:
     return flat
 
 
-def differing_config(runs: Sequence[RunData]) -> dict[str, list[object]]:
+def differing_config(runs: Sequence[RunLogs]) -> dict[str, list[object]]:
     """Config keys whose values are not the same in every run -> the value in each run (None where absent)."""
-    flats = [flatten(run.config) for run in runs]
+    flats = [flatten(configuration.to_dict(run.config)) for run in runs]
     keys = list(dict.fromkeys(key for flat in flats for key in flat))
     values = {key: [flat.get(key) for flat in flats] for key in keys}
     return {key: column for key, column in values.items() if len({repr(v) for v in column}) > 1}
 
 
-def label(run: RunData, differing: dict[str, list[object]], index: int) -> str:
+def label(run: RunLogs, differing: dict[str, list[object]], index: int) -> str:
     """The run's name with the first differing config values, e.g. '00001-clip  clip_value=0.1'."""
     shown = [f"{key.split('.')[-1]}={_plain(column[index])}" for key, column in list(differing.items())[:LABEL_KEYS]]
     return "  ".join([run.name, ", ".join(shown)]) if shown else run.name
@@ -62,7 +63,7 @@ def _cell_value(value: object) -> object:
     return ", ".join(str(v) for v in value) if isinstance(value, tuple) else value
 
 
-def tracking(run: RunData) -> float:
+def tracking(run: RunLogs) -> float:
     """Spearman rho of the critic's estimate with the quality metric over the run (nan when there is none)."""
     found = run_tracking(run.stats, run.metrics)
     return math.nan if found is None else found.rho
@@ -85,13 +86,13 @@ def comparison_html(folders: Sequence[Path]) -> str:
     return h.page("Run comparison", subtitle, *body, navigation=[(title, anchor) for title, anchor, _ in sections])
 
 
-def _runs_table(runs: Sequence[RunData], rows: list[tuple[object, ...]], last: str | None = None) -> h.Markup:
+def _runs_table(runs: Sequence[RunLogs], rows: list[tuple[object, ...]], last: str | None = None) -> h.Markup:
     """Rows of (name, value per run[, note]) with one column per run, scrolling sideways when wide."""
     headers = ("", *(run.name for run in runs), *([last] if last else []))
     return h.tag("div", h.table(headers, rows), class_="scroll runs" + (" notes" if last else ""))
 
 
-def differs_body(runs: Sequence[RunData], differing: dict[str, list[object]]) -> h.Markup:
+def differs_body(runs: Sequence[RunLogs], differing: dict[str, list[object]]) -> h.Markup:
     rows: list[tuple[object, ...]] = [
         (h.tag("code", key), *map(_cell_value, column)) for key, column in differing.items()
     ]
@@ -104,11 +105,11 @@ def differs_body(runs: Sequence[RunData], differing: dict[str, list[object]]) ->
     return h.join([h.paragraph(note, class_="muted"), _runs_table(runs, rows)])
 
 
-def _speed(run: RunData) -> object:
+def _speed(run: RunLogs) -> object:
     return round(float(run.summary["generator_steps_per_second"]), 1) if run.summary else None
 
 
-def final_metrics_body(runs: Sequence[RunData]) -> h.Markup:
+def final_metrics_body(runs: Sequence[RunLogs]) -> h.Markup:
     """One row per metric (its protocol note last), then how well each run's estimate tracked its quality."""
     finals = [run.final_metrics for run in runs]
     images = any(run.protocol for run in runs)
@@ -127,11 +128,13 @@ def final_metrics_body(runs: Sequence[RunData]) -> h.Markup:
     return _runs_table(runs, rows, last="what it measures")
 
 
-def overlay_body(runs: Sequence[RunData], labels: Sequence[str]) -> h.Markup:
+def overlay_body(runs: Sequence[RunLogs], labels: Sequence[str]) -> h.Markup:
+    quality_keys = [quality_metric(run.metrics) for run in runs]
     series = [
-        curves.Series(name, run.stats, run.metrics, run.quality_key) for name, run in zip(labels, runs, strict=True)
+        curves.Series(name, run.stats, run.metrics, key)
+        for name, run, key in zip(labels, runs, quality_keys, strict=True)
     ]
-    keys = list(dict.fromkeys(run.quality_key for run in runs if run.quality_key))
+    keys = list(dict.fromkeys(key for key in quality_keys if key))
     title = " / ".join(keys) if keys else None
     caption = f"Left: {title or 'quality'} at each evaluation (lower is better). Right: the critic's estimate."
     if len(keys) > 1:
@@ -139,7 +142,7 @@ def overlay_body(runs: Sequence[RunData], labels: Sequence[str]) -> h.Markup:
     return h.image(curves.overlay_curves(series, title), "overlaid curves", caption)
 
 
-def last_figures_body(runs: Sequence[RunData], labels: Sequence[str]) -> h.Markup:
+def last_figures_body(runs: Sequence[RunLogs], labels: Sequence[str]) -> h.Markup:
     figures = []
     for run, name in zip(runs, labels, strict=True):
         if run.figures:

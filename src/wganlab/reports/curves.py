@@ -10,16 +10,13 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-Record = dict[str, Any]
+from wganlab.plotting import pyplot as plt
+from wganlab.rundir import Record
+
 DPI = 90
 ESTIMATE_COLOUR, QUALITY_COLOUR = "tab:blue", "tab:red"
 STATS_LINES = (  # (key, line style, colour)

@@ -1,95 +1,40 @@
 """One self-contained HTML report of a run folder: config, final metrics, curves, samples, diagnostics, findings.
 
 Everything is rebuilt from what the run wrote (config.json, stats.jsonl, metrics.jsonl, diagnostics.jsonl,
-summary.json, figures/) plus a fresh diagnostic probe of its latest checkpoint.
+summary.json, figures/) and a diagnosis the caller made (`wganlab report` probes the latest checkpoint afresh).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wganlab import rundir
-from wganlab.diagnose import Diagnosis, diagnose, read_history
+from wganlab import config as configuration
+from wganlab.config import Config
+from wganlab.diagnostics.diagnosis import Diagnosis
+from wganlab.diagnostics.findings import Finding
+from wganlab.diagnostics.probe import Record
 from wganlab.diagnostics.tracking import quality_metric
-from wganlab.errors import UserError
+from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import diagnostic_note, metric_note
+from wganlab.rundir import RunLogs, read_run
 
-Record = dict[str, Any]
 SAMPLE_FIGURES = 6  # sample evolution: this many evaluation figures, first to last
-_FIGURE_STEP = re.compile(r"eval-(\d+)\.png$")
 
 
-@dataclass(frozen=True)
-class RunData:
-    """What a run folder holds, read once."""
-
-    folder: Path
-    config: Record
-    stats: list[Record]
-    metrics: list[Record]
-    diagnostics: list[Record]
-    summary: Record | None
-    figures: list[tuple[int, Path]]  # (step, eval-NNNNNNN.png), oldest first
-
-    @property
-    def name(self) -> str:
-        return self.folder.name
-
-    @property
-    def quality_key(self) -> str | None:
-        return quality_metric(self.metrics)
-
-    @property
-    def final_metrics(self) -> Record:
-        """The last evaluation's numbers (summary.json's when the run finished), without step and protocol."""
-        if self.summary and self.summary.get("metrics"):
-            return dict(self.summary["metrics"])
-        last = self.metrics[-1] if self.metrics else {}
-        return {k: v for k, v in last.items() if k not in ("step", "protocol")}
-
-    @property
-    def protocol(self) -> Record | None:
-        return next((r["protocol"] for r in reversed(self.metrics) if isinstance(r.get("protocol"), dict)), None)
-
-    @property
-    def step(self) -> int:
-        steps = [int(r["step"]) for r in self.stats + self.metrics] + [int((self.summary or {}).get("step", 0))]
-        return max(steps)
-
-
-def read_run(folder: Path) -> RunData:
-    """Read a run folder made by `wganlab train`; a folder without config.json is a user error."""
-    history = read_history(folder)
-    summary_path = folder / rundir.SUMMARY
-    found = [(_FIGURE_STEP.search(path.name), path) for path in (folder / rundir.FIGURES).glob("eval-*.png")]
-    return RunData(
-        folder=folder,
-        config=history.config,
-        stats=list(history.stats),
-        metrics=list(history.metrics),
-        diagnostics=list(history.diagnostics),
-        summary=json.loads(summary_path.read_text()) if summary_path.is_file() else None,
-        figures=sorted((int(match.group(1)), path) for match, path in found if match),
-    )
-
-
-def write_run_report(folder: Path, out: Path | None = None) -> Path:
+def write_run_report(folder: Path, diagnosis: Diagnosis | str, out: Path | None = None) -> Path:
     """Write the run's report (default folder/report.html) atomically; return its path."""
     out = out if out is not None else folder / "report.html"
-    rundir.atomic_write_bytes(out, run_report_html(folder).encode())
+    write_bytes_atomic(out, run_report_html(folder, diagnosis).encode())
     return out
 
 
-def run_report_html(folder: Path, diagnosis: Diagnosis | None = None) -> str:
-    """The report as one HTML string; diagnoses the latest checkpoint unless a diagnosis is given."""
+def run_report_html(folder: Path, diagnosis: Diagnosis | str) -> str:
+    """The report as one HTML string; `diagnosis` is the run's, or the one-line reason there is none."""
     run = read_run(folder)
-    diagnosis_body = diagnostics_section_body(run, diagnosis if diagnosis is not None else _diagnose(folder))
+    diagnosis_body = diagnostics_section_body(run, diagnosis)
     sections = [
         ("Summary", "summary", summary_body(run)),
         ("Curves", "curves", curves_body(run)),
@@ -97,34 +42,30 @@ def run_report_html(folder: Path, diagnosis: Diagnosis | None = None) -> str:
         ("Diagnostics and findings", "diagnostics", diagnosis_body),
         ("Configuration", "config", config_body(run.config)),
     ]
-    subtitle = f"wganlab run report: preset {run.config.get('preset', '?')}, {run.step} generator steps, {run.folder}"
+    subtitle = f"wganlab run report: preset {run.config.preset}, {run.step} generator steps, {run.folder}"
     body = [h.section(title, content, anchor=anchor) for title, anchor, content in sections]
     return h.page(run.name, subtitle, *body, navigation=[(title, anchor) for title, anchor, _ in sections])
 
 
-def _diagnose(folder: Path) -> Diagnosis | str:
-    """A fresh diagnosis, or the one-line reason there is none."""
-    try:
-        return diagnose(folder)
-    except UserError as error:
-        return str(error)
+def method_text(config: Config) -> str:
+    """The objective in words: the loss, then its penalty and weight or its constraint."""
+    objective, method = config.objective, []
+    if objective.penalty != "none":
+        method.append(f"penalty {objective.penalty}, weight {h.number(objective.penalty_weight)}")
+    if objective.constraint == "clip":
+        method.append(f"clip c = {h.number(objective.clip_value)}")
+    elif objective.constraint != "none":
+        method.append(objective.constraint)
+    return objective.loss + (f" ({'; '.join(method)})" if method else "")
 
 
-def summary_body(run: RunData) -> h.Markup:
+def summary_body(run: RunLogs) -> h.Markup:
     config, summary = run.config, run.summary or {}
-    objective = config.get("objective", {})
-    method = []
-    if objective.get("penalty", "none") != "none":
-        method.append(f"penalty {objective['penalty']}, weight {h.number(objective.get('penalty_weight', '?'))}")
-    if objective.get("constraint", "none") == "clip":
-        method.append(f"clip c = {h.number(objective.get('clip_value', '?'))}")
-    elif objective.get("constraint", "none") != "none":
-        method.append(str(objective["constraint"]))
     facts: list[tuple[str, object]] = [
-        ("data", config.get("data", {}).get("name", "?")),
-        ("model", f"{config.get('model', {}).get('arch', '?')} width {config.get('model', {}).get('width', '?')}"),
-        ("objective", f"{objective.get('loss', '?')}" + (f" ({'; '.join(method)})" if method else "")),
-        ("steps", f"{run.step} of {config.get('train', {}).get('steps', '?')}"),
+        ("data", config.data.name),
+        ("model", f"{config.model.arch} width {config.model.width}"),
+        ("objective", method_text(config)),
+        ("steps", f"{run.step} of {config.train.steps}"),
     ]
     if summary:
         facts += [
@@ -142,7 +83,7 @@ def tag_grid(*children: object) -> h.Markup:
     return h.tag("div", *children, class_="grid")
 
 
-def metrics_body(run: RunData) -> h.Markup:
+def metrics_body(run: RunLogs) -> h.Markup:
     final = run.final_metrics
     if not final:
         return h.paragraph("No evaluation was recorded.", class_="muted")
@@ -151,14 +92,15 @@ def metrics_body(run: RunData) -> h.Markup:
     return h.table(("metric", "final value", "what it measures"), rows, caption="Final metrics")
 
 
-def curves_body(run: RunData) -> h.Markup:
+def curves_body(run: RunLogs) -> h.Markup:
     if not run.stats and not run.metrics:
         return h.paragraph("No training statistics were recorded.", class_="muted")
     caption = (
         "Left: losses and the critic's estimate. Right: the quality metric (lower is better) with the critic's "
         "estimate on its own axis: for a WGAN both should fall together."
     )
-    return h.image(curves.training_curves(run.stats, run.metrics, run.quality_key), "training curves", caption)
+    quality_key = quality_metric(run.metrics)
+    return h.image(curves.training_curves(run.stats, run.metrics, quality_key), "training curves", caption)
 
 
 def spread(items: list[Any], count: int) -> list[Any]:
@@ -169,7 +111,7 @@ def spread(items: list[Any], count: int) -> list[Any]:
     return [items[i] for i in indices]
 
 
-def samples_body(run: RunData) -> h.Markup:
+def samples_body(run: RunLogs) -> h.Markup:
     chosen = spread(run.figures, SAMPLE_FIGURES)
     if not chosen:
         return h.paragraph("No evaluation figures (eval.figures was off, or no evaluation ran).", class_="muted")
@@ -178,7 +120,7 @@ def samples_body(run: RunData) -> h.Markup:
     return h.join([h.paragraph(note, class_="muted"), h.gallery(figures)])
 
 
-def findings_body(findings: list[Any]) -> h.Markup:
+def findings_body(findings: list[Finding]) -> h.Markup:
     """Each finding as a box, warnings first: title, message and the evidence that made it fire."""
     if not findings:
         return h.paragraph("No findings: no diagnostic rule fired.", class_="muted")
@@ -196,7 +138,7 @@ def findings_body(findings: list[Any]) -> h.Markup:
     return h.join(boxes)
 
 
-def diagnostics_section_body(run: RunData, diagnosis: Diagnosis | str) -> h.Markup:
+def diagnostics_section_body(run: RunLogs, diagnosis: Diagnosis | str) -> h.Markup:
     """Findings, the fresh probe of the latest checkpoint, its per-layer gradient norms, diagnostics over steps."""
     parts: list[object] = []
     if isinstance(diagnosis, str):
@@ -246,10 +188,10 @@ def probe_body(probe: Record, step: int) -> h.Markup:
     return h.join(parts)
 
 
-def config_body(config: Record) -> h.Markup:
+def config_body(config: Config) -> h.Markup:
     """One name/value table per config section, side by side."""
-    tables = [h.key_values([("preset", config.get("preset", "?"))], caption="preset")]
-    for section, values in config.items():
+    tables = [h.key_values([("preset", config.preset)], caption="preset")]
+    for section, values in configuration.to_dict(config).items():
         if isinstance(values, dict):
             tables.append(h.key_values([(key, _config_value(v)) for key, v in values.items()], caption=section))
     return tag_grid(*tables)

@@ -16,16 +16,16 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.config import Config
-from wganlab.data.images import ImageData
+from wganlab.data.datasets import Dataset
+from wganlab.data.images import IMAGE_DATASETS, ImageData
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
-from wganlab.metrics.features import FeatureExtractor, make_extractor
+from wganlab.metrics.features import AUTO, EXTRACTORS, FeatureExtractor
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
-from wganlab.objectives.objective import Estimate
-from wganlab.reports.image_grid import save_grid
-from wganlab.reports.toy_figure import plot_toy
+from wganlab.objectives.losses import Estimate
+from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
@@ -60,11 +60,20 @@ class ToyEvaluator:
 class ImageEvaluator:
     dataset: ImageData | StackedImages
     config: Config
-    extractor: FeatureExtractor | None  # None: sample grids only
+    extractor_name: str | None  # None: sample grids only
+    _extractor: FeatureExtractor | None = None
     _real: FeatureSet | None = None
 
+    @property
+    def extractor(self) -> FeatureExtractor:
+        """The feature extractor, built the first time features are needed (never just to look at a run)."""
+        assert self.extractor_name is not None
+        if self._extractor is None:
+            weights = self.config.eval.extractor_weights or None
+            self._extractor = EXTRACTORS[self.extractor_name].make(weights, "cpu")
+        return self._extractor
+
     def features(self, images: Tensor) -> FeatureSet:
-        assert self.extractor is not None
         extract = self.extractor.extract
         if isinstance(self.dataset, StackedImages):
             return stacked_features(extract, images)
@@ -89,7 +98,7 @@ class ImageEvaluator:
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
         fake = generate(sampler, self.config.eval.image_samples, self.config.model.latent_dim, seed)
         grid = fake[:GRID_IMAGES]
-        if self.extractor is None or not self.config.eval.metrics:
+        if self.extractor_name is None or not self.config.eval.metrics:
             return Measurement({}, lambda path, title: save_grid(path, grid))
         real = self.real()
         metrics = image_metrics(self.features(fake), real, self.config.eval.metrics, seed)
@@ -126,7 +135,6 @@ def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
     """Real-data features, keyed by a hash of the images, the extractor's weights and the sample count."""
     extractor = evaluator.extractor
     digest = hashlib.sha256(images.numpy().tobytes())
-    assert extractor is not None
     digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())
     path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
     if path.is_file():
@@ -150,27 +158,25 @@ def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
     return features
 
 
-def default_extractor_name(config: Config) -> str | None:
-    if config.eval.extractor != "auto":
+def extractor_name(config: Config) -> str | None:
+    """eval.extractor, or for "auto" the data set's own extractor (None: it has none, so sample grids only)."""
+    if config.eval.extractor != AUTO:
         return config.eval.extractor
-    if config.data.name == "digits":
-        return "digits-classifier"
-    return None
+    return IMAGE_DATASETS[config.data.name].extractor
 
 
-def build_evaluator(config: Config, dataset: object, estimate: Estimate) -> Evaluator:
+def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate) -> Evaluator:
+    """Toy metrics for 2-D data; image metrics otherwise, with the extractor's weights and input shape checked
+    now (a user error before any training) but the extractor itself built on first use."""
     if isinstance(dataset, ToyDistribution):
         return ToyEvaluator(dataset, estimate, config)
-    assert isinstance(dataset, (ImageData, StackedImages))
-    name = default_extractor_name(config)
-    extractor = None
+    name = extractor_name(config)
     if name is not None:
-        extractor = make_extractor(name, weights=config.eval.extractor_weights or None)
-        expected = getattr(extractor, "input_shape", None)
+        expected = EXTRACTORS.resolve(name).input_shape(config.eval.extractor_weights or None)
         channel_shape = (1, *dataset.shape[1:]) if isinstance(dataset, StackedImages) else dataset.shape
         if expected is not None and tuple(expected) != tuple(channel_shape):
             raise UserError(
                 f"eval.extractor {name!r} takes images of shape {tuple(expected)}, but the data's are "
                 f"{tuple(channel_shape)}: choose another extractor or set eval.metrics = []"
             )
-    return ImageEvaluator(dataset, config, extractor)
+    return ImageEvaluator(dataset, config, name)

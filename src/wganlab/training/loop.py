@@ -16,13 +16,13 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
-from wganlab.reports import tensorboard
-from wganlab.training import checkpoint
+from wganlab.training import checkpoint, tensorboard
 from wganlab.training.build import Run, build
 from wganlab.training.evaluation import Measurement
 from wganlab.training.schedule import critic_iters_at
 from wganlab.training.state import TrainState
 from wganlab.training.steps import critic_step, generator_step
+from wganlab.training.streams import EVALUATION, PROBE, step_seed
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def start(config: Config, outdir: Path) -> tuple[Path, Run, TrainState]:
     """Build everything first, so a bad config never leaves a run folder behind."""
     run, state = build(config)
     folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
-    rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
+    rundir.write_config(folder, run.config)
     return folder, run, state
 
 
@@ -47,9 +47,9 @@ def load(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file."""
     folder, path = rundir.resolve_checkpoint(target)
     payload = checkpoint.read(path)
-    config = configuration.from_dict(payload["config"])
+    config = checkpoint.config_of(payload)
     if steps is not None:
-        config = configuration.with_steps(config, steps)
+        config = configuration.with_values(config, {"train.steps": steps})
     run, state = build(config)
     checkpoint.restore(state, payload)
     return folder, run, state
@@ -65,7 +65,7 @@ def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainStat
         )
     for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
         rundir.truncate_jsonl(folder / log, state.step)
-    rundir.write_json(folder / rundir.CONFIG, configuration.to_dict(run.config))
+    rundir.write_config(folder, run.config)
     return folder, run, state
 
 
@@ -88,7 +88,8 @@ def measure(run: Run, state: TrainState) -> Measurement:
     """The evaluator's metrics of the evaluated generator, with the critic in eval mode; writes nothing."""
     state.critic.eval()
     try:
-        return run.evaluator.measure(state.sampler, state.critic, seed=run.config.train.seed * 1_000_003 + state.step)
+        seed = step_seed(run.config.train.seed, state.step, EVALUATION)
+        return run.evaluator.measure(state.sampler, state.critic, seed=seed)
     finally:
         state.critic.train()
 
@@ -108,7 +109,8 @@ def evaluate(folder: Path, run: Run, state: TrainState) -> dict[str, float]:
         record["protocol"] = measurement.protocol
     rundir.append_jsonl(folder / rundir.METRICS, record)
     if run.prober is not None:
-        probe = run.prober.probe(state, seed=run.config.train.seed * 1_000_003 + state.step + 1)
+        seed = step_seed(run.config.train.seed, state.step, PROBE)
+        probe = run.prober.probe(state.generator, state.critic, seed=seed)
         rundir.append_jsonl(folder / rundir.DIAGNOSTICS, {"step": state.step} | probe)
     return measurement.metrics
 
@@ -134,12 +136,7 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
         seconds += elapsed
         state.train_seconds += elapsed
         if state.step % train.log_every == 0:
-            record = {key: float(value) for key, value in stats.items()}
-            record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
-            record["time/train_seconds"] = state.train_seconds  # for time-to-quality curves
-            rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
-            if events is not None:
-                tensorboard.write_record(events, state.step, record)
+            log_stats(folder, state, stats, events)
         if (every and state.step % every == 0) or state.step == train.steps:
             metrics = evaluate(folder, run, state)
             if events is not None:
@@ -147,7 +144,7 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
             if not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
-            checkpoint.save(rundir.checkpoint_path(folder, state.step), state, configuration.to_dict(run.config))
+            checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
             rundir.prune_checkpoints(folder, train.keep_checkpoints)
         bar.update(1)
         if interactive and state.step % 10 == 0:
@@ -155,11 +152,27 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
     bar.close()
     if events is not None:
         events.close()
-    steps_done = state.step - first_step
+    return finish(folder, state, metrics, seconds, state.step - first_step)
+
+
+def log_stats(
+    folder: Path, state: TrainState, stats: dict[str, Tensor], events: tensorboard.TensorboardWriter | None
+) -> None:
+    """One stats.jsonl line (and TensorBoard scalars): the step's statistics, the learning rate, the clock."""
+    record = {key: float(value) for key, value in stats.items()}
+    record["lr/generator"] = state.generator_scheduler.get_last_lr()[0]
+    record["time/train_seconds"] = state.train_seconds  # for time-to-quality curves
+    rundir.append_jsonl(folder / rundir.STATS, {"step": state.step} | record)
+    if events is not None:
+        tensorboard.write_record(events, state.step, record)
+
+
+def finish(folder: Path, state: TrainState, metrics: dict[str, float], seconds: float, steps_done: int) -> Summary:
+    """The session's summary, written to summary.json."""
     speed = steps_done / seconds if seconds else 0.0
     summary = Summary(folder, state.step, metrics, seconds, state.train_seconds, speed)
-    rundir.write_json(
-        folder / rundir.SUMMARY,
+    rundir.write_summary(
+        folder,
         {
             "step": summary.step,
             "metrics": summary.metrics,

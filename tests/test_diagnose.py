@@ -1,12 +1,15 @@
-"""`wganlab diagnose`: a fresh probe of a real run, findings, and the one-line errors."""
+"""`wganlab diagnose`: a fresh probe of a real run, findings, and the one-line errors; looking at a run builds only
+what the probe needs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from tests.tiny import TINY
 from wganlab import rundir
 from wganlab.cli import main
+from wganlab.metrics.features import EXTRACTORS, FeatureExtractor
 
 
 def test_diagnostics_are_logged_each_evaluation_and_diagnose_prints_them(tmp_path, capsys):
@@ -67,3 +70,29 @@ def test_claims_refuses_bad_options_in_one_line(tmp_path, capsys):
         assert main([*argv, "--out", str(tmp_path)]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_diagnose_and_report_never_build_the_feature_extractor(tmp_path, capsys, monkeypatch):
+    """A run whose config names inception-v3-compat: training builds its extractor, looking at the run never does."""
+    built = []
+
+    def make(weights, device):
+        built.append(weights)
+        flat = lambda images: images.reshape(len(images), -1)[:, :8].double()  # noqa: E731
+        return FeatureExtractor("inception-v3-compat", "fake", 8, None, flat, None)
+
+    entry = EXTRACTORS["inception-v3-compat"]
+    fake = dataclasses.replace(entry, input_shape=lambda weights: None, make=make)
+    monkeypatch.setitem(EXTRACTORS._entries, "inception-v3-compat", fake)  # no torch-fidelity, no weights file
+    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
+    settings = ["--preset", "digits", "--set", "model.width=8", "--set", "train.batch_size=16",
+                "--set", "eval.image_samples=40", '--set', 'eval.metrics=["fid"]', "--set", "data.stack=1",
+                "--set", "eval.extractor=inception-v3-compat", "--set", "eval.extractor_weights=inception.pth"]
+    assert main(["train", "--steps", "2", *settings, "--outdir", str(tmp_path / "runs")]) == 0
+    assert built == ["inception.pth"]  # the evaluation at the end needed features
+    folder = next((tmp_path / "runs").iterdir())
+    built.clear()
+    assert main(["diagnose", str(folder)]) == 0
+    assert main(["report", str(folder)]) == 0
+    assert "probe of the checkpoint at step 2" in capsys.readouterr().out
+    assert built == []

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from wganlab.reports.tensorboard import TENSORBOARD, is_scalar, open_writer, write_record
+from wganlab.training.tensorboard import TENSORBOARD, is_scalar, open_writer, write_record
 
 
 def test_is_scalar():

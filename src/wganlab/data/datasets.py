@@ -1,0 +1,61 @@
+"""A run's data, chosen by `data.name`: a 2-D toy distribution or an image data set read from local files.
+
+Every data set offers `sample(n, rng)`; image data sets also a held-out split where their files have one.
+"""
+
+from __future__ import annotations
+
+from wganlab.config import DataConfig
+from wganlab.data.images import IMAGE_DATASETS, ImageData, ImageSource, load_images
+from wganlab.data.stacked import StackedImages
+from wganlab.data.toy import TOY_DATASETS, ToyDistribution, ToyEntry, make_toy
+from wganlab.errors import UserError
+from wganlab.parts import Parts
+
+Dataset = ToyDistribution | ImageData | StackedImages
+DATASETS: Parts[ToyEntry | ImageSource] = Parts("data.name", [*TOY_DATASETS.values(), *IMAGE_DATASETS.values()])
+SPLITS = ("train", "test")  # data.split; which of them an image data set has is its own (ImageSource.splits)
+TOY_SHAPE = (2,)  # every toy distribution lives in the plane
+
+
+def is_image(name: str) -> bool:
+    return isinstance(DATASETS.resolve(name), ImageSource)
+
+
+def build_dataset(config: DataConfig, seed: int) -> Dataset:
+    """The toy distribution, or the image data read from local files (never downloaded)."""
+    if config.name in TOY_DATASETS:
+        return make_toy(config.name, seed=seed, theta=config.theta)
+    images = _read_images(config, config.split)
+    if config.limit:
+        if config.limit > len(images.images):
+            count = len(images.images)
+            raise UserError(f"data.limit {config.limit} is more than the {count} images of {images.source}")
+        labels = None if images.labels is None else images.labels[: config.limit]
+        images = ImageData(images.name, images.source, images.images[: config.limit].clone(), labels)
+    return _stacked(images, config)
+
+
+def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:
+    """The data's test split when it has one; a 2-D distribution is its own held-out data (drawn afresh)."""
+    if isinstance(train_data, ToyDistribution):
+        return train_data
+    if config.split != "train" or "test" not in IMAGE_DATASETS[config.name].splits:
+        return None
+    try:
+        return _stacked(_read_images(config, "test"), config)
+    except UserError:
+        return None  # the files hold no test split: no held-out gap
+
+
+def data_shape(dataset: Dataset) -> tuple[int, ...]:
+    """(2,) for toy data, (C, H, W) for images."""
+    return TOY_SHAPE if isinstance(dataset, ToyDistribution) else dataset.shape
+
+
+def _read_images(config: DataConfig, split: str) -> ImageData:
+    return load_images(config.name, config.root or None, split=split, resize=config.resize, pad_to=config.pad_to)
+
+
+def _stacked(images: ImageData, config: DataConfig) -> ImageData | StackedImages:
+    return StackedImages(images, config.stack) if config.stack > 1 else images

@@ -1,0 +1,38 @@
+"""A run's diagnosis: a probe of its latest checkpoint, the findings its logs support, and how its estimate tracked.
+
+Assembled from what the run folder holds plus, when given, a fresh probe: that probe is the latest point of
+the diagnostics history (it replaces a logged probe of the same step), so the findings judge the critic as
+it is now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from wganlab.diagnostics.findings import Finding, find
+from wganlab.diagnostics.probe import Record
+from wganlab.diagnostics.tracking import Tracking, run_tracking
+from wganlab.rundir import RunLogs
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    folder: Path
+    step: int  # of the fresh probe, else of the last logged probe (0 when there is neither)
+    probe: Record  # a fresh probe of the checkpoint, with its "step" (empty when the run has no checkpoint)
+    findings: list[Finding]
+    tracking: Tracking | None  # how the critic's estimate followed the quality metric; None without one
+
+
+def diagnose_logs(logs: RunLogs, probe: Record | None = None) -> Diagnosis:
+    """The diagnosis of a run from its logs and an optional fresh probe (a record with its "step")."""
+    logged = list(logs.diagnostics)
+    if probe:
+        step = int(probe["step"])  # type: ignore[arg-type]
+        logged = [record for record in logged if record["step"] != step] + [probe]
+    else:
+        step = int(logged[-1]["step"]) if logged else 0
+    findings = find(dataclasses.replace(logs, diagnostics=logged))
+    return Diagnosis(logs.folder, step, probe or {}, findings, run_tracking(logs.stats, logs.metrics))

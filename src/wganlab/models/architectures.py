@@ -1,0 +1,74 @@
+"""The generator/critic pairs `model.arch` chooses: each builds both networks for data of a given shape."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+from wganlab.config import ModelConfig
+from wganlab.errors import UserError
+from wganlab.models.dcgan import DCGANCritic, DCGANGenerator
+from wganlab.models.mlp import MLP
+from wganlab.models.resnet import ResNetCritic, ResNetGenerator
+from wganlab.parts import Parts
+
+Networks = tuple[nn.Module, nn.Module]  # (generator: latent -> sample, critic: sample -> score)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    description: str
+    build: Callable[[ModelConfig, tuple[int, ...]], Networks]  # (config, data shape) -> networks
+    images_only: bool = False  # convolutional: needs data of shape (C, H, W)
+
+
+def _mlp(config: ModelConfig, shape: tuple[int, ...]) -> Networks:
+    size = math.prod(shape)
+    generator = MLP(config.latent_dim, size, config.width, config.depth, config.activation)
+    critic = MLP(size, 1, config.width, config.depth, config.activation)
+    if len(shape) == 1:
+        return generator, critic
+    # Images through an MLP (the WGAN paper's MLP experiments): flatten in, tanh and unflatten out.
+    return nn.Sequential(generator, nn.Tanh(), nn.Unflatten(1, shape)), nn.Sequential(nn.Flatten(), critic)
+
+
+def _convolutional(generator_type: type[nn.Module], critic_type: type[nn.Module]) -> Callable[..., Networks]:
+    def build(config: ModelConfig, shape: tuple[int, ...]) -> Networks:
+        if shape[1] != shape[2]:
+            size = f"{shape[1]}x{shape[2]}"
+            raise UserError(f"model.arch {config.arch!r} needs square images, got {size}; set data.resize")
+        try:
+            return (
+                generator_type(config.latent_dim, shape, config.width, config.generator_norm),
+                critic_type(shape, config.width, config.critic_norm),
+            )
+        except ValueError as error:
+            raise UserError(f"model.arch {config.arch!r}: {error}; set data.resize or data.pad_to (e.g. 32)") from None
+
+    return build
+
+
+ARCHITECTURES: Parts[Architecture] = Parts("model.arch", [
+    Architecture("mlp", "fully connected generator and critic (width x depth); images are flattened", _mlp),
+    Architecture(
+        "dcgan",
+        "DCGAN-style convolutional networks sized from the image shape (width = base channels)",
+        _convolutional(DCGANGenerator, DCGANCritic),
+        images_only=True,
+    ),
+    Architecture(
+        "resnet",
+        "the WGAN-GP CIFAR-10 ResNet: pre-activation residual blocks (width = channels, 128 in the paper)",
+        _convolutional(ResNetGenerator, ResNetCritic),
+        images_only=True,
+    ),
+])
+
+
+def build_networks(config: ModelConfig, shape: tuple[int, ...]) -> Networks:
+    """Generator latent -> sample and critic sample -> score for data of `shape` ((2,) or (C, H, W))."""
+    return ARCHITECTURES.resolve(config.arch).build(config, shape)

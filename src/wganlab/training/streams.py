@@ -1,0 +1,22 @@
+"""The random streams of a run, each a function of its seed (`train.seed`), so that none disturbs another.
+
+Training draws latents and interpolation weights from one generator and real batches from another;
+evaluations and probes each draw from a generator of their own, seeded by the step, so measuring a run
+never changes what it trains on and a resumed run measures exactly what an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+LATENTS, DATA = 1, 2  # training generators: seed + stream
+EVALUATION, PROBE, FRESH_PROBE = 0, 1, 7  # per-step streams: the loop's evaluation and probe, `wganlab diagnose`
+_STEP_STRIDE = 1_000_003  # a prime larger than any step count: (seed, step) pairs never share a stream
+
+
+def training_seed(seed: int, stream: int) -> int:
+    """The seed of a training generator (LATENTS or DATA)."""
+    return seed + stream
+
+
+def step_seed(seed: int, step: int, stream: int) -> int:
+    """seed * 1,000,003 + step + stream: the seed of an evaluation or probe at `step`."""
+    return seed * _STEP_STRIDE + step + stream

@@ -1,0 +1,69 @@
+"""Validation against the parts a config names: unknown names, unavailable devices, combinations that make no sense."""
+
+from __future__ import annotations
+
+import pytest
+
+from wganlab import config as configuration
+from wganlab.config import ConfigError
+from wganlab.validation import validate
+
+
+def check(*overrides: str, preset: str | None = None) -> None:
+    validate(configuration.load(preset=preset, overrides=list(overrides)))
+
+
+@pytest.mark.parametrize("preset", ["grid", "digits", "wgan-paper", "r1", "sngan", "gan-ns"])
+def test_every_preset_is_valid(preset: str):
+    check(preset=preset)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["data.name=moons"], "unknown data.name 'moons'"),
+        (["data.split=validation"], "unknown data.split 'validation'"),
+        (["model.arch=vgg"], "unknown model.arch 'vgg'"),
+        (["model.activation=swish"], "unknown model.activation 'swish'"),
+        (["model.generator_norm=layer"], "unknown model.generator_norm 'layer'"),
+        (["model.critic_norm=instance"], "unknown model.critic_norm 'instance'"),
+        (["objective.loss=wasserstien"], "did you mean 'wasserstein'"),
+        (["objective.penalty=gradient"], "unknown objective.penalty"),
+        (["objective.constraint=weightclip"], "unknown objective.constraint"),
+        (["optim.name=sgd"], "unknown optim.name 'sgd'"),
+        (["optim.lr_decay=cosine"], "unknown optim.lr_decay 'cosine'"),
+        (['eval.metrics=["fid", "lpips"]'], "unknown eval.metrics 'lpips'"),
+        (["eval.extractor=inceptoin-v3-compat"], "did you mean 'inception-v3-compat'"),
+        (["train.device=tpu"], "is not a device"),
+        (["train.device=cuda:99"], "is not available on this machine"),
+    ],
+)
+def test_unknown_names_and_devices_name_the_key_and_the_choices(overrides, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        check(*overrides)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["objective.penalty=none"], "needs a Lipschitz method"),
+        (["objective.penalty_weight=0"], "does nothing"),
+        (["model.arch=dcgan"], "is convolutional and needs image data"),
+        (["data.stack=3"], "data.stack applies to image data only"),
+        (["data.limit=10"], "data.limit applies to image data only"),
+        (["data.name=digits", "model.arch=dcgan", "model.critic_norm=batch"], "mixes samples"),
+        (["objective.instance_noise_steps=10"], "instance_noise_std is 0"),
+    ],
+)
+def test_combinations_that_make_no_sense_are_refused(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        check(*overrides)
+
+
+def test_combinations_that_are_allowed_on_purpose():
+    # Clipping the optimiser's gradient is not a Lipschitz method, but measuring that is the point (claim 5).
+    check("objective.penalty=none", "objective.constraint=grad-clip")
+    check("data.name=digits", "model.arch=dcgan", "model.critic_norm=batch", "objective.penalty=drift")
+    check("data.name=digits", "model.arch=dcgan", "model.critic_norm=layer")
+    check("eval.extractor=auto")
