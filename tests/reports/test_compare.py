@@ -6,7 +6,6 @@ import pytest
 
 from tests.reports.conftest import HOSTILE_NAME, assert_self_contained, hostile_folder, write_run
 from wganlab.errors import UserError
-from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.compare import comparison_html, differing_config, flatten, write_comparison
 from wganlab.rundir import read_run
@@ -46,8 +45,3 @@ def test_runs_with_different_metrics_show_a_dash(tmp_path):
 def test_nothing_to_compare():
     with pytest.raises(UserError, match="at least one run"):
         comparison_html([])
-
-
-def test_overlay_labels_are_not_mathtext():
-    series = [curves.Series(r"run $\notacommand$", [{"step": 1, "critic/estimate": 1.0}], [], None)]
-    assert curves.overlay_curves(series, None).startswith(h.PNG_SIGNATURE)

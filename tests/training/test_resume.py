@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from tests.bitwise import assert_bitwise_equal
 from tests.tiny import TINY
 from wganlab import cli
 
@@ -57,21 +58,6 @@ def _final(run: Path) -> dict:
     return torch.load(run / "checkpoints" / "checkpoint-0000040.pt", weights_only=True)
 
 
-def _assert_bitwise_equal(a, b, where: str = "") -> None:
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            _assert_bitwise_equal(a[key], b[key], f"{where}/{key}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _assert_bitwise_equal(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, where
-
-
 def test_sigkill_and_resume_is_bitwise_identical(tmp_path: Path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     assert cli.main(["train", *SETTINGS, "--outdir", str(straight)]) == 0
@@ -95,7 +81,7 @@ def test_sigkill_and_resume_is_bitwise_identical(tmp_path: Path):
     (reference,) = straight.iterdir()
     a, b = _final(reference), _final(run)
     for part in ("generator", "critic", "generator_optimizer", "critic_optimizer", "rng", "data_rng", "step"):
-        _assert_bitwise_equal(a[part], b[part], part)
+        assert_bitwise_equal(a[part], b[part], part)
     # The logs of the resumed run read as if it had never stopped (but for wall-clock times).
     for log in ("stats.jsonl", "metrics.jsonl"):
         assert _without_times(run / log) == _without_times(reference / log), log

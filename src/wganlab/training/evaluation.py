@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +143,7 @@ def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
             with np.load(path) as saved:
                 probabilities = saved["probabilities"] if "probabilities" in saved else None
                 return FeatureSet(saved["features"], probabilities)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # a damaged cache entry is recomputed and rewritten
     features = evaluator.features(images)
     try:
@@ -162,7 +163,8 @@ def extractor_name(config: Config) -> str | None:
     """eval.extractor, or for "auto" the data set's own extractor (None: it has none, so sample grids only)."""
     if config.eval.extractor != AUTO:
         return config.eval.extractor
-    return IMAGE_DATASETS[config.data.name].extractor
+    source = IMAGE_DATASETS.get(config.data.name)
+    return None if source is None else source.extractor
 
 
 def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate) -> Evaluator:

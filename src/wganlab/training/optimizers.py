@@ -17,7 +17,7 @@ Parameters = Iterable[nn.Parameter]
 @dataclass(frozen=True)
 class Optimizer:
     """`make(parameters, lr, config, fused)`: fused runs one kernel over all parameters instead of a Python loop
-    of small ops per tensor (training uses it); False gives PyTorch's reference implementation."""
+    of small ops per tensor (training uses it); False gives PyTorch's reference single-tensor loop on any device."""
 
     name: str
     description: str
@@ -25,11 +25,12 @@ class Optimizer:
 
 
 def _adam(parameters: Parameters, lr: float, config: OptimConfig, fused: bool) -> torch.optim.Optimizer:
-    return torch.optim.Adam(parameters, lr=lr, betas=config.betas, fused=fused or None)
+    options = {"fused": True} if fused else {"foreach": False}
+    return torch.optim.Adam(parameters, lr=lr, betas=config.betas, **options)
 
 
 def _rmsprop(parameters: Parameters, lr: float, config: OptimConfig, fused: bool) -> torch.optim.Optimizer:
-    return torch.optim.RMSprop(parameters, lr=lr, foreach=fused or None)
+    return torch.optim.RMSprop(parameters, lr=lr, foreach=fused)
 
 
 OPTIMIZERS: Parts[Optimizer] = Parts("optim.name", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 LATENTS, DATA = 1, 2  # training generators: seed + stream
 EVALUATION, PROBE, FRESH_PROBE = 0, 1, 7  # per-step streams: the loop's evaluation and probe, `wganlab diagnose`
-_STEP_STRIDE = 1_000_003  # a prime larger than any step count: (seed, step) pairs never share a stream
+_STEP_STRIDE = 1_000_003  # a prime larger than any step count: within a stream, no two (seed, step) share a seed
 
 
 def training_seed(seed: int, stream: int) -> int:

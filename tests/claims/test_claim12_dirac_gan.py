@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import torch
 
+from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim12_dirac_gan as claim
-from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS
 
 
-def test_quick_run_is_well_formed(tmp_path):
-    context = ClaimContext(seeds=(0, 1), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
-    result = claim.run(context)
-    assert result.number == 12 and result.verdict in VERDICTS
-    assert [outcome.seed for outcome in result.outcomes] == [0, 1]
-    assert all(outcome.verdict in VERDICTS for outcome in result.outcomes)
-    assert result.rule and result.protocol and result.expectation and result.tables
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(12)
+    assert_well_formed(result, 12)
     assert len(result.tables[0].rows) == len(claim.METHODS)
-    for figure in result.figures:
-        assert figure.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_classes_of_the_rule():

@@ -6,22 +6,14 @@ import math
 
 import pytest
 
+from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim07_continuity as claim
-from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS
-
-PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_quick_run_is_well_formed(tmp_path):
-    context = ClaimContext(seeds=(0, 1), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
-    result = claim.run(context)
-    assert result.number == 7 and result.verdict in VERDICTS
-    assert [outcome.seed for outcome in result.outcomes] == [0, 1]
-    assert all(outcome.verdict in VERDICTS for outcome in result.outcomes)
-    assert result.rule and result.protocol and result.expectation and result.source
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(7)
+    assert_well_formed(result, 7)
     assert len(result.tables[0].rows) == len(claim.QUICK_THETAS)
-    assert result.figures and all(figure.read_bytes().startswith(PNG) for figure in result.figures)
 
 
 def test_exact_curves_hold_and_a_flat_gan_curve_does_not():

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
+from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim13_robustness as claim
-from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS
 from wganlab.models.mlp import ACTIVATIONS
 
 
-def test_quick_run_is_well_formed(tmp_path):
-    context = ClaimContext(seeds=(0,), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
-    result = claim.run(context)
-    assert result.number == 13 and result.verdict in VERDICTS
-    assert [outcome.seed for outcome in result.outcomes] == [0]
-    assert result.rule and result.protocol and result.expectation
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(13)
+    assert_well_formed(result, 13)
     summary = result.tables[0].rows[0]
     assert summary[0] == sum(summary[1:])  # every architecture falls in exactly one column
-    for figure in result.figures:
-        assert figure.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_architectures_are_a_function_of_the_seed():

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from wganlab.metrics.images import FeatureSet, class_modes, image_metrics, joint_class, joint_probabilities
+from wganlab.metrics.images import (
+    IMAGE_METRICS,
+    FeatureSet,
+    class_modes,
+    image_metrics,
+    joint_class,
+    joint_probabilities,
+)
 
 
 def _one_hot(classes: list[list[int]], k: int = 10) -> np.ndarray:
@@ -58,3 +65,19 @@ def test_only_requested_metrics_are_computed():
     assert set(image_metrics(a, b, ("fid",), seed=0)) == {"fid_50"}
     # without class probabilities there is no IS and no mode count, whatever is asked
     assert set(image_metrics(a, b, ("is", "modes"), seed=0)) == set()
+
+
+def test_keys_follow_the_table_order_and_skip_what_needs_probabilities():
+    rng = np.random.default_rng(3)
+    fake = FeatureSet(rng.normal(size=(40, 3)), _one_hot([[c % 10] for c in range(40)]))
+    real = FeatureSet(rng.normal(size=(50, 3)), None)
+    request = ("modes", "is", "pr", "kid", "fid")  # the reverse of the table
+    assert list(IMAGE_METRICS) == ["fid", "kid", "pr", "is", "modes"]
+    assert list(image_metrics(fake, real, request, seed=0)) == [
+        "fid_40", "kid_40", "kid_std_40", "precision_40", "recall_40",
+        "is_40", "is_std_40", "modes_40", "total_modes", "reverse_kl_40",
+    ]
+    without = FeatureSet(fake.features, None)
+    assert list(image_metrics(without, real, request, seed=0)) == [
+        "fid_40", "kid_40", "kid_std_40", "precision_40", "recall_40",
+    ]

@@ -5,23 +5,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim05_naive_constraints as claim
-from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS
 from wganlab.objectives.constraints import clip_weights_, max_norm_
 
-PNG = b"\x89PNG\r\n\x1a\n"
 
-
-def test_quick_run_is_well_formed(tmp_path):
-    context = ClaimContext(seeds=(0, 1), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
-    result = claim.run(context)
-    assert result.number == 5 and result.verdict in VERDICTS
-    assert [outcome.seed for outcome in result.outcomes] == [0, 1]
-    assert all(outcome.verdict in VERDICTS and len(outcome.numbers) == 8 for outcome in result.outcomes)
-    assert result.rule and result.protocol and result.expectation and result.source
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(5)
+    assert_well_formed(result, 5)
+    assert all(len(outcome.numbers) == 8 for outcome in result.outcomes)
     assert len(result.tables[0].rows) == len(claim.METHODS)
-    assert result.figures and all(figure.read_bytes().startswith(PNG) for figure in result.figures)
 
 
 def _linear(weight: list[list[float]]) -> nn.Sequential:

@@ -8,21 +8,14 @@ import math
 import torch
 from torch import nn
 
+from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim04_clip_sensitivity as claim
-from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS
-
-PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_quick_run_is_well_formed(tmp_path):
-    context = ClaimContext(seeds=(0,), quick=True, figure_dir=tmp_path / "fig", work_dir=tmp_path, log=lambda _: None)
-    result = claim.run(context)
-    assert result.number == 4 and result.verdict in VERDICTS
-    assert [outcome.seed for outcome in result.outcomes] == [0]
-    assert result.rule and result.protocol and result.expectation and result.source
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(4)
+    assert_well_formed(result, 4)
     assert len(result.tables[0].rows) == len(claim.CLIP_VALUES)
-    assert result.figures and all(figure.read_bytes().startswith(PNG) for figure in result.figures)
 
 
 def _diagnosis(clip_value: float, final_w1: float, saturation: float, median_gradient: float) -> claim.Diagnosis:

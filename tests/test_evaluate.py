@@ -1,0 +1,69 @@
+"""`wganlab evaluate` through the Python API: what counts as samples, and a checkpoint measured again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wganlab import cli, rundir
+from wganlab.evaluate import evaluate_checkpoint, is_samples
+
+DIGITS = [
+    "--set", "data.name=digits",
+    "--set", "model.arch=dcgan",
+    "--set", "model.width=8",
+    "--set", "model.latent_dim=8",
+    "--set", "train.batch_size=16",
+    "--set", "train.critic_iters=1",
+    "--set", "objective.penalty_weight=10",
+    "--set", "data.limit=300",
+    "--set", "eval.image_samples=200",
+    "--set", 'eval.metrics=["fid"]',
+    "--set", "eval.diagnostics=false",
+    "--set", "eval.figures=false",
+]
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
+
+
+def test_is_samples(tmp_path: Path):
+    for name in ("a.npz", "b.npy", "c.png", "d.pt"):
+        (tmp_path / name).write_bytes(b"")
+    assert is_samples(tmp_path / "a.npz") and is_samples(tmp_path / "b.npy")
+    assert not is_samples(tmp_path / "c.png") and not is_samples(tmp_path / "d.pt")
+    images = tmp_path / "images"
+    images.mkdir()
+    assert is_samples(images)  # a plain folder: of images
+    run = tmp_path / "00000-run"
+    run.mkdir()
+    (run / rundir.CONFIG).write_text("{}")
+    assert not is_samples(run)  # a run folder
+    crashed = tmp_path / "00001-crashed"
+    (crashed / rundir.CHECKPOINTS).mkdir(parents=True)
+    assert not is_samples(crashed)  # no config.json yet, but a run's checkpoints folder
+    assert not is_samples(tmp_path / "missing") and not is_samples(tmp_path / "missing.npz")
+
+
+def test_evaluate_checkpoint_reproduces_the_logged_evaluation(tmp_path: Path):
+    outdir = tmp_path / "runs"
+    assert cli.main(["train", *DIGITS, "--steps", "1", "--outdir", str(outdir)]) == 0
+    (run,) = outdir.iterdir()
+    (logged,) = [json.loads(line) for line in (run / rundir.METRICS).read_text().splitlines()]
+    assert logged.keys() == {"step", "fid_200", "protocol"}
+
+    title, headline, metrics = evaluate_checkpoint(run, {"eval.metrics": ["fid"]})
+    assert title == f"{run} at step 1"
+    assert metrics.keys() == {"fid_200"} and np.isfinite(metrics["fid_200"]) and metrics["fid_200"] > 0
+    # the same checkpoint, step seed and extractor as the evaluation the run logged at step 1
+    assert metrics["fid_200"] == pytest.approx(logged["fid_200"], rel=1e-9)
+    assert headline == f"FID {metrics['fid_200']:.3f}"
+
+    checkpoint = rundir.checkpoint_path(run, 1)
+    _, _, fewer = evaluate_checkpoint(checkpoint, {"eval.metrics": ["fid"], "eval.image_samples": 50})
+    assert fewer.keys() == {"fid_50"}

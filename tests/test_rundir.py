@@ -1,0 +1,131 @@
+"""Run folders: numbered creation, the typed read-back, JSONL cut-back, and checkpoints found, pruned, resolved."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from wganlab import config as configuration
+from wganlab import rundir
+from wganlab.errors import UserError
+
+
+def test_create_numbers_the_folders(tmp_path: Path):
+    first = rundir.create(tmp_path / "runs", "grid wgan/gp")
+    assert first == tmp_path / "runs" / "00000-grid-wgan-gp"
+    assert (first / "figures").is_dir() and (first / "checkpoints").is_dir()
+    assert rundir.create(tmp_path / "runs", "grid").name == "00001-grid"
+    (tmp_path / "runs" / "00041-elsewhere").mkdir()
+    (tmp_path / "runs" / "notes").mkdir()  # not a numbered folder: ignored
+    assert rundir.create(tmp_path / "runs", "//").name == "00042-run"  # nothing left of the name: "run"
+
+
+def write_logs(run: Path) -> configuration.Config:
+    config = configuration.load(overrides=["train.steps=30", "eval.metrics=[\"fid\"]"])
+    rundir.write_config(run, config)
+    for step in (10, 20, 30):
+        rundir.append_jsonl(run / rundir.STATS, {"step": step, "critic/loss": -step / 10})
+    rundir.append_jsonl(run / rundir.METRICS, {"step": 10, "w1_200": 0.5, "protocol": {"extractor": "a"}})
+    rundir.append_jsonl(run / rundir.METRICS, {"step": 20, "w1_200": 0.25, "reverse_kl_200": math.nan})
+    rundir.append_jsonl(run / rundir.DIAGNOSTICS, {"step": 20, "lipschitz/real": 1.5})
+    for step in (20, 100, 3):
+        rundir.figure_path(run, step).write_bytes(b"png")
+    (run / rundir.FIGURES / "eval-latest.png").write_bytes(b"not numbered")
+    return config
+
+
+def test_read_run_gives_typed_config_and_logs(tmp_path: Path):
+    run = rundir.create(tmp_path, "run")
+    config = write_logs(run)
+    logs = rundir.read_run(run)
+    assert logs.config == config and logs.config.eval.metrics == ("fid",) and logs.name == "00000-run"
+    assert [r["step"] for r in logs.stats] == [10, 20, 30] and logs.stats[1]["critic/loss"] == -2.0
+    assert math.isnan(logs.metrics[1]["reverse_kl_200"])
+    assert logs.diagnostics == [{"step": 20, "lipschitz/real": 1.5}]
+    assert logs.summary is None
+    assert logs.figures == [(3, rundir.figure_path(run, 3)), (20, rundir.figure_path(run, 20)),
+                            (100, rundir.figure_path(run, 100))]
+
+
+def test_run_logs_properties(tmp_path: Path):
+    run = rundir.create(tmp_path, "run")
+    write_logs(run)
+    logs = rundir.read_run(run)
+    assert logs.step == 30  # the stats go further than the metrics
+    assert logs.final_metrics.keys() == {"w1_200", "reverse_kl_200"}  # the last evaluation, no step or protocol
+    assert logs.protocol == {"extractor": "a"}  # the latest evaluation that has one
+    rundir.write_summary(run, {"step": 40, "metrics": {"w1_200": 0.125}})
+    finished = rundir.read_run(run)
+    assert finished.step == 40 and finished.final_metrics == {"w1_200": 0.125}
+
+
+def test_a_folder_without_config_is_a_one_line_user_error(tmp_path: Path):
+    partial = tmp_path / "00000-crashed"
+    (partial / rundir.CHECKPOINTS).mkdir(parents=True)
+    rundir.append_jsonl(partial / rundir.STATS, {"step": 1})
+    assert not rundir.is_run(partial)
+    with pytest.raises(UserError) as info:
+        rundir.read_run(partial)
+    assert str(info.value) == f"{partial} is not a run folder (no config.json); give a folder made by `wganlab train`"
+
+
+def test_truncate_jsonl(tmp_path: Path):
+    path = tmp_path / "metrics.jsonl"
+    records = [{"step": step, "w1": math.nan if step == 20 else step / 10} for step in (10, 20, 30, 40)]
+    for record in records:
+        rundir.append_jsonl(path, record)
+    rundir.truncate_jsonl(path, 25)
+    kept = list(rundir.read_jsonl(path))
+    assert [r["step"] for r in kept] == [10, 20] and math.isnan(kept[1]["w1"])
+    rundir.truncate_jsonl(path, 20)  # the boundary step is kept
+    assert [r["step"] for r in rundir.read_jsonl(path)] == [10, 20]
+    rundir.truncate_jsonl(tmp_path / "missing.jsonl", 5)  # nothing to cut: no file is made
+    assert not (tmp_path / "missing.jsonl").exists()
+
+
+def make_checkpoints(run: Path, names: list[str]) -> None:
+    (run / rundir.CHECKPOINTS).mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (run / rundir.CHECKPOINTS / name).write_bytes(b"pt")
+
+
+def test_checkpoints_sorted_numerically(tmp_path: Path):
+    make_checkpoints(tmp_path, ["checkpoint-10.pt", "checkpoint-9.pt", "checkpoint-0000100.pt", "checkpoint-x.pt"])
+    assert [p.name for p in rundir.checkpoints(tmp_path)] == ["checkpoint-9.pt", "checkpoint-10.pt",
+                                                              "checkpoint-0000100.pt"]
+    assert rundir.checkpoints(tmp_path / "no-run") == []
+    assert rundir.checkpoint_path(tmp_path, 42) == tmp_path / "checkpoints" / "checkpoint-0000042.pt"
+
+
+def test_prune_keeps_the_newest(tmp_path: Path):
+    make_checkpoints(tmp_path, [rundir.checkpoint_path(tmp_path, step).name for step in (5, 10, 15, 20)])
+    rundir.prune_checkpoints(tmp_path, 2)
+    assert rundir.checkpoints(tmp_path) == [rundir.checkpoint_path(tmp_path, 15), rundir.checkpoint_path(tmp_path, 20)]
+    rundir.prune_checkpoints(tmp_path, 5)  # fewer than asked for: all stay
+    assert len(rundir.checkpoints(tmp_path)) == 2
+
+
+def test_resolve_checkpoint_and_has_checkpoint(tmp_path: Path):
+    run = tmp_path / "00000-run"
+    (run / rundir.CHECKPOINTS).mkdir(parents=True)
+    assert not rundir.has_checkpoint(run) and not rundir.has_checkpoint(tmp_path / "nowhere")
+    with pytest.raises(UserError, match="has no checkpoint in .*; it cannot be resumed"):
+        rundir.resolve_checkpoint(run)
+    with pytest.raises(UserError, match="is neither a run folder nor a checkpoint file"):
+        rundir.resolve_checkpoint(tmp_path / "nowhere")
+    make_checkpoints(run, ["checkpoint-0000005.pt", "checkpoint-0000010.pt"])
+    latest = rundir.checkpoint_path(run, 10)
+    assert rundir.has_checkpoint(run) and rundir.has_checkpoint(latest)
+    assert rundir.resolve_checkpoint(run) == (run, latest)
+    earlier = rundir.checkpoint_path(run, 5)
+    assert rundir.resolve_checkpoint(earlier) == (run, earlier)
+
+
+def test_jsonl_round_trip_skips_blank_lines(tmp_path: Path):
+    path = tmp_path / "stats.jsonl"
+    path.write_text(json.dumps({"step": 1}) + "\n\n" + json.dumps({"step": 2, "x": [1.0]}) + "\n")
+    assert list(rundir.read_jsonl(path)) == [{"step": 1}, {"step": 2, "x": [1.0]}]
+    assert list(rundir.read_jsonl(tmp_path / "missing.jsonl")) == []

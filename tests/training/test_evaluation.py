@@ -1,0 +1,307 @@
+"""Evaluators: toy metrics by seed, sampling in eval mode, extractors resolved and checked at build time but
+built on first use, and real-data features cached on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.testing import assert_close
+
+from wganlab import config as configuration
+from wganlab.config import Config
+from wganlab.data.images import ImageData, load_images
+from wganlab.data.stacked import StackedImages
+from wganlab.errors import UserError
+from wganlab.metrics.features import EXTRACTORS
+from wganlab.metrics.images import FeatureSet
+from wganlab.objectives.losses import mean_difference
+from wganlab.parts import Parts
+from wganlab.training import evaluation
+from wganlab.training.build import build
+from wganlab.training.evaluation import (
+    ImageEvaluator,
+    ToyEvaluator,
+    build_evaluator,
+    cache_folder,
+    cached_features,
+    extractor_name,
+    generate,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+TOY = ["model.width=16", "model.depth=1", "train.batch_size=32", "eval.samples=200", "eval.w1_samples=100"]
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("WGANLAB_CACHE", str(folder))
+    return folder
+
+
+def _config(**values: object) -> Config:
+    return configuration.with_values(Config(), values)
+
+
+# --- toy evaluator ---------------------------------------------------------------------------------------------
+
+
+def _rng_states(*generators: torch.Generator) -> list[torch.Tensor]:
+    return [generator.get_state() for generator in generators] + [torch.get_rng_state()]
+
+
+def test_toy_evaluator_metrics_have_their_keys_and_repeat_for_a_seed(tmp_path: Path) -> None:
+    run, state = build(configuration.load(None, "grid", TOY))
+    assert isinstance(run.evaluator, ToyEvaluator)
+    training_rngs = _rng_states(state.rng, state.data_rng)
+    first = run.evaluator.measure(state.sampler, state.critic, seed=5)
+    again = run.evaluator.measure(state.sampler, state.critic, seed=5)
+    other = run.evaluator.measure(state.sampler, state.critic, seed=6)
+    assert set(first.metrics) == {
+        "w1_100",
+        "critic_estimate",
+        "nonfinite_samples",
+        "modes_200",
+        "total_modes",
+        "hq_percent_200",
+        "reverse_kl_200",
+    }
+    assert first.metrics == again.metrics
+    assert first.metrics["w1_100"] != other.metrics["w1_100"]
+    assert first.metrics["total_modes"] == 25 and first.metrics["nonfinite_samples"] == 0
+    assert all(math.isfinite(value) for value in first.metrics.values())
+    # measuring draws from its own generator: the run's streams are where they were
+    for before, after in zip(training_rngs, _rng_states(state.rng, state.data_rng), strict=True):
+        assert torch.equal(before, after)
+    first.draw(tmp_path / "toy.png", "step 0")
+    assert (tmp_path / "toy.png").read_bytes()[:8] == PNG
+
+
+# --- generate --------------------------------------------------------------------------------------------------
+
+
+def _batchnorm_sampler() -> nn.Module:
+    torch.manual_seed(0)
+    sampler = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh())
+    with torch.no_grad():
+        sampler[1].running_mean.copy_(torch.tensor([0.5, -0.5, 1.0, 0.0]))
+        sampler[1].running_var.copy_(torch.tensor([2.0, 0.5, 1.0, 4.0]))
+    return sampler
+
+
+def _reference(sampler: nn.Module, count: int, seed: int) -> torch.Tensor:
+    """The same latents through the sampler in eval mode, in one batch."""
+    latents = torch.randn(count, 3, generator=torch.Generator().manual_seed(seed))
+    was_training = sampler.training
+    sampler.eval()
+    with torch.no_grad():
+        out = sampler(latents)
+    sampler.train(was_training)
+    return out
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_generate_samples_in_eval_mode_and_restores_the_mode(training: bool) -> None:
+    sampler = _batchnorm_sampler()
+    sampler.train(training)
+    buffers = {name: value.clone() for name, value in sampler.named_buffers()}
+    fake = generate(sampler, 1203, latent_dim=3, seed=4)  # 1203 > BATCH: three chunks
+    assert fake.shape == (1203, 4)
+    assert sampler.training is training and sampler[1].training is training
+    for name, value in sampler.named_buffers():
+        assert torch.equal(value, buffers[name]), f"{name} changed: BatchNorm ran in train mode"
+    assert_close(fake, _reference(sampler, 1203, seed=4))
+
+
+def test_generate_does_not_depend_on_the_batch_split(monkeypatch) -> None:
+    sampler = _batchnorm_sampler().train()
+    whole = generate(sampler, 1203, latent_dim=3, seed=9)
+    monkeypatch.setattr(evaluation, "BATCH", 7)
+    assert_close(generate(sampler, 1203, latent_dim=3, seed=9), whole)
+    assert not torch.equal(generate(sampler, 1203, latent_dim=3, seed=10), whole)
+
+
+# --- extractor names and checks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "extractor", "expected"),
+    [
+        ("digits", "auto", "digits-classifier"),
+        ("mnist", "auto", None),
+        ("fashion-mnist", "auto", None),
+        ("cifar10", "auto", None),
+        ("npz", "auto", None),
+        ("folder", "auto", None),
+        ("mnist", "classifier", "classifier"),
+        ("digits", "inception-v3-compat", "inception-v3-compat"),
+    ],
+)
+def test_extractor_name_resolves_auto_through_the_data_set(data: str, extractor: str, expected: str | None) -> None:
+    assert extractor_name(_config(**{"data.name": data, "eval.extractor": extractor})) == expected
+
+
+def _images(*shape: int) -> ImageData:
+    return ImageData("npz", "memory", torch.zeros(4, *shape), None)
+
+
+@pytest.mark.parametrize("shape", [(3, 8, 8), (1, 16, 16), (1, 8, 9)])
+def test_build_evaluator_refuses_an_extractor_of_another_shape_in_one_line(shape: tuple[int, ...]) -> None:
+    config = _config(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
+    with pytest.raises(UserError) as error:
+        build_evaluator(config, _images(*shape), mean_difference)
+    message = str(error.value)
+    assert len(message.splitlines()) == 1
+    assert "'digits-classifier'" in message and "(1, 8, 8)" in message and str(shape) in message
+
+
+def test_build_evaluator_accepts_matching_and_stacked_images() -> None:
+    config = _config(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
+    assert build_evaluator(config, _images(1, 8, 8), mean_difference).extractor_name == "digits-classifier"
+    stacked = StackedImages(_images(1, 8, 8), 3)  # (3, 8, 8), each channel a (1, 8, 8) digit
+    assert build_evaluator(config, stacked, mean_difference).extractor_name == "digits-classifier"
+    # no extractor (auto on npz data): sample grids only, any shape
+    grids_only = build_evaluator(_config(**{"data.name": "npz"}), _images(3, 5, 7), mean_difference)
+    assert isinstance(grids_only, ImageEvaluator) and grids_only.extractor_name is None
+
+
+def test_build_evaluator_checks_the_weights_file_in_one_line() -> None:
+    config = _config(**{"data.name": "npz", "eval.extractor": "classifier"})
+    with pytest.raises(UserError) as error:
+        build_evaluator(config, _images(1, 8, 8), mean_difference)
+    assert "needs a weights file" in str(error.value) and len(str(error.value).splitlines()) == 1
+
+
+# --- image evaluator -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def counted(monkeypatch) -> list[str]:
+    """The real digits-classifier entry, with every build of the extractor recorded."""
+    builds: list[str] = []
+    entry = EXTRACTORS["digits-classifier"]
+
+    def make(weights, device):
+        builds.append(device)
+        return entry.make(weights, device)
+
+    monkeypatch.setattr(evaluation, "EXTRACTORS", Parts("eval.extractor", [dataclasses.replace(entry, make=make)]))
+    return builds
+
+
+def _digit_sampler() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 64), nn.Tanh(), nn.Unflatten(1, (1, 8, 8)))
+
+
+def test_image_evaluator_builds_its_extractor_on_first_use(tmp_path: Path, counted: list[str]) -> None:
+    digits = load_images("digits")
+    values = {"data.name": "digits", "model.latent_dim": 4, "eval.image_samples": 100}
+    evaluator = build_evaluator(_config(**values, **{"eval.metrics": []}), digits, mean_difference)
+    assert counted == []
+    grids = evaluator.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)  # no metrics asked for
+    assert grids.metrics == {} and counted == []
+    grids.draw(tmp_path / "grid.png", "step 1")
+    assert (tmp_path / "grid.png").read_bytes()[:8] == PNG and counted == []
+
+    measuring = dataclasses.replace(evaluator, config=_config(**values, **{"eval.metrics": ["fid", "modes"]}))
+    first = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)
+    assert counted == ["cpu"]
+    again = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)
+    assert counted == ["cpu"]  # built once, then kept
+    assert set(first.metrics) == {"fid_100", "modes_100", "total_modes", "reverse_kl_100"}
+    assert first.metrics == again.metrics and first.metrics["total_modes"] == 10
+    assert first.protocol == {
+        "extractor": "digits-classifier",
+        "weights": measuring.extractor.weights_id,
+        "fake_samples": 100,
+        "real_samples": 1437,
+    }
+
+
+def _digits_evaluator() -> ImageEvaluator:
+    evaluator = build_evaluator(_config(**{"data.name": "digits"}), load_images("digits"), mean_difference)
+    assert isinstance(evaluator, ImageEvaluator)
+    return evaluator
+
+
+def _assert_same(a: FeatureSet, b: FeatureSet) -> None:
+    assert a.probabilities is not None and b.probabilities is not None
+    assert_close(torch.from_numpy(a.features), torch.from_numpy(b.features), rtol=0, atol=0)
+    assert_close(torch.from_numpy(a.probabilities), torch.from_numpy(b.probabilities), rtol=0, atol=0)
+
+
+def test_cached_features_are_written_under_wganlab_cache_and_reused(_cache: Path) -> None:
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:50]
+    computed = cached_features(evaluator, images)
+    assert cache_folder() == _cache
+    (path,) = (_cache / "real-features").iterdir()  # one entry, no temporary file left behind
+    assert path.suffix == ".npz"
+    _assert_same(computed, evaluator.features(images))
+    assert computed.features.shape == (50, 64) and computed.probabilities.shape == (50, 1, 10)
+
+    # a second call reads the file: replace its contents and the replacement comes back
+    marker = FeatureSet(np.full((50, 64), 7.0), np.full((50, 1, 10), 0.1))
+    np.savez(path, features=marker.features, probabilities=marker.probabilities)
+    _assert_same(cached_features(evaluator, images), marker)
+
+    # other images are another entry
+    cached_features(evaluator, evaluator.dataset.images[:20])
+    assert len(list((_cache / "real-features").iterdir())) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "garbage",
+        "pickle-like",
+        "truncated",  # np.load raises zipfile.BadZipFile
+        "empty",  # np.load raises EOFError
+    ],
+)
+def test_a_damaged_cache_file_is_recomputed_and_rewritten(_cache: Path, damage: str) -> None:
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:30]
+    fresh = cached_features(evaluator, images)
+    (path,) = (_cache / "real-features").iterdir()
+    good = path.read_bytes()
+    damaged = {
+        "garbage": b"not an npz file",
+        "pickle-like": good[100:],
+        "truncated": good[: len(good) // 2],
+        "empty": b"",
+    }[damage]
+    path.write_bytes(damaged)
+    _assert_same(cached_features(evaluator, images), fresh)
+    with np.load(path) as saved:
+        _assert_same(FeatureSet(saved["features"], saved["probabilities"]), fresh)
+
+
+def test_a_cache_file_without_features_is_recomputed(_cache: Path) -> None:
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:30]
+    fresh = cached_features(evaluator, images)
+    (path,) = (_cache / "real-features").iterdir()
+    np.savez(path, something_else=np.zeros(3))
+    _assert_same(cached_features(evaluator, images), fresh)
+
+
+def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("WGANLAB_CACHE", str(blocker / "cache"))  # a folder cannot be made under a file
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:10]
+    _assert_same(cached_features(evaluator, images), evaluator.features(images))
+
+
+def test_the_cache_folder_defaults_to_the_home_cache(monkeypatch) -> None:
+    monkeypatch.delenv("WGANLAB_CACHE")
+    assert cache_folder() == Path.home() / ".cache" / "wganlab"
