@@ -1,7 +1,5 @@
 """The readers of image_formats.py against small hand-made files: exact pixels, labels, layouts, one-line errors.
-
-Most go through `load_images`, the way a run reads its data; the rest call a reader directly.
-"""
+Most go through `load_images`, the way a run reads its data; the rest call a reader directly."""
 
 from __future__ import annotations
 
@@ -16,15 +14,7 @@ import torch
 from PIL import Image
 from torch.testing import assert_close
 
-from tests.data.conftest import (
-    MNIST_IMAGES,
-    MNIST_LABELS,
-    expect_user_error,
-    idx_bytes,
-    unit,
-    write_cifar,
-    write_idx,
-)
+from tests.data.conftest import MNIST_IMAGES, MNIST_LABELS, expect_user_error, idx_bytes, unit, write_cifar, write_idx
 from wganlab.data import image_formats as formats
 from wganlab.data.images import load_images
 from wganlab.errors import UserError

@@ -1,5 +1,5 @@
 """Evaluators: toy metrics by seed, sampling in eval mode, extractors resolved and checked at build time but
-built on first use, and real-data features cached on disk."""
+built on first use."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import dataclasses
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -19,7 +18,6 @@ from wganlab.data.images import ImageData, load_images
 from wganlab.data.stacked import StackedImages
 from wganlab.errors import UserError
 from wganlab.metrics.features import EXTRACTORS
-from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
 from wganlab.parts import Parts
 from wganlab.training import evaluation
@@ -28,8 +26,6 @@ from wganlab.training.evaluation import (
     ImageEvaluator,
     ToyEvaluator,
     build_evaluator,
-    cache_folder,
-    cached_features,
     extractor_name,
     generate,
 )
@@ -223,85 +219,3 @@ def test_image_evaluator_builds_its_extractor_on_first_use(tmp_path: Path, count
         "fake_samples": 100,
         "real_samples": 1437,
     }
-
-
-def _digits_evaluator() -> ImageEvaluator:
-    evaluator = build_evaluator(_config(**{"data.name": "digits"}), load_images("digits"), mean_difference)
-    assert isinstance(evaluator, ImageEvaluator)
-    return evaluator
-
-
-def _assert_same(a: FeatureSet, b: FeatureSet) -> None:
-    assert a.probabilities is not None and b.probabilities is not None
-    assert_close(torch.from_numpy(a.features), torch.from_numpy(b.features), rtol=0, atol=0)
-    assert_close(torch.from_numpy(a.probabilities), torch.from_numpy(b.probabilities), rtol=0, atol=0)
-
-
-def test_cached_features_are_written_under_wganlab_cache_and_reused(_cache: Path) -> None:
-    evaluator = _digits_evaluator()
-    images = evaluator.dataset.images[:50]
-    computed = cached_features(evaluator, images)
-    assert cache_folder() == _cache
-    (path,) = (_cache / "real-features").iterdir()  # one entry, no temporary file left behind
-    assert path.suffix == ".npz"
-    _assert_same(computed, evaluator.features(images))
-    assert computed.features.shape == (50, 64) and computed.probabilities.shape == (50, 1, 10)
-
-    # a second call reads the file: replace its contents and the replacement comes back
-    marker = FeatureSet(np.full((50, 64), 7.0), np.full((50, 1, 10), 0.1))
-    np.savez(path, features=marker.features, probabilities=marker.probabilities)
-    _assert_same(cached_features(evaluator, images), marker)
-
-    # other images are another entry
-    cached_features(evaluator, evaluator.dataset.images[:20])
-    assert len(list((_cache / "real-features").iterdir())) == 2
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        "garbage",
-        "pickle-like",
-        "truncated",  # np.load raises zipfile.BadZipFile
-        "empty",  # np.load raises EOFError
-    ],
-)
-def test_a_damaged_cache_file_is_recomputed_and_rewritten(_cache: Path, damage: str) -> None:
-    evaluator = _digits_evaluator()
-    images = evaluator.dataset.images[:30]
-    fresh = cached_features(evaluator, images)
-    (path,) = (_cache / "real-features").iterdir()
-    good = path.read_bytes()
-    damaged = {
-        "garbage": b"not an npz file",
-        "pickle-like": good[100:],
-        "truncated": good[: len(good) // 2],
-        "empty": b"",
-    }[damage]
-    path.write_bytes(damaged)
-    _assert_same(cached_features(evaluator, images), fresh)
-    with np.load(path) as saved:
-        _assert_same(FeatureSet(saved["features"], saved["probabilities"]), fresh)
-
-
-def test_a_cache_file_without_features_is_recomputed(_cache: Path) -> None:
-    evaluator = _digits_evaluator()
-    images = evaluator.dataset.images[:30]
-    fresh = cached_features(evaluator, images)
-    (path,) = (_cache / "real-features").iterdir()
-    np.savez(path, something_else=np.zeros(3))
-    _assert_same(cached_features(evaluator, images), fresh)
-
-
-def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("WGANLAB_CACHE", str(blocker / "cache"))  # a folder cannot be made under a file
-    evaluator = _digits_evaluator()
-    images = evaluator.dataset.images[:10]
-    _assert_same(cached_features(evaluator, images), evaluator.features(images))
-
-
-def test_the_cache_folder_defaults_to_the_home_cache(monkeypatch) -> None:
-    monkeypatch.delenv("WGANLAB_CACHE")
-    assert cache_folder() == Path.home() / ".cache" / "wganlab"

@@ -5,9 +5,6 @@ An evaluator never touches the training RNG streams: it draws from its own gener
 
 from __future__ import annotations
 
-import hashlib
-import os
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +23,7 @@ from wganlab.metrics.features import AUTO, EXTRACTORS, FeatureExtractor
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
+from wganlab.training.feature_cache import cached_features
 from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
@@ -87,8 +85,7 @@ class ImageEvaluator:
     def real(self) -> FeatureSet:
         """Features of the real data: all of the split, or (stacked) a fixed sample; cached on disk by hash."""
         if self._real is None:
-            images = self.real_images()
-            self._real = cached_features(self, images)
+            self._real = cached_features(self.real_images(), self.extractor, self.features)
         return self._real
 
     def real_images(self) -> Tensor:
@@ -126,37 +123,6 @@ def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int) -> Tens
         return torch.cat([sampler(chunk.to(device)).cpu() for chunk in latents.split(BATCH)])
     finally:
         sampler.train(was_training)
-
-
-def cache_folder() -> Path:
-    return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab"))
-
-
-def cached_features(evaluator: ImageEvaluator, images: Tensor) -> FeatureSet:
-    """Real-data features, keyed by a hash of the images, the extractor's weights and the sample count."""
-    extractor = evaluator.extractor
-    digest = hashlib.sha256(images.numpy().tobytes())
-    digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())
-    path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
-    if path.is_file():
-        try:
-            with np.load(path) as saved:
-                probabilities = saved["probabilities"] if "probabilities" in saved else None
-                return FeatureSet(saved["features"], probabilities)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            pass  # a damaged cache entry is recomputed and rewritten
-    features = evaluator.features(images)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"features": features.features}
-        if features.probabilities is not None:
-            arrays["probabilities"] = features.probabilities
-        temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(temporary, **arrays)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # the cache is an optimisation: an unwritable cache folder is not an error
-    return features
 
 
 def extractor_name(config: Config) -> str | None:
