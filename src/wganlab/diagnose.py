@@ -10,14 +10,14 @@ from pathlib import Path
 
 from wganlab import rundir
 from wganlab.diagnostics.diagnosis import Diagnosis, diagnose_logs
-from wganlab.diagnostics.probe import Record
+from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.errors import UserError
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.probing import build_prober
 from wganlab.training.streams import FRESH_PROBE, step_seed
 
 
-def fresh_probe(target: Path) -> Record:
+def fresh_probe(target: Path) -> ProbeRecord:
     """A probe of the checkpoint (a run folder's latest, or a checkpoint file), with its "step".
 
     It draws the same points whatever the checkpoint's step, so fresh probes of two checkpoints compare like

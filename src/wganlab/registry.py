@@ -7,7 +7,7 @@ entries once, at build time (see `training/build.py`); step code never compares 
 from __future__ import annotations
 
 from wganlab.data.datasets import DATASETS
-from wganlab.metrics.features import AUTO, EXTRACTORS
+from wganlab.metrics.features import AUTO, AUTO_DESCRIPTION, EXTRACTORS
 from wganlab.metrics.images import IMAGE_METRICS
 from wganlab.models.architectures import ARCHITECTURES
 from wganlab.models.mlp import ACTIVATIONS
@@ -47,6 +47,5 @@ KINDS: dict[str, dict[str, str]] = {
     "learning-rate decays": LR_DECAYS.descriptions(),
     "presets": PRESETS.descriptions(),
     "image metrics": IMAGE_METRICS.descriptions(),
-    "feature extractors": {AUTO: "the data set's own extractor (digits-classifier on digits), none elsewhere"}
-    | EXTRACTORS.descriptions(),
+    "feature extractors": {AUTO: AUTO_DESCRIPTION} | EXTRACTORS.descriptions(),
 }

@@ -186,7 +186,8 @@ def test_a_checkpoint_that_does_not_match_its_config_is_a_one_line_error(tmp_pat
     payload = checkpoint.read(path)
     payload["config"]["model"]["width"] = 8  # the weights are 16 wide
     torch.save(payload, path)
-    assert "does not match its own config" in _one_line_error(checkpoint.load_snapshot, path)
+    message = _one_line_error(checkpoint.load_snapshot, path)
+    assert "does not match its own config" in message and "size mismatch for net.0.weight" in message
 
 
 def test_restore_into_another_config_is_a_one_line_error(tmp_path: Path, saved) -> None:

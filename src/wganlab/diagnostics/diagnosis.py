@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wganlab.diagnostics.findings import Finding, find
-from wganlab.diagnostics.probe import Record
+from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.diagnostics.tracking import Tracking, run_tracking
 from wganlab.rundir import RunLogs
 
@@ -21,12 +21,12 @@ from wganlab.rundir import RunLogs
 class Diagnosis:
     folder: Path
     step: int  # of the fresh probe, else of the last logged probe (0 when there is neither)
-    probe: Record  # a fresh probe of the checkpoint, with its "step" (empty when the run has no checkpoint)
+    probe: ProbeRecord  # a fresh probe of the checkpoint, with its "step" (empty when the run has no checkpoint)
     findings: list[Finding]
     tracking: Tracking | None  # how the critic's estimate followed the quality metric; None without one
 
 
-def diagnose_logs(logs: RunLogs, probe: Record | None = None) -> Diagnosis:
+def diagnose_logs(logs: RunLogs, probe: ProbeRecord | None = None) -> Diagnosis:
     """The diagnosis of a run from its logs and an optional fresh probe (a record with its "step")."""
     logged = list(logs.diagnostics)
     if probe:

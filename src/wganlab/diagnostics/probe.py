@@ -18,7 +18,7 @@ from wganlab.diagnostics.lipschitz import estimate_lipschitz
 from wganlab.diagnostics.weights import clip_saturation
 from wganlab.objectives.losses import CriticLoss
 
-Record = dict[str, float | list[float]]  # one probe: diagnostic name -> value (per-layer norms as a list)
+ProbeRecord = dict[str, float | list[float]]  # one probe: diagnostic name -> value (per-layer norms as a list)
 
 
 def heldout_gap(critic: nn.Module, train: Tensor, held_out: Tensor) -> tuple[float, float, float]:
@@ -44,9 +44,9 @@ def probe_critic(
     rng: torch.Generator,
     held_out: Tensor | None = None,
     clip_value: float | None = None,
-) -> Record:
+) -> ProbeRecord:
     """Every diagnostic of `critic` on `real`, `fake` [N, ...] (and `held_out` real data, if any)."""
-    record: Record = {"nonfinite/parameters": float(nonfinite_parameters(critic))}
+    record: ProbeRecord = {"nonfinite/parameters": float(nonfinite_parameters(critic))}
     lipschitz = estimate_lipschitz(critic, real, fake, rng)
     record |= {
         "lipschitz/real": lipschitz.real,

@@ -230,6 +230,7 @@ class ExtractorEntry:
 
 
 AUTO = "auto"  # eval.extractor's default: the data set's own extractor (ImageSource.extractor), if it has one
+AUTO_DESCRIPTION = "the data set's own extractor (digits-classifier on digits), none elsewhere"
 EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
     ExtractorEntry(
         "digits-classifier",

@@ -13,7 +13,7 @@ from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.diagnostics.diagnosis import Diagnosis
 from wganlab.diagnostics.findings import Finding
-from wganlab.diagnostics.probe import Record
+from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.diagnostics.tracking import quality_metric
 from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
@@ -162,7 +162,7 @@ def diagnostics_section_body(run: RunLogs, diagnosis: Diagnosis | str) -> h.Mark
     return h.join(parts)
 
 
-def probe_body(probe: Record, step: int) -> h.Markup:
+def probe_body(probe: ProbeRecord, step: int) -> h.Markup:
     if not probe:
         return h.paragraph("The run has no checkpoint to probe.", class_="muted")
     scalars = [

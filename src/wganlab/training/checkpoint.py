@@ -133,7 +133,7 @@ def _load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:
             if part is not None:
                 part.load_state_dict(payload[name])
     except (KeyError, RuntimeError, ValueError, TypeError) as error:
-        reason = str(error).splitlines()[0]
+        reason = " ".join(str(error).split()[:40])  # the first mismatches, on one line
         raise UserError(
             f"checkpoint does not match its own config ({reason}); it was not written by this run"
         ) from None

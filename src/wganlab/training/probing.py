@@ -14,7 +14,7 @@ from torch import nn
 
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, held_out_dataset
-from wganlab.diagnostics.probe import Record, probe_critic
+from wganlab.diagnostics.probe import ProbeRecord, probe_critic
 from wganlab.objectives.losses import CriticLoss
 from wganlab.objectives.objective import Objective
 from wganlab.training.evaluation import generate
@@ -30,7 +30,7 @@ class Prober:
     clip_value: float | None  # under weight clipping: report the fraction of weights at +/-c
     latent_dim: int
 
-    def probe(self, generator: nn.Module, critic: nn.Module, seed: int) -> Record:
+    def probe(self, generator: nn.Module, critic: nn.Module, seed: int) -> ProbeRecord:
         """Probe the critic (in eval mode) on the training generator's samples and real data."""
         rng = torch.Generator().manual_seed(seed)
         device = next(critic.parameters()).device
