@@ -3,8 +3,8 @@
 Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives -> metrics -> diagnostics ->
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
 Top-level modules are placed by what they are: the foundation (errors, files, plotting) imports no wganlab
-module; config, presets, parts and rundir describe runs; registry and validation collect the parts of every
-layer up to training (its optimisers), so they sit in training; the command modules sit with the CLI.
+module; config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
+and validation collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ TOP_LEVEL = {
     "wganlab.presets": "config",
     "wganlab.config": "config",
     "wganlab.rundir": "config",
-    "wganlab.registry": "training",
-    "wganlab.validation": "training",
     "wganlab.diagnose": "cli",
     "wganlab.evaluate": "cli",
     "wganlab.cli": "cli",

@@ -118,7 +118,7 @@ def _add_claims(commands: argparse._SubParsersAction) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from wganlab.training import loop
-    from wganlab.validation import validate
+    from wganlab.training.validation import validate
 
     if args.resume is not None:
         if args.config is not None or args.preset or args.overrides:
@@ -252,7 +252,7 @@ def _report(headline: str, metrics: dict[str, float], steps_per_second: float | 
 
 
 def _list(args: argparse.Namespace) -> int:
-    from wganlab import registry
+    from wganlab.training import registry
 
     for kind, entries in registry.KINDS.items():
         print(f"{kind}:")

@@ -2,7 +2,7 @@
 
 Downstream code only ever sees a `Config` whose keys, types and ranges are checked; raw dicts stop here.
 Which names exist (losses, penalties, data sets, ...) and which combinations of parts make sense is a
-question for the parts themselves: `wganlab.validation` asks it, and `training.build` calls it first.
+question for the parts themselves: `training/validation.py` asks it, and `training.build` calls it first.
 """
 
 from __future__ import annotations

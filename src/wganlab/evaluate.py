@@ -16,7 +16,7 @@ from wganlab.objectives.losses import mean_difference
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
-from wganlab.validation import validate
+from wganlab.training.validation import validate
 
 Report = tuple[str, str, dict[str, float]]  # (title, headline, metrics)
 

@@ -17,7 +17,7 @@ from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
 from wganlab.training.streams import DATA, LATENTS, training_seed
-from wganlab.validation import validate
+from wganlab.training.validation import validate
 
 
 @dataclass(frozen=True)

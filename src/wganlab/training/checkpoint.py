@@ -23,7 +23,7 @@ from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.build import seeded_networks
 from wganlab.training.ema import make_ema
 from wganlab.training.state import TrainState
-from wganlab.validation import validate
+from wganlab.training.validation import validate
 
 FORMAT = "wganlab-checkpoint-1"
 

@@ -11,7 +11,7 @@ from wganlab.data.images import IMAGE_DATASETS
 from wganlab.data.toy import TOY_DATASETS
 from wganlab.metrics.features import AUTO, EXTRACTORS
 from wganlab.presets import PRESETS
-from wganlab.registry import CHOSEN_BY, KINDS
+from wganlab.training.registry import CHOSEN_BY, KINDS
 
 TABLES = {**CHOSEN_BY, "preset": PRESETS, "eval.extractor": EXTRACTORS}  # every table, by the key that chooses
 

@@ -20,7 +20,7 @@ from wganlab.models.norms import NORMS
 from wganlab.objectives.losses import LOSSES
 from wganlab.objectives.penalties import PENALTIES
 from wganlab.parts import suggest
-from wganlab.registry import CHOSEN_BY
+from wganlab.training.registry import CHOSEN_BY
 
 
 def validate(config: Config) -> None:

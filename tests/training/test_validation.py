@@ -6,7 +6,7 @@ import pytest
 
 from wganlab import config as configuration
 from wganlab.config import ConfigError
-from wganlab.validation import validate
+from wganlab.training.validation import validate
 
 
 def check(*overrides: str, preset: str | None = None) -> None:
