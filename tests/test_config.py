@@ -8,7 +8,6 @@ import pytest
 
 from wganlab import config as configuration
 from wganlab.config import ConfigError
-from wganlab.presets import PRESETS
 
 
 def test_default_is_the_grid_preset():
@@ -16,25 +15,6 @@ def test_default_is_the_grid_preset():
     assert config.preset == "grid"
     assert config.data.name == "grid"
     assert config.objective.loss == "wasserstein" and config.objective.penalty == "gp"
-
-
-@pytest.mark.parametrize("name", sorted(PRESETS))
-def test_every_preset_resolves_and_applies_its_values(name):
-    config = configuration.load(preset=name)
-    for section, values in PRESETS[name].values.items():
-        for key, value in values.items():
-            got = getattr(getattr(config, section), key)
-            assert got == (tuple(value) if isinstance(value, list) else value), f"{section}.{key}"
-
-
-def test_published_recipes():
-    paper = configuration.load(preset="wgan-paper")
-    assert (paper.objective.constraint, paper.objective.clip_value) == ("clip", 0.01)
-    assert (paper.optim.name, paper.optim.lr_critic, paper.train.critic_warmup) == ("rmsprop", 5e-5, True)
-    gp = configuration.load(preset="wgan-gp-paper")
-    assert (gp.objective.penalty_weight, gp.optim.betas, gp.train.critic_iters) == (10.0, (0.0, 0.9), 5)
-    toy = configuration.load(preset="wgan-gp-toy")
-    assert (toy.objective.penalty_weight, toy.train.batch_size, toy.model.width) == (0.1, 256, 512)
 
 
 def test_overrides_parse_toml_values_and_bare_words():

@@ -52,3 +52,15 @@ def expect_user_error(match: str, *args: object, **kwargs: object) -> str:
     message = str(info.value)
     assert "\n" not in message and match in message, message
     return message
+
+
+class MakeFolder:
+    """A pickle that, if unpickled by a trusting loader, would create a folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.path,)

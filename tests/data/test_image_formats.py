@@ -14,7 +14,16 @@ import torch
 from PIL import Image
 from torch.testing import assert_close
 
-from tests.data.conftest import MNIST_IMAGES, MNIST_LABELS, expect_user_error, idx_bytes, unit, write_cifar, write_idx
+from tests.data.conftest import (
+    MNIST_IMAGES,
+    MNIST_LABELS,
+    MakeFolder,
+    expect_user_error,
+    idx_bytes,
+    unit,
+    write_cifar,
+    write_idx,
+)
 from wganlab.data import image_formats as formats
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
@@ -230,21 +239,9 @@ def test_read_idx_exact_values(tmp_path: Path) -> None:
     assert read.dtype == np.uint8 and read.tolist() == array.tolist()
 
 
-class _MakeFolder:
-    """A pickle that, if unpickled by a trusting loader, would create a folder."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-
-    def __reduce__(self):
-        import os
-
-        return os.mkdir, (self.path,)
-
-
 def test_cifar_batch_never_runs_pickled_code(tmp_path: Path) -> None:
     target = tmp_path / "created-by-pickle"
-    (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": _MakeFolder(target), b"labels": [0]}))
+    (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": MakeFolder(target), b"labels": [0]}))
     with pytest.raises(UserError, match="refusing to load") as info:
         formats.read_cifar10(tmp_path, ["test_batch"])
     assert str(tmp_path / "test_batch") in str(info.value) and not target.exists()
