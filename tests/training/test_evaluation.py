@@ -12,8 +12,8 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
+from tests.training.conftest import config_with
 from wganlab import config as configuration
-from wganlab.config import Config
 from wganlab.data.images import ImageData, load_images
 from wganlab.data.stacked import StackedImages
 from wganlab.errors import UserError
@@ -34,15 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 TOY = ["model.width=16", "model.depth=1", "train.batch_size=32", "eval.samples=200", "eval.w1_samples=100"]
 
 
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("WGANLAB_CACHE", str(folder))
-    return folder
-
-
-def _config(**values: object) -> Config:
-    return configuration.with_values(Config(), values)
+pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
 # --- toy evaluator ---------------------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ def test_generate_does_not_depend_on_the_batch_split(monkeypatch) -> None:
     ],
 )
 def test_extractor_name_resolves_auto_through_the_data_set(data: str, extractor: str, expected: str | None) -> None:
-    assert extractor_name(_config(**{"data.name": data, "eval.extractor": extractor})) == expected
+    assert extractor_name(config_with(**{"data.name": data, "eval.extractor": extractor})) == expected
 
 
 def _images(*shape: int) -> ImageData:
@@ -149,7 +141,7 @@ def _images(*shape: int) -> ImageData:
 
 @pytest.mark.parametrize("shape", [(3, 8, 8), (1, 16, 16), (1, 8, 9)])
 def test_build_evaluator_refuses_an_extractor_of_another_shape_in_one_line(shape: tuple[int, ...]) -> None:
-    config = _config(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
+    config = config_with(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
     with pytest.raises(UserError) as error:
         build_evaluator(config, _images(*shape), mean_difference)
     message = str(error.value)
@@ -158,17 +150,17 @@ def test_build_evaluator_refuses_an_extractor_of_another_shape_in_one_line(shape
 
 
 def test_build_evaluator_accepts_matching_and_stacked_images() -> None:
-    config = _config(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
+    config = config_with(**{"data.name": "npz", "eval.extractor": "digits-classifier"})
     assert build_evaluator(config, _images(1, 8, 8), mean_difference).extractor_name == "digits-classifier"
     stacked = StackedImages(_images(1, 8, 8), 3)  # (3, 8, 8), each channel a (1, 8, 8) digit
     assert build_evaluator(config, stacked, mean_difference).extractor_name == "digits-classifier"
     # no extractor (auto on npz data): sample grids only, any shape
-    grids_only = build_evaluator(_config(**{"data.name": "npz"}), _images(3, 5, 7), mean_difference)
+    grids_only = build_evaluator(config_with(**{"data.name": "npz"}), _images(3, 5, 7), mean_difference)
     assert isinstance(grids_only, ImageEvaluator) and grids_only.extractor_name is None
 
 
 def test_build_evaluator_checks_the_weights_file_in_one_line() -> None:
-    config = _config(**{"data.name": "npz", "eval.extractor": "classifier"})
+    config = config_with(**{"data.name": "npz", "eval.extractor": "classifier"})
     with pytest.raises(UserError) as error:
         build_evaluator(config, _images(1, 8, 8), mean_difference)
     assert "needs a weights file" in str(error.value) and len(str(error.value).splitlines()) == 1
@@ -199,14 +191,14 @@ def _digit_sampler() -> nn.Module:
 def test_image_evaluator_builds_its_extractor_on_first_use(tmp_path: Path, counted: list[str]) -> None:
     digits = load_images("digits")
     values = {"data.name": "digits", "model.latent_dim": 4, "eval.image_samples": 100}
-    evaluator = build_evaluator(_config(**values, **{"eval.metrics": []}), digits, mean_difference)
+    evaluator = build_evaluator(config_with(**values, **{"eval.metrics": []}), digits, mean_difference)
     assert counted == []
     grids = evaluator.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)  # no metrics asked for
     assert grids.metrics == {} and counted == []
     grids.draw(tmp_path / "grid.png", "step 1")
     assert (tmp_path / "grid.png").read_bytes()[:8] == PNG and counted == []
 
-    measuring = dataclasses.replace(evaluator, config=_config(**values, **{"eval.metrics": ["fid", "modes"]}))
+    measuring = dataclasses.replace(evaluator, config=config_with(**values, **{"eval.metrics": ["fid", "modes"]}))
     first = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)
     assert counted == ["cpu"]
     again = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)

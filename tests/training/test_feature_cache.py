@@ -9,24 +9,14 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from wganlab import config as configuration
-from wganlab.config import Config
+from tests.training.conftest import config_with
 from wganlab.data.images import load_images
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.feature_cache import cache_folder, cached_features
 
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path: Path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("WGANLAB_CACHE", str(folder))
-    return folder
-
-
-def _config(**values: object) -> Config:
-    return configuration.with_values(Config(), values)
+pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
 def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
@@ -34,7 +24,7 @@ def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
 
 
 def _digits_evaluator() -> ImageEvaluator:
-    evaluator = build_evaluator(_config(**{"data.name": "digits"}), load_images("digits"), mean_difference)
+    evaluator = build_evaluator(config_with(**{"data.name": "digits"}), load_images("digits"), mean_difference)
     assert isinstance(evaluator, ImageEvaluator)
     return evaluator
 
@@ -45,12 +35,12 @@ def _assert_same(a: FeatureSet, b: FeatureSet) -> None:
     assert_close(torch.from_numpy(a.probabilities), torch.from_numpy(b.probabilities), rtol=0, atol=0)
 
 
-def test_cached_features_are_written_under_wganlab_cache_and_reused(_cache: Path) -> None:
+def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cache: Path) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:50]
     computed = cached(evaluator, images)
-    assert cache_folder() == _cache
-    (path,) = (_cache / "real-features").iterdir()  # one entry, no temporary file left behind
+    assert cache_folder() == feature_cache
+    (path,) = (feature_cache / "real-features").iterdir()  # one entry, no temporary file left behind
     assert path.suffix == ".npz"
     _assert_same(computed, evaluator.features(images))
     assert computed.features.shape == (50, 64) and computed.probabilities.shape == (50, 1, 10)
@@ -62,7 +52,7 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(_cache: Path
 
     # other images are another entry
     cached(evaluator, evaluator.dataset.images[:20])
-    assert len(list((_cache / "real-features").iterdir())) == 2
+    assert len(list((feature_cache / "real-features").iterdir())) == 2
 
 
 @pytest.mark.parametrize(
@@ -74,11 +64,11 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(_cache: Path
         "empty",  # np.load raises EOFError
     ],
 )
-def test_a_damaged_cache_file_is_recomputed_and_rewritten(_cache: Path, damage: str) -> None:
+def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, damage: str) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:30]
     fresh = cached(evaluator, images)
-    (path,) = (_cache / "real-features").iterdir()
+    (path,) = (feature_cache / "real-features").iterdir()
     good = path.read_bytes()
     damaged = {
         "garbage": b"not an npz file",
@@ -92,11 +82,11 @@ def test_a_damaged_cache_file_is_recomputed_and_rewritten(_cache: Path, damage: 
         _assert_same(FeatureSet(saved["features"], saved["probabilities"]), fresh)
 
 
-def test_a_cache_file_without_features_is_recomputed(_cache: Path) -> None:
+def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:30]
     fresh = cached(evaluator, images)
-    (path,) = (_cache / "real-features").iterdir()
+    (path,) = (feature_cache / "real-features").iterdir()
     np.savez(path, something_else=np.zeros(3))
     _assert_same(cached(evaluator, images), fresh)
 
