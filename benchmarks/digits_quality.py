@@ -37,6 +37,8 @@ METHODS = {
         "--steps",
         "20000",
         "--set",
+        "optim.decay_steps=20000",
+        "--set",
         'objective.penalty="none"',
         "--set",
         'objective.constraint="clip"',
@@ -54,6 +56,8 @@ METHODS = {
     "gan-ns": [
         "--steps",
         "50000",
+        "--set",
+        "optim.decay_steps=50000",
         "--set",
         'objective.loss="non-saturating"',
         "--set",

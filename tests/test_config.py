@@ -88,6 +88,8 @@ def test_typed_values_are_checked_like_overrides():
         ({"train.steps": 0}, "train.steps must be >= 1"),
         ({"train.stepz": 1}, "unknown config key train.stepz"),
         ({"steps": 1}, "is not a section.key name"),
+        ({"optim.decay_steps": -1}, "optim.decay_steps must be >= 0"),
+        ({"train.generator_batch_size": -1}, "train.generator_batch_size must be >= 0"),
     ]:
         with pytest.raises(ConfigError, match=message):
             configuration.with_values(config, values)

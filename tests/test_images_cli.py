@@ -170,8 +170,8 @@ def test_a_damaged_idx_file_is_one_line_and_exit_2(tmp_path: Path, capsys):
     code = cli.main(
         [
             "train",
-            "--set",
-            "data.name=mnist",
+            "--preset",
+            "wgan-gp-mnist",
             "--set",
             f"data.root={json.dumps(str(root))}",
             "--outdir",

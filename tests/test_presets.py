@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
+import numpy as np
 import pytest
 
+from tests.data.conftest import write_cifar, write_idx
 from wganlab import config as configuration
+from wganlab.cli import main
 from wganlab.presets import PRESETS
+from wganlab.rundir import read_run
 from wganlab.training.validation import validate
 
 
@@ -32,3 +40,64 @@ def test_every_preset_is_a_valid_run_and_has_a_description():
     for name, preset in PRESETS.items():
         assert preset.name == name and preset.description
         validate(configuration.load(preset=name))
+
+
+IMAGE_PRESETS = ["wgan-gp-mnist", "wgan-gp-cifar", "sngan-cifar", "dcgan", "wgan-dcgan"]
+# narrower networks and smaller batches than the recipes, so that 200 generator steps take seconds
+SMALL = {"mnist-conv": 4, "resnet": 8, "sngan-cnn": 4, "dcgan-paper": 4}
+
+
+def test_image_recipes_are_the_published_ones():
+    mnist = configuration.load(preset="wgan-gp-mnist")
+    assert (mnist.model.arch, mnist.model.width, mnist.model.latent_dim, mnist.train.batch_size) == (
+        "mnist-conv", 64, 128, 50)
+    assert (mnist.objective.penalty_weight, mnist.optim.lr_critic, mnist.optim.betas) == (10.0, 1e-4, (0.5, 0.9))
+    cifar = configuration.load(preset="wgan-gp-cifar")
+    assert (cifar.model.arch, cifar.model.width, cifar.optim.lr_critic, cifar.optim.betas) == (
+        "resnet", 128, 2e-4, (0.0, 0.9))
+    assert (cifar.optim.lr_decay, cifar.optim.decay_steps, cifar.train.steps) == ("linear", 100_000, 100_000)
+    assert (cifar.train.batch_size, cifar.train.generator_batch_size, cifar.train.critic_iters) == (64, 128, 5)
+    sngan = configuration.load(preset="sngan-cifar")
+    assert (sngan.objective.loss, sngan.objective.constraint) == ("hinge", "spectral-norm")
+    assert sngan.model.arch == "sngan-cnn"
+    clipped = configuration.load(preset="wgan-dcgan")
+    assert (clipped.objective.clip_value, clipped.optim.name, clipped.train.critic_warmup) == (0.01, "rmsprop", True)
+    assert all(PRESETS[name].for_images for name in [*IMAGE_PRESETS, "digits"])
+    assert not any(preset.for_images for name, preset in PRESETS.items() if name not in [*IMAGE_PRESETS, "digits"])
+
+
+def _files(root: Path, data: str) -> None:
+    """A few images of the data set, in its real file format (MNIST IDX, CIFAR-10 python batches)."""
+    rng = np.random.default_rng(0)
+    if data == "mnist":
+        for prefix, count in (("train", 40), ("t10k", 20)):
+            write_idx(root, prefix, rng.integers(0, 256, (count, 28, 28)), rng.integers(0, 10, count))
+        return
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        write_cifar(root, name, rng.integers(0, 256, (8, 3072)), [int(label) for label in rng.integers(0, 10, 8)])
+
+
+@pytest.mark.parametrize("name", IMAGE_PRESETS)
+def test_each_image_preset_trains_200_steps_on_files_in_its_data_sets_format(name, tmp_path, capsys):
+    config = configuration.load(preset=name)
+    _files(tmp_path / "data", config.data.name)
+    generator_batch = ["--set", "train.generator_batch_size=8"] if config.train.generator_batch_size else []
+    settings = ["--set", f"data.root={json.dumps(str(tmp_path / 'data'))}", "--set", "train.batch_size=4",
+                "--set", f"model.width={SMALL[config.model.arch]}", "--set", "eval.image_samples=16",
+                "--set", "eval.every=0", "--set", "train.checkpoint_every=200", *generator_batch]
+    assert main(["train", "--preset", name, "--steps", "200", *settings, "--outdir", str(tmp_path / "runs")]) == 0
+    run = read_run(next((tmp_path / "runs").iterdir()))
+    assert run.step == 200 and run.config.model.arch == config.model.arch
+    assert run.figures and run.diagnostics and math.isfinite(run.stats[-1]["critic/loss"])
+    assert "lr/generator" in run.stats[-1]
+
+
+def test_dry_run_shows_the_official_networks_and_their_parameter_counts(tmp_path, capsys):
+    assert main(["train", "--preset", "wgan-gp-mnist", "--set", "data.root=nowhere", "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["model"]["arch"] == "mnist-conv"  # stdout stays the config
+    assert "generator (MNISTConvGenerator): 1,554,177 parameters" in err
+    assert "critic (MNISTConvCritic): 1,030,145 parameters" in err
+    assert main(["train", "--preset", "wgan-gp-cifar", "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert "generator (ResNetGenerator): 1,204,483 parameters" in err and "1,053,825 parameters" in err

@@ -132,6 +132,7 @@ def _train(args: argparse.Namespace) -> int:
         validate(config)
         if args.dry_run:
             print(json.dumps(configuration.to_dict(config), indent=2))
+            print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
             return 0
         folder, run, state = loop.start(config, args.outdir)
         print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps)")
@@ -139,6 +140,15 @@ def _train(args: argparse.Namespace) -> int:
     print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
     print(f"run folder {folder}")
     return 0
+
+
+def _networks(config: configuration.Config) -> str:
+    """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
+    from wganlab.data.datasets import build_dataset, data_shape, expected_shape
+    from wganlab.models.architectures import describe
+
+    shape = expected_shape(config.data) or data_shape(build_dataset(config.data, config.train.seed))
+    return describe(config.model, shape)
 
 
 def _evaluate(args: argparse.Namespace) -> int:

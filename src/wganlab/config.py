@@ -68,13 +68,15 @@ class OptimConfig:
     lr_generator: float = 1e-4
     lr_critic: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.9)  # adam only
-    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over train.steps
+    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over decay_steps generator steps
+    decay_steps: int = 0  # the decay's horizon in generator steps (the recipe's); 0 = train.steps
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     steps: int = 2000  # generator steps
-    batch_size: int = 256
+    batch_size: int = 256  # the critic's batch (real and fake each)
+    generator_batch_size: int = 0  # 0 = batch_size; the WGAN-GP CIFAR code's generator steps take twice as many
     critic_iters: int = 5
     critic_warmup: bool = False  # WGAN code: 100 critic iterations for the first 25 generator steps and every 500th
     ema_decay: float = 0.0  # generator EMA; 0 = off
@@ -258,6 +260,8 @@ def _checked(config: Config) -> Config:
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
         (t.steps >= 1, "train.steps must be >= 1"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
+        (t.generator_batch_size >= 0, "train.generator_batch_size must be >= 0 (0 = train.batch_size)"),
+        (p.decay_steps >= 0, "optim.decay_steps must be >= 0 (0 = train.steps)"),
         (t.critic_iters >= 1, "train.critic_iters (n_critic) must be >= 1"),
         (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
         (t.log_every >= 1, "train.log_every must be >= 1"),

@@ -16,7 +16,7 @@ from wganlab.objectives.losses import mean_difference
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
-from wganlab.training.validation import validate
+from wganlab.training.validation import validate, validate_measurement
 
 Report = tuple[str, str, dict[str, float]]  # (title, headline, metrics)
 
@@ -44,7 +44,7 @@ def evaluate_checkpoint(target: Path, values: Mapping[str, Any]) -> Report:
 def evaluate_samples(target: Path, values: Mapping[str, Any]) -> Report:
     """Image metrics of generated images read from `target` (npz or folder) against the real data in `values`."""
     config = configuration.with_values(configuration.load(), values)
-    validate(config)
+    validate_measurement(config)
     dataset = build_dataset(config.data, config.train.seed)
     evaluator = build_evaluator(config, dataset, estimate=mean_difference)
     if not isinstance(evaluator, ImageEvaluator):

@@ -16,6 +16,7 @@ class Preset:
     name: str
     description: str
     values: dict[str, dict[str, Any]]  # {section: {key: value}}, applied over the defaults
+    for_images: bool = False  # a recipe for image data (the others are for 2-D data, or only an objective)
 
 
 PRESETS: Parts[Preset] = Parts("preset", [
@@ -38,6 +39,7 @@ PRESETS: Parts[Preset] = Parts("preset", [
                 "lr_critic": 5e-4,
                 "betas": [0.5, 0.9],
                 "lr_decay": "linear",
+                "decay_steps": 15000,
             },
             "train": {
                 "steps": 15000,
@@ -71,6 +73,7 @@ PRESETS: Parts[Preset] = Parts("preset", [
                 "lr_critic": 3e-4,
                 "betas": [0.5, 0.9],
                 "lr_decay": "linear",
+                "decay_steps": 25000,
             },
             "train": {
                 "steps": 25000,
@@ -82,6 +85,7 @@ PRESETS: Parts[Preset] = Parts("preset", [
             },
             "eval": {"every": 5000, "image_samples": 10000},
         },
+        for_images=True,
     ),
     Preset(
         "wgan-paper",
@@ -194,5 +198,94 @@ PRESETS: Parts[Preset] = Parts("preset", [
             },
             "train": {"critic_iters": 5, "critic_warmup": False, "batch_size": 64, "ema_decay": 0.0},
         },
+    ),
+    Preset(
+        "wgan-gp-mnist",
+        "the WGAN-GP MNIST code (gan_mnist.py): its 5x5 conv networks (DIM 64, latent 128, no normalisation), "
+        "lambda 10, Adam 1e-4 betas (0.5, 0.9), n_critic 5, batch 50, 200,000 generator steps",
+        {
+            "data": {"name": "mnist"},
+            "model": {"arch": "mnist-conv", "width": 64, "latent_dim": 128, "generator_norm": "none",
+                      "critic_norm": "none"},
+            "objective": {"loss": "wasserstein", "penalty": "gp", "penalty_weight": 10.0, "penalty_target": 1.0,
+                          "constraint": "none"},
+            "optim": {"name": "adam", "lr_generator": 1e-4, "lr_critic": 1e-4, "betas": [0.5, 0.9],
+                      "lr_decay": "none"},
+            "train": {"steps": 200000, "batch_size": 50, "critic_iters": 5, "critic_warmup": False,
+                      "ema_decay": 0.0, "checkpoint_every": 5000},
+            "eval": {"every": 5000, "image_samples": 10000},
+        },
+        for_images=True,
+    ),
+    Preset(
+        "wgan-gp-cifar",
+        "the WGAN-GP CIFAR-10 ResNet code (gan_cifar_resnet.py, unconditional): 128 channels, BatchNorm in the "
+        "generator only, latent 128, lambda 10, Adam 2e-4 betas (0, 0.9) decaying linearly to 0 over 100,000 "
+        "generator steps, n_critic 5, critic batch 64, generator batch 128",
+        {
+            "data": {"name": "cifar10"},
+            "model": {"arch": "resnet", "width": 128, "latent_dim": 128, "generator_norm": "batch",
+                      "critic_norm": "none"},
+            "objective": {"loss": "wasserstein", "penalty": "gp", "penalty_weight": 10.0, "penalty_target": 1.0,
+                          "constraint": "none"},
+            "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.0, 0.9],
+                      "lr_decay": "linear", "decay_steps": 100000},
+            "train": {"steps": 100000, "batch_size": 64, "generator_batch_size": 128, "critic_iters": 5,
+                      "critic_warmup": False, "ema_decay": 0.0, "checkpoint_every": 5000},
+            "eval": {"every": 5000, "image_samples": 10000},
+        },
+        for_images=True,
+    ),
+    Preset(
+        "sngan-cifar",
+        "the spectral-normalisation paper's standard CNN on CIFAR-10: spectral norm, hinge loss, latent 128, "
+        "Adam 2e-4 betas (0.5, 0.999), n_critic 1 (its setting C, the official SN-DCGAN example), batch 64, "
+        "100,000 generator steps",
+        {
+            "data": {"name": "cifar10"},
+            "model": {"arch": "sngan-cnn", "width": 64, "latent_dim": 128, "generator_norm": "batch",
+                      "critic_norm": "none"},
+            "objective": {"loss": "hinge", "penalty": "none", "constraint": "spectral-norm"},
+            "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.5, 0.999],
+                      "lr_decay": "none"},
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1, "critic_warmup": False,
+                      "ema_decay": 0.0, "checkpoint_every": 5000},
+            "eval": {"every": 5000, "image_samples": 10000},
+        },
+        for_images=True,
+    ),
+    Preset(
+        "dcgan",
+        "DCGAN (Radford et al. 2016): its networks (BatchNorm in both, width 64, latent 100), the non-saturating "
+        "GAN loss, Adam 2e-4 betas (0.5, 0.999), n_critic 1, batch 64, 100,000 generator steps",
+        {
+            "data": {"name": "cifar10"},
+            "model": {"arch": "dcgan-paper", "width": 64, "latent_dim": 100, "generator_norm": "batch",
+                      "critic_norm": "batch"},
+            "objective": {"loss": "non-saturating", "penalty": "none", "constraint": "none"},
+            "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.5, 0.999],
+                      "lr_decay": "none"},
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1, "critic_warmup": False,
+                      "ema_decay": 0.0, "checkpoint_every": 5000},
+            "eval": {"every": 5000, "image_samples": 10000},
+        },
+        for_images=True,
+    ),
+    Preset(
+        "wgan-dcgan",
+        "the WGAN paper's image recipe: its DCGAN (BatchNorm in both, width 64, latent 100), weight clipping at "
+        "0.01, RMSProp 5e-5, n_critic 5 with 100 for the first 25 generator steps and every 500th, batch 64, "
+        "100,000 generator steps",
+        {
+            "data": {"name": "cifar10"},
+            "model": {"arch": "dcgan-paper", "width": 64, "latent_dim": 100, "generator_norm": "batch",
+                      "critic_norm": "batch"},
+            "objective": {"loss": "wasserstein", "penalty": "none", "constraint": "clip", "clip_value": 0.01},
+            "optim": {"name": "rmsprop", "lr_generator": 5e-5, "lr_critic": 5e-5, "lr_decay": "none"},
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 5, "critic_warmup": True,
+                      "ema_decay": 0.0, "checkpoint_every": 5000},
+            "eval": {"every": 5000, "image_samples": 10000},
+        },
+        for_images=True,
     ),
 ])

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from tests.data.conftest import MNIST_IMAGES, MNIST_LABELS, write_idx
+from wganlab import config as configuration
 from wganlab.config import DataConfig
-from wganlab.data.datasets import DATASETS, build_dataset, data_shape, held_out_dataset, is_image
+from wganlab.data.datasets import DATASETS, build_dataset, data_shape, expected_shape, held_out_dataset, is_image
 from wganlab.data.images import IMAGE_DATASETS, ImageData, load_images
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import TOY_DATASETS, ToyDistribution
@@ -110,3 +111,24 @@ def test_resize_and_pad_reach_the_images(tmp_path: Path) -> None:
     write_idx(tmp_path, "train", MNIST_IMAGES, MNIST_LABELS)
     data = build_dataset(DataConfig(name="mnist", root=str(tmp_path), resize=8, pad_to=12), seed=0)
     assert data_shape(data) == (1, 12, 12)
+
+
+@pytest.mark.parametrize(
+    ("values", "shape"),
+    [
+        ({"data.name": "grid"}, (2,)),
+        ({"data.name": "mnist"}, (1, 28, 28)),
+        ({"data.name": "mnist", "data.pad_to": 32}, (1, 32, 32)),
+        ({"data.name": "cifar10", "data.resize": 64}, (3, 64, 64)),
+        ({"data.name": "digits", "data.stack": 3}, (3, 8, 8)),
+        ({"data.name": "folder", "data.root": "x"}, None),  # only the files say
+    ],
+)
+def test_expected_shape_from_the_config_alone(values, shape):
+    config = configuration.with_values(configuration.load(), values)
+    assert expected_shape(config.data) == shape
+
+
+def test_expected_shape_is_the_shape_loading_gives():
+    config = configuration.with_values(configuration.load(), {"data.name": "digits", "data.pad_to": 12})
+    assert expected_shape(config.data) == data_shape(build_dataset(config.data, 0)) == (1, 12, 12)

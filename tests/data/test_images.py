@@ -105,3 +105,12 @@ def test_options_that_a_user_must_fix(tmp_path: Path) -> None:
     expect_user_error("pad_to=-2", "digits", pad_to=-2)
     expect_user_error("choose one of 'train'", "npz", tmp_path / "x.npz", split="test")  # one split only
     assert load_images("digits", tmp_path / "ignored").source == "scikit-learn digits"  # digits needs no root
+
+
+def test_a_root_with_a_tilde_is_the_users_home(tmp_path, monkeypatch):
+    # `--set data.root=~/data` reaches wganlab unexpanded: the shell expands ~ only at the start of a word
+    monkeypatch.setenv("HOME", str(tmp_path))
+    arrays = tmp_path / "data" / "images.npy"
+    arrays.parent.mkdir()
+    np.save(arrays, np.zeros((2, 4, 4), dtype=np.uint8))
+    assert load_images("npz", "~/data/images.npy").images.shape == (2, 1, 4, 4)

@@ -10,7 +10,7 @@ from torch import nn
 
 from wganlab.config import ModelConfig
 from wganlab.errors import ConfigError, UserError
-from wganlab.models.architectures import ARCHITECTURES, build_networks
+from wganlab.models.architectures import ARCHITECTURES, build_networks, describe
 from wganlab.models.dcgan import DCGANCritic, DCGANGenerator
 from wganlab.models.mlp import MLP
 from wganlab.models.resnet import ResNetCritic, ResNetGenerator
@@ -83,6 +83,9 @@ def test_images_only():
         "mlp": False,
         "dcgan": True,
         "resnet": True,
+        "mnist-conv": True,
+        "sngan-cnn": True,
+        "dcgan-paper": True,
     }
 
 
@@ -101,3 +104,9 @@ def test_layer_norm_critics_score_each_sample_alone(critic_type):
     critic = critic_type((1, 8, 8), 8, "layer")
     batch = torch.randn(6, 1, 8, 8)
     torch.testing.assert_close(critic(batch)[:1], critic(batch[:1]))
+
+
+def test_describe_names_each_network_with_its_parameter_count():
+    text = describe(ModelConfig(arch="mnist-conv", latent_dim=128, width=64, generator_norm="none"), (1, 28, 28))
+    assert "generator (MNISTConvGenerator): 1,554,177 parameters" in text
+    assert "critic (MNISTConvCritic): 1,030,145 parameters" in text and "ConvTranspose2d(256, 128" in text

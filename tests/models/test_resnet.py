@@ -31,3 +31,13 @@ def test_first_critic_block_is_never_normalised():
     first, second = critic.blocks[0], critic.blocks[1]
     assert isinstance(first.norm1, nn.Identity) and isinstance(first.norm2, nn.Identity)
     assert isinstance(second.norm1, nn.GroupNorm) and isinstance(second.norm2, nn.GroupNorm)
+
+
+def test_cifar_networks_have_the_official_parameter_counts():
+    """gan_cifar_resnet.py, DIM_G = DIM_D = 128, latent 128, BatchNorm in the generator only:
+    generator Linear 128->2048 (264,192) + 3 up blocks x (1x1 shortcut 16,512 + 2 BN 512 + 2 3x3 convs 295,168)
+    + BN 256 + 3x3 conv to RGB 3,459 = 1,204,483; critic first block (1x1 3->128 512, 3x3 3->128 3,584,
+    3x3 147,584) + down block (2 x 147,584 + 1x1 16,512) + 2 plain blocks (4 x 147,584) + Linear 129 = 1,053,825."""
+    generator, critic = ResNetGenerator(128, (3, 32, 32), 128, "batch"), ResNetCritic((3, 32, 32), 128, "none")
+    assert sum(p.numel() for p in generator.parameters()) == 1_204_483
+    assert sum(p.numel() for p in critic.parameters()) == 1_053_825

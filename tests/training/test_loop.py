@@ -78,6 +78,7 @@ def test_fit_logs_evaluates_checkpoints_and_summarises(tmp_path: Path) -> None:
     folder, run, state = start(
         _config(
             "train.steps=6",
+            "optim.decay_steps=6",
             "train.log_every=2",
             "eval.every=4",
             "train.checkpoint_every=1",
@@ -91,7 +92,7 @@ def test_fit_logs_evaluates_checkpoints_and_summarises(tmp_path: Path) -> None:
     stats = _records(folder / "stats.jsonl")
     assert [s["step"] for s in stats] == [2, 4, 6]
     assert {"critic/loss", "critic/estimate", "critic/penalty", "generator/loss", "lr/generator"} <= set(stats[0])
-    # the grid preset's lr 5e-4 falls linearly to 0 over train.steps; logged after the step's scheduler update
+    # the grid preset's lr 5e-4 falls linearly to 0 over optim.decay_steps; logged after the step's scheduler update
     lrs = torch.tensor([s["lr/generator"] for s in stats], dtype=torch.float64)
     assert_close(lrs, torch.tensor([5e-4 * (1 - k / 6) for k in (2, 4, 6)], dtype=torch.float64))
     times = [s["time/train_seconds"] for s in stats]
@@ -169,7 +170,7 @@ def test_train_step_runs_critic_iters_at_the_step(warmup: bool, step: int, expec
 
 
 def test_train_step_steps_both_schedulers_once_and_moves_the_generator() -> None:
-    run, state = build(_config("train.steps=4"))
+    run, state = build(_config("train.steps=4", "optim.decay_steps=4"))
     before = [p.detach().clone() for p in state.generator.parameters()]
     train_step(run, state)
     assert state.step == 0  # the loop counts steps, not train_step
@@ -186,3 +187,18 @@ def test_measure_uses_the_evaluation_stream_and_leaves_the_critic_training() -> 
     state.critic.eval()
     expected = run.evaluator.measure(state.sampler, state.critic, seed=step_seed(0, 7, EVALUATION))
     assert measured.metrics == expected.metrics
+
+
+def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    original = loop.generator_step
+
+    def record(state, objective, latents, ema_decay):
+        seen.append(len(latents))
+        return original(state, objective, latents, ema_decay)
+
+    monkeypatch.setattr(loop, "generator_step", record)
+    for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):
+        run, state = build(_config("train.critic_iters=1", *extra))
+        train_step(run, state)
+        assert seen[-1] == expected  # TINY's batch_size is 32

@@ -52,10 +52,12 @@ def _lrs(state: TrainState, steps: int) -> list[tuple[float, float]]:
     return lrs
 
 
-def test_linear_lr_decay_reaches_zero_at_train_steps() -> None:
+@pytest.mark.parametrize("decay_steps", [0, 10])  # 0: over train.steps
+def test_linear_lr_decay_reaches_zero_at_its_horizon(decay_steps: int) -> None:
     steps = 10
     _, state = _build(
-        'optim.lr_decay="linear"', f"train.steps={steps}", "optim.lr_generator=1e-3", "optim.lr_critic=2e-3"
+        'optim.lr_decay="linear"', f"train.steps={steps}", f"optim.decay_steps={decay_steps}",
+        "optim.lr_generator=1e-3", "optim.lr_critic=2e-3"
     )
     lrs = _lrs(state, steps + 2)
     expected = [(1e-3 * max(0.0, 1 - k / steps), 2e-3 * max(0.0, 1 - k / steps)) for k in range(steps + 3)]
@@ -112,3 +114,10 @@ def test_fused_true_asks_for_the_fused_or_foreach_kernels() -> None:
     assert adam.defaults["fused"] is True
     rmsprop = build_optimizer(_parameters(), 1e-3, OptimConfig(name="rmsprop"), fused=True)
     assert rmsprop.defaults["foreach"] is True
+
+
+def test_the_decay_horizon_is_the_recipes_not_the_runs_length() -> None:
+    # a short try of a recipe that decays over 100 steps ends at 1 - 4/100 of its rates, not at 0
+    _, state = _build('optim.lr_decay="linear"', "train.steps=4", "optim.decay_steps=100", "optim.lr_generator=1e-3")
+    lrs = _lrs(state, 4)
+    assert lrs[4][0] == pytest.approx(1e-3 * (1 - 4 / 100), rel=1e-12)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from wganlab import config as configuration
 from wganlab.config import ConfigError
-from wganlab.training.validation import validate
+from wganlab.training.validation import validate, validate_measurement
 
 
 def check(*overrides: str, preset: str | None = None) -> None:
@@ -49,7 +51,10 @@ def test_unknown_names_and_devices_name_the_key_and_the_choices(overrides, messa
     [
         (["objective.penalty=none"], "needs a Lipschitz method"),
         (["objective.penalty_weight=0"], "does nothing"),
-        (["model.arch=dcgan"], "is convolutional and needs image data"),
+        (["model.arch=dcgan"], "is convolutional and needs image data; data.name 'grid' is 2-D: use a preset for "
+                               "2-D data (grid, wgan-paper"),
+        (["data.name=digits"], "builds the 2-D toy MLP (latent 2; preset 'grid'): use an image preset (digits, "
+                               "wgan-gp-mnist"),
         (["data.stack=3"], "data.stack applies to image data only"),
         (["data.limit=10"], "data.limit applies to image data only"),
         (["data.name=digits", "model.arch=dcgan", "model.critic_norm=batch"], "mixes samples"),
@@ -57,7 +62,7 @@ def test_unknown_names_and_devices_name_the_key_and_the_choices(overrides, messa
     ],
 )
 def test_combinations_that_make_no_sense_are_refused(overrides, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         check(*overrides)
 
 
@@ -67,3 +72,11 @@ def test_combinations_that_are_allowed_on_purpose():
     check("data.name=digits", "model.arch=dcgan", "model.critic_norm=batch", "objective.penalty=drift")
     check("data.name=digits", "model.arch=dcgan", "model.critic_norm=layer")
     check("eval.extractor=auto")
+    check("data.name=digits", "model.latent_dim=16")  # an MLP on images, as the WGAN paper's MLP experiments
+
+
+def test_measuring_samples_checks_only_the_data_and_eval_names():
+    config = configuration.load(overrides=["data.name=digits", "model.arch=vgg"])
+    validate_measurement(config)  # no model is built to measure given samples
+    with pytest.raises(ConfigError, match="unknown eval.metrics 'lpips'"):
+        validate_measurement(configuration.with_values(config, {"eval.metrics": ["lpips"]}))

@@ -47,6 +47,7 @@ def _gaps(context: ClaimContext, limit: int, seed: int) -> tuple[list[int], list
         "data.stack": 1,
         "data.limit": limit,
         "train.steps": steps,
+        "optim.decay_steps": steps,  # the learning rates reach 0 at the end of this shorter run
         "train.seed": seed,
         "train.checkpoint_every": steps,
         "eval.every": context.size(125, 15),

@@ -112,6 +112,7 @@ def _train(context: ClaimContext, preset: str, architecture: Architecture, seed:
         "model.activation": architecture.activation,
         "model.latent_dim": architecture.latent_dim,
         "optim.lr_decay": "linear",  # the same schedule for both: a short run ends annealed
+        "optim.decay_steps": steps,
         "train.steps": steps,
         "train.seed": seed,
         "train.checkpoint_every": steps,

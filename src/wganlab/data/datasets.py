@@ -48,6 +48,21 @@ def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:
         return None  # the files hold no test split: no held-out gap
 
 
+def expected_shape(config: DataConfig) -> tuple[int, ...] | None:
+    """The shape of one sample, from the config alone where the format fixes it (None: read the data to know)."""
+    if config.name in TOY_DATASETS:
+        return TOY_SHAPE
+    native = IMAGE_DATASETS[config.name].shape
+    if native is None:
+        return None
+    channels, height, width = native
+    if config.resize:
+        height = width = config.resize
+    if config.pad_to:
+        height, width = max(height, config.pad_to), max(width, config.pad_to)
+    return (config.stack if config.stack > 1 else channels), height, width
+
+
 def data_shape(dataset: Dataset) -> tuple[int, ...]:
     """(2,) for toy data, (C, H, W) for images."""
     return TOY_SHAPE if isinstance(dataset, ToyDistribution) else dataset.shape

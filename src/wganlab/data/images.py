@@ -126,6 +126,7 @@ class ImageSource:
     splits: tuple[str, ...] = ("train", "test")
     needs_root: bool = True  # False: shipped with a package, no files to give
     extractor: str | None = None  # the feature extractor that eval.extractor = "auto" picks; None: sample grids only
+    shape: tuple[int, int, int] | None = None  # (C, H, W) of every image when the format fixes it
 
 
 IMAGE_DATASETS: Parts[ImageSource] = Parts("data.name", [
@@ -135,17 +136,25 @@ IMAGE_DATASETS: Parts[ImageSource] = Parts("data.name", [
         _digits,
         needs_root=False,
         extractor="digits-classifier",
+        shape=(1, 8, 8),
     ),
     ImageSource(
         "mnist",
         "MNIST 28x28 grayscale digits from IDX files in the data folder (train-*/t10k-*, raw or .gz)",
         _mnist,
+        shape=(1, 28, 28),
     ),
     ImageSource(
-        "fashion-mnist", "Fashion-MNIST 28x28 grayscale clothing from IDX files in the data folder", _fashion_mnist
+        "fashion-mnist",
+        "Fashion-MNIST 28x28 grayscale clothing from IDX files in the data folder",
+        _fashion_mnist,
+        shape=(1, 28, 28),
     ),
     ImageSource(
-        "cifar10", "CIFAR-10 32x32 colour from the python batches (cifar-10-batches-py) in the data folder", _cifar10
+        "cifar10",
+        "CIFAR-10 32x32 colour from the python batches (cifar-10-batches-py) in the data folder",
+        _cifar10,
+        shape=(3, 32, 32),
     ),
     ImageSource("folder", "every .png/.jpg/.jpeg under a folder; class subfolders give labels", _folder, ("train",)),
     ImageSource(
@@ -181,7 +190,8 @@ def load_images(
     pad_to x pad_to. Raises `UserError` for anything a user can fix; never downloads.
     """
     reader = _check_options(name, root, split, resize, pad_to)
-    images, labels, source = reader.read(Path(root or ""), split, resize)  # root is only empty for digits
+    # `--set data.root=~/data` reaches us unexpanded: the shell expands ~ only at the start of a word
+    images, labels, source = reader.read(Path(root or "").expanduser(), split, resize)  # root is empty for digits
     if resize > 0:
         images = resize_images(images, resize)
     if pad_to > 0:

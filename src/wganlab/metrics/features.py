@@ -134,7 +134,7 @@ def to_inception_input(images: Tensor) -> Tensor:
 def inception_extractor(weights: str | Path | None, device: str) -> FeatureExtractor:
     """torch-fidelity's FeatureExtractorInceptionV3 from a local weights file: pool3 and softmax(logits)."""
     _inception_file(weights)
-    path = Path(weights)  # type: ignore[arg-type]  # checked by _inception_file
+    path = Path(weights).expanduser()  # type: ignore[arg-type]  # checked by _inception_file
     inception_class = torch_fidelity_inception()
     name = "inception-v3-compat"
     try:
@@ -202,14 +202,14 @@ def _own_file(weights: str | Path | None) -> Path:
             "the 'classifier' extractor needs a weights file (eval.extractor_weights or --extractor-weights): "
             "one written by `wganlab classifier train --out PATH`"
         )
-    return Path(weights)
+    return Path(weights).expanduser()
 
 
 def _inception_file(weights: str | Path | None) -> None:
     """The checks inception_extractor makes before it loads anything: the file exists, torch-fidelity is there."""
     if weights is None:
         raise UserError(f"no Inception weights given: {INCEPTION_HOW_TO}")
-    if not Path(weights).is_file():
+    if not Path(weights).expanduser().is_file():
         raise UserError(f"Inception weights file {weights} not found: {INCEPTION_HOW_TO}")
     if importlib.util.find_spec("torch_fidelity") is None:
         raise UserError(f"torch-fidelity is not installed: {INCEPTION_HOW_TO}")

@@ -11,8 +11,11 @@ from torch import nn
 from wganlab.config import ModelConfig
 from wganlab.errors import UserError
 from wganlab.models.dcgan import DCGANCritic, DCGANGenerator
+from wganlab.models.dcgan_paper import PaperDCGANCritic, PaperDCGANGenerator
 from wganlab.models.mlp import MLP
+from wganlab.models.mnist_conv import MNISTConvCritic, MNISTConvGenerator
 from wganlab.models.resnet import ResNetCritic, ResNetGenerator
+from wganlab.models.sngan_cnn import SNGANCritic, SNGANGenerator
 from wganlab.parts import Parts
 
 Networks = tuple[nn.Module, nn.Module]  # (generator: latent -> sample, critic: sample -> score)
@@ -66,9 +69,41 @@ ARCHITECTURES: Parts[Architecture] = Parts("model.arch", [
         _convolutional(ResNetGenerator, ResNetCritic),
         images_only=True,
     ),
+    Architecture(
+        "mnist-conv",
+        "the WGAN-GP MNIST code's networks: 5x5 stride-2 (de)convolutions, LeakyReLU 0.2 critic (width = DIM, 64)",
+        _convolutional(MNISTConvGenerator, MNISTConvCritic),
+        images_only=True,
+    ),
+    Architecture(
+        "sngan-cnn",
+        "the spectral-normalisation paper's standard CNN (Miyato et al. 2018, Table 3; width = 64 in the paper)",
+        _convolutional(SNGANGenerator, SNGANCritic),
+        images_only=True,
+    ),
+    Architecture(
+        "dcgan-paper",
+        "the DCGAN of Radford et al. as the WGAN paper trained it: 4x4 (de)convolutions, BatchNorm (width = 64)",
+        _convolutional(PaperDCGANGenerator, PaperDCGANCritic),
+        images_only=True,
+    ),
 ])
 
 
 def build_networks(config: ModelConfig, shape: tuple[int, ...]) -> Networks:
     """Generator latent -> sample and critic sample -> score for data of `shape` ((2,) or (C, H, W))."""
     return ARCHITECTURES.resolve(config.arch).build(config, shape)
+
+
+def parameter_count(network: nn.Module) -> int:
+    """Trainable weights and biases (BatchNorm's running statistics and spectral norm's vectors are buffers)."""
+    return sum(parameter.numel() for parameter in network.parameters())
+
+
+def describe(config: ModelConfig, shape: tuple[int, ...]) -> str:
+    """Both networks for data of `shape`, layer by layer, each with its parameter count (what --dry-run shows)."""
+    generator, critic = build_networks(config, shape)
+    return "\n".join(
+        f"{role} ({network.__class__.__name__}): {parameter_count(network):,} parameters\n{network}"
+        for role, network in (("generator", generator), ("critic", critic))
+    )

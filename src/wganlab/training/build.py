@@ -49,6 +49,7 @@ def build(config: Config) -> tuple[Run, TrainState]:
     objective = build_objective(config.objective)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     device = torch.device(config.train.device)
+    horizon = config.optim.decay_steps or config.train.steps  # the recipe's, not however long this run is
     generator_optimizer = build_optimizer(generator.parameters(), config.optim.lr_generator, config.optim)
     critic_optimizer = build_optimizer(critic.parameters(), config.optim.lr_critic, config.optim)
     state = TrainState(
@@ -57,8 +58,8 @@ def build(config: Config) -> tuple[Run, TrainState]:
         generator_ema=make_ema(generator) if config.train.ema_decay > 0 else None,
         generator_optimizer=generator_optimizer,
         critic_optimizer=critic_optimizer,
-        generator_scheduler=build_scheduler(generator_optimizer, config.optim, config.train.steps),
-        critic_scheduler=build_scheduler(critic_optimizer, config.optim, config.train.steps),
+        generator_scheduler=build_scheduler(generator_optimizer, config.optim, horizon),
+        critic_scheduler=build_scheduler(critic_optimizer, config.optim, horizon),
         rng=torch.Generator(device).manual_seed(training_seed(seed, LATENTS)),
         data_rng=torch.Generator(device).manual_seed(training_seed(seed, DATA)),
     )

@@ -50,7 +50,7 @@ LR_DECAYS: Parts[LearningRateDecay] = Parts("optim.lr_decay", [
     LearningRateDecay("none", "constant learning rates", lambda step, steps: 1.0),
     LearningRateDecay(
         "linear",
-        "learning rates fall linearly to 0 over train.steps (WGAN-GP CIFAR code)",
+        "learning rates fall linearly to 0 over optim.decay_steps (train.steps if 0) (WGAN-GP CIFAR code)",
         lambda step, steps: max(0.0, 1.0 - step / steps),
     ),
 ])

@@ -19,19 +19,25 @@ from wganlab.models.architectures import ARCHITECTURES
 from wganlab.models.norms import NORMS
 from wganlab.objectives.losses import LOSSES
 from wganlab.objectives.penalties import PENALTIES
-from wganlab.parts import suggest
+from wganlab.parts import Parts, suggest
+from wganlab.presets import PRESETS
 from wganlab.training.registry import CHOSEN_BY
 
 
 def validate(config: Config) -> None:
     """Check names against the registry, the device, and refuse combinations that make no sense."""
-    _check_names(config)
+    _check_names(config, CHOSEN_BY)
     _check_device(config.train.device)
     _check_combinations(config)
 
 
-def _check_names(config: Config) -> None:
-    for key, table in CHOSEN_BY.items():
+def validate_measurement(config: Config) -> None:
+    """Only what measuring given samples against real data reads: the data and eval sections' names."""
+    _check_names(config, {key: table for key, table in CHOSEN_BY.items() if key.startswith(("data.", "eval."))})
+
+
+def _check_names(config: Config, tables: dict[str, Parts]) -> None:
+    for key, table in tables.items():
         section, name = key.split(".")
         value = getattr(getattr(config, section), name)
         for chosen in value if isinstance(value, tuple) else (value,):
@@ -65,12 +71,8 @@ def _check_combinations(config: Config) -> None:
             f"objective.penalty {o.penalty!r} has objective.penalty_weight 0, so it does nothing: "
             'set a positive weight or objective.penalty = "none"'
         )
+    _check_data_kind(config)
     images = is_image(config.data.name)
-    if ARCHITECTURES[config.model.arch].images_only and not images:
-        raise ConfigError(
-            f"model.arch {config.model.arch!r} is convolutional and needs image data; "
-            f'data.name {config.data.name!r} is 2-D: use model.arch = "mlp"'
-        )
     if config.data.stack != 1 and not images:
         raise ConfigError("data.stack applies to image data only")
     if config.data.limit != 0 and not images:
@@ -82,3 +84,24 @@ def _check_combinations(config: Config) -> None:
         )
     if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
         raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")
+
+
+def _check_data_kind(config: Config) -> None:
+    """A toy recipe on images (an MLP with a 2-d latent) or a convolutional one on 2-D data: name what fits."""
+    model, data = config.model, config.data.name
+    convolutional = ARCHITECTURES[model.arch].images_only
+    if is_image(data) and not convolutional and model.latent_dim <= 2:
+        raise ConfigError(
+            f"data.name {data!r} is image data but the config builds the 2-D toy MLP (latent {model.latent_dim}; "
+            f"preset {config.preset!r}): use an image preset ({', '.join(_presets(images=True))}) or set "
+            "model.arch (e.g. dcgan) and model.latent_dim"
+        )
+    if convolutional and not is_image(data):
+        raise ConfigError(
+            f"model.arch {model.arch!r} is convolutional and needs image data; data.name {data!r} is 2-D: use a "
+            f"preset for 2-D data ({', '.join(_presets(images=False))}) or model.arch = \"mlp\""
+        )
+
+
+def _presets(images: bool) -> list[str]:
+    return [name for name, preset in PRESETS.items() if preset.for_images == images]
