@@ -81,7 +81,7 @@ def floor(samples: int) -> dict[str, float]:
     test = configuration.with_values(train, {"data.split": "test"})
     evaluator = build_evaluator(train, build_dataset(train.data, 0), mean_difference)
     held_out = build_dataset(test.data, 0).sample(samples, torch.Generator().manual_seed(1))
-    return image_metrics(evaluator.features(held_out), evaluator.real(), METRICS, seed=0)
+    return image_metrics(evaluator.features(held_out), evaluator.real(), METRICS)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ TOP_LEVEL = {
     "wganlab.rundir": "config",
     "wganlab.diagnose": "cli",
     "wganlab.evaluate": "cli",
+    "wganlab.sample": "cli",
     "wganlab.cli": "cli",
     "wganlab": "cli",
 }

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_evaluate, _add_classifier, _add_inspection, _add_claims):
+    for add in (_add_train, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
         add(commands)
     listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
     listing.set_defaults(handler=_list)
@@ -74,6 +74,17 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--split", default="train", help="real data split (train or test)")
     evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
     evaluate.set_defaults(handler=_evaluate)
+
+
+def _add_sample(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="write generated images of a run to a folder of PNGs or an .npz file")
+    sample.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    sample.add_argument("--count", type=int, help="how many (default: the run's eval.image_samples)")
+    sample.add_argument("--out", type=Path, help="a new folder (000000.png, ...) or a FILE.npz (uint8 [N, H, W, C])")
+    sample.add_argument("--seed", type=int, help="latent seed (default: the run's evaluation seed at that step)")
+    sample.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
+    sample.add_argument("--grid", type=Path, metavar="FILE.png", help="also a grid of the first 64")
+    sample.set_defaults(handler=_sample)
 
 
 def _add_classifier(commands: argparse._SubParsersAction) -> None:
@@ -170,6 +181,17 @@ def _evaluate(args: argparse.Namespace) -> int:
         title, headline, metrics = evaluation.evaluate_checkpoint(args.target, values)
     print(title)
     print(_report(headline, metrics, None))
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from wganlab.sample import Request, sample
+
+    request = Request(args.count, args.seed, args.raw, args.out, args.grid)
+    snapshot, count, seed = sample(args.target, request)
+    generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
+    written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)
+    print(f"wrote {count} images of {snapshot.folder} at step {snapshot.step} ({generator}, seed {seed}) to {written}")
     return 0
 
 

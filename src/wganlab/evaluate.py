@@ -55,7 +55,7 @@ def evaluate_samples(target: Path, values: Mapping[str, Any]) -> Report:
     fake = load_images(kind, target).images
     if fake.shape[1:] != tuple(dataset.shape):
         raise UserError(f"the samples in {target} are {tuple(fake.shape[1:])}, the real data {tuple(dataset.shape)}")
-    metrics = image_metrics(evaluator.features(fake), evaluator.real(), config.eval.metrics, seed=0)
+    metrics = image_metrics(evaluator.features(fake), evaluator.real(), config.eval.metrics)
     return (
         f"{target}: {len(fake)} samples against {config.data.name} ({config.data.split})",
         evaluator.headline(metrics),

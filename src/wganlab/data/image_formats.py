@@ -33,6 +33,16 @@ def uint8_to_unit(pixels: np.ndarray) -> Tensor:
     return torch.from_numpy(np.require(pixels, np.uint8, ["C", "W"])).float().div_(255.0).mul_(2.0).sub_(1.0)
 
 
+def unit_to_uint8(images: Tensor) -> Tensor:
+    """[-1, 1] -> uint8 round((x + 1) * 127.5), clamped to 0..255 (in float64, so .5 rounds the same everywhere)."""
+    return ((images.detach().cpu().double() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+
+
+def as_saved(images: Tensor) -> Tensor:
+    """The images as an 8-bit file holds them and a reader gives them back: uint8_to_unit(unit_to_uint8(x))."""
+    return uint8_to_unit(unit_to_uint8(images).numpy())
+
+
 # ---- MNIST / Fashion-MNIST IDX -------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from wganlab.data.image_formats import unit_to_uint8
 from wganlab.errors import UserError
 from wganlab.models.classifier import classifier_input_shape, load_classifier
 from wganlab.parts import Parts
@@ -127,7 +128,7 @@ def to_inception_input(images: Tensor) -> Tensor:
     """[N, 1 or 3, H, W] in [-1, 1] -> [N, 3, H, W] uint8 0..255 (rounded), the input torch-fidelity takes."""
     if images.shape[1] not in (1, 3):
         raise UserError(f"inception-v3-compat takes 1- or 3-channel images, got {images.shape[1]} channels")
-    pixels = ((images.double() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    pixels = unit_to_uint8(images)
     return pixels.expand(-1, 3, -1, -1) if pixels.shape[1] == 1 else pixels
 
 

@@ -21,6 +21,7 @@ from wganlab.metrics.precision_recall import precision_recall
 from wganlab.parts import Parts
 
 KID_SUBSETS, KID_SUBSET_SIZE, PR_NEIGHBOURS, IS_SPLITS = 100, 1000, 3, 10
+KID_SEED = 0  # the subsets KID averages over are part of its protocol: the same for every evaluation
 
 
 @dataclass(frozen=True)
@@ -76,30 +77,30 @@ def class_modes(probabilities: np.ndarray) -> tuple[int, int, float]:
     return int(nonzero.sum()), total, float((p_hat[nonzero] * np.log(p_hat[nonzero] * total)).sum())
 
 
-def _fid(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+def _fid(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     return {f"fid_{fake.count}": frechet_distance(*gaussian(fake.features), *gaussian(real.features))}
 
 
-def _kid(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+def _kid(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     n, size = fake.count, min(KID_SUBSET_SIZE, fake.count, real.count)
     mean, std = kernel_inception_distance(
-        real.features, fake.features, subsets=KID_SUBSETS, subset_size=size, rng=np.random.default_rng(seed)
+        real.features, fake.features, subsets=KID_SUBSETS, subset_size=size, rng=np.random.default_rng(KID_SEED)
     )
     return {f"kid_{n}": mean, f"kid_std_{n}": std}
 
 
-def _precision_recall(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+def _precision_recall(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     precision, recall = precision_recall(real.features, fake.features, k=PR_NEIGHBOURS)
     return {f"precision_{fake.count}": precision, f"recall_{fake.count}": recall}
 
 
-def _inception_score(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+def _inception_score(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     assert fake.probabilities is not None
     mean, std = inception_score(joint_probabilities(fake.probabilities), splits=IS_SPLITS)
     return {f"is_{fake.count}": mean, f"is_std_{fake.count}": std}
 
 
-def _modes(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
+def _modes(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     assert fake.probabilities is not None
     modes, total, kl = class_modes(fake.probabilities)
     return {f"modes_{fake.count}": float(modes), "total_modes": float(total), f"reverse_kl_{fake.count}": kl}
@@ -107,11 +108,11 @@ def _modes(fake: FeatureSet, real: FeatureSet, seed: int) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ImageMetric:
-    """An image metric as `eval.metrics` names it: `compute(fake, real, seed)` gives its named numbers."""
+    """An image metric as `eval.metrics` names it: `compute(fake, real)` gives its named numbers."""
 
     name: str
     description: str
-    compute: Callable[[FeatureSet, FeatureSet, int], dict[str, float]]
+    compute: Callable[[FeatureSet, FeatureSet], dict[str, float]]
     needs_probabilities: bool = False  # skipped when the extractor has no classifier head
 
 
@@ -136,12 +137,12 @@ IMAGE_METRICS: Parts[ImageMetric] = Parts("eval.metrics", [
 ])
 
 
-def image_metrics(fake: FeatureSet, real: FeatureSet, metrics: tuple[str, ...], seed: int) -> dict[str, float]:
+def image_metrics(fake: FeatureSet, real: FeatureSet, metrics: tuple[str, ...]) -> dict[str, float]:
     """The requested metrics of `fake` against `real`; names carry the number of generated samples."""
     result: dict[str, float] = {}
     for metric in IMAGE_METRICS.values():  # the table's order, whatever the request's
         if metric.name in metrics and (fake.probabilities is not None or not metric.needs_probabilities):
-            result |= metric.compute(fake, real, seed)
+            result |= metric.compute(fake, real)
     return result
 
 

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset
+from wganlab.data.image_formats import as_saved
 from wganlab.data.images import IMAGE_DATASETS, ImageData
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
@@ -94,12 +95,14 @@ class ImageEvaluator:
         return self.dataset.images
 
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
-        fake = generate(sampler, self.config.eval.image_samples, self.config.model.latent_dim, seed)
+        """The metrics of `image_samples` generated images, measured as 8-bit images (as saved to files and as
+        torch-fidelity reads them), so `wganlab sample` followed by `wganlab evaluate` gives the same numbers."""
+        fake = as_saved(generate(sampler, self.config.eval.image_samples, self.config.model.latent_dim, seed))
         grid = fake[:GRID_IMAGES]
         if self.extractor_name is None or not self.config.eval.metrics:
             return Measurement({}, lambda path, title: save_grid(path, grid))
         real = self.real()
-        metrics = image_metrics(self.features(fake), real, self.config.eval.metrics, seed)
+        metrics = image_metrics(self.features(fake), real, self.config.eval.metrics)
         protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count)
         return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
 

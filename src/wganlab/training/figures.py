@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from wganlab.data.image_formats import unit_to_uint8
 from wganlab.diagnostics.surface import critic_surface
 from wganlab.files import write_bytes_atomic
 from wganlab.plotting import pyplot as plt
@@ -48,7 +49,7 @@ def save_grid(path: Path, images: Tensor, columns: int = 0, min_cell: int = 32) 
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
     scale = max(1, math.ceil(min_cell / max(height, width)))
-    pixels = ((images.detach().cpu().clamp(-1, 1) + 1) * 127.5).round().byte().numpy()  # [N, C, H, W]
+    pixels = unit_to_uint8(images).numpy()  # [N, C, H, W]
     pixels = pixels.repeat(scale, axis=2).repeat(scale, axis=3)
     cell_h, cell_w, pad = height * scale, width * scale, 2
     canvas = np.full((channels, rows * (cell_h + pad) + pad, columns * (cell_w + pad) + pad), 255, np.uint8)
