@@ -32,7 +32,9 @@ TOP_LEVEL = {
     "wganlab.diagnose": "cli",
     "wganlab.evaluate": "cli",
     "wganlab.sample": "cli",
+    "wganlab.reference": "cli",
     "wganlab.cli": "cli",
+    "wganlab.arguments": "cli",
     "wganlab": "cli",
 }
 

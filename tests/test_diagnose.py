@@ -9,7 +9,8 @@ import json
 from tests.tiny import TINY
 from wganlab import rundir
 from wganlab.cli import main
-from wganlab.metrics.features import EXTRACTORS, FeatureExtractor
+from wganlab.metrics.extractor import FeatureExtractor
+from wganlab.metrics.features import EXTRACTORS
 
 
 def test_diagnostics_are_logged_each_evaluation_and_diagnose_prints_them(tmp_path, capsys):

@@ -55,6 +55,7 @@ def test_digits_run_records_metrics_with_their_protocol(tmp_path: Path):
         "weights": last["protocol"]["weights"],
         "fake_samples": 200,
         "real_samples": 1437,
+        "real": "digits train",
     }
     assert (run / "figures" / "eval-0000002.png").read_bytes()[:4] == b"\x89PNG"
     assert list((tmp_path / "cache" / "real-features").glob("*.npz")), "real features are cached"

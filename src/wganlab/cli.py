@@ -13,118 +13,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wganlab import config as configuration
+from wganlab.arguments import parser
 from wganlab.errors import UserError
 
 EXIT_USER_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
-        return int(args.handler(args) or 0)
+        return int(HANDLERS[args.command](args) or 0)
     except UserError as error:
         print(f"wganlab: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("wganlab: interrupted; resume with --resume RUN from the last checkpoint", file=sys.stderr)
         return 130
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
-        add(commands)
-    listing = commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
-    listing.set_defaults(handler=_list)
-    return parser
-
-
-def _add_train(commands: argparse._SubParsersAction) -> None:
-    train = commands.add_parser("train", help="train a GAN (default: the tuned WGAN-GP preset on the 25-mode grid)")
-    train.add_argument("config", nargs="?", type=Path, help="a TOML config file")
-    train.add_argument("--preset", help="a named recipe (see `wganlab list`)")
-    train.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one config value, e.g. --set objective.penalty_weight=1",
-    )
-    train.add_argument("--steps", type=int, help="generator steps (also extends a resumed run)")
-    train.add_argument("--resume", type=Path, metavar="RUN", help="continue a run folder or checkpoint file")
-    train.add_argument("--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)")
-    train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
-    train.set_defaults(handler=_train)
-
-
-def _add_evaluate(commands: argparse._SubParsersAction) -> None:
-    evaluate = commands.add_parser(
-        "evaluate", help="evaluate a run folder, a checkpoint, or a .npz/.npy file or folder of generated images"
-    )
-    evaluate.add_argument("target", type=Path, metavar="TARGET")
-    evaluate.add_argument("--metrics", help="image metrics, comma-separated: fid,kid,is,pr,modes")
-    evaluate.add_argument("--samples", type=int, help="generated images to draw from a run (eval.image_samples)")
-    evaluate.add_argument("--extractor", help="feature extractor (see `wganlab list`)")
-    evaluate.add_argument("--extractor-weights", help="weights file for the extractor")
-    evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
-    evaluate.add_argument("--root", default="", help="where the real data's files are")
-    evaluate.add_argument("--split", default="train", help="real data split (train or test)")
-    evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
-    evaluate.set_defaults(handler=_evaluate)
-
-
-def _add_sample(commands: argparse._SubParsersAction) -> None:
-    sample = commands.add_parser("sample", help="write generated images of a run to a folder of PNGs or an .npz file")
-    sample.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
-    sample.add_argument("--count", type=int, help="how many (default: the run's eval.image_samples)")
-    sample.add_argument("--out", type=Path, help="a new folder (000000.png, ...) or a FILE.npz (uint8 [N, H, W, C])")
-    sample.add_argument("--seed", type=int, help="latent seed (default: the run's evaluation seed at that step)")
-    sample.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
-    sample.add_argument("--grid", type=Path, metavar="FILE.png", help="also a grid of the first 64")
-    sample.set_defaults(handler=_sample)
-
-
-def _add_classifier(commands: argparse._SubParsersAction) -> None:
-    classifier = commands.add_parser("classifier", help="train a classifier for domain metrics on labelled data")
-    classifier_commands = classifier.add_subparsers(dest="classifier_command", required=True)
-    classifier_train = classifier_commands.add_parser("train", help="train and save a classifier (features for FID)")
-    classifier_train.add_argument("--data", required=True, help="labelled image data: digits, mnist, cifar10, ...")
-    classifier_train.add_argument("--root", default="", help="where its files are")
-    classifier_train.add_argument("--out", type=Path, required=True, help="where to write the classifier file")
-    classifier_train.add_argument("--epochs", type=int, default=10)
-    classifier_train.add_argument("--seed", type=int, default=0)
-    classifier_train.add_argument("--resize", type=int, default=0)
-    classifier_train.add_argument("--pad-to", type=int, default=0)
-    classifier_train.set_defaults(handler=_classifier_train)
-
-
-def _add_inspection(commands: argparse._SubParsersAction) -> None:
-    diagnose = commands.add_parser("diagnose", help="diagnose a run: probe its critic and explain what its logs show")
-    diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
-    diagnose.set_defaults(handler=_diagnose)
-    report = commands.add_parser("report", help="write a run's self-contained HTML report")
-    report.add_argument("run", type=Path, metavar="RUN")
-    report.add_argument("--out", type=Path, help="the HTML file to write (default: RUN/report.html)")
-    report.set_defaults(handler=_report_run)
-    compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
-    compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
-    compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")
-    compare.set_defaults(handler=_compare)
-
-
-def _add_claims(commands: argparse._SubParsersAction) -> None:
-    claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
-    claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
-    claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
-    claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
-    claims.add_argument("--quick", action="store_true", help="smoke-test sizes: minutes, verdicts not meaningful")
-    claims.add_argument(
-        "--out", type=Path, default=Path("docs"), help="where claims.md, claims.html and claims/ go (default: docs)"
-    )
-    claims.set_defaults(handler=_claims)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -176,11 +80,25 @@ def _evaluate(args: argparse.Namespace) -> int:
         if not args.data:
             raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
         data = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack}
-        title, headline, metrics = evaluation.evaluate_samples(args.target, data | values)
+        title, headline, metrics = evaluation.evaluate_samples(args.target, data | values, args.reference)
     else:
-        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, values)
+        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, values, args.reference)
     print(title)
     print(_report(headline, metrics, None))
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from wganlab.reference import write_reference
+
+    values = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack,
+              "data.resize": args.resize, "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
+              "eval.extractor_weights": args.extractor_weights or ""}
+    evaluator = write_reference(values, args.out, args.features)
+    real = evaluator.real()
+    extractor = evaluator.extractor
+    print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
+          f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")
     return 0
 
 
@@ -292,6 +210,20 @@ def _list(args: argparse.Namespace) -> int:
         for name, description in entries.items():
             print(f"  {name:<{width}}  {description}")
     return 0
+
+
+HANDLERS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "stats": _stats,
+    "sample": _sample,
+    "classifier": _classifier_train,
+    "diagnose": _diagnose,
+    "report": _report_run,
+    "compare": _compare,
+    "claims": _claims,
+    "list": _list,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

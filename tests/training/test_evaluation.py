@@ -210,4 +210,5 @@ def test_image_evaluator_builds_its_extractor_on_first_use(tmp_path: Path, count
         "weights": measuring.extractor.weights_id,
         "fake_samples": 100,
         "real_samples": 1437,
+        "real": "digits train",
     }

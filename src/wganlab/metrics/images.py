@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from wganlab.errors import UserError
 from wganlab.metrics.frechet import GaussianStatistics, frechet_distance
 from wganlab.metrics.inception_score import inception_score
 from wganlab.metrics.kernel import kernel_inception_distance
@@ -26,14 +27,31 @@ KID_SEED = 0  # the subsets KID averages over are part of its protocol: the same
 
 @dataclass(frozen=True)
 class FeatureSet:
-    """Features of a set of images, with class probabilities when the extractor has a classifier head."""
+    """Features of a set of images, with class probabilities when the extractor has a classifier head.
 
-    features: np.ndarray  # [N, D] float64
+    A reference made by `wganlab stats` may keep only the features' Gaussian statistics (enough for FID).
+    """
+
+    features: np.ndarray | None  # [N, D] float64; None: only `statistics` are kept
     probabilities: np.ndarray | None  # [N, copies, K] float64: one distribution per channel (copies = 1 unstacked)
+    statistics: tuple[np.ndarray, np.ndarray] | None = None  # (mean [D], covariance [D, D]) when known already
+    size: int = 0  # the image count when `features` is None
 
     @property
     def count(self) -> int:
-        return int(self.features.shape[0])
+        return self.size if self.features is None else int(self.features.shape[0])
+
+    def gaussian(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, n - 1 covariance) of the features."""
+        return self.statistics if self.statistics is not None else gaussian(self.all_features("FID"))
+
+    def all_features(self, metric: str) -> np.ndarray:
+        if self.features is None:
+            raise UserError(
+                f"{metric} needs every real feature, and this reference keeps only FID's statistics: make it with "
+                "`wganlab stats ... --features`"
+            )
+        return self.features
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,7 @@ class Protocol:
     weights: str
     fake_samples: int
     real_samples: int
+    real: str = ""  # which real images: e.g. "cifar10 train", or the reference file they came from
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -78,19 +97,20 @@ def class_modes(probabilities: np.ndarray) -> tuple[int, int, float]:
 
 
 def _fid(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
-    return {f"fid_{fake.count}": frechet_distance(*gaussian(fake.features), *gaussian(real.features))}
+    return {f"fid_{fake.count}": frechet_distance(*fake.gaussian(), *real.gaussian())}
 
 
 def _kid(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     n, size = fake.count, min(KID_SUBSET_SIZE, fake.count, real.count)
+    rng = np.random.default_rng(KID_SEED)
     mean, std = kernel_inception_distance(
-        real.features, fake.features, subsets=KID_SUBSETS, subset_size=size, rng=np.random.default_rng(KID_SEED)
+        real.all_features("KID"), fake.features, subsets=KID_SUBSETS, subset_size=size, rng=rng
     )
     return {f"kid_{n}": mean, f"kid_std_{n}": std}
 
 
 def _precision_recall(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
-    precision, recall = precision_recall(real.features, fake.features, k=PR_NEIGHBOURS)
+    precision, recall = precision_recall(real.all_features("precision/recall"), fake.features, k=PR_NEIGHBOURS)
     return {f"precision_{fake.count}": precision, f"recall_{fake.count}": recall}
 
 

@@ -14,7 +14,8 @@ import torch
 from torch import Tensor
 
 from wganlab.errors import UserError
-from wganlab.metrics.features import EXTRACTORS, FeatureExtractor
+from wganlab.metrics.extractor import FeatureExtractor
+from wganlab.metrics.features import EXTRACTORS
 from wganlab.metrics.frechet import GaussianStatistics, frechet_distance
 from wganlab.metrics.images import IS_SPLITS, KID_SEED, KID_SUBSET_SIZE, KID_SUBSETS, PR_NEIGHBOURS
 from wganlab.metrics.inception_score import inception_score

@@ -20,7 +20,8 @@ from wganlab.data.images import IMAGE_DATASETS, ImageData
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
-from wganlab.metrics.features import AUTO, EXTRACTORS, FeatureExtractor
+from wganlab.metrics.extractor import FeatureExtractor
+from wganlab.metrics.features import AUTO, EXTRACTORS
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
@@ -63,14 +64,16 @@ class ImageEvaluator:
     extractor_name: str | None  # None: sample grids only
     _extractor: FeatureExtractor | None = None
     _real: FeatureSet | None = None
+    _real_label: str = ""  # where the real features came from, when not from the data set
 
     @property
     def extractor(self) -> FeatureExtractor:
-        """The feature extractor, built the first time features are needed (never just to look at a run)."""
+        """The feature extractor on the training device, built the first time features are needed (never just to
+        look at a run)."""
         assert self.extractor_name is not None
         if self._extractor is None:
             weights = self.config.eval.extractor_weights or None
-            self._extractor = EXTRACTORS[self.extractor_name].make(weights, "cpu")
+            self._extractor = EXTRACTORS[self.extractor_name].make(weights, self.config.train.device)
         return self._extractor
 
     def features(self, images: Tensor) -> FeatureSet:
@@ -89,6 +92,14 @@ class ImageEvaluator:
             self._real = cached_features(self.real_images(), self.extractor, self.features)
         return self._real
 
+    def use_reference(self, real: FeatureSet, label: str) -> None:
+        """Measure against these real features (a `wganlab stats` file) instead of the data set's."""
+        self._real, self._real_label = real, label
+
+    def real_label(self) -> str:
+        data = self.config.data
+        return self._real_label or f"{data.name} {data.split}" + (f" (stacked {data.stack})" if data.stack > 1 else "")
+
     def real_images(self) -> Tensor:
         if isinstance(self.dataset, StackedImages):
             return self.dataset.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
@@ -103,7 +114,7 @@ class ImageEvaluator:
             return Measurement({}, lambda path, title: save_grid(path, grid))
         real = self.real()
         metrics = image_metrics(self.features(fake), real, self.config.eval.metrics)
-        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count)
+        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count, self.real_label())
         return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
 
     @staticmethod

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from torch import Tensor
 
-from wganlab.metrics.features import FeatureExtractor
+from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.images import FeatureSet
 
 

@@ -1,0 +1,105 @@
+"""The `wganlab` command line: every command and its options (cli.py runs them)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_train, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
+        add(commands)
+    commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
+    return parser
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser("train", help="train a GAN (default: the tuned WGAN-GP preset on the 25-mode grid)")
+    train.add_argument("config", nargs="?", type=Path, help="a TOML config file")
+    train.add_argument("--preset", help="a named recipe (see `wganlab list`)")
+    train.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one config value, e.g. --set objective.penalty_weight=1",
+    )
+    train.add_argument("--steps", type=int, help="generator steps (also extends a resumed run)")
+    train.add_argument("--resume", type=Path, metavar="RUN", help="continue a run folder or checkpoint file")
+    train.add_argument("--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)")
+    train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "evaluate", help="evaluate a run folder, a checkpoint, or a .npz/.npy file or folder of generated images"
+    )
+    evaluate.add_argument("target", type=Path, metavar="TARGET")
+    evaluate.add_argument("--metrics", help="image metrics, comma-separated: fid,kid,is,pr,modes")
+    evaluate.add_argument("--samples", type=int, help="generated images to draw from a run (eval.image_samples)")
+    evaluate.add_argument("--extractor", help="feature extractor (see `wganlab list`)")
+    evaluate.add_argument("--extractor-weights", help="weights file for the extractor")
+    evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
+    evaluate.add_argument("--root", default="", help="where the real data's files are")
+    evaluate.add_argument("--split", default="train", help="real data split (train or test)")
+    evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
+    evaluate.add_argument("--reference", type=Path, help="real features from `wganlab stats` instead of the data")
+    stats = commands.add_parser("stats", help="the real data's features under an extractor, once, for --reference")
+    stats.add_argument("data", help="image data: mnist, cifar10, folder, npz, digits, ...")
+    stats.add_argument("--root", default="", help="where its files are")
+    stats.add_argument("--split", default="train", help="train (the usual FID reference) or test")
+    stats.add_argument("--stack", type=int, default=1)
+    stats.add_argument("--resize", type=int, default=0)
+    stats.add_argument("--pad-to", type=int, default=0)
+    stats.add_argument("--extractor", default="auto", help="e.g. inception (standard FID); auto: the data's own")
+    stats.add_argument("--extractor-weights", help="weights file for the extractor")
+    stats.add_argument("--out", type=Path, required=True, metavar="FILE.npz")
+    stats.add_argument("--features", action="store_true", help="keep every feature too (for KID, precision/recall)")
+
+
+def _add_sample(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="write generated images of a run to a folder of PNGs or an .npz file")
+    sample.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    sample.add_argument("--count", type=int, help="how many (default: the run's eval.image_samples)")
+    sample.add_argument("--out", type=Path, help="a new folder (000000.png, ...) or a FILE.npz (uint8 [N, H, W, C])")
+    sample.add_argument("--seed", type=int, help="latent seed (default: the run's evaluation seed at that step)")
+    sample.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
+    sample.add_argument("--grid", type=Path, metavar="FILE.png", help="also a grid of the first 64")
+
+
+def _add_classifier(commands: argparse._SubParsersAction) -> None:
+    classifier = commands.add_parser("classifier", help="train a classifier for domain metrics on labelled data")
+    classifier_commands = classifier.add_subparsers(dest="classifier_command", required=True)
+    classifier_train = classifier_commands.add_parser("train", help="train and save a classifier (features for FID)")
+    classifier_train.add_argument("--data", required=True, help="labelled image data: digits, mnist, cifar10, ...")
+    classifier_train.add_argument("--root", default="", help="where its files are")
+    classifier_train.add_argument("--out", type=Path, required=True, help="where to write the classifier file")
+    classifier_train.add_argument("--epochs", type=int, default=10)
+    classifier_train.add_argument("--seed", type=int, default=0)
+    classifier_train.add_argument("--resize", type=int, default=0)
+    classifier_train.add_argument("--pad-to", type=int, default=0)
+
+
+def _add_inspection(commands: argparse._SubParsersAction) -> None:
+    diagnose = commands.add_parser("diagnose", help="diagnose a run: probe its critic and explain what its logs show")
+    diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    report = commands.add_parser("report", help="write a run's self-contained HTML report")
+    report.add_argument("run", type=Path, metavar="RUN")
+    report.add_argument("--out", type=Path, help="the HTML file to write (default: RUN/report.html)")
+    compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
+    compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
+    compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")
+
+
+def _add_claims(commands: argparse._SubParsersAction) -> None:
+    claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
+    claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
+    claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
+    claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
+    claims.add_argument("--quick", action="store_true", help="smoke-test sizes: minutes, verdicts not meaningful")
+    claims.add_argument(
+        "--out", type=Path, default=Path("docs"), help="where claims.md, claims.html and claims/ go (default: docs)"
+    )

@@ -1,0 +1,84 @@
+"""`wganlab stats`: the real data's features under an extractor, computed once and kept in a file that
+`wganlab evaluate --reference FILE` measures against, in place of the data set.
+
+A reference keeps the features' mean and covariance (enough for FID) and, with --features, every feature
+(for KID and precision/recall); with it, the extractor's name and weights, the image count and the data.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wganlab import config as configuration
+from wganlab.data.datasets import build_dataset
+from wganlab.errors import UserError
+from wganlab.files import write_bytes_atomic
+from wganlab.metrics.images import FeatureSet
+from wganlab.objectives.losses import mean_difference
+from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.validation import validate_measurement
+
+FORMAT = "wganlab-reference-1"
+
+
+def image_evaluator(values: Mapping[str, Any]) -> ImageEvaluator:
+    """The evaluator of the default config with `values` (data.*, eval.*): image data and an extractor."""
+    config = configuration.with_values(configuration.load(), values)
+    validate_measurement(config)
+    evaluator = build_evaluator(config, build_dataset(config.data, config.train.seed), mean_difference)
+    if not isinstance(evaluator, ImageEvaluator):
+        raise UserError(f"{config.data.name} is 2-D data; image metrics compare images")
+    if evaluator.extractor_name is None:
+        raise UserError(f"no feature extractor for {config.data.name}: pass --extractor (and --extractor-weights)")
+    return evaluator
+
+
+def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -> ImageEvaluator:
+    """Compute the real features of the data in `values` and write the reference file `out` (.npz)."""
+    if out.suffix != ".npz" or not out.parent.is_dir():
+        raise UserError(f"--out {out} must be a .npz file in an existing folder")
+    evaluator = image_evaluator(values)
+    real = evaluator.real()
+    mean, covariance = real.gaussian()
+    about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
+             "count": real.count, "real": evaluator.real_label()}
+    arrays: dict[str, np.ndarray] = {"mean": mean, "covariance": covariance, "about": np.array(json.dumps(about))}
+    if keep_features:
+        arrays["features"] = real.all_features("a reference")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_bytes_atomic(out, buffer.getvalue())
+    return evaluator
+
+
+def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
+    """Measure against the reference file `path`; its extractor and weights must be the evaluator's."""
+    real, about = read_reference(path)
+    extractor = evaluator.extractor
+    if (about["extractor"], about["weights"]) != (extractor.name, extractor.weights_id):
+        raise UserError(
+            f"{path} holds features of {about['extractor']} (weights {about['weights']}), not of {extractor.name} "
+            f"(weights {extractor.weights_id}): numbers from different extractors are not comparable"
+        )
+    evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
+
+
+def read_reference(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
+    """The real features a reference file holds, and what it says about them; a bad file is a one-line error."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            about = json.loads(str(saved["about"]))
+            features = saved["features"] if "features" in saved else None
+            statistics = (saved["mean"], saved["covariance"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
+    if about.get("format") != FORMAT:
+        raise UserError(f"{path} is not a reference file written by `wganlab stats` (no {FORMAT!r} marker)")
+    return FeatureSet(features, None, statistics, int(about["count"])), about
