@@ -92,7 +92,8 @@ def _stats(args: argparse.Namespace) -> int:
     from wganlab.reference import write_reference
 
     values = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack,
-              "data.resize": args.resize, "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
+              "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
+              "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
               "eval.extractor_weights": args.extractor_weights or ""}
     evaluator = write_reference(values, args.out, args.features)
     real = evaluator.real()

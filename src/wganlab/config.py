@@ -31,10 +31,13 @@ class DataConfig:
     theta: float = 0.0  # parallel-lines only: the x position of the lines
     root: str = ""  # image data: the folder (or .npy/.npz file) to read; digits needs none
     split: str = "train"  # image data: "train" or "test"
+    crop: bool = False  # image data: centre crop to the largest square first (CelebA's 218x178 -> 178x178)
     resize: int = 0  # image data: resize to resize x resize; 0 = keep
+    resize_filter: str = "bilinear"  # nearest, box, bilinear, hamming, bicubic or lanczos (Pillow's, antialiased)
     pad_to: int = 0  # image data: pad with black to pad_to x pad_to (e.g. MNIST 28 -> 32); 0 = keep
     stack: int = 1  # image data: 3 = Stacked-MNIST style, three random grayscale images as RGB channels
     limit: int = 0  # image data: train on the first `limit` images only (WGAN-GP Sec. 5.6 used 1,000); 0 = all
+    flip: bool = False  # image data: mirror each training image left-right with probability 1/2, per batch
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
-from wganlab.metrics.images import image_metrics
+from wganlab.metrics.images import FeatureSet, image_metrics
 from wganlab.reference import image_evaluator, use_reference
 from wganlab.training.checkpoint import load_snapshot
-from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.evaluation import REAL_CHUNK, ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
 from wganlab.training.validation import validate
 
@@ -52,9 +52,10 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
     if reference is not None:
         use_reference(evaluator, reference)
     kind = "npz" if target.is_file() else "folder"
-    fake = load_images(kind, target).images
-    if fake.shape[1:] != tuple(evaluator.dataset.shape):
+    fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
+    if fake.shape != tuple(evaluator.dataset.shape):
         shape = tuple(evaluator.dataset.shape)
-        raise UserError(f"the samples in {target} are {tuple(fake.shape[1:])}, the real data {shape}")
-    metrics = image_metrics(evaluator.features(fake), evaluator.real(), evaluator.config.eval.metrics)
+        raise UserError(f"the samples in {target} are {fake.shape}, the real data {shape}")
+    features = FeatureSet.concatenate([evaluator.features(chunk) for chunk in fake.chunks(REAL_CHUNK)])
+    metrics = image_metrics(features, evaluator.real(), evaluator.config.eval.metrics)
     return f"{target}: {len(fake)} samples against {evaluator.real_label()}", evaluator.headline(metrics), metrics

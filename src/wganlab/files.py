@@ -16,6 +16,12 @@ os.umask(_UMASK)
 _FILE_MODE = 0o666 & ~_UMASK  # what open() would give; mkstemp alone gives 0600
 
 
+def cache_folder() -> Path:
+    """Where wganlab keeps what it can recompute (decoded images, real features): $WGANLAB_CACHE or
+    ~/.cache/wganlab."""
+    return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab")).expanduser()
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` atomically (same folder, fsync, os.replace)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

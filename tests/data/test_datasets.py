@@ -113,6 +113,19 @@ def test_resize_and_pad_reach_the_images(tmp_path: Path) -> None:
     assert data_shape(data) == (1, 12, 12)
 
 
+def test_crop_filter_and_flip_reach_the_images(tmp_path: Path) -> None:
+    pixels = np.random.default_rng(0).integers(0, 256, (6, 10, 16, 3), dtype=np.uint8)  # [N, H, W, C]
+    np.save(tmp_path / "wide.npy", pixels)
+    config = DataConfig(name="npz", root=str(tmp_path / "wide.npy"), crop=True, resize=5, resize_filter="box",
+                        flip=True)
+    data = build_dataset(config, seed=0)
+    assert isinstance(data, ImageData) and data.flip and data_shape(data) == (3, 5, 5)
+    plain = load_images("npz", tmp_path / "wide.npy", crop=True, resize=5, resize_filter="box")
+    assert torch.equal(data.pixels, plain.pixels) and not plain.flip
+    bicubic = load_images("npz", tmp_path / "wide.npy", crop=True, resize=5, resize_filter="bicubic")
+    assert not torch.equal(bicubic.pixels, plain.pixels)
+
+
 @pytest.mark.parametrize(
     ("values", "shape"),
     [

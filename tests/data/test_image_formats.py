@@ -256,20 +256,6 @@ def test_cifar_batch_that_is_not_a_dict(tmp_path: Path) -> None:
         formats.read_cifar10(tmp_path, ["test_batch"])
 
 
-def test_read_folder_labels_only_from_direct_subfolders(tmp_path: Path) -> None:
-    (tmp_path / "cat").mkdir()
-    Image.fromarray(np.zeros((2, 2), dtype=np.uint8)).save(tmp_path / "cat" / "a.png")
-    Image.fromarray(np.zeros((3, 5), dtype=np.uint8)).save(tmp_path / "top.png")  # not in a class folder
-    arrays, labels = formats.read_folder(tmp_path, same_size=False)
-    assert [a.shape for a in arrays] == [(1, 2, 2), (1, 3, 5)] and labels is None  # sorted by path
-    (tmp_path / "top.png").unlink()
-    (tmp_path / "dog" / "deeper").mkdir(parents=True)
-    Image.fromarray(np.zeros((2, 2), dtype=np.uint8)).save(tmp_path / "dog" / "deeper" / "b.png")
-    assert formats.read_folder(tmp_path, same_size=True)[1] is None  # two levels down: no class folder
-    with pytest.raises(UserError, match="does not exist or is not a folder"):
-        formats.read_folder(tmp_path / "cat" / "a.png", same_size=True)
-
-
 @pytest.mark.parametrize(
     ("arrays", "needle"),
     [

@@ -10,8 +10,7 @@ import torch
 from torch.testing import assert_close
 
 from tests.data.conftest import MNIST_IMAGES, MNIST_LABELS, expect_user_error, unit, write_idx
-from wganlab.data.images import IMAGE_DATASETS, ImageData, load_images, pad_images, resize_images
-from wganlab.errors import UserError
+from wganlab.data.images import IMAGE_DATASETS, ImageData, load_images
 
 
 def test_registry_names() -> None:
@@ -79,25 +78,6 @@ def test_sample_shape_and_reproducibility() -> None:
     assert set(first[:, 0, 0, 0].tolist()) == {0.0, 0.25, 0.5, 0.75, 1.0}
 
 
-def test_pad_images_puts_the_odd_pixel_last() -> None:
-    images = torch.ones(1, 1, 2, 3)  # [N, C, H=2, W=3]
-    padded = pad_images(images, 5, "memory")
-    expected = torch.full((1, 1, 5, 5), -1.0)
-    expected[:, :, 1:3, 1:4] = 1.0  # top 1, bottom 2; left 1, right 1
-    assert_close(padded, expected, rtol=0, atol=0)
-    with pytest.raises(UserError, match="cannot pad 3x2 images from memory to 2x2"):
-        pad_images(images, 2, "memory")
-
-
-def test_resize_images_closed_forms() -> None:
-    constant = torch.full((2, 3, 6, 6), 0.25)
-    assert_close(resize_images(constant, 4), torch.full((2, 3, 4, 4), 0.25), rtol=0, atol=1e-6)
-    assert resize_images(constant, 6) is constant
-    # 2x2 -> 1x1: the antialiased bilinear filter weighs the four pixels equally, so the result is their mean
-    square = torch.tensor([[[[-1.0, 1.0], [0.5, 0.5]]]])
-    assert_close(resize_images(square, 1), torch.full((1, 1, 1, 1), 0.25), rtol=0, atol=1e-6)
-
-
 def test_options_that_a_user_must_fix(tmp_path: Path) -> None:
     message = expect_user_error("give the folder", "mnist")  # no root for a data set read from files
     assert "mnist" in message
@@ -114,3 +94,51 @@ def test_a_root_with_a_tilde_is_the_users_home(tmp_path, monkeypatch):
     arrays.parent.mkdir()
     np.save(arrays, np.zeros((2, 4, 4), dtype=np.uint8))
     assert load_images("npz", "~/data/images.npy").images.shape == (2, 1, 4, 4)
+
+
+def test_uint8_batches_are_converted_exactly_as_a_whole_float_copy_would_be(tmp_path: Path) -> None:
+    write_idx(tmp_path, "train", MNIST_IMAGES, MNIST_LABELS)
+    data = load_images("mnist", tmp_path)
+    assert data.pixels.dtype == torch.uint8 and data.pixels.element_size() == 1  # stored at a byte a value
+    batch = data.sample(20, torch.Generator().manual_seed(5))
+    rows = torch.randint(3, (20,), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(batch, unit(MNIST_IMAGES)[rows].unsqueeze(1))  # bitwise: the same arithmetic per batch
+    assert torch.equal(torch.cat(list(data.chunks(2))), data.images)
+
+
+def test_flip_mirrors_about_half_of_the_batch_reproducibly() -> None:
+    images = torch.arange(6.0).reshape(1, 1, 2, 3).expand(4, 1, 2, 3).contiguous() / 5  # rows all alike
+    plain = ImageData("t", "memory", images, None)
+    flipping = ImageData("t", "memory", images, None, flip=True)
+    first = flipping.sample(400, torch.Generator().manual_seed(1))
+    assert torch.equal(first, flipping.sample(400, torch.Generator().manual_seed(1)))
+    mirrored = (first == images[0].flip(-1)).flatten(1).all(1)
+    assert ((first == images[0]).flatten(1).all(1) | mirrored).all()
+    assert 150 < int(mirrored.sum()) < 250
+    assert torch.equal(plain.sample(400, torch.Generator().manual_seed(1)), images[:1].expand(400, 1, 2, 3))
+
+
+def test_fingerprint_follows_the_pixels_and_first_copies() -> None:
+    pixels = torch.randint(0, 256, (10, 3, 4, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    data = ImageData("t", "memory", pixels, torch.arange(10))
+    assert data.fingerprint() == ImageData("u", "elsewhere", pixels.clone(), None).fingerprint()
+    changed = pixels.clone()
+    changed[7, 1, 2, 3] ^= 1
+    assert ImageData("t", "memory", changed, None).fingerprint() != data.fingerprint()
+    assert ImageData("t", "memory", pixels, None, key="known").fingerprint() == "known"
+    head = data.first(4)
+    assert len(head) == 4 and head.labels.tolist() == [0, 1, 2, 3] and head.pixels.data_ptr() != pixels.data_ptr()
+
+
+def test_a_folder_loads_through_the_cache_and_trains_from_the_memory_map(tmp_path: Path) -> None:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for index in range(5):
+        Image.fromarray(rng.integers(0, 256, (20, 12, 3), dtype=np.uint8)).save(tmp_path / f"{index}.png")
+    data = load_images("folder", tmp_path, crop=True, resize=8, resize_filter="lanczos")
+    assert data.shape == (3, 8, 8) and data.pixels.dtype == torch.uint8 and data.key
+    again = load_images("folder", tmp_path, crop=True, resize=8, resize_filter="lanczos")
+    assert again.key == data.key and torch.equal(again.images, data.images)
+    batch = data.sample(7, torch.Generator().manual_seed(0))
+    assert batch.dtype == torch.float32 and batch.min() >= -1 and batch.max() <= 1

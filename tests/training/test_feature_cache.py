@@ -11,16 +11,17 @@ from torch.testing import assert_close
 
 from tests.training.conftest import config_with
 from wganlab.data.images import load_images
+from wganlab.files import cache_folder
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
-from wganlab.training.feature_cache import cache_folder, cached_features
+from wganlab.training.feature_cache import cached_features, images_digest
 
 pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
 def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
-    return cached_features(images, evaluator.extractor, evaluator.features)
+    return cached_features(images_digest(images), len(images), evaluator.extractor, lambda: evaluator.features(images))
 
 
 def _digits_evaluator() -> ImageEvaluator:

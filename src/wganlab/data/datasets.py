@@ -5,10 +5,13 @@ Every data set offers `sample(n, rng)`; image data sets also a held-out split wh
 
 from __future__ import annotations
 
+import dataclasses
+
 from wganlab.config import DataConfig
 from wganlab.data.images import IMAGE_DATASETS, ImageData, ImageSource, load_images
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import TOY_DATASETS, ToyDistribution, ToyEntry, make_toy
+from wganlab.data.transforms import Transform
 from wganlab.errors import UserError
 from wganlab.parts import Parts
 
@@ -28,12 +31,10 @@ def build_dataset(config: DataConfig, seed: int) -> Dataset:
         return make_toy(config.name, seed=seed, theta=config.theta)
     images = _read_images(config, config.split)
     if config.limit:
-        if config.limit > len(images.images):
-            count = len(images.images)
-            raise UserError(f"data.limit {config.limit} is more than the {count} images of {images.source}")
-        labels = None if images.labels is None else images.labels[: config.limit]
-        images = ImageData(images.name, images.source, images.images[: config.limit].clone(), labels)
-    return _stacked(images, config)
+        if config.limit > len(images):
+            raise UserError(f"data.limit {config.limit} is more than the {len(images)} images of {images.source}")
+        images = images.first(config.limit)
+    return _stacked(dataclasses.replace(images, flip=config.flip), config)
 
 
 def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:
@@ -56,10 +57,7 @@ def expected_shape(config: DataConfig) -> tuple[int, ...] | None:
     if native is None:
         return None
     channels, height, width = native
-    if config.resize:
-        height = width = config.resize
-    if config.pad_to:
-        height, width = max(height, config.pad_to), max(width, config.pad_to)
+    width, height = _transform(config).output_size(width, height, config.root)
     return (config.stack if config.stack > 1 else channels), height, width
 
 
@@ -68,8 +66,13 @@ def data_shape(dataset: Dataset) -> tuple[int, ...]:
     return TOY_SHAPE if isinstance(dataset, ToyDistribution) else dataset.shape
 
 
+def _transform(config: DataConfig) -> Transform:
+    return Transform(config.crop, config.resize, config.resize_filter, config.pad_to)
+
+
 def _read_images(config: DataConfig, split: str) -> ImageData:
-    return load_images(config.name, config.root or None, split=split, resize=config.resize, pad_to=config.pad_to)
+    return load_images(config.name, config.root or None, split=split, resize=config.resize, pad_to=config.pad_to,
+                       crop=config.crop, resize_filter=config.resize_filter)
 
 
 def _stacked(images: ImageData, config: DataConfig) -> ImageData | StackedImages:

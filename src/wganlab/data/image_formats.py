@@ -1,8 +1,8 @@
-"""Readers for image files on disk: MNIST IDX, CIFAR-10 python batches, image folders, .npy/.npz.
+"""Readers for image files on disk: MNIST IDX, CIFAR-10 python batches, .npy/.npz.
 
 Each reader checks its format and raises `UserError` (one line naming the file) for anything a user
-can fix; it returns images as [N, C, H, W] float32 in [-1, 1] (folders: uint8 arrays, so that the
-caller can resize mixed sizes) and int64 labels or None. Nothing is ever downloaded.
+can fix; it returns images [N, C, H, W] as they are stored (uint8 0..255, or float32 in [-1, 1] for float
+arrays) and int64 labels or None. Nothing is ever downloaded. Folders of PNG/JPEG are image_folder.py's.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from torch import Tensor
 from wganlab.errors import UserError
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
-_GRAYSCALE_MODES = {"1", "L", "LA"}
 
 
 def one_line(text: object) -> str:
@@ -95,8 +93,8 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header_bytes).reshape(dims.tolist())
 
 
-def read_idx_pair(folders: list[Path], prefix: str, dataset: str) -> tuple[Tensor, Tensor, Path]:
-    """`{prefix}-images-idx3-ubyte` + `{prefix}-labels-idx1-ubyte` -> ([N, 1, H, W], [N] int64, folder)."""
+def read_idx_pair(folders: list[Path], prefix: str, dataset: str) -> tuple[np.ndarray, Tensor, Path]:
+    """`{prefix}-images-idx3-ubyte` + `{prefix}-labels-idx1-ubyte` -> (uint8 [N, 1, H, W], [N] int64, folder)."""
     images_path = find_idx_file(folders, f"{prefix}-images-idx3-ubyte", dataset)
     labels_path = find_idx_file(folders, f"{prefix}-labels-idx1-ubyte", dataset)
     pixels = read_idx(images_path, 3)  # [N, H, W] uint8
@@ -106,7 +104,7 @@ def read_idx_pair(folders: list[Path], prefix: str, dataset: str) -> tuple[Tenso
             f"{images_path} holds {len(pixels)} images but {labels_path} holds {len(labels)} labels "
             "(the two files must come from the same split)"
         )
-    return uint8_to_unit(pixels).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)), images_path.parent
+    return pixels[:, None], torch.from_numpy(labels.astype(np.int64)), images_path.parent
 
 
 # ---- CIFAR-10 python batches ---------------------------------------------------------------------
@@ -154,8 +152,8 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data.reshape(-1, 3, 32, 32), labels.astype(np.int64)
 
 
-def read_cifar10(folder: Path, filenames: list[str]) -> tuple[Tensor, Tensor]:
-    """Concatenate the named batches in `folder` -> ([N, 3, 32, 32] in [-1, 1], [N] int64)."""
+def read_cifar10(folder: Path, filenames: list[str]) -> tuple[np.ndarray, Tensor]:
+    """Concatenate the named batches in `folder` -> (uint8 [N, 3, 32, 32], [N] int64)."""
     missing = [name for name in filenames if not (folder / name).is_file()]
     if missing:
         raise UserError(
@@ -165,63 +163,7 @@ def read_cifar10(folder: Path, filenames: list[str]) -> tuple[Tensor, Tensor]:
     batches = [_read_cifar_batch(folder / name) for name in filenames]
     pixels = np.concatenate([b[0] for b in batches])
     labels = np.concatenate([b[1] for b in batches])
-    return uint8_to_unit(pixels), torch.from_numpy(labels)
-
-
-# ---- folders of PNG / JPEG -----------------------------------------------------------------------
-
-
-def _open_error(path: Path, error: Exception) -> UserError:
-    return UserError(f"cannot read image {path}: {one_line(error)} (fix or remove the file)")
-
-
-def read_folder(root: Path, *, same_size: bool) -> tuple[list[np.ndarray], Tensor | None]:
-    """Every .png/.jpg/.jpeg under `root`, sorted by path -> uint8 [C, H, W] arrays and class labels.
-
-    C is 1 when every image is grayscale, else 3 (RGB, alpha dropped). Labels index the sorted names
-    of root's direct subfolders when every image sits in one; otherwise None.
-    """
-    from PIL import Image  # optional dependency, needed only for folders
-
-    if not root.is_dir():
-        raise UserError(f"image folder {root} does not exist or is not a folder")
-    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())
-    if not paths:
-        raise UserError(f"no .png, .jpg or .jpeg images found under {root} (put the training images there)")
-    modes, sizes = [], []
-    for path in paths:  # headers only: decide the colour mode and check sizes before decoding
-        try:
-            with Image.open(path) as image:
-                modes.append(image.mode)
-                sizes.append(image.size)
-        except (OSError, ValueError, SyntaxError) as error:
-            raise _open_error(path, error) from error
-    if same_size and len(set(sizes)) > 1:
-        other = next(i for i, size in enumerate(sizes) if size != sizes[0])
-        (w0, h0), (w1, h1) = sizes[0], sizes[other]
-        raise UserError(
-            f"images differ in size: {paths[0]} is {w0}x{h0} but {paths[other]} is {w1}x{h1} "
-            "(width x height); make them one size or pass a resize"
-        )
-    mode = "L" if all(m in _GRAYSCALE_MODES for m in modes) else "RGB"
-    arrays = []
-    for path in paths:
-        try:
-            with Image.open(path) as image:
-                pixels = np.asarray(image.convert(mode), dtype=np.uint8)  # [H, W] or [H, W, 3]
-        except (OSError, ValueError, SyntaxError) as error:
-            raise _open_error(path, error) from error
-        arrays.append(pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1))
-    return arrays, _subfolder_labels(root, paths)
-
-
-def _subfolder_labels(root: Path, paths: list[Path]) -> Tensor | None:
-    """Index of each image's class folder, when every image's parent is a direct subfolder of root."""
-    if any(path.parent.parent != root for path in paths):
-        return None
-    classes = sorted({path.parent.name for path in paths})
-    index = {name: i for i, name in enumerate(classes)}
-    return torch.tensor([index[path.parent.name] for path in paths], dtype=torch.int64)
+    return pixels, torch.from_numpy(labels)
 
 
 # ---- .npy / .npz arrays --------------------------------------------------------------------------
@@ -253,10 +195,10 @@ def _to_nchw(path: Path, images: np.ndarray) -> np.ndarray:
     )
 
 
-def _to_unit(path: Path, images: np.ndarray) -> Tensor:
-    """uint8 0..255 -> x / 255 * 2 - 1; float in [0, 1] -> x * 2 - 1; other float in [-1, 1] as is."""
+def _stored(path: Path, images: np.ndarray) -> np.ndarray | Tensor:
+    """uint8 0..255 as is; float in [0, 1] -> x * 2 - 1; other float in [-1, 1] as is (float32)."""
     if images.dtype == np.uint8:
-        return uint8_to_unit(images)
+        return np.ascontiguousarray(images)
     if not np.issubdtype(images.dtype, np.floating):
         raise UserError(
             f"{path}: images are {images.dtype}; expected uint8 (0..255) or float in [0, 1] or [-1, 1] "
@@ -271,8 +213,8 @@ def _to_unit(path: Path, images: np.ndarray) -> Tensor:
     return tensor * 2.0 - 1.0 if low >= 0.0 else tensor
 
 
-def read_array(path: Path) -> tuple[Tensor, Tensor | None]:
-    """A .npy (images only) or .npz file -> ([N, C, H, W] in [-1, 1], [N] int64 or None).
+def read_array(path: Path) -> tuple[np.ndarray | Tensor, Tensor | None]:
+    """A .npy (images only) or .npz file -> (uint8 [N, C, H, W] or float32 in [-1, 1], [N] int64 or None).
 
     Float arrays whose minimum is >= 0 are read as [0, 1]; others must lie in [-1, 1].
     """
@@ -292,12 +234,12 @@ def read_array(path: Path) -> tuple[Tensor, Tensor | None]:
     images = _to_nchw(path, images)
     if len(images) == 0:
         raise UserError(f"{path} holds no images")
-    tensor = _to_unit(path, images)
+    stored = _stored(path, images)
     if labels is None:
-        return tensor, None
+        return stored, None
     if labels.ndim != 1 or len(labels) != len(images) or not np.issubdtype(labels.dtype, np.integer):
         raise UserError(
             f"{path}: labels are {labels.dtype} {list(labels.shape)}; "
             f"expected {len(images)} integers, one per image"
         )
-    return tensor, torch.from_numpy(labels.astype(np.int64))
+    return stored, torch.from_numpy(labels.astype(np.int64))

@@ -1,54 +1,119 @@
-"""Image data sets as [N, C, H, W] float32 tensors in [-1, 1], read from local files only.
+"""Image data sets as [N, C, H, W] pixels read from local files only, turned into float32 in [-1, 1] batch by batch.
 
 `digits` ships with scikit-learn; MNIST, Fashion-MNIST, CIFAR-10, image folders and .npy/.npz files
-are read from a folder the user gives (see image_formats.py for the file formats). Nothing is
-downloaded: a missing file is a `UserError` saying which file was expected where.
+are read from a folder the user gives (image_formats.py, image_folder.py). Nothing is downloaded: a
+missing file is a `UserError` saying which file was expected where. 8-bit images stay 8-bit in memory
+(a quarter of float32) or, for folders, in a memory-mapped cache (image_cache.py); each batch is
+gathered, moved to the device that asks for it, and only there converted to float.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from wganlab.data import image_formats as formats
+from wganlab.data.image_cache import decode_folder
+from wganlab.data.transforms import Transform, transform_float, transform_uint8
 from wganlab.errors import UserError
 from wganlab.parts import Parts
+
+
+def to_unit(pixels: Tensor) -> Tensor:
+    """uint8 0..255 -> float32 x / 255 * 2 - 1 (as image_formats.uint8_to_unit); float32 [-1, 1] as is."""
+    if pixels.dtype == torch.uint8:
+        return pixels.float().div_(255.0).mul_(2.0).sub_(1.0)
+    return pixels
+
+
+def random_flip(images: Tensor, rng: torch.Generator) -> Tensor:
+    """Each image mirrored left-right with probability 1/2, the coins drawn from `rng`."""
+    flipped = torch.rand(len(images), generator=rng, device=rng.device) < 0.5  # [n]
+    return torch.where(flipped.to(images.device)[:, None, None, None], images.flip(-1), images)
 
 
 # eq=False: the generated __eq__ would compare tensors elementwise and raise on `bool(...)`.
 @dataclass(frozen=True, eq=False)
 class ImageData:
-    """A named image data set; `images` are [N, C, H, W] float32 in [-1, 1]."""
+    """A named image data set: `pixels` [N, C, H, W] as stored, uint8 0..255 (in memory or memory-mapped) or
+    float32 in [-1, 1]; every batch it gives is float32 in [-1, 1] on the device that asks."""
 
     name: str
     source: str  # a path, or "scikit-learn digits"
-    images: Tensor  # [N, C, H, W] float32 in [-1, 1]
+    pixels: Tensor  # [N, C, H, W] uint8, or float32 in [-1, 1]
     labels: Tensor | None  # [N] int64, or None when the source has no labels
+    flip: bool = False  # sample() mirrors each image left-right with probability 1/2
+    key: str = ""  # a digest of the content when the reader knows one (the image cache's); else computed
+
+    def __len__(self) -> int:
+        return len(self.pixels)
 
     @property
     def shape(self) -> tuple[int, int, int]:
         """(C, H, W) of one image."""
-        channels, height, width = self.images.shape[1:]
+        channels, height, width = self.pixels.shape[1:]
         return int(channels), int(height), int(width)
 
+    @property
+    def images(self) -> Tensor:
+        """Every image as float32 [N, C, H, W] in [-1, 1], in memory (4 bytes a value): for small data; large data
+        goes through `chunks` or `sample`."""
+        return to_unit(self.pixels[:])
+
+    def rows(self, rows: Tensor, device: torch.device | str) -> Tensor:
+        """The images at `rows` as float32 in [-1, 1] on `device` (gathered where stored, converted there)."""
+        return to_unit(self.pixels[rows.to(self.pixels.device)].to(device))
+
+    def chunks(self, size: int) -> Iterator[Tensor]:
+        """All images in order, `size` at a time, as float32 in [-1, 1] on the CPU."""
+        for start in range(0, len(self), size):
+            yield to_unit(self.pixels[start : start + size].clone())
+
+    def fingerprint(self) -> str:
+        """A digest of the pixels (the reader's content key when it has one; else the bytes, read in chunks)."""
+        if self.key:
+            return self.key
+        digest = hashlib.sha256(f"{self.pixels.dtype}{tuple(self.pixels.shape)}".encode())
+        for start in range(0, len(self), 4096):
+            digest.update(self.pixels[start : start + 4096].contiguous().numpy().tobytes())
+        return digest.hexdigest()
+
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
-        """`n` rows drawn uniformly with replacement using only `rng`, on `rng.device`."""
+        """`n` rows drawn uniformly with replacement using only `rng`, on `rng.device` (flipped if `flip`)."""
         assert n >= 1, f"need at least one sample, got n={n}"
-        rows = torch.randint(len(self.images), (n,), generator=rng, device=rng.device)  # [n]
-        return self.images[rows.to(self.images.device)].to(rng.device)  # [n, C, H, W]
+        rows = torch.randint(len(self), (n,), generator=rng, device=rng.device)  # [n]
+        images = self.rows(rows, rng.device)  # [n, C, H, W]
+        return random_flip(images, rng) if self.flip else images
+
+    def first(self, count: int) -> ImageData:
+        """The first `count` images alone (a copy, so a memory-mapped file is not kept open for them)."""
+        labels = None if self.labels is None else self.labels[:count].clone()
+        return dataclasses.replace(self, pixels=self.pixels[:count].clone(), labels=labels, key="")
+
+
+Read = tuple[Tensor, Tensor | None, str, str]  # pixels, labels, where they came from, content key ("" if unknown)
+
+
+def _arrays(pixels: np.ndarray | Tensor, labels: Tensor | None, where: str, transform: Transform) -> Read:
+    """Transform what a reader gave (uint8 stays uint8, float stays float)."""
+    if isinstance(pixels, np.ndarray):
+        pixels = np.require(transform_uint8(pixels, transform, where), np.uint8, ["C", "W"])  # a tensor may write
+        return torch.from_numpy(pixels), labels, where, ""
+    return transform_float(pixels, transform, where), labels, where, ""
 
 
 DIGITS_TRAIN_SIZE = 1437  # of 1,797; the last 360 of the fixed permutation are the test split
 
 
-def _digits(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
-    """scikit-learn digits, x / 16 * 2 - 1, rows of a fixed permutation (seed 0) for the split."""
+def _digits(root: Path, split: str, transform: Transform, cache: bool) -> Read:
+    """scikit-learn digits, x / 16 * 2 - 1 (float: 17 grey levels), rows of a fixed permutation (seed 0)."""
     from sklearn.datasets import load_digits  # optional dependency, needed only here
 
     digits = load_digits()
@@ -56,64 +121,43 @@ def _digits(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
     labels = torch.from_numpy(digits.target.astype(np.int64))  # [1797]
     order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))
     rows = order[:DIGITS_TRAIN_SIZE] if split == "train" else order[DIGITS_TRAIN_SIZE:]
-    return images[rows].unsqueeze(1), labels[rows], "scikit-learn digits"  # [n, 1, 8, 8], [n]
+    return _arrays(images[rows].unsqueeze(1), labels[rows], "scikit-learn digits", transform)  # [n, 1, 8, 8]
 
 
 def _idx_folders(root: Path, torchvision_name: str) -> list[Path]:
     return [root, root / "raw", root / torchvision_name / "raw"]
 
 
-def _mnist(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
+def _mnist(root: Path, split: str, transform: Transform, cache: bool) -> Read:
     prefix = "train" if split == "train" else "t10k"
     images, labels, folder = formats.read_idx_pair(_idx_folders(root, "MNIST"), prefix, "MNIST")
-    return images, labels, str(folder)
+    return _arrays(images, labels, str(folder), transform)
 
 
-def _fashion_mnist(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
+def _fashion_mnist(root: Path, split: str, transform: Transform, cache: bool) -> Read:
     prefix = "train" if split == "train" else "t10k"
     images, labels, folder = formats.read_idx_pair(_idx_folders(root, "FashionMNIST"), prefix, "Fashion-MNIST")
-    return images, labels, str(folder)
+    return _arrays(images, labels, str(folder), transform)
 
 
-def _cifar10(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor, str]:
+def _cifar10(root: Path, split: str, transform: Transform, cache: bool) -> Read:
     nested = root / "cifar-10-batches-py"
     folder = nested if nested.is_dir() else root
     names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
     images, labels = formats.read_cifar10(folder, names)
-    return images, labels, str(folder)
+    return _arrays(images, labels, str(folder), transform)
 
 
-def _npz(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor | None, str]:
+def _npz(root: Path, split: str, transform: Transform, cache: bool) -> Read:
     images, labels = formats.read_array(root)
-    return images, labels, str(root)
+    return _arrays(images, labels, str(root), transform)
 
 
-def resize_images(images: Tensor, size: int) -> Tensor:
-    """Bilinear, antialiased, align_corners=False resize to size x size, clamped to [-1, 1]."""
-    if images.shape[-2:] == (size, size):
-        return images
-    resized = F.interpolate(images, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-    return resized.clamp_(-1.0, 1.0)
-
-
-def pad_images(images: Tensor, size: int, source: str) -> Tensor:
-    """Pad symmetrically with -1 (black) to size x size; the extra pixel of an odd margin goes last."""
-    height, width = images.shape[-2:]
-    if size < height or size < width:
-        raise UserError(
-            f"cannot pad {width}x{height} images from {source} to {size}x{size}: pad_to is too small"
-        )
-    top, left = (size - height) // 2, (size - width) // 2
-    return F.pad(images, (left, size - width - left, top, size - height - top), value=-1.0)
-
-
-def _folder(root: Path, split: str, resize: int) -> tuple[Tensor, Tensor | None, str]:
-    """An image folder; with `resize`, images of different sizes are resized one by one."""
-    arrays, labels = formats.read_folder(root, same_size=resize == 0)
-    if len({a.shape for a in arrays}) == 1:
-        return formats.uint8_to_unit(np.stack(arrays)), labels, str(root)  # [N, C, H, W]
-    resized = [resize_images(formats.uint8_to_unit(a[None]), resize) for a in arrays]  # each [1, C, s, s]
-    return torch.cat(resized), labels, str(root)
+def _folder(root: Path, split: str, transform: Transform, cache: bool) -> Read:
+    """An image folder, decoded once into the cache (memory-mapped) or, with cache=False, into memory."""
+    decoded = decode_folder(root, transform, cache=cache)
+    labels = None if decoded.labels is None else torch.from_numpy(decoded.labels)
+    return torch.from_numpy(decoded.pixels), labels, str(root), decoded.key
 
 
 @dataclass(frozen=True)
@@ -122,7 +166,7 @@ class ImageSource:
 
     name: str
     description: str
-    read: Callable[[Path, str, int], tuple[Tensor, Tensor | None, str]]  # (root, split, resize) -> data, labels, where
+    read: Callable[[Path, str, Transform, bool], Read]  # (root, split, transform, cache) -> pixels, labels, where, key
     splits: tuple[str, ...] = ("train", "test")
     needs_root: bool = True  # False: shipped with a package, no files to give
     extractor: str | None = None  # the feature extractor that eval.extractor = "auto" picks; None: sample grids only
@@ -166,7 +210,7 @@ IMAGE_DATASETS: Parts[ImageSource] = Parts("data.name", [
 ])
 
 
-def _check_options(name: str, root: str | Path | None, split: str, resize: int, pad_to: int) -> ImageSource:
+def _check_options(name: str, root: str | Path | None, split: str) -> ImageSource:
     if name not in IMAGE_DATASETS:
         raise UserError(f"unknown image data set {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
     source = IMAGE_DATASETS[name]
@@ -174,27 +218,31 @@ def _check_options(name: str, root: str | Path | None, split: str, resize: int, 
     if split not in source.splits:
         choices = ", ".join(repr(s) for s in source.splits)
         raise UserError(f"unknown split {split!r} for {name}{where}; choose one of {choices}")
-    if resize < 0 or pad_to < 0:
-        raise UserError(f"resize and pad_to must be >= 0 (0 means off), got resize={resize}, pad_to={pad_to}")
     if root is None and source.needs_root:
         raise UserError(f"{name} is read from local files: give the folder or file that holds them as root")
     return source
 
 
 def load_images(
-    name: str, root: str | Path | None = None, *, split: str = "train", resize: int = 0, pad_to: int = 0
+    name: str,
+    root: str | Path | None = None,
+    *,
+    split: str = "train",
+    resize: int = 0,
+    pad_to: int = 0,
+    crop: bool = False,
+    resize_filter: str = "bilinear",
+    cache: bool = True,
 ) -> ImageData:
-    """Load the image data set `name` from `root` (ignored for digits); optionally resize, then pad.
+    """Load the image data set `name` from `root` (ignored for digits): centre crop to a square if `crop`, resize
+    to resize x resize with `resize_filter` if `resize`, pad with black to pad_to x pad_to if `pad_to`.
 
-    `resize > 0` resizes to resize x resize (bilinear, antialiased); `pad_to > 0` pads with -1 to
-    pad_to x pad_to. Raises `UserError` for anything a user can fix; never downloads.
+    Folders are decoded once into the image cache (cache=False: into memory, nothing kept). Raises `UserError`
+    for anything a user can fix; never downloads.
     """
-    reader = _check_options(name, root, split, resize, pad_to)
+    transform = Transform(crop, resize, resize_filter, pad_to)
+    source = _check_options(name, root, split)
     # `--set data.root=~/data` reaches us unexpanded: the shell expands ~ only at the start of a word
-    images, labels, source = reader.read(Path(root or "").expanduser(), split, resize)  # root is empty for digits
-    if resize > 0:
-        images = resize_images(images, resize)
-    if pad_to > 0:
-        images = pad_images(images, pad_to, source)
-    assert images.dtype == torch.float32 and images.ndim == 4
-    return ImageData(name=name, source=source, images=images.contiguous(), labels=labels)
+    pixels, labels, where, key = source.read(Path(root or "").expanduser(), split, transform, cache)
+    assert pixels.dtype in (torch.uint8, torch.float32) and pixels.ndim == 4
+    return ImageData(name=name, source=where, pixels=pixels, labels=labels, key=key)

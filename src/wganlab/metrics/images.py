@@ -45,6 +45,15 @@ class FeatureSet:
         """(mean, n - 1 covariance) of the features."""
         return self.statistics if self.statistics is not None else gaussian(self.all_features("FID"))
 
+    @staticmethod
+    def concatenate(parts: list[FeatureSet]) -> FeatureSet:
+        """The features of consecutive sets of images, as one set (parts with every feature)."""
+        features = np.concatenate([part.all_features("joining feature sets") for part in parts])
+        probabilities = [part.probabilities for part in parts]
+        if any(p is None for p in probabilities):
+            return FeatureSet(features, None)
+        return FeatureSet(features, np.concatenate(probabilities))  # type: ignore[arg-type]
+
     def all_features(self, metric: str) -> np.ndarray:
         if self.features is None:
             raise UserError(

@@ -25,11 +25,12 @@ from wganlab.metrics.features import AUTO, EXTRACTORS
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
-from wganlab.training.feature_cache import cached_features
+from wganlab.training.feature_cache import cached_features, images_digest
 from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
+REAL_CHUNK = 4096  # real images converted to float at a time for their features
 BATCH = 500
 
 
@@ -87,10 +88,21 @@ class ImageEvaluator:
         )
 
     def real(self) -> FeatureSet:
-        """Features of the real data: all of the split, or (stacked) a fixed sample; cached on disk by hash."""
+        """Features of the real data: all of the split (a chunk at a time, so never all of it as floats in
+        memory), or (stacked) a fixed sample; cached on disk by a digest of the images."""
         if self._real is None:
-            self._real = cached_features(self.real_images(), self.extractor, self.features)
+            data = self.dataset
+            if isinstance(data, StackedImages):
+                images = data.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
+                self._real = cached_features(images_digest(images), len(images), self.extractor,
+                                             lambda: self.features(images))
+            else:
+                self._real = cached_features(data.fingerprint(), len(data), self.extractor, self._features_of_data)
         return self._real
+
+    def _features_of_data(self) -> FeatureSet:
+        assert isinstance(self.dataset, ImageData)
+        return FeatureSet.concatenate([self.features(chunk) for chunk in self.dataset.chunks(REAL_CHUNK)])
 
     def use_reference(self, real: FeatureSet, label: str) -> None:
         """Measure against these real features (a `wganlab stats` file) instead of the data set's."""
@@ -99,11 +111,6 @@ class ImageEvaluator:
     def real_label(self) -> str:
         data = self.config.data
         return self._real_label or f"{data.name} {data.split}" + (f" (stacked {data.stack})" if data.stack > 1 else "")
-
-    def real_images(self) -> Tensor:
-        if isinstance(self.dataset, StackedImages):
-            return self.dataset.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
-        return self.dataset.images
 
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
         """The metrics of `image_samples` generated images, measured as 8-bit images (as saved to files and as

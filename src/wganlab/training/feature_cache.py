@@ -9,26 +9,28 @@ import hashlib
 import os
 import zipfile
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from torch import Tensor
 
+from wganlab.files import cache_folder
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.images import FeatureSet
 
 
-def cache_folder() -> Path:
-    return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab"))
+def images_digest(images: Tensor) -> str:
+    """A digest of a tensor of images (dtype, shape and bytes) for `cached_features`."""
+    digest = hashlib.sha256(f"{images.dtype}{tuple(images.shape)}".encode())
+    digest.update(images.contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def cached_features(
-    images: Tensor, extractor: FeatureExtractor, compute: Callable[[Tensor], FeatureSet]
+    images_key: str, count: int, extractor: FeatureExtractor, compute: Callable[[], FeatureSet]
 ) -> FeatureSet:
-    """compute(images), read from the cache when it holds them: keyed by a hash of the images, the extractor's
-    name and weights and the sample count."""
-    digest = hashlib.sha256(images.numpy().tobytes())
-    digest.update(f"{extractor.name}:{extractor.weights_id}:{len(images)}".encode())
+    """compute(), read from the cache when it holds it: keyed by a digest of the `count` images (`images_key`),
+    the extractor's name and its weights."""
+    digest = hashlib.sha256(f"{images_key}:{extractor.name}:{extractor.weights_id}:{count}".encode())
     path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
     if path.is_file():
         try:
@@ -37,7 +39,7 @@ def cached_features(
                 return FeatureSet(saved["features"], probabilities)
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # a damaged cache entry is recomputed and rewritten
-    features = compute(images)
+    features = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {"features": features.features}

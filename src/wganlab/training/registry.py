@@ -7,6 +7,7 @@ entries once, at build time (see `training/build.py`); step code never compares 
 from __future__ import annotations
 
 from wganlab.data.datasets import DATASETS
+from wganlab.data.transforms import FILTERS
 from wganlab.metrics.features import AUTO, AUTO_DESCRIPTION, EXTRACTORS
 from wganlab.metrics.images import IMAGE_METRICS
 from wganlab.models.architectures import ARCHITECTURES
@@ -22,6 +23,7 @@ from wganlab.training.optimizers import LR_DECAYS, OPTIMIZERS
 # The tables a config chooses from, by the config key that names one entry (eval.metrics names several).
 CHOSEN_BY: dict[str, Parts] = {
     "data.name": DATASETS,
+    "data.resize_filter": FILTERS,
     "model.arch": ARCHITECTURES,
     "model.activation": ACTIVATIONS,
     "model.generator_norm": GENERATOR_NORMS,
@@ -37,6 +39,7 @@ CHOSEN_BY: dict[str, Parts] = {
 # What `wganlab list` shows, kind by kind: name -> one-line description.
 KINDS: dict[str, dict[str, str]] = {
     "datasets": DATASETS.descriptions(),
+    "resize filters (data.resize_filter)": FILTERS.descriptions(),
     "architectures": ARCHITECTURES.descriptions(),
     "activations": ACTIVATIONS.descriptions(),
     "normalisations (model.generator_norm, model.critic_norm)": NORMS.descriptions(),

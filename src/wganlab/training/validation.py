@@ -77,6 +77,9 @@ def _check_combinations(config: Config) -> None:
         raise ConfigError("data.stack applies to image data only")
     if config.data.limit != 0 and not images:
         raise ConfigError("data.limit applies to image data only (2-D data sets are sampled afresh every batch)")
+    d = config.data
+    if (d.crop or d.resize or d.pad_to or d.flip) and not images:
+        raise ConfigError("data.crop, data.resize, data.pad_to and data.flip apply to image data only")
     if NORMS[config.model.critic_norm].mixes_samples and PENALTIES[o.penalty].per_sample:
         raise ConfigError(
             f"model.critic_norm {config.model.critic_norm!r} mixes samples, so the per-sample gradient penalty "

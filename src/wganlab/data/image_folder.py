@@ -1,0 +1,160 @@
+"""A folder of PNG/JPEG images, decoded once, in parallel, into one uint8 array [N, C, H, W].
+
+Each image is decoded, cropped and resized on its own and written straight into the output (a memory-mapped
+cache file, see image_cache.py, or memory), so memory while decoding grows with the output, never with the
+full-resolution input. Pillow releases the GIL while it decodes and resizes, so threads decode in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from wganlab.data.transforms import Transform, channels_first
+from wganlab.errors import UserError
+
+SUFFIXES = {".png", ".jpg", ".jpeg"}
+_GRAYSCALE_MODES = {"1", "L", "LA"}
+_CHUNK = 64  # images per task: large enough to amortise scheduling, small enough to keep every thread busy
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The images under a folder, sorted by path, with what the file system says of each (size, mtime)."""
+
+    root: Path
+    paths: list[Path]
+    stats: list[tuple[str, int, int]]  # (path relative to root, size in bytes, modification time in ns)
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """Index of each image's class folder when every image sits in a direct subfolder of root, else None."""
+        parents = [Path(relative).parent for relative, _, _ in self.stats]
+        if any(len(parent.parts) != 1 for parent in parents):
+            return None
+        classes = {name: i for i, name in enumerate(sorted({parent.name for parent in parents}))}
+        return np.array([classes[parent.name] for parent in parents], dtype=np.int64)
+
+
+def list_folder(root: Path) -> Listing:
+    """Every .png/.jpg/.jpeg under `root` (any depth), sorted; UserError if there is no folder or no image."""
+    if not root.is_dir():
+        raise UserError(f"image folder {root} does not exist or is not a folder")
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    if not paths:
+        raise UserError(f"no .png, .jpg or .jpeg images found under {root} (put the training images there)")
+    stats = []
+    for path in paths:
+        status = path.stat()
+        stats.append((path.relative_to(root).as_posix(), status.st_size, status.st_mtime_ns))
+    return Listing(root, paths, stats)
+
+
+def _open_error(path: Path, error: Exception) -> UserError:
+    return UserError(f"cannot read image {path}: {' '.join(str(error).split())} (fix or remove the file)")
+
+
+def _header(path: Path) -> tuple[str, tuple[int, int]]:
+    try:
+        with Image.open(path) as image:
+            return image.mode, image.size
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise _open_error(path, error) from error
+
+
+def output_layout(listing: Listing, transform: Transform) -> tuple[str, tuple[int, int, int]]:
+    """From the headers alone: the colour mode ("L" when every image is grayscale, else "RGB") and the output
+    (C, H, W); UserError when the images would come out in different sizes."""
+    headers = list(_pool().map(_header, listing.paths, chunksize=_CHUNK))
+    sizes = [transform.output_size(width, height, str(listing.root)) for _, (width, height) in headers]
+    if len(set(sizes)) > 1:
+        other = next(i for i, size in enumerate(sizes) if size != sizes[0])
+        (w0, h0), (w1, h1) = headers[0][1], headers[other][1]
+        raise UserError(
+            f"images differ in size: {listing.paths[0]} is {w0}x{h0} but {listing.paths[other]} is {w1}x{h1} "
+            "(width x height); set data.resize (and data.crop for a centre square) to bring them to one size"
+        )
+    mode = "L" if all(m in _GRAYSCALE_MODES for m, _ in headers) else "RGB"
+    width, height = sizes[0]
+    return mode, (1 if mode == "L" else 3, height, width)
+
+
+def decode_into(
+    out: np.ndarray, listing: Listing, mode: str, transform: Transform, progress: bool = True
+) -> list[str]:
+    """Decode, transform and write every image into `out` [N, C, H, W] uint8; the content digest of each file."""
+    digests = [""] * len(listing.paths)
+
+    def decode(start: int) -> int:
+        for index in range(start, min(start + _CHUNK, len(listing.paths))):
+            path = listing.paths[index]
+            try:
+                data = path.read_bytes()
+                digests[index] = hashlib.blake2b(data, digest_size=16).hexdigest()
+                with Image.open(io.BytesIO(data)) as image:  # one read serves the digest and the decoder
+                    pixels = channels_first(transform.crop_and_resize(image.convert(mode)))
+            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+                raise _open_error(path, error) from error
+            out[index] = transform.pad(pixels, 0)
+        return min(_CHUNK, len(listing.paths) - start)
+
+    _in_parallel(decode, len(listing.paths), f"decoding {len(listing.paths):,} images from {listing.root}", progress)
+    return digests
+
+
+def file_digests(listing: Listing, progress: bool = True) -> list[str]:
+    """The content digest of every file (blake2b, as `decode_into` gives), read in parallel."""
+    digests = [""] * len(listing.paths)
+
+    def digest(start: int) -> int:
+        for index in range(start, min(start + _CHUNK, len(listing.paths))):
+            digests[index] = hashlib.blake2b(listing.paths[index].read_bytes(), digest_size=16).hexdigest()
+        return min(_CHUNK, len(listing.paths) - start)
+
+    _in_parallel(digest, len(listing.paths), f"checking {len(listing.paths):,} changed files in {listing.root}",
+                 progress)
+    return digests
+
+
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_workers())
+
+
+def _workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _in_parallel(task: Callable[[int], int], count: int, what: str, progress: bool) -> None:
+    """Run task(start) for every chunk start, on all cores, with a progress bar on a terminal and a line at the
+    start and the end on stderr (so a log shows it too)."""
+    began = time.perf_counter()
+    if progress:
+        print(f"{what} ({_workers()} threads) ...", file=sys.stderr, flush=True)
+    starts: Sequence[int] = range(0, count, _CHUNK)
+    bar = tqdm(total=count, unit="img", disable=True if not progress else None, file=sys.stderr)  # None: a tty only
+    with _pool() as pool, bar:
+        pending = {pool.submit(task, start) for start in starts}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()  # a bad file stops the decoding now, not after every other image
+                    raise future.exception()  # type: ignore[misc]
+                bar.update(future.result())
+    if progress:
+        print(f"{what}: done in {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
