@@ -185,5 +185,24 @@ def test_labels_only_from_direct_subfolders_and_grayscale_is_one_channel(tmp_pat
     with pytest.raises(UserError, match="does not exist or is not a folder"):
         list_folder(tmp_path / "cat" / "a.png")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="no .png, .jpg or .jpeg images found under"):
+    with pytest.raises(UserError, match=r"no images \(.bmp, .jpeg, .jpg, .png, .tif, .tiff, .webp\) found under"):
         list_folder(tmp_path / "empty")
+
+
+def test_sixteen_bit_grayscale_is_scaled_not_clipped_and_32_bit_is_refused(tmp_path: Path) -> None:
+    Image.fromarray(np.array([[0, 257, 32896, 65535]], dtype=np.uint16)).save(tmp_path / "deep.png")
+    decoded = decode_folder(tmp_path, Transform())
+    assert decoded.pixels.shape == (1, 1, 1, 4) and decoded.pixels.ravel().tolist() == [0, 1, 128, 255]
+    Image.fromarray(np.zeros((1, 4), dtype=np.int32), mode="I").save(tmp_path / "wide.tif")
+    with pytest.raises(UserError, match="wide.tif has 32-bit pixels"):
+        decode_folder(tmp_path, Transform())
+
+
+def test_hidden_files_are_skipped_and_other_formats_read(tmp_path: Path) -> None:
+    Image.fromarray(np.full((4, 4, 3), 10, dtype=np.uint8)).save(tmp_path / "a.webp", lossless=True)
+    Image.fromarray(np.full((4, 4, 3), 20, dtype=np.uint8)).save(tmp_path / "b.BMP")
+    (tmp_path / "._a.jpg").write_bytes(b"macOS resource fork, not an image")
+    (tmp_path / ".thumbnails").mkdir()
+    (tmp_path / ".thumbnails" / "c.png").write_bytes(b"not an image either")
+    decoded = decode_folder(tmp_path, Transform())
+    assert decoded.pixels.shape == (2, 3, 4, 4) and decoded.pixels[:, 0, 0, 0].tolist() == [10, 20]

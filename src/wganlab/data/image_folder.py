@@ -24,8 +24,9 @@ from tqdm import tqdm
 from wganlab.data.transforms import Transform, channels_first
 from wganlab.errors import UserError
 
-SUFFIXES = {".png", ".jpg", ".jpeg"}
-_GRAYSCALE_MODES = {"1", "L", "LA"}
+SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+_GRAYSCALE_MODES = {"1", "L", "LA", "I;16", "I;16L", "I;16B"}
+_WIDE_MODES = {"I", "F"}  # 32-bit pixels: no one range to read them in
 _CHUNK = 64  # images per task: large enough to amortise scheduling, small enough to keep every thread busy
 
 
@@ -48,12 +49,18 @@ class Listing:
 
 
 def list_folder(root: Path) -> Listing:
-    """Every .png/.jpg/.jpeg under `root` (any depth), sorted; UserError if there is no folder or no image."""
+    """Every image file under `root` (any depth; hidden files and folders, such as macOS's ._name.jpg, skipped),
+    sorted; UserError if there is no folder or no image."""
     if not root.is_dir():
         raise UserError(f"image folder {root} does not exist or is not a folder")
-    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    paths = sorted(
+        p for p in root.rglob("*")
+        if p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.is_file()
+    )
     if not paths:
-        raise UserError(f"no .png, .jpg or .jpeg images found under {root} (put the training images there)")
+        kinds = ", ".join(sorted(SUFFIXES))
+        raise UserError(f"no images ({kinds}) found under {root} (put the training images there)")
     stats = []
     for path in paths:
         status = path.stat()
@@ -63,6 +70,17 @@ def list_folder(root: Path) -> Listing:
 
 def _open_error(path: Path, error: Exception) -> UserError:
     return UserError(f"cannot read image {path}: {' '.join(str(error).split())} (fix or remove the file)")
+
+
+def _eight_bit(image: Image.Image, path: Path) -> Image.Image:
+    """16-bit grayscale scaled to 8 bits (Pillow's own conversion would clip it at 255); 32-bit refused."""
+    if image.mode.startswith("I;16"):
+        pixels = np.asarray(image, dtype=np.float64) / 257.0  # 65535 -> 255
+        return Image.fromarray(np.rint(pixels).astype(np.uint8))
+    if image.mode in _WIDE_MODES:
+        raise UserError(f"{path} has 32-bit pixels (mode {image.mode}), whose range is unknown: save it as an "
+                        "8- or 16-bit PNG")
+    return image
 
 
 def _header(path: Path) -> tuple[str, tuple[int, int]]:
@@ -103,7 +121,7 @@ def decode_into(
                 data = path.read_bytes()
                 digests[index] = hashlib.blake2b(data, digest_size=16).hexdigest()
                 with Image.open(io.BytesIO(data)) as image:  # one read serves the digest and the decoder
-                    pixels = channels_first(transform.crop_and_resize(image.convert(mode)))
+                    pixels = channels_first(transform.crop_and_resize(_eight_bit(image, path).convert(mode)))
             except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
                 raise _open_error(path, error) from error
             out[index] = transform.pad(pixels, 0)
