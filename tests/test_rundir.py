@@ -10,6 +10,7 @@ import pytest
 
 from wganlab import config as configuration
 from wganlab import rundir
+from wganlab.config import Config
 from wganlab.errors import UserError
 
 
@@ -121,7 +122,13 @@ def test_resolve_checkpoint_and_has_checkpoint(tmp_path: Path):
     assert rundir.has_checkpoint(run) and rundir.has_checkpoint(latest)
     assert rundir.resolve_checkpoint(run) == (run, latest)
     earlier = rundir.checkpoint_path(run, 5)
+    assert rundir.resolve_checkpoint(earlier) == (None, earlier)  # no config.json: a loose checkpoint
+    rundir.write_config(run, Config())
     assert rundir.resolve_checkpoint(earlier) == (run, earlier)
+    loose = tmp_path / "elsewhere" / "checkpoint-0000005.pt"
+    loose.parent.mkdir()
+    loose.write_bytes(b"pt")
+    assert rundir.resolve_checkpoint(loose) == (None, loose)
 
 
 def test_jsonl_round_trip_skips_blank_lines(tmp_path: Path):

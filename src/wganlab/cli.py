@@ -40,7 +40,7 @@ def _train(args: argparse.Namespace) -> int:
             raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set")
         if args.dry_run:
             raise UserError("--dry-run does not apply to --resume")
-        folder, run, state = loop.resume(args.resume, args.steps)
+        folder, run, state = loop.resume(args.resume, args.steps, args.outdir)
         print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
     else:
         config = configuration.load(args.config, args.preset, args.overrides, args.steps)

@@ -88,6 +88,9 @@ class TrainConfig:
     log_every: int = 10
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
+    on_nonfinite: str = "stop"  # a NaN/inf loss, gradient or parameter: "stop", or "rollback" to the last checkpoint
+    rollback_factor: float = 0.5  # rollback: both learning rates are multiplied by this each time
+    max_rollbacks: int = 3  # rollback: at most this many, then stop
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,9 @@ def _checked(config: Config) -> Config:
         (t.log_every >= 1, "train.log_every must be >= 1"),
         (t.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
+        (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
+        (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
+        (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
         (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
         (e.image_samples >= 2, "eval.image_samples must be >= 2"),

@@ -33,6 +33,9 @@ def diagnose(target: Path) -> Diagnosis:
     """Diagnose a run folder (its latest checkpoint) or a checkpoint file."""
     has_checkpoint = rundir.has_checkpoint(target)
     folder = rundir.resolve_checkpoint(target)[0] if has_checkpoint else target
+    if folder is None:
+        raise UserError(f"{target} is not in a run folder's {rundir.CHECKPOINTS}/: diagnose reads the run's logs too; "
+                        "give the run folder")
     logs = rundir.read_run(folder)
     return diagnose_logs(logs, fresh_probe(target) if has_checkpoint else None)
 

@@ -8,7 +8,9 @@ time and cut back to a checkpoint on resume. `read_run` reads a whole folder bac
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,10 +27,14 @@ STATS = "stats.jsonl"
 METRICS = "metrics.jsonl"
 DIAGNOSTICS = "diagnostics.jsonl"
 SUMMARY = "summary.json"
+EVENTS = "events.jsonl"  # what the run met on its way: a non-finite step, a rollback (never cut back)
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)\.pt$")
 _FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
+_RUN_NAME = re.compile(r"(\d+)-")
+_RESERVED = re.compile(r"\.reserving-(\d+)$")
+LOCK = ".lock"
 
 Record = dict[str, Any]  # one line of a JSONL log
 
@@ -70,19 +76,44 @@ class RunLogs:
 
 
 def create(root: Path, name: str) -> Path:
-    """Make the next numbered run folder `root/NNNNN-name` (safe against a concurrent run taking a number)."""
-    root.mkdir(parents=True, exist_ok=True)
+    """Make the next numbered run folder `root/NNNNN-name`: numbers of any width are counted, and a number is
+    reserved (an exclusive marker file) before its folder is made, so concurrent processes never share one."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or error
+        raise UserError(f"cannot make the output folder {root}: {reason}; choose another --outdir") from None
+    if not root.is_dir():
+        raise UserError(f"--outdir {root} is not a folder; choose another --outdir")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
     while True:
-        numbers = [int(p.name[:5]) for p in root.iterdir() if re.match(r"\d{5}-", p.name)]
-        path = root / f"{max(numbers, default=-1) + 1:05d}-{slug}"
+        number = max(_numbers(root), default=-1) + 1
+        marker = root / f".reserving-{number}"
         try:
-            path.mkdir()
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
-            continue
-        (path / FIGURES).mkdir()
-        (path / CHECKPOINTS).mkdir()
-        return path
+            continue  # another process is making this number's folder: count again
+        try:
+            if number in _numbers(root, reserved=False):
+                continue  # made between the count and the reservation
+            path = root / f"{number:05d}-{slug}"
+            path.mkdir()
+            (path / FIGURES).mkdir()
+            (path / CHECKPOINTS).mkdir()
+            return path
+        finally:
+            marker.unlink(missing_ok=True)
+
+
+def _numbers(root: Path, reserved: bool = True) -> list[int]:
+    """The numbers of the run folders in root (NNNNN-name, any number of digits) and, with `reserved`, of the
+    numbers other processes are reserving."""
+    found = []
+    for entry in root.iterdir():
+        match = _RUN_NAME.match(entry.name) or (_RESERVED.match(entry.name) if reserved else None)
+        if match:
+            found.append(int(match.group(1)))
+    return found
 
 
 def write_config(run: Path, config: Config) -> None:
@@ -99,12 +130,27 @@ def append_jsonl(path: Path, record: Record) -> None:
 
 
 def read_jsonl(path: Path) -> Iterator[Record]:
+    """The records of a JSONL log. A last line cut short (what a crash mid-write leaves) is skipped; a damaged
+    line elsewhere is a one-line UserError naming the file and line."""
     if not path.exists():
         return
-    with open(path) as stream:
-        for line in stream:
-            if line.strip():
-                yield json.loads(line)
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("step"), int):
+                raise ValueError("not a record with a step")
+        except (ValueError, UnicodeDecodeError) as error:
+            if number == len(lines):  # no newline after it: the write was cut short
+                return
+            raise UserError(f"{path} line {number} is damaged ({error}); remove that line or restore the file") \
+                from None
+        yield record
 
 
 def truncate_jsonl(path: Path, last_step: int) -> None:
@@ -126,6 +172,23 @@ def require_run(folder: Path) -> None:
         raise UserError(f"{folder} is not a run folder (no {CONFIG}); give a folder made by `wganlab train`")
 
 
+def read_config(folder: Path) -> Config:
+    """A run folder's config.json, typed; a damaged or invalid file is a one-line UserError naming it."""
+    path = folder / CONFIG
+    try:
+        raw = json.loads(path.read_bytes())
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UserError(f"{path} is not valid JSON ({error}); restore it from a checkpoint with --resume") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path} holds {type(raw).__name__}, not a config; restore it from a checkpoint with --resume")
+    try:
+        return configuration.from_dict(raw)
+    except UserError as error:
+        raise UserError(f"{path} is not a valid config ({error})") from None
+
+
 def read_run(folder: Path) -> RunLogs:
     """Read a run folder made by `wganlab train`; a folder without config.json is a user error."""
     require_run(folder)
@@ -133,13 +196,23 @@ def read_run(folder: Path) -> RunLogs:
     found = [(_FIGURE_NAME.search(path.name), path) for path in (folder / FIGURES).glob("eval-*.png")]
     return RunLogs(
         folder=folder,
-        config=configuration.from_dict(json.loads((folder / CONFIG).read_text())),
+        config=read_config(folder),
         stats=list(read_jsonl(folder / STATS)),
         metrics=list(read_jsonl(folder / METRICS)),
         diagnostics=list(read_jsonl(folder / DIAGNOSTICS)),
-        summary=json.loads(summary_path.read_text()) if summary_path.is_file() else None,
+        summary=_read_summary(summary_path),
         figures=sorted((int(match.group(1)), path) for match, path in found if match),
     )
+
+
+def _read_summary(path: Path) -> Record | None:
+    """summary.json, or None before the run first finished; a damaged one is rewritten at the next finish, so
+    it is read as absent."""
+    try:
+        summary = json.loads(path.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return summary if isinstance(summary, dict) else None
 
 
 def checkpoint_path(run: Path, step: int) -> Path:
@@ -158,16 +231,54 @@ def has_checkpoint(target: Path) -> bool:
     return target.is_file() or bool(checkpoints(target))
 
 
-def resolve_checkpoint(target: Path) -> tuple[Path, Path]:
-    """(run folder, checkpoint file) for a run folder (its latest checkpoint) or a checkpoint file."""
+def resolve_checkpoint(target: Path) -> tuple[Path | None, Path]:
+    """(run folder, checkpoint file) for a run folder (its latest checkpoint) or a checkpoint file; the folder
+    is None for a loose checkpoint, one that does not sit in a run folder's checkpoints/."""
     if target.is_file():
-        return target.parent.parent, target
+        folder = target.parent.parent
+        inside = target.parent.name == CHECKPOINTS and is_run(folder)
+        return (folder if inside else None), target
     if not target.is_dir():
         raise UserError(f"{target} is neither a run folder nor a checkpoint file; give one of them")
     found = checkpoints(target)
     if not found:
         raise UserError(f"run folder {target} has no checkpoint in {target / CHECKPOINTS}; it cannot be resumed")
     return target, found[-1]
+
+
+class RunLock:
+    """Held while a process writes a run folder: an advisory lock on `.lock` (released by the system if the
+    process dies) holding the writer's pid. A second writer is refused in one line naming the first."""
+
+    def __init__(self, run: Path) -> None:
+        self.path = run / LOCK
+        self._file = open(self.path, "a+")  # noqa: SIM115 - held open for the run's life
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise UserError(
+                f"{run} is being trained by process {holder} (it holds {self.path}); wait for it to finish or stop it"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+
+    def release(self) -> None:
+        if not self._file.closed:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+
+
+def remove_temporaries(run: Path) -> list[Path]:
+    """Temporary files that interrupted atomic writes left in the run folder (call with the run's lock held)."""
+    found = [p for folder in (run, run / CHECKPOINTS) if folder.is_dir() for p in folder.glob(".*.tmp")]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return found
 
 
 def prune_checkpoints(run: Path, keep: int) -> None:

@@ -145,6 +145,7 @@ def test_read_refuses_bad_files_in_one_line(tmp_path: Path, saved, damage: str, 
 def _run_folder(tmp_path: Path, good: bytes, steps: tuple[int, ...] = (2,)) -> Path:
     folder = tmp_path / "00000-grid-grid"
     (folder / rundir.CHECKPOINTS).mkdir(parents=True)
+    rundir.write_config(folder, checkpoint.config_of(checkpoint.decode(good, "the saved checkpoint")))
     for step in steps:
         rundir.checkpoint_path(folder, step).write_bytes(good)
     return folder
@@ -185,6 +186,7 @@ def test_a_checkpoint_that_does_not_match_its_config_is_a_one_line_error(tmp_pat
     path.write_bytes(good)
     payload = checkpoint.read(path)
     payload["config"]["model"]["width"] = 8  # the weights are 16 wide
+    payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)  # a consistent file, written wrongly
     torch.save(payload, path)
     message = _one_line_error(checkpoint.load_snapshot, path)
     assert "does not match its own config" in message and "size mismatch for net.0.weight" in message

@@ -1,11 +1,14 @@
 """Checkpoints: written atomically with the full training state, so a resumed run continues exactly; read back
-whole (to resume) or as a snapshot of the networks (to look at a run without building the rest of it)."""
+whole (to resume) or as a snapshot of the networks (to look at a run without building the rest of it).
+
+Each checkpoint carries a SHA-256 digest of everything in it (every tensor's bytes, every value), checked on
+every read: a flipped bit, a bad disk or a bad copy is one line, never a run resumed from corrupt weights.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
-import pickle
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +29,23 @@ from wganlab.training.state import TrainState
 from wganlab.training.validation import validate
 
 FORMAT = "wganlab-checkpoint-1"
+CHECKSUM = "sha256"  # the payload key of the digest; checkpoints written before it have none and are not checked
+# what a payload must hold, and of what type, before anything is built from it
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "step": int, "train_seconds": (int, float), "config": dict, "generator": dict, "critic": dict,
+    "generator_optimizer": dict, "critic_optimizer": dict, "generator_scheduler": dict, "critic_scheduler": dict,
+    "rng": torch.Tensor, "data_rng": torch.Tensor, "torch_rng": torch.Tensor,
+}
 
 
 def save(path: Path, state: TrainState, config: Config) -> None:
     """Serialise to memory, then write atomically: a crash mid-write leaves the previous checkpoint intact."""
-    payload = {
+    write_bytes_atomic(path, encode(state, config))
+
+
+def encode(state: TrainState, config: Config) -> bytes:
+    """The checkpoint file's bytes: the full state, with its digest."""
+    payload: dict[str, Any] = {
         "format": FORMAT,
         "step": state.step,
         "train_seconds": state.train_seconds,
@@ -45,31 +60,78 @@ def save(path: Path, state: TrainState, config: Config) -> None:
         "rng": state.rng.get_state(),
         "data_rng": state.data_rng.get_state(),
         "torch_rng": torch.get_rng_state(),
+        "lr_scale": state.lr_scale,
+        "rollbacks": state.rollbacks,
     }
+    payload[CHECKSUM] = digest(payload)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def digest(payload: dict[str, Any]) -> str:
+    """SHA-256 of every key, value and tensor byte of the payload (its own digest left out), in a fixed order."""
+    hasher = hashlib.sha256()
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, torch.Tensor):
+            hasher.update(f"{where}:{value.dtype}:{tuple(value.shape)}:".encode())
+            hasher.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+        elif isinstance(value, dict):
+            for key in sorted(value, key=repr):
+                if not (where == "" and key == CHECKSUM):
+                    walk(value[key], f"{where}/{key!r}")
+        elif isinstance(value, (list, tuple)):
+            hasher.update(f"{where}:{type(value).__name__}{len(value)}".encode())
+            for index, item in enumerate(value):
+                walk(item, f"{where}/{index}")
+        else:
+            hasher.update(f"{where}={value!r};".encode())
+
+    walk(payload, "")
+    return hasher.hexdigest()
 
 
 def read(path: Path) -> dict[str, Any]:
-    """Load a checkpoint's payload; a missing, truncated or foreign file is a `UserError`."""
+    """Load a checkpoint's payload; a missing, truncated, corrupt, malformed or foreign file is a `UserError`."""
     if not path.is_file():
         raise UserError(f"checkpoint {path} does not exist; give a run folder or a checkpoint-*.pt file")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError, ValueError) as error:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read checkpoint {path}: {error.strerror or error}") from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, where: str) -> dict[str, Any]:
+    """A checkpoint's payload from its bytes, verified (`where` names it in errors)."""
+    try:
+        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as error:  # a damaged file makes the unpickler raise almost anything  # noqa: BLE001
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(
-            f"checkpoint {path} is damaged or not a checkpoint ({reason}); resume from an earlier checkpoint-*.pt"
+            f"checkpoint {where} is damaged or not a checkpoint ({reason}); resume from an earlier checkpoint-*.pt"
         ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(f"{path} is not a wganlab checkpoint (no {FORMAT!r} marker); give a file wganlab wrote")
+        raise UserError(f"{where} is not a wganlab checkpoint (no {FORMAT!r} marker); give a file wganlab wrote")
+    if CHECKSUM in payload and payload[CHECKSUM] != digest(payload):
+        raise UserError(
+            f"checkpoint {where} fails its checksum: its contents changed after it was written (a flipped bit, a bad "
+            "disk or copy); resume from an earlier checkpoint-*.pt"
+        )
+    for field, kind in _FIELDS.items():
+        if not isinstance(payload.get(field), kind) or isinstance(payload.get(field), bool):
+            found = type(payload.get(field)).__name__ if field in payload else "nothing"
+            raise UserError(f"checkpoint {where} is malformed: {field!r} holds {found}; give a file wganlab wrote")
     return payload
 
 
 def config_of(payload: dict[str, Any]) -> Config:
-    """The config the checkpoint was trained with."""
-    return configuration.from_dict(payload["config"])
+    """The config the checkpoint was trained with (one line if it is not a valid config)."""
+    try:
+        return configuration.from_dict(payload["config"])
+    except UserError as error:
+        raise UserError(f"the checkpoint's config is not valid ({error}); give a file wganlab wrote") from None
 
 
 def restore(state: TrainState, payload: dict[str, Any]) -> None:
@@ -86,18 +148,23 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
             "critic_scheduler": state.critic_scheduler,
         },
     )
-    state.rng.set_state(payload["rng"])
-    state.data_rng.set_state(payload["data_rng"])
-    torch.set_rng_state(payload["torch_rng"])
+    try:
+        state.rng.set_state(payload["rng"])
+        state.data_rng.set_state(payload["data_rng"])
+        torch.set_rng_state(payload["torch_rng"])
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise UserError(f"the checkpoint's random states do not load ({' '.join(str(error).split())})") from None
     state.step = int(payload["step"])
     state.train_seconds = float(payload.get("train_seconds", 0.0))
+    state.lr_scale = float(payload.get("lr_scale", 1.0))
+    state.rollbacks = int(payload.get("rollbacks", 0))
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """A checkpoint's networks with the data and objective they were trained with; no optimiser, no evaluator."""
 
-    folder: Path
+    folder: Path  # the run folder, or the checkpoint file itself when it sits in none
     config: Config
     step: int
     dataset: Dataset
@@ -123,7 +190,7 @@ def load_snapshot(target: Path) -> Snapshot:
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     ema = make_ema(generator) if config.train.ema_decay > 0 else None
     _load_states(payload, {"generator": generator, "critic": critic, "generator_ema": ema})
-    return Snapshot(folder, config, int(payload["step"]), dataset, objective, generator, critic, ema)
+    return Snapshot(folder or path, config, int(payload["step"]), dataset, objective, generator, critic, ema)
 
 
 def _load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
-from wganlab.training import checkpoint, tensorboard
+from wganlab.training import checkpoint, guard, tensorboard
 from wganlab.training.build import Run, build
 from wganlab.training.evaluation import Measurement
 from wganlab.training.schedule import critic_iters_at
@@ -36,18 +36,23 @@ class Summary:
 
 
 def start(config: Config, outdir: Path) -> tuple[Path, Run, TrainState]:
-    """Build everything first, so a bad config never leaves a run folder behind."""
+    """Build everything first, so a bad config never leaves a run folder behind; the new folder is locked
+    for this process until `fit` ends."""
     run, state = build(config)
     folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
+    _hold(folder)
     rundir.write_config(folder, run.config)
     return folder, run, state
 
 
-def load(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]:
-    """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file."""
+def load(target: Path, steps: int | None = None) -> tuple[Path | None, Run, TrainState]:
+    """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
+    folder is None when it sits in none)."""
     folder, path = rundir.resolve_checkpoint(target)
     payload = checkpoint.read(path)
     config = checkpoint.config_of(payload)
+    if folder is not None:
+        _check_belongs(folder, path, config)
     if steps is not None:
         config = configuration.with_values(config, {"train.steps": steps})
     run, state = build(config)
@@ -55,18 +60,63 @@ def load(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]
     return folder, run, state
 
 
-def resume(target: Path, steps: int | None = None) -> tuple[Path, Run, TrainState]:
-    """Continue a run from a checkpoint; logs written after that checkpoint are cut back first."""
+def resume(target: Path, steps: int | None = None, outdir: Path = Path("runs")) -> tuple[Path, Run, TrainState]:
+    """Continue a run from a checkpoint, with the run folder locked: logs written after that checkpoint are cut
+    back and temporary files of interrupted writes removed first. A loose checkpoint (in no run folder's
+    checkpoints/) continues in a new run folder under `outdir`."""
     folder, run, state = load(target, steps)
     if state.step >= run.config.train.steps:
+        where = folder or target
         raise UserError(
-            f"{folder} is already at step {state.step} of {run.config.train.steps}; pass --steps N (N > {state.step}) "
+            f"{where} is already at step {state.step} of {run.config.train.steps}; pass --steps N (N > {state.step}) "
             "to train it further"
         )
-    for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
-        rundir.truncate_jsonl(folder / log, state.step)
+    if folder is None:
+        folder = rundir.create(outdir, f"{run.config.preset}-{run.config.data.name}")
+        _hold(folder)
+    else:
+        _hold(folder)
+        rundir.remove_temporaries(folder)
+        for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
+            rundir.truncate_jsonl(folder / log, state.step)
     rundir.write_config(folder, run.config)
     return folder, run, state
+
+
+_HELD: dict[Path, rundir.RunLock] = {}  # run folders this process has locked, until its `fit` ends
+
+
+def _hold(folder: Path) -> None:
+    key = folder.resolve()
+    if key not in _HELD:
+        _HELD[key] = rundir.RunLock(folder)
+
+
+def _release(folder: Path) -> None:
+    lock = _HELD.pop(folder.resolve(), None)
+    if lock is not None:
+        lock.release()
+
+
+# What must agree between a run folder's config.json and a checkpoint resumed in it (train.steps may differ).
+_MUST_MATCH = ("model", "data", "objective")
+
+
+def _check_belongs(folder: Path, path: Path, config: Config) -> None:
+    """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
+    try:
+        run_config = rundir.read_config(folder)
+    except UserError:
+        return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
+    ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
+    for section in _MUST_MATCH:
+        for key, value in theirs[section].items():
+            if ours[section].get(key) != value:
+                raise UserError(
+                    f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
+                    f"has {value!r}: it belongs to another run; resume it from its own run folder, or copy it out of "
+                    "checkpoints/ to start a new run folder from it"
+                )
 
 
 def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
@@ -121,13 +171,25 @@ def headline(run: Run, metrics: dict[str, float]) -> str:
 
 
 def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None) -> Summary:
-    """Train to `train.steps`, evaluating and checkpointing on their cadences (progress to `console`, stdout)."""
+    """Train to `train.steps`, evaluating and checkpointing on their cadences (progress to `console`, stdout),
+    with the run folder locked; a non-finite step stops the run or rolls it back (guard.py)."""
     console = console or sys.stdout  # looked up per call: a default bound at import goes stale under redirection
+    _hold(folder)
+    try:
+        return _fit(folder, run, state, console)
+    finally:
+        _release(folder)
+
+
+def _fit(folder: Path, run: Run, state: TrainState, console: TextIO) -> Summary:
     train, every = run.config.train, run.config.eval.every
     interactive = console.isatty()
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
     metrics: dict[str, float] = {}
     seconds, first_step = 0.0, state.step
+    # rolling back before the first checkpoint returns to the state training started from
+    initial = checkpoint.encode(state, run.config) if train.on_nonfinite == "rollback" else None
+    watched = guard.parameters(state)
     events = tensorboard.open_writer(folder, purge_step=state.step or None)  # None without tensorboard installed
     while state.step < train.steps:
         started = time.perf_counter()
@@ -136,6 +198,11 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
         elapsed = time.perf_counter() - started
         seconds += elapsed
         state.train_seconds += elapsed
+        if not guard.quick_check(stats, watched) and (problem := guard.locate(stats, state)) is not None:
+            guard.recover(folder, run, state, problem, initial, console)
+            bar.reset(train.steps)
+            bar.update(state.step)
+            continue
         if state.step % train.log_every == 0:
             log_stats(folder, state, stats, events)
         if (every and state.step % every == 0) or state.step == train.steps:
@@ -145,6 +212,9 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
             if not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
+            if (problem := guard.locate({}, state, with_optimizers=True)) is not None:
+                guard.recover(folder, run, state, problem, initial, console)  # never a non-finite checkpoint
+                continue
             checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
             rundir.prune_checkpoints(folder, train.keep_checkpoints)
         bar.update(1)

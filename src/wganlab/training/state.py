@@ -21,6 +21,8 @@ class TrainState:
     data_rng: torch.Generator  # real batches
     step: int = 0  # generator steps done
     train_seconds: float = 0.0  # wall time spent in training steps over the whole run, across resumes
+    lr_scale: float = 1.0  # the learning rates' factor after non-finite rollbacks (train.on_nonfinite)
+    rollbacks: int = 0  # rollbacks so far
 
     @property
     def sampler(self) -> nn.Module:

@@ -1,0 +1,115 @@
+"""The non-finite guard: a run stops (or rolls back) at the first step whose loss, gradient or parameter is not
+finite, so no checkpoint of a broken run is ever written and the last finite one survives pruning.
+
+Every step pays for one check: the step's statistics and the sum of every parameter, in one tensor, read once
+(under 1 % of a toy step, docs/benchmarks.md). A NaN or infinity anywhere makes that sum non-finite; only then
+does `locate` walk the tensors to name the first culprit. A finite but huge sum that overflows is not a
+false alarm: `locate` finds nothing and training goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import torch
+from torch import Tensor, nn
+
+from wganlab import rundir
+from wganlab.errors import UserError
+from wganlab.training import checkpoint
+from wganlab.training.build import Run
+from wganlab.training.state import TrainState
+
+
+class NonFiniteError(UserError):
+    """Training produced a NaN or an infinity: the message names the step, the quantity and the last finite
+    checkpoint, and how to go on."""
+
+
+def quick_check(stats: dict[str, Tensor], parameters: list[Tensor]) -> bool:
+    """True when every statistic and the sum of every parameter are finite: one device read per step."""
+    with torch.no_grad():
+        values = [value.detach().reshape(1).float() for value in stats.values()]
+        values += [torch.stack([p.sum() for p in parameters]).sum().reshape(1).float()] if parameters else []
+        return bool(torch.isfinite(torch.cat(values)).all())
+
+
+def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = False) -> str | None:
+    """The first non-finite quantity, in causal order: a loss or statistic, a gradient, a parameter (then, with
+    `with_optimizers`, an optimiser's state); None when everything is finite."""
+    for name, value in stats.items():
+        if not bool(torch.isfinite(value.detach()).all()):
+            return f"{name} ({float(value.detach().reshape(-1)[0])})"
+    for label, tensor in _tensors(state, with_optimizers):
+        if not bool(torch.isfinite(tensor.detach()).all()):
+            return label
+    return None
+
+
+def parameters(state: TrainState) -> list[Tensor]:
+    """The tensors `quick_check` sums: both networks' parameters and the EMA generator's."""
+    networks = [state.generator, state.critic] + ([state.generator_ema] if state.generator_ema is not None else [])
+    return [p.detach() for network in networks for p in network.parameters()]
+
+
+def _tensors(state: TrainState, with_optimizers: bool) -> Iterator[tuple[str, Tensor]]:
+    networks: list[tuple[str, nn.Module | None]] = [
+        ("generator", state.generator), ("critic", state.critic), ("generator EMA", state.generator_ema)
+    ]
+    for network_name, network in networks:
+        for name, parameter in network.named_parameters() if network is not None else []:
+            if parameter.grad is not None:
+                yield f"the gradient of {network_name} parameter {name}", parameter.grad
+    for network_name, network in networks:
+        for name, parameter in network.named_parameters() if network is not None else []:
+            yield f"{network_name} parameter {name}", parameter
+    if with_optimizers:
+        for optimizer_name, optimizer in (("generator", state.generator_optimizer), ("critic", state.critic_optimizer)):
+            for index, moments in enumerate(optimizer.state.values()):
+                for key, value in moments.items():
+                    if isinstance(value, Tensor) and value.is_floating_point():
+                        yield f"the {optimizer_name} optimiser's {key} of parameter {index}", value
+
+
+def scale_learning_rates(state: TrainState, factor: float) -> None:
+    """Multiply both optimisers' learning rates, and their schedules' base rates, by `factor`."""
+    for optimizer, scheduler in (
+        (state.generator_optimizer, state.generator_scheduler),
+        (state.critic_optimizer, state.critic_scheduler),
+    ):
+        scheduler.base_lrs = [rate * factor for rate in scheduler.base_lrs]
+        for group in optimizer.param_groups:
+            group["lr"] *= factor
+            if "initial_lr" in group:
+                group["initial_lr"] *= factor
+
+
+def recover(folder: Path, run: Run, state: TrainState, problem: str, initial: bytes | None, console: TextIO) -> None:
+    """After a non-finite step: stop (train.on_nonfinite = "stop", or no rollback left) with a NonFiniteError, or
+    roll back in place to the last finite checkpoint (or the start) with both learning rates lowered by
+    train.rollback_factor. Either way a line goes to events.jsonl."""
+    train = run.config.train
+    found = rundir.checkpoints(folder)
+    latest = found[-1] if found else None
+    event = {"step": state.step, "event": "nonfinite", "quantity": problem}
+    if train.on_nonfinite == "stop" or state.rollbacks >= train.max_rollbacks:
+        rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "stop"})
+        where = f"the last finite checkpoint is {latest}" if latest else "no checkpoint had been written yet"
+        advice = (f"after {state.rollbacks} rollbacks (train.max_rollbacks); lower the learning rates further"
+                  if train.on_nonfinite == "rollback" else
+                  'lower optim.lr_critic and optim.lr_generator, or set train.on_nonfinite = "rollback"')
+        raise NonFiniteError(f"training stopped at step {state.step}: {problem} is not finite; {where}; {advice}")
+    failed_step, scale, count = state.step, state.lr_scale * train.rollback_factor, state.rollbacks + 1
+    assert latest is not None or initial is not None, "rollback needs a checkpoint or the initial state"
+    payload = checkpoint.read(latest) if latest is not None else checkpoint.decode(initial, "the initial state")
+    checkpoint.restore(state, payload)
+    scale_learning_rates(state, scale / state.lr_scale)
+    state.lr_scale, state.rollbacks = scale, count
+    for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
+        rundir.truncate_jsonl(folder / log, state.step)
+    rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "rollback", "to_step": state.step,
+                                                         "lr_scale": scale, "rollback": count})
+    print(f"step {failed_step}: {problem} is not finite; rolled back to step {state.step} with learning rates "
+          f"x{scale:g} (rollback {count} of {train.max_rollbacks})", file=console, flush=True)

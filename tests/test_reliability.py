@@ -1,0 +1,160 @@
+"""Runs are never silently corrupted, lost or stuck (issue 10): checksummed checkpoints, foreign and loose
+checkpoints, run numbers, the run lock, logs cut short by a crash, leftovers of interrupted writes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.tiny import TINY
+from wganlab import cli, rundir
+from wganlab.errors import UserError
+from wganlab.training import checkpoint
+
+SHORT = [*TINY, "--steps", "10", "--set", "train.checkpoint_every=5", "--set", "eval.every=0",
+         "--set", "train.log_every=1"]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Path:
+    assert cli.main(["train", *SHORT, "--outdir", str(tmp_path / "runs")]) == 0
+    (folder,) = (tmp_path / "runs").iterdir()
+    return folder
+
+
+def _one_line_exit_2(argv: list[str], capsys) -> str:
+    capsys.readouterr()
+    assert cli.main(argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and error.startswith("wganlab: error: "), error
+    return error
+
+
+def _flip_a_bit_inside_the_largest_tensor(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        largest = max((i for i in archive.infolist() if "/data/" in i.filename), key=lambda info: info.file_size)
+    name_length = int.from_bytes(data[largest.header_offset + 26 : largest.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[largest.header_offset + 28 : largest.header_offset + 30], "little")
+    start = largest.header_offset + 30 + name_length + extra_length
+    data[start + largest.file_size // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_bit_in_a_tensor_is_one_line_everywhere(run: Path, capsys) -> None:
+    latest = rundir.checkpoint_path(run, 10)
+    _flip_a_bit_inside_the_largest_tensor(latest)
+    torch.load(latest, weights_only=True)  # torch alone does not notice
+    for argv in (["train", "--resume", str(run), "--steps", "20"], ["evaluate", str(run)], ["diagnose", str(run)]):
+        assert "fails its checksum" in _one_line_exit_2(argv, capsys)
+    assert cli.main(["train", "--resume", str(rundir.checkpoint_path(run, 5)), "--steps", "20"]) == 0  # the earlier one
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    (lambda p: p.pop("critic_optimizer"), "'critic_optimizer' holds nothing"),
+    (lambda p: p.update(step="10"), "'step' holds str"),
+    (lambda p: p.update(rng=[1, 2]), "'rng' holds list"),
+    (lambda p: p["config"]["model"].update(width="wide"), "the checkpoint's config is not valid"),
+])
+def test_a_malformed_checkpoint_with_a_valid_marker_is_one_line(run: Path, capsys, change, needle) -> None:
+    path = rundir.checkpoint_path(run, 10)
+    payload = checkpoint.read(path)
+    change(payload)
+    payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)  # well written, wrongly made
+    torch.save(payload, path)
+    assert needle in _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+
+
+def test_a_foreign_checkpoint_is_refused_and_the_run_is_untouched(run: Path, tmp_path: Path, capsys) -> None:
+    other = tmp_path / "other"
+    assert cli.main(["train", *SHORT, "--set", "model.width=8", "--outdir", str(other)]) == 0
+    (foreign,) = other.iterdir()
+    shutil.copy(rundir.checkpoint_path(foreign, 10), rundir.checkpoint_path(run, 15))
+    before = {name: (run / name).read_bytes() for name in ("config.json", "stats.jsonl", "metrics.jsonl")}
+    error = _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+    assert "model.width = 8" in error and "has 16" in error and "belongs to another run" in error
+    assert {name: (run / name).read_bytes() for name in before} == before
+
+
+def test_a_loose_checkpoint_starts_a_new_run_folder(run: Path, tmp_path: Path, capsys) -> None:
+    loose = tmp_path / "somewhere" / "mine.pt"
+    loose.parent.mkdir()
+    shutil.copy(rundir.checkpoint_path(run, 10), loose)
+    assert cli.main(["train", "--resume", str(loose), "--steps", "15", "--outdir", str(tmp_path / "new")]) == 0
+    assert sorted(p.name for p in loose.parent.iterdir()) == ["mine.pt"]  # nothing written beside it
+    (made,) = (tmp_path / "new").iterdir()
+    assert rundir.read_run(made).step == 15 and rundir.checkpoints(made)[-1].name == "checkpoint-0000015.pt"
+
+
+def test_a_six_digit_run_number_is_counted(tmp_path: Path) -> None:
+    (tmp_path / "123456-big").mkdir()
+    (tmp_path / "00007-small").mkdir()
+    assert rundir.create(tmp_path, "next").name == "123457-next"
+
+
+def _create_many(root: str, name: str, count: int) -> list[str]:
+    return [rundir.create(Path(root), name).name for _ in range(count)]
+
+
+def test_two_concurrent_creators_never_share_a_number(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    with context.Pool(2) as pool:
+        made = pool.starmap(_create_many, [(str(tmp_path), "alpha", 150), (str(tmp_path), "beta", 150)])
+    numbers = [int(name.split("-")[0]) for names in made for name in names]
+    assert len(numbers) == 300 and sorted(numbers) == list(range(300))
+    assert not list(tmp_path.glob(".reserving-*"))
+
+
+HOLD = ("import sys, time; from pathlib import Path; from wganlab import rundir; "
+        "lock = rundir.RunLock(Path(sys.argv[1])); print('held', flush=True); time.sleep(60)")
+
+
+def test_a_second_writer_is_refused_naming_the_first(run: Path, capsys) -> None:
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(run)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        before = (run / "stats.jsonl").read_bytes()
+        error = _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+        assert f"is being trained by process {holder.pid}" in error
+        assert (run / "stats.jsonl").read_bytes() == before  # refused before cutting its logs back
+    finally:
+        holder.kill()
+        holder.wait()
+    assert cli.main(["train", "--resume", str(run), "--steps", "12"]) == 0  # the lock died with its holder
+
+
+def test_logs_cut_short_by_a_crash_are_read_and_resumed(run: Path, capsys) -> None:
+    with open(run / "stats.jsonl", "a") as stream:
+        stream.write('{"step": 11, "critic/lo')  # a write cut short
+    assert rundir.read_run(run).stats[-1]["step"] == 10
+    stray = run / "checkpoints" / ".checkpoint-0000015.pt.x1y2.tmp"
+    stray.write_bytes(b"half a checkpoint")
+    assert cli.main(["train", "--resume", str(run), "--steps", "15"]) == 0
+    assert not stray.exists()
+    steps = [json.loads(line)["step"] for line in (run / "stats.jsonl").read_text().splitlines()]
+    assert steps == sorted(set(steps)) and steps[-1] == 15
+
+
+def test_a_damaged_line_in_the_middle_of_a_log_is_one_line(run: Path) -> None:
+    lines = (run / "stats.jsonl").read_text().splitlines()
+    lines[0] = lines[0][:-3]
+    (run / "stats.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(UserError, match=r"stats.jsonl line 1 is damaged"):
+        rundir.read_run(run)
+
+
+def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
+    (run / "summary.json").write_text("{")
+    assert rundir.read_run(run).summary is None  # rewritten at the next finish
+    (run / "config.json").write_bytes(b"\xff\xfe not json")
+    assert "config.json is not valid JSON" in _one_line_exit_2(["report", str(run)], capsys)

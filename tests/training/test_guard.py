@@ -1,0 +1,116 @@
+"""The non-finite guard: a broken run stops with a line naming the step and the quantity, keeps its last finite
+checkpoint, or rolls back with lower learning rates (training/guard.py)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.tiny import TINY
+from wganlab import cli, rundir
+from wganlab.training import checkpoint, guard, loop
+
+STEADY = [*TINY, "--steps", "30", "--set", "train.checkpoint_every=10", "--set", "eval.every=0",
+          "--set", "train.keep_checkpoints=1", "--set", "train.log_every=1"]
+
+
+def _run(outdir: Path) -> Path:
+    (folder,) = outdir.iterdir()
+    return folder
+
+
+def _events(folder: Path) -> list[dict]:
+    return list(rundir.read_jsonl(folder / rundir.EVENTS))
+
+
+def _poison_at(monkeypatch: pytest.MonkeyPatch, step: int, times: int = 1, where: str = "critic") -> None:
+    """Make the parameters of `where` NaN right after generator step `step` (the first `times` times it is met)."""
+    original, met = loop.train_step, []
+
+    def poisoned(run, state):
+        stats = original(run, state)
+        if state.step + 1 == step and len(met) < times:
+            met.append(step)
+            with torch.no_grad():
+                next(getattr(state, where).parameters()).fill_(float("nan"))
+        return stats
+
+    monkeypatch.setattr(loop, "train_step", poisoned)
+
+
+def test_a_huge_learning_rate_stops_at_once_and_writes_no_checkpoint(tmp_path, capsys) -> None:
+    huge = ["--set", "optim.lr_critic=1e30", "--set", "optim.lr_generator=1e30", "--set", "train.checkpoint_every=1"]
+    assert cli.main(["train", *STEADY, *huge, "--outdir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and error.startswith("wganlab: error: training stopped at step ")
+    assert "is not finite; no checkpoint had been written yet" in error and "on_nonfinite" in error
+    folder = _run(tmp_path)
+    (event,) = _events(folder)
+    assert event["event"] == "nonfinite" and event["action"] == "stop"
+    assert [checkpoint.read(path)["step"] for path in rundir.checkpoints(folder)] == list(range(1, event["step"]))[-1:]
+    for path in rundir.checkpoints(folder):  # whatever was written before the break is finite
+        assert all(bool(torch.isfinite(t).all()) for t in checkpoint.read(path)["generator"].values())
+
+
+def test_the_guard_names_the_first_quantity_and_the_step(tmp_path, monkeypatch, capsys) -> None:
+    _poison_at(monkeypatch, 13)
+    assert cli.main(["train", *STEADY, "--outdir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "training stopped at step 13: the gradient of" in error or "training stopped at step 13: critic" in error
+    folder = _run(tmp_path)
+    assert [p.name for p in rundir.checkpoints(folder)] == ["checkpoint-0000010.pt"]
+    assert max(record["step"] for record in rundir.read_jsonl(folder / rundir.STATS)) == 12  # nothing logged at 13
+
+
+def test_rollback_returns_to_the_last_checkpoint_with_lower_rates_and_finishes(tmp_path, monkeypatch, capsys) -> None:
+    _poison_at(monkeypatch, 15)
+    rollback = ["--set", "train.on_nonfinite=rollback", "--set", "train.rollback_factor=0.25"]
+    assert cli.main(["train", *STEADY, *rollback, "--outdir", str(tmp_path)]) == 0
+    folder = _run(tmp_path)
+    out = capsys.readouterr().out
+    assert "step 15: " in out and "rolled back to step 10 with learning rates x0.25 (rollback 1 of 3)" in out
+    (event,) = _events(folder)
+    assert event == event | {"step": 15, "action": "rollback", "to_step": 10, "lr_scale": 0.25, "rollback": 1}
+    last = checkpoint.read(rundir.checkpoint_path(folder, 30))
+    assert last["lr_scale"] == 0.25 and last["rollbacks"] == 1
+    config = rundir.read_config(folder)
+    assert last["critic_scheduler"]["base_lrs"][0] == pytest.approx(config.optim.lr_critic * 0.25)
+    steps = [record["step"] for record in rundir.read_jsonl(folder / rundir.STATS)]
+    assert steps == list(range(1, 31))  # the steps after the checkpoint were cut back and trained again
+    assert all(math.isfinite(r["critic/loss"]) for r in rundir.read_jsonl(folder / rundir.STATS))
+
+
+def test_rollback_before_any_checkpoint_returns_to_the_start_and_stops_when_spent(tmp_path, monkeypatch,
+                                                                                   capsys) -> None:
+    _poison_at(monkeypatch, 4, times=10, where="generator")
+    rollback = ["--set", "train.on_nonfinite=rollback", "--set", "train.max_rollbacks=2"]
+    assert cli.main(["train", *STEADY, *rollback, "--outdir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "training stopped at step 4" in error and "after 2 rollbacks" in error
+    assert "no checkpoint had been written yet" in error
+    actions = [(e["action"], e.get("to_step")) for e in _events(_run(tmp_path))]
+    assert actions == [("rollback", 0), ("rollback", 0), ("stop", None)]
+
+
+def test_quick_check_sees_nan_and_inf_anywhere_and_locate_names_it() -> None:
+    from wganlab import config as configuration
+    from wganlab.training.build import build
+
+    run, state = build(configuration.with_values(configuration.load(), {"model.width": 8, "model.depth": 1}))
+    stats = loop.train_step(run, state)
+    watched = guard.parameters(state)
+    assert guard.quick_check(stats, watched) and guard.locate(stats, state, with_optimizers=True) is None
+    with torch.no_grad():
+        dict(state.critic.named_parameters())["net.2.weight"][0, 0] = float("inf")
+    assert not guard.quick_check(stats, watched)
+    assert guard.locate(stats, state) == "critic parameter net.2.weight"
+    assert guard.locate({"critic/loss": torch.tensor(float("nan"))}, state) == "critic/loss (nan)"
+    with torch.no_grad():
+        dict(state.critic.named_parameters())["net.2.weight"][0, 0] = 1.0
+    assert guard.locate(stats, state) is None
+    next(iter(state.critic_optimizer.state.values()))["exp_avg"].view(-1)[0] = float("nan")
+    assert guard.locate(stats, state) is None  # the optimiser's state is checked before a checkpoint only
+    assert "the critic optimiser's exp_avg of parameter 0" == guard.locate(stats, state, with_optimizers=True)
