@@ -24,6 +24,7 @@ LAYERS = ["errors", "config", "data", "models", "objectives", "metrics", "diagno
 TOP_LEVEL = {
     "wganlab.errors": "errors",
     "wganlab.files": "errors",
+    "wganlab.machine": "errors",
     "wganlab.plotting": "errors",
     "wganlab.parts": "config",
     "wganlab.presets": "config",

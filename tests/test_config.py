@@ -75,7 +75,7 @@ def test_missing_and_broken_files(tmp_path: Path):
         configuration.load(tmp_path / "nope.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("[train\nsteps = 3\n")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="not valid UTF-8 TOML"):
         configuration.load(broken)
 
 

@@ -158,3 +158,92 @@ def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
     assert rundir.read_run(run).summary is None  # rewritten at the next finish
     (run / "config.json").write_bytes(b"\xff\xfe not json")
     assert "config.json is not valid JSON" in _one_line_exit_2(["report", str(run)], capsys)
+
+
+@pytest.mark.parametrize(("setting", "part"), [
+    ("model.width=1000000", "networks"),
+    ("model.latent_dim=100000000", "networks"),
+    ("train.batch_size=100000000", "activations"),
+    ("eval.w1_samples=1000000", "evaluation"),
+])
+def test_sizes_a_machine_cannot_hold_are_refused_before_allocating(tmp_path: Path, capsys, setting, part) -> None:
+    error = _one_line_exit_2(["train", "--set", setting, "--outdir", str(tmp_path)], capsys)
+    assert "this config needs about" in error and "GB available" in error and part in error
+    assert not tmp_path.exists() or not list(tmp_path.iterdir())  # no run folder
+
+
+def test_the_estimate_leaves_the_random_state_alone_and_passes_the_presets() -> None:
+    from wganlab import config as configuration
+    from wganlab.training.memory import check_memory, estimate
+
+    before = torch.get_rng_state()
+    parts = estimate(configuration.load(preset="wgan-gp-cifar"), (3, 32, 32))
+    assert torch.equal(torch.get_rng_state(), before)
+    assert 30e6 < parts["networks"] < 60e6  # 2.26 M parameters x 4 bytes x (weights, gradients, Adam's two)
+    for preset in ("grid", "wgan-gp-mnist", "sngan-cifar"):
+        config = configuration.load(preset=preset)
+        check_memory(config, (1, 28, 28) if preset == "wgan-gp-mnist" else (3, 32, 32) if "cifar" in preset else (2,))
+
+
+def test_os_errors_are_one_line_naming_the_path_and_the_fix(tmp_path: Path, capsys, monkeypatch) -> None:
+    import errno
+
+    from wganlab import files
+
+    (tmp_path / "a-file").write_text("")
+    assert "is not a folder" in _one_line_exit_2(["train", "--outdir", str(tmp_path / "a-file")], capsys)
+    assert "Not a directory" in _one_line_exit_2(["train", "--outdir", str(tmp_path / "a-file" / "x")], capsys)
+    (tmp_path / "folder.toml").mkdir()
+    assert "is a folder" in _one_line_exit_2(["train", str(tmp_path / "folder.toml")], capsys)
+    (tmp_path / "latin1.toml").write_bytes(b"[train]\nsteps = 5 # \xe9\n")
+    assert "not valid UTF-8 TOML" in _one_line_exit_2(["train", str(tmp_path / "latin1.toml")], capsys)
+    (tmp_path / "preset.toml").write_text("preset = 3\n")
+    assert "must be a name in quotes" in _one_line_exit_2(["train", str(tmp_path / "preset.toml")], capsys)
+    assert "train.seed must be in [0, 2**63)" in _one_line_exit_2(["train", "--set", f"train.seed={2**64}"], capsys)
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fsync", full_disk)
+    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path / "runs")], capsys)
+    assert "No space left on device" in error and "free space" in error
+    (made,) = (tmp_path / "runs").iterdir()
+    assert not [p for p in made.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written
+
+
+def test_decompression_is_bounded(tmp_path: Path) -> None:
+    import gzip
+    import zlib
+
+    from PIL import Image
+
+    from wganlab.data.image_cache import decode_folder
+    from wganlab.data.image_formats import read_idx
+    from wganlab.data.transforms import Transform
+
+    header = (0x0803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (1, 2, 2))
+    compressor = zlib.compressobj(wbits=31)
+    bomb = compressor.compress(header) + b"".join(compressor.compress(bytes(2**24)) for _ in range(16))
+    (tmp_path / "bomb-idx3-ubyte.gz").write_bytes(bomb + compressor.flush())  # 256 MiB of zeros after 4 bytes
+    with pytest.raises(UserError, match="longer than its header says"):
+        read_idx(tmp_path / "bomb-idx3-ubyte.gz", 3)
+    huge = (0x0803).to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (2**31 - 1,) * 3)
+    (tmp_path / "huge-idx3-ubyte.gz").write_bytes(gzip.compress(huge))
+    with pytest.raises(UserError, match="more than the memory available"):
+        read_idx(tmp_path / "huge-idx3-ubyte.gz", 3)
+    (tmp_path / "images").mkdir()
+    Image.new("1", (14000, 14000)).save(tmp_path / "images" / "bomb.png")  # 196 M pixels in a few kB
+    with pytest.raises(UserError, match="bomb.png: .*decompression bomb"):
+        decode_folder(tmp_path / "images", Transform(resize=8))
+
+
+def test_checkpoints_from_before_checksums_still_load_and_new_ones_must_carry_one(run: Path, capsys) -> None:
+    path = rundir.checkpoint_path(run, 10)
+    payload = checkpoint.read(path)
+    del payload[checkpoint.CHECKSUM]
+    torch.save(payload, path)
+    assert "fails its checksum" in _one_line_exit_2(["train", "--resume", str(run), "--steps", "12"], capsys)
+    payload["format"] = checkpoint.LEGACY  # as wganlab wrote them before: no digest to check
+    torch.save(payload, path)
+    assert cli.main(["train", "--resume", str(run), "--steps", "12"]) == 0
+    assert checkpoint.read(rundir.checkpoint_path(run, 12))["format"] == checkpoint.FORMAT

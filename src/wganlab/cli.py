@@ -7,6 +7,7 @@ code 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -26,9 +27,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"wganlab: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as error:  # a full disk, a read-only folder, a path that is a file: what and where, in one line
+        print(f"wganlab: error: {os_error_line(error)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except MemoryError:
+        print("wganlab: error: out of memory; lower train.batch_size, model.width or the evaluation's sample "
+              "counts", file=sys.stderr)
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("wganlab: interrupted; resume with --resume RUN from the last checkpoint", file=sys.stderr)
         return 130
+
+
+_OS_ADVICE = {
+    errno.ENOSPC: "free space on that disk or write elsewhere (--outdir, $WGANLAB_CACHE)",
+    errno.EDQUOT: "free space on that disk or write elsewhere (--outdir, $WGANLAB_CACHE)",
+    errno.EACCES: "choose a folder you may write to, or fix its permissions",
+    errno.EPERM: "choose a folder you may write to, or fix its permissions",
+    errno.EROFS: "the file system is read-only: choose another folder (--outdir)",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "the path is a folder where a file was expected: check the path",
+    errno.ENOENT: "a folder on the path does not exist: check the path",
+    errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
+}
+
+
+def os_error_line(error: OSError) -> str:
+    """An operating-system error as one line: what failed, on which path, and what to do."""
+    where = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None) or "a file"
+    advice = _OS_ADVICE.get(error.errno or -1, "check the path, its permissions and the disk")
+    return f"{error.strerror or error} ({where}); {advice}"
 
 
 def _train(args: argparse.Namespace) -> int:

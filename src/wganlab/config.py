@@ -154,8 +154,10 @@ def load(
 ) -> Config:
     """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then check."""
     file_values: dict[str, Any] = _read_toml(path) if path is not None else {}
-    preset_name = preset or file_values.pop("preset", None) or Config.preset
-    file_values.pop("preset", None)
+    from_file = file_values.pop("preset", None)
+    if from_file is not None and not isinstance(from_file, str):
+        raise ConfigError(f"preset in {path} must be a name in quotes (e.g. preset = \"grid\"), got {from_file!r}")
+    preset_name = preset or from_file or Config.preset
     chosen = PRESETS.resolve(preset_name, key="preset")
     config = _merge(Config(preset=preset_name), chosen.values, source="preset")
     config = _merge(config, file_values, source=str(path))
@@ -171,8 +173,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist; give the path of a TOML file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML ({error}); fix the syntax") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder; give the path of a TOML file") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path} is not valid UTF-8 TOML ({error}); fix the syntax") from None
 
 
 def _parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
@@ -265,6 +271,7 @@ def _checked(config: Config) -> Config:
         (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
         (t.steps >= 1, "train.steps must be >= 1"),
+        (0 <= t.seed < 2**63, "train.seed must be in [0, 2**63)"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
         (t.generator_batch_size >= 0, "train.generator_batch_size must be >= 0 (0 = train.batch_size)"),
         (p.decay_steps >= 0, "optim.decay_steps must be >= 0 (0 = train.steps)"),

@@ -78,6 +78,8 @@ class RunLogs:
 def create(root: Path, name: str) -> Path:
     """Make the next numbered run folder `root/NNNNN-name`: numbers of any width are counted, and a number is
     reserved (an exclusive marker file) before its folder is made, so concurrent processes never share one."""
+    if root.exists() and not root.is_dir():
+        raise UserError(f"--outdir {root} is not a folder; choose another --outdir")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -27,6 +27,7 @@ from wganlab.data.image_folder import Listing, decode_into, file_digests, list_f
 from wganlab.data.transforms import Transform
 from wganlab.errors import UserError
 from wganlab.files import cache_folder, write_json_atomic
+from wganlab.machine import available_memory
 
 FORMAT = "wganlab-images-1"
 _MEMORY_SHARE = 0.5  # without a cache folder, decode into memory only up to this share of the free memory
@@ -175,7 +176,7 @@ def writer_or_memory(shape: tuple[int, ...], where: Path) -> tuple[Writer | None
         return writer, writer.out
     except OSError as error:
         size = int(np.prod(shape))
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        free = available_memory()
         reason = f"cannot write the image cache in {images_folder()} ({error.strerror or error})"
         if size > _MEMORY_SHARE * free:
             raise UserError(

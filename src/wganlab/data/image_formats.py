@@ -7,7 +7,7 @@ arrays) and int64 labels or None. Nothing is ever downloaded. Folders of PNG/JPE
 
 from __future__ import annotations
 
-import gzip
+import math
 import pickle
 import zlib
 from pathlib import Path
@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from wganlab.errors import UserError
+from wganlab.machine import available_memory
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -58,39 +59,55 @@ def find_idx_file(folders: list[Path], filename: str, dataset: str) -> Path:
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
-    """An IDX file of unsigned bytes (magic 0x0000080<ndim>, big-endian int32 dims), raw or gzipped."""
+    """An IDX file of unsigned bytes (magic 0x0000080<ndim>, big-endian int32 dims), raw or gzipped.
+
+    A gzipped file is decompressed only as far as its header says it holds, so a decompression bomb is refused
+    after the header rather than filling memory.
+    """
     data = path.read_bytes()
-    if path.suffix == ".gz" or data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise UserError(f"cannot decompress {path}: {one_line(error)} (download it again)") from error
-    expected_magic = 0x0800 | ndim
     header_bytes = 4 + 4 * ndim
-    if len(data) < header_bytes:
+    gzipped = path.suffix == ".gz" or data[:2] == _GZIP_MAGIC
+    inflater = zlib.decompressobj(wbits=31) if gzipped else None
+    try:
+        header = inflater.decompress(data, header_bytes) if inflater is not None else data[:header_bytes]
+    except zlib.error as error:
+        raise UserError(f"cannot decompress {path}: {one_line(error)} (download it again)") from None
+    if len(header) < header_bytes:
         raise UserError(
-            f"{path} is truncated: {len(data)} bytes, shorter than its IDX header (download it again)"
+            f"{path} is truncated: {len(header)} bytes, shorter than its IDX header (download it again)"
         )
-    magic = int.from_bytes(data[:4], "big")
+    expected_magic = 0x0800 | ndim
+    magic = int.from_bytes(header[:4], "big")
     if magic != expected_magic:
         raise UserError(
             f"{path} has IDX magic number 0x{magic:08X}, expected 0x{expected_magic:08X} "
             f"(unsigned bytes, {ndim}-D): is it the right file?"
         )
-    dims = np.frombuffer(data, dtype=">i4", count=ndim, offset=4).astype(np.int64)
-    if (dims <= 0).any():
+    dims = [int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big", signed=True) for i in range(ndim)]
+    if any(d <= 0 for d in dims):
         raise UserError(
-            f"{path} has IDX dimensions {dims.tolist()}; all must be positive (download it again)"
+            f"{path} has IDX dimensions {dims}; all must be positive (download it again)"
         )
-    expected_bytes = int(np.prod(dims))
-    payload = len(data) - header_bytes
-    if payload != expected_bytes:
-        problem = "truncated" if payload < expected_bytes else "longer than its header says"
+    expected_bytes = math.prod(dims)  # Python integers: no overflow
+    if expected_bytes > available_memory():
+        raise UserError(f"{path} says it holds {expected_bytes:,} bytes ({dims}), more than the memory available "
+                        f"({available_memory():,} bytes); is it the right file?")
+    if inflater is not None:
+        try:
+            payload = inflater.decompress(inflater.unconsumed_tail, expected_bytes + 1)
+        except zlib.error as error:
+            raise UserError(f"cannot decompress {path}: {one_line(error)} (download it again)") from None
+        if len(payload) == expected_bytes and not inflater.eof and inflater.unconsumed_tail:
+            payload += b"?"  # more than the header says: reported below without inflating the rest
+    else:
+        payload = data[header_bytes:]
+    if len(payload) != expected_bytes:
+        problem = "truncated" if len(payload) < expected_bytes else "longer than its header says"
         raise UserError(
-            f"{path} is {problem}: {payload} bytes of data for dimensions {dims.tolist()}, "
+            f"{path} is {problem}: {len(payload)} bytes of data for dimensions {dims}, "
             f"expected {expected_bytes} (download it again)"
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header_bytes).reshape(dims.tolist())
+    return np.frombuffer(payload, dtype=np.uint8).reshape(dims)
 
 
 def read_idx_pair(folders: list[Path], prefix: str, dataset: str) -> tuple[np.ndarray, Tensor, Path]:
@@ -137,11 +154,15 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
             f"cannot read CIFAR-10 batch {path}: {one_line(error)} (download it again)"
         ) from error
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
-        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
+        keys = sorted(map(repr, batch)) if isinstance(batch, dict) else type(batch).__name__
         raise UserError(
             f"{path} is not a CIFAR-10 python batch: expected keys b'data' and b'labels', got {keys}"
         )
-    data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+    try:
+        data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+    except (ValueError, TypeError) as error:  # ragged or mixed lists
+        raise UserError(f"{path}: b'data' or b'labels' is not an array ({one_line(error)}); download it again") \
+            from None
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise UserError(f"{path}: b'data' is {data.dtype} {list(data.shape)}, expected uint8 [N, 3072]")
     if labels.ndim != 1 or len(labels) != len(data) or not np.issubdtype(labels.dtype, np.integer):
@@ -234,6 +255,8 @@ def read_array(path: Path) -> tuple[np.ndarray | Tensor, Tensor | None]:
     images = _to_nchw(path, images)
     if len(images) == 0:
         raise UserError(f"{path} holds no images")
+    if images.size == 0:
+        raise UserError(f"{path}: images have shape {list(images.shape)}, with no pixels")
     stored = _stored(path, images)
     if labels is None:
         return stored, None

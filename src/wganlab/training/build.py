@@ -13,6 +13,7 @@ from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
+from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
@@ -46,6 +47,7 @@ def build(config: Config) -> tuple[Run, TrainState]:
     validate(config)
     seed = config.train.seed
     dataset = build_dataset(config.data, seed)
+    check_memory(config, data_shape(dataset))  # before the networks and buffers are allocated
     objective = build_objective(config.objective)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     device = torch.device(config.train.device)

@@ -28,8 +28,9 @@ from wganlab.training.ema import make_ema
 from wganlab.training.state import TrainState
 from wganlab.training.validation import validate
 
-FORMAT = "wganlab-checkpoint-1"
-CHECKSUM = "sha256"  # the payload key of the digest; checkpoints written before it have none and are not checked
+FORMAT = "wganlab-checkpoint-2"  # its payload must carry its digest
+LEGACY = "wganlab-checkpoint-1"  # written before digests: read without one (no single flipped bit turns 2 into 1)
+CHECKSUM = "sha256"  # the payload key of the digest
 # what a payload must hold, and of what type, before anything is built from it
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "step": int, "train_seconds": (int, float), "config": dict, "generator": dict, "critic": dict,
@@ -112,9 +113,13 @@ def decode(data: bytes, where: str) -> dict[str, Any]:
         raise UserError(
             f"checkpoint {where} is damaged or not a checkpoint ({reason}); resume from an earlier checkpoint-*.pt"
         ) from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in (FORMAT, LEGACY):
         raise UserError(f"{where} is not a wganlab checkpoint (no {FORMAT!r} marker); give a file wganlab wrote")
-    if CHECKSUM in payload and payload[CHECKSUM] != digest(payload):
+    try:
+        intact = payload["format"] == LEGACY or payload.get(CHECKSUM) == digest(payload)
+    except RecursionError:  # a damaged pickle can make a structure that contains itself
+        intact = False
+    if not intact:
         raise UserError(
             f"checkpoint {where} fails its checksum: its contents changed after it was written (a flipped bit, a bad "
             "disk or copy); resume from an earlier checkpoint-*.pt"

@@ -1,0 +1,184 @@
+"""Property-based fuzzing (hypothesis) of everything that reads what a user gives: config files and --set
+values, every data loader, the checkpoint reader and the run logs. The only outcomes allowed are a result or
+a one-line UserError: never another exception, never a hang. The budget is fixed (examples per test, below)
+so CI time stays bounded; `WGANLAB_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py` searches longer."""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from wganlab import config as configuration
+from wganlab import rundir
+from wganlab.data import image_formats
+from wganlab.data.image_cache import decode_folder
+from wganlab.data.transforms import Transform
+from wganlab.errors import UserError
+from wganlab.training import checkpoint
+
+EXAMPLES = int(os.environ.get("WGANLAB_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def only_clear_errors(action: Callable[[], object]) -> object:
+    """Run `action`: a result, or a UserError whose message is one line; anything else fails the test."""
+    try:
+        return action()
+    except UserError as error:
+        assert str(error) and "\n" not in str(error), repr(str(error))
+        return None
+
+
+TOML_PIECES = st.sampled_from([
+    "[train]", "[model]", "[data]", "[eval]", "[objective]", "[optim]", "[nope]", "steps = 5", "steps = -1",
+    "steps = 1e9", "steps = \"5\"", "width = 0", "width = 3.5", "name = \"digits\"", "name = 7", "preset = \"grid\"",
+    "preset = 3", "metrics = [\"fid\", 3]", "betas = [0.5]", "betas = [0.5, 2]", "seed = 99999999999999999999",
+    "lr_critic = nan", "lr_critic = inf", "= broken", "x.y = 1", "[[train]]", "resize = -3", "flip = \"yes\"",
+])
+
+
+@FUZZ
+@given(lines=st.lists(st.one_of(TOML_PIECES, st.text(max_size=30)), max_size=8))
+def test_config_files(lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("toml") / "config.toml"
+    path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass") if False else path.write_bytes(
+        "\n".join(lines).encode("utf-8", errors="replace"))
+    only_clear_errors(lambda: configuration.load(path))
+
+
+@FUZZ
+@given(overrides=st.lists(st.one_of(
+    st.builds(lambda k, v: f"{k}={v}", st.sampled_from([
+        "train.steps", "train.batch_size", "model.width", "data.name", "eval.metrics", "optim.betas", "train.seed",
+        "objective.penalty", "data.resize_filter", "train.on_nonfinite", "nope.key", "train", "eval.image_samples",
+    ]), st.one_of(st.integers(), st.floats(), st.text(max_size=12), st.just("[1, 2]"), st.just("inf")))
+    , st.text(max_size=20)), max_size=4))
+def test_set_overrides(overrides: list[str]) -> None:
+    only_clear_errors(lambda: configuration.load(overrides=overrides))
+
+
+@FUZZ
+@given(data=st.binary(max_size=300), gz=st.booleans())
+def test_idx_reader(data: bytes, gz: bool, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import gzip
+
+    path = tmp_path_factory.mktemp("idx") / ("x-idx3-ubyte.gz" if gz else "x-idx3-ubyte")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    only_clear_errors(lambda: image_formats.read_idx(path, 3))
+
+
+@FUZZ
+@given(value=st.recursive(st.one_of(st.none(), st.integers(), st.binary(max_size=40), st.text(max_size=5)),
+                          lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                  st.dictionaries(st.sampled_from([b"data", b"labels", "x"]), inner,
+                                                                  max_size=3)), max_leaves=10))
+def test_cifar_reader(value: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("cifar")
+    (folder / "test_batch").write_bytes(pickle.dumps(value))
+    only_clear_errors(lambda: image_formats.read_cifar10(folder, ["test_batch"]))
+
+
+ARRAYS = st.one_of(
+    st.builds(lambda shape, dtype: np.zeros(shape, dtype=dtype),
+              st.lists(st.integers(0, 6), min_size=0, max_size=5).map(tuple),
+              st.sampled_from([np.uint8, np.float32, np.float64, np.int64, np.bool_, np.complex64])),
+    st.builds(lambda v: np.full((2, 3, 3), v, dtype=np.float64), st.floats()),
+)
+
+
+@FUZZ
+@given(images=ARRAYS, labels=st.one_of(st.none(), ARRAYS), npz=st.booleans(), damage=st.integers(0, 200))
+def test_array_reader(images: np.ndarray, labels: np.ndarray | None, npz: bool, damage: int,
+                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("npz") / ("x.npz" if npz else "x.npy")
+    buffer = io.BytesIO()
+    if npz:
+        np.savez(buffer, images=images, **({} if labels is None else {"labels": labels}))
+    else:
+        np.save(buffer, images)
+    data = bytearray(buffer.getvalue())
+    if damage and data:
+        data = data[: len(data) * damage // 200]  # cut it short somewhere
+    path.write_bytes(bytes(data))
+    only_clear_errors(lambda: image_formats.read_array(path))
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 20, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@FUZZ
+@given(cut=st.integers(0, 100), flip=st.integers(0, 10_000), name=st.sampled_from(["a.png", "b.jpg", "c.webp"]))
+def test_image_folder(cut: int, flip: int, name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("folder")
+    data = bytearray(_png(9, 7))
+    data = data[: max(1, len(data) * cut // 100)] if cut else data
+    data[flip % len(data)] ^= 0x5A
+    (folder / name).write_bytes(bytes(data))
+    only_clear_errors(lambda: decode_folder(folder, Transform(resize=4), cache=False, progress=False))
+
+
+@pytest.fixture(scope="module")
+def good_checkpoint() -> bytes:
+    from wganlab.training.build import build
+
+    config = configuration.with_values(configuration.load(), {"model.width": 8, "model.depth": 1})
+    _, state = build(config)
+    return checkpoint.encode(state, config)
+
+
+@FUZZ
+@given(position=st.floats(0, 1), bit=st.integers(0, 7), cut=st.booleans())
+def test_checkpoint_reader(good_checkpoint: bytes, position: float, bit: int, cut: bool) -> None:
+    data = bytearray(good_checkpoint)
+    index = min(int(position * len(data)), len(data) - 1)
+    if cut:
+        data = data[:index]
+    else:
+        data[index] ^= 1 << bit
+    payload = only_clear_errors(lambda: checkpoint.decode(bytes(data), "fuzzed"))
+    if payload is not None:  # the change missed everything that matters: what loads is what was written
+        original = checkpoint.decode(good_checkpoint, "original")
+        assert payload[checkpoint.CHECKSUM] == original[checkpoint.CHECKSUM] == checkpoint.digest(payload)
+        for key in ("generator", "critic"):
+            assert all(torch.equal(payload[key][name], original[key][name]) for name in original[key])
+
+
+@FUZZ
+@given(lines=st.lists(st.one_of(st.binary(max_size=40), st.sampled_from([b'{"step": 1}', b'{"step": "x"}', b"[]",
+                                                                          b'{"step": 2, "a": NaN}', b"\xff"])),
+                      max_size=6), newline=st.booleans())
+def test_run_logs(lines: list[bytes], newline: bool, tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("logs") / "stats.jsonl"
+    path.write_bytes(b"\n".join(lines) + (b"\n" if newline else b""))
+    only_clear_errors(lambda: list(rundir.read_jsonl(path)))
+
+
+@FUZZ
+@given(text=st.binary(max_size=200))
+def test_run_config_json(text: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("run")
+    (folder / rundir.CONFIG).write_bytes(text)
+    only_clear_errors(lambda: rundir.read_config(folder))
+
+
+def test_the_fuzzed_readers_are_the_ones_users_reach(tmp_path: Path) -> None:
+    """The fuzzing would prove little if a reader it feeds were not the one the CLI uses."""
+    from wganlab.data import images
+
+    assert images.formats is image_formats and images.decode_folder is decode_folder
+    assert callable(Path) and tmp_path.is_dir()
