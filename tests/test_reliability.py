@@ -247,3 +247,25 @@ def test_checkpoints_from_before_checksums_still_load_and_new_ones_must_carry_on
     torch.save(payload, path)
     assert cli.main(["train", "--resume", str(run), "--steps", "12"]) == 0
     assert checkpoint.read(rundir.checkpoint_path(run, 12))["format"] == checkpoint.FORMAT
+
+
+def test_an_empty_or_damaged_figure_is_left_out_of_reports(run: Path, tmp_path: Path, capsys) -> None:
+    assert cli.main(["train", *SHORT, "--set", "eval.every=5", "--outdir", str(tmp_path / "figs")]) == 0
+    (folder,) = (tmp_path / "figs").iterdir()
+    figures = sorted((folder / "figures").glob("eval-*.png"))
+    figures[0].write_bytes(b"")
+    figures[1].write_bytes(b"\x89PNG\r\n\x1a\n")  # a signature and nothing else
+    assert rundir.read_run(folder).figures == []
+    assert cli.main(["report", str(folder)]) == 0
+    assert cli.main(["compare", str(folder), str(run), "--out", str(tmp_path / "comparison.html")]) == 0
+
+
+def test_a_read_only_or_forbidden_folder_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    import errno
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # as root, permissions cannot be taken away: simulate the system's
+    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path / "ro")], capsys)
+    assert "cannot make the output folder" in error and "Read-only file system" in error

@@ -33,7 +33,7 @@ def write_logs(run: Path) -> configuration.Config:
     rundir.append_jsonl(run / rundir.METRICS, {"step": 20, "w1_200": 0.25, "reverse_kl_200": math.nan})
     rundir.append_jsonl(run / rundir.DIAGNOSTICS, {"step": 20, "lipschitz/real": 1.5})
     for step in (20, 100, 3):
-        rundir.figure_path(run, step).write_bytes(b"png")
+        rundir.figure_path(run, step).write_bytes(b"\x89PNG\r\n\x1a\n" + b"a figure")
     (run / rundir.FIGURES / "eval-latest.png").write_bytes(b"not numbered")
     return config
 

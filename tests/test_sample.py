@@ -74,6 +74,7 @@ def test_raw_takes_the_trained_generator_rather_than_its_ema(run, tmp_path):
         (["--out", "{tmp}/missing/x.npz"], "does not exist"),
         (["--out", "{tmp}/full"], "is not an empty folder"),
         (["--count", "0", "--out", "{tmp}/x.npz"], "--count must be >= 1"),
+        (["--count", "100000000000", "--out", "{tmp}/x.npz"], "of memory available"),
     ],
 )
 def test_mistakes_are_one_line_and_write_nothing(run, tmp_path, capsys, arguments, message):

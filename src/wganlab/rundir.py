@@ -203,8 +203,17 @@ def read_run(folder: Path) -> RunLogs:
         metrics=list(read_jsonl(folder / METRICS)),
         diagnostics=list(read_jsonl(folder / DIAGNOSTICS)),
         summary=_read_summary(summary_path),
-        figures=sorted((int(match.group(1)), path) for match, path in found if match),
+        figures=sorted((int(match.group(1)), path) for match, path in found if match and _is_png(path)),
     )
+
+
+def _is_png(path: Path) -> bool:
+    """A figure a crash or a full disk left empty or damaged is left out of the run's figures."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(8) == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 8
+    except OSError:
+        return False
 
 
 def _read_summary(path: Path) -> Record | None:

@@ -7,6 +7,7 @@ when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export 
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from wganlab.data.image_formats import unit_to_uint8
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
 from wganlab.files import write_bytes_atomic
+from wganlab.machine import available_memory
 from wganlab.training.checkpoint import Snapshot, load_snapshot
 from wganlab.training.evaluation import generate
 from wganlab.training.figures import save_grid
@@ -49,6 +51,10 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     count = request.count if request.count is not None else snapshot.config.eval.image_samples
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
+    need = count * math.prod(snapshot.dataset.shape) * 5  # float32 images and their 8-bit copy
+    if need > available_memory():
+        raise UserError(f"--count {count} needs about {need / 2**30:.1f} GB, more than the "
+                        f"{available_memory() / 2**30:.1f} GB of memory available; write fewer at a time (--seed)")
     evaluation_seed = step_seed(snapshot.config.train.seed, snapshot.step, EVALUATION)
     seed = request.seed if request.seed is not None else evaluation_seed
     generator = snapshot.generator if request.raw else snapshot.sampler

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -51,3 +53,9 @@ def test_unequal_sizes_are_symmetric_and_nonnegative() -> None:
 def test_shape_mismatch_raises() -> None:
     with pytest.raises(ValueError):
         exact_w1(torch.zeros(3, 2), torch.zeros(3, 1))
+
+
+def test_a_point_that_is_not_finite_gives_nan_not_an_error() -> None:
+    x = torch.tensor([[0.0, 0.0], [float("nan"), 1.0]])
+    y = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    assert math.isnan(exact_w1(x, y)) and math.isnan(exact_w1(y, x * float("inf")))

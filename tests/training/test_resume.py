@@ -117,3 +117,46 @@ def test_resume_extends_a_finished_run(tmp_path: Path):
     assert torch.load(run / "checkpoints" / "checkpoint-0000006.pt", weights_only=True)["step"] == 6
     # a finished run is not silently "resumed" to where it already is
     assert cli.main(["train", "--resume", str(run)]) == 2
+
+
+RANDOM_KILLS = [
+    *TINY, "--steps", "300", "--set", "train.checkpoint_every=7", "--set", "eval.every=50", "--set",
+    "train.log_every=1", "--set", "eval.figures=false", "--set", "train.keep_checkpoints=2",
+]
+
+
+def test_killed_at_random_moments_and_resumed_the_run_ends_bitwise_equal(tmp_path: Path):
+    import random
+
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    assert cli.main(["train", *RANDOM_KILLS, "--outdir", str(straight)]) == 0
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    run_cli = [sys.executable, "-c", "import sys; from wganlab import cli; sys.exit(cli.main(sys.argv[1:]))"]
+    delays, kills = random.Random(10).uniform, 0
+    for attempt in range(12):
+        runs = list(killed.iterdir()) if killed.is_dir() else []
+        if runs and not list((runs[0] / "checkpoints").glob("checkpoint-*.pt")):
+            import shutil
+
+            shutil.rmtree(killed)  # killed before its first checkpoint: nothing to resume, start again
+            runs = []
+        argv = ["train", "--resume", str(runs[0])] if runs else ["train", *RANDOM_KILLS, "--outdir", str(killed)]
+        child = subprocess.Popen([*run_cli, *argv], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            child.wait(timeout=delays(1.5, 5.0) if attempt < 4 else 120)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            kills += 1
+            continue
+        assert child.returncode == 0, child.stderr.read() if child.stderr else ""
+        break
+    assert kills >= 2, "the run finished before it could be killed: lengthen it"
+    (reference,), (run,) = straight.iterdir(), killed.iterdir()
+    final = "checkpoints/checkpoint-0000300.pt"
+    a, b = (torch.load(folder / final, weights_only=True) for folder in (reference, run))
+    for part in ("generator", "critic", "generator_optimizer", "critic_optimizer", "rng", "data_rng", "step"):
+        assert_bitwise_equal(a[part], b[part], part)
+    for log in ("stats.jsonl", "metrics.jsonl"):
+        assert _without_times(run / log) == _without_times(reference / log), log
+    assert not [p for p in run.rglob("*.tmp")]

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""What the non-finite guard costs per training step (issue 10: under 2 % of a toy step).
+
+Builds the default run (the `grid` preset: the published toy recipe) and times blocks of generator steps
+alternately without and with the guard's per-step check (`guard.quick_check`: the step's statistics and the
+sum of every parameter, read once), in one process, so both see the same machine state, then the check
+alone, many times. Prints the median time per step of each, their difference, and the check's own median
+time as a share of a step (the precise figure: the difference between the blocks is within their noise).
+
+    python benchmarks/guard_overhead.py --blocks 15 --steps 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from wganlab import config as configuration
+from wganlab.training import guard
+from wganlab.training.build import build
+from wganlab.training.loop import train_step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=15, help="blocks of each kind, alternating")
+    parser.add_argument("--steps", type=int, default=40, help="generator steps per block")
+    parser.add_argument("--preset", default="grid")
+    args = parser.parse_args()
+    run, state = build(configuration.load(preset=args.preset))
+    watched = guard.parameters(state)
+    for _ in range(20):  # warm-up
+        train_step(run, state)
+    plain, guarded = [], []
+    for _ in range(args.blocks):
+        for checked, times in ((False, plain), (True, guarded)):
+            started = time.perf_counter()
+            for _ in range(args.steps):
+                stats = train_step(run, state)
+                if checked:
+                    assert guard.quick_check(stats, watched)
+            times.append((time.perf_counter() - started) / args.steps)
+    without, with_guard = statistics.median(plain), statistics.median(guarded)
+    # the check alone, timed many times: the blocks above differ by less than their own noise
+    check_times = []
+    for _ in range(args.blocks):
+        started = time.perf_counter()
+        for _ in range(200):
+            guard.quick_check(stats, watched)
+        check_times.append((time.perf_counter() - started) / 200)
+    check = statistics.median(check_times)
+    print(json.dumps({
+        "preset": args.preset, "threads": torch.get_num_threads(), "blocks": args.blocks, "steps": args.steps,
+        "step_ms_without": round(without * 1e3, 3), "step_ms_with": round(with_guard * 1e3, 3),
+        "overhead_percent": round(100 * (with_guard / without - 1), 2),
+        "check_us": round(check * 1e6, 1), "check_percent_of_step": round(100 * check / without, 2),
+    }))
+
+
+if __name__ == "__main__":
+    main()
