@@ -269,3 +269,15 @@ def test_a_read_only_or_forbidden_folder_is_one_line(tmp_path: Path, capsys, mon
     monkeypatch.setattr(Path, "mkdir", refuse)  # as root, permissions cannot be taken away: simulate the system's
     error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path / "ro")], capsys)
     assert "cannot make the output folder" in error and "Read-only file system" in error
+
+
+def test_an_allocation_that_fails_anyway_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    from wganlab.training import loop
+
+    def allocator_fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you "
+                           "tried to allocate 81920000000 bytes.")
+
+    monkeypatch.setattr(loop, "train_step", allocator_fails)
+    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path)], capsys)
+    assert "out of memory" in error and "train.batch_size" in error

@@ -30,9 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # a full disk, a read-only folder, a path that is a file: what and where, in one line
         print(f"wganlab: error: {os_error_line(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except MemoryError:
+    except (MemoryError, RuntimeError) as error:  # torch's allocators raise RuntimeError (OutOfMemoryError on CUDA)
+        if not isinstance(error, MemoryError) and not _out_of_memory(error):
+            raise
         print("wganlab: error: out of memory; lower train.batch_size, model.width or the evaluation's sample "
-              "counts", file=sys.stderr)
+              "counts (eval.image_samples, --samples, --count)", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("wganlab: interrupted; resume with --resume RUN from the last checkpoint", file=sys.stderr)
@@ -50,6 +52,11 @@ _OS_ADVICE = {
     errno.ENOENT: "a folder on the path does not exist: check the path",
     errno.ENAMETOOLONG: "the path is too long: choose a shorter one",
 }
+
+
+def _out_of_memory(error: RuntimeError) -> bool:
+    text = str(error)
+    return type(error).__name__ == "OutOfMemoryError" or "can't allocate memory" in text or "out of memory" in text
 
 
 def os_error_line(error: OSError) -> str:

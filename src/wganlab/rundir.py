@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ class RunLogs:
     diagnostics: list[Record]
     summary: Record | None  # None until the run has finished once
     figures: list[tuple[int, Path]]  # (step, figures/eval-NNNNNNN.png), oldest first
+    events: list[Record] = field(default_factory=list)  # events.jsonl: non-finite steps, rollbacks
 
     @property
     def name(self) -> str:
@@ -203,6 +204,7 @@ def read_run(folder: Path) -> RunLogs:
         metrics=list(read_jsonl(folder / METRICS)),
         diagnostics=list(read_jsonl(folder / DIAGNOSTICS)),
         summary=_read_summary(summary_path),
+        events=list(read_jsonl(folder / EVENTS)),
         figures=sorted((int(match.group(1)), path) for match, path in found if match and _is_png(path)),
     )
 

@@ -114,3 +114,12 @@ def test_quick_check_sees_nan_and_inf_anywhere_and_locate_names_it() -> None:
     next(iter(state.critic_optimizer.state.values()))["exp_avg"].view(-1)[0] = float("nan")
     assert guard.locate(stats, state) is None  # the optimiser's state is checked before a checkpoint only
     assert "the critic optimiser's exp_avg of parameter 0" == guard.locate(stats, state, with_optimizers=True)
+
+
+def test_diagnose_reports_the_guards_stop_as_a_finding(tmp_path, monkeypatch, capsys) -> None:
+    from wganlab.diagnose import diagnose
+
+    _poison_at(monkeypatch, 13)
+    assert cli.main(["train", *STEADY, "--outdir", str(tmp_path)]) == 2
+    findings = diagnose(_run(tmp_path)).findings
+    assert findings[0].title == "Non-finite values" and "at step 13 (stop)" in findings[0].evidence

@@ -43,6 +43,10 @@ class Finding:
 
 
 def _nonfinite(history: RunLogs) -> list[Finding]:
+    guarded = [event for event in history.events if event.get("event") == "nonfinite"]
+    if guarded:  # the guard stopped the run, or rolled it back, before the value reached any log
+        described = [f"{e.get('quantity')} at step {e['step']} ({e.get('action', 'stop')})" for e in guarded]
+        return [_nonfinite_finding("; ".join(described))]
     for record in history.stats:
         bad = [key for key in WATCHED_STATS if key in record and not math.isfinite(record[key])]
         if bad:
