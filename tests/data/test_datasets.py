@@ -96,12 +96,19 @@ def test_npz_and_folder_have_no_held_out_split(tmp_path: Path) -> None:
     assert held_out_dataset(folder, build_dataset(npz, seed=0)) is None
 
 
-def test_missing_test_files_give_no_held_out_data(tmp_path: Path) -> None:
+def test_missing_test_files_give_no_held_out_data(tmp_path: Path, capsys) -> None:
     write_idx(tmp_path, "train", MNIST_IMAGES, MNIST_LABELS)  # no t10k-* files
     config = DataConfig(name="mnist", root=str(tmp_path))
     train = build_dataset(config, seed=0)
     assert isinstance(train, ImageData) and len(train.images) == 3
     assert held_out_dataset(config, train) is None
+    assert "no held-out data, so no held-out gap: expected t10k-images-idx3-ubyte" in capsys.readouterr().err
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03 damaged")
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01")
+    assert held_out_dataset(config, train) is None
+    assert "is truncated" in capsys.readouterr().err  # a damaged test split is said, not swallowed
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (tmp_path / name).unlink()
     write_idx(tmp_path, "t10k", MNIST_IMAGES[:2], MNIST_LABELS[:2])
     held_out = held_out_dataset(config, train)
     assert isinstance(held_out, ImageData) and held_out.labels.tolist() == [7, 0]

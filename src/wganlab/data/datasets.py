@@ -6,6 +6,7 @@ Every data set offers `sample(n, rng)`; image data sets also a held-out split wh
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from wganlab.config import DataConfig
 from wganlab.data.images import IMAGE_DATASETS, ImageData, ImageSource, load_images
@@ -45,8 +46,9 @@ def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:
         return None
     try:
         return _stacked(_read_images(config, "test"), config)
-    except UserError:
-        return None  # the files hold no test split: no held-out gap
+    except UserError as error:  # no test split (or a damaged one): train without the held-out gap, and say why
+        print(f"no held-out data, so no held-out gap: {error}", file=sys.stderr)
+        return None
 
 
 def expected_shape(config: DataConfig) -> tuple[int, ...] | None:
