@@ -41,7 +41,8 @@ class Objective:
         real = constraints.add_instance_noise(real, std, rng)
         fake = constraints.add_instance_noise(fake.detach(), std, rng)
         batch = real.shape[0]
-        scores = critic(torch.cat([real, fake])).reshape(-1)  # one forward for both halves
+        # one forward for both halves; scores in float32 (a no-op unless under bf16 autocast): losses in full precision
+        scores = penalties.full_precision(critic(torch.cat([real, fake]))).reshape(-1)
         real_scores, fake_scores = scores[:batch], scores[batch:]
         main = self.loss.critic(real_scores, fake_scores)
         stats = {
@@ -61,7 +62,7 @@ class Objective:
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """The generator's loss on fresh fakes that still carry the generator's graph."""
         fake = constraints.add_instance_noise(fake, self.noise_std(step), rng)
-        loss = self.loss.generator(critic(fake).reshape(-1))
+        loss = self.loss.generator(penalties.full_precision(critic(fake)).reshape(-1))
         return loss, {"generator/loss": loss.detach()}
 
 

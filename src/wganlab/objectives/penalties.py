@@ -23,6 +23,11 @@ Penalty = Callable[[Critic, Tensor, Tensor, torch.Generator], Tensor]  # (critic
 _NORM_EPS = 1e-12
 
 
+def full_precision(values: Tensor) -> Tensor:
+    """bfloat16 or float16 values (a forward pass under autocast) as float32; float32 and float64 as they are."""
+    return values.float() if values.dtype in (torch.bfloat16, torch.float16) else values
+
+
 def _per_sample_uniform(reference: Tensor, rng: torch.Generator) -> Tensor:
     """U[0,1] of shape [N, 1, 1, ...], one draw per sample, broadcastable against `reference`."""
     shape = (reference.shape[0],) + (1,) * (reference.dim() - 1)
@@ -33,13 +38,13 @@ def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
     """[N] per-sample ||grad_x D(x)||^2 over all non-batch dims, differentiable (create_graph=True)."""
     with torch.enable_grad():
         points = points.detach().requires_grad_(True)  # [N, ...]
-        scores = critic(points)  # [N] or [N, 1]
+        scores = full_precision(critic(points))  # [N] or [N, 1]; float32 even under bf16 autocast
         if not scores.requires_grad:  # the critic ignores its input and has no parameters
             return torch.zeros(points.shape[0], device=points.device, dtype=points.dtype)
         (grads,) = torch.autograd.grad(scores.sum(), points, create_graph=True, allow_unused=True)
     if grads is None:  # the critic's output does not depend on its input
         grads = torch.zeros_like(points)
-    return grads.reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N]
+    return full_precision(grads).reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N], the norm in float32 at least
 
 
 def gradient_norms(critic: Critic, points: Tensor) -> Tensor:
@@ -107,7 +112,7 @@ def dragan_penalty(
 
 def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
     """E[D(real)^2]: keeps critic scores near zero (epsilon-drift, Karras et al. 2018, PGGAN)."""
-    return critic(real.detach()).reshape(-1).pow(2).mean()
+    return full_precision(critic(real.detach())).reshape(-1).pow(2).mean()  # float32 even under bf16 autocast
 
 
 @dataclass(frozen=True)

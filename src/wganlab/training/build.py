@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,7 @@ from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
+from wganlab.training.precision import Autocast, autocast_for
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
 from wganlab.training.streams import DATA, LATENTS, training_seed
@@ -30,6 +32,7 @@ class Run:
     objective: Objective
     evaluator: Evaluator
     prober: Prober | None  # the diagnostic probe per evaluation; None when eval.diagnostics is off
+    autocast: Autocast = contextlib.nullcontext  # the forward passes' precision (train.precision)
 
 
 def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective) -> tuple[nn.Module, nn.Module]:
@@ -67,4 +70,6 @@ def build(config: Config) -> tuple[Run, TrainState]:
     )
     evaluator = build_evaluator(config, dataset, objective.estimate)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
-    return Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober), state
+    run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
+              autocast=autocast_for(config.train))
+    return run, state

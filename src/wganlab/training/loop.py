@@ -126,10 +126,10 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
     for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
         real = run.dataset.sample(train.batch_size, state.data_rng)
         latents = torch.randn(train.batch_size, latent_dim, generator=state.rng, device=device)
-        stats = critic_step(state, run.objective, real, latents)
+        stats = critic_step(state, run.objective, real, latents, run.autocast)
     generator_batch = train.generator_batch_size or train.batch_size
     latents = torch.randn(generator_batch, latent_dim, generator=state.rng, device=device)
-    stats |= generator_step(state, run.objective, latents, train.ema_decay)
+    stats |= generator_step(state, run.objective, latents, train.ema_decay, run.autocast)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
     return stats

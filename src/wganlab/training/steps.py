@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import torch
 from torch import Tensor, nn
 
 from wganlab.objectives.objective import Objective
+from wganlab.objectives.penalties import full_precision
 from wganlab.training.ema import update_ema
+from wganlab.training.precision import Autocast
 from wganlab.training.state import TrainState
 
 
-def critic_step(state: TrainState, objective: Objective, real: Tensor, latents: Tensor) -> dict[str, Tensor]:
+def critic_step(
+    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, autocast: Autocast = nullcontext
+) -> dict[str, Tensor]:
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
-    with torch.no_grad():
-        fake = state.generator(latents)  # [N, ...]; no generator graph is built for the critic's update
-    return update_critic(state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step)
+    with torch.no_grad(), autocast():
+        fake = full_precision(state.generator(latents))  # [N, ...]; no generator graph for the critic's update
+    return update_critic(state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast)
 
 
 def update_critic(
@@ -25,9 +31,12 @@ def update_critic(
     fake: Tensor,
     rng: torch.Generator,
     step: int,
+    autocast: Autocast = nullcontext,
 ) -> dict[str, Tensor]:
-    """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it."""
-    loss, stats = objective.critic_phase(critic, real, fake, rng, step)
+    """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
+    the forward passes (penalty included) under `autocast`, the backward and the step outside it."""
+    with autocast():
+        loss, stats = objective.critic_phase(critic, real, fake, rng, step)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     objective.constraint.before_step(critic)
@@ -37,11 +46,14 @@ def update_critic(
     return stats
 
 
-def generator_step(state: TrainState, objective: Objective, latents: Tensor, ema_decay: float) -> dict[str, Tensor]:
+def generator_step(
+    state: TrainState, objective: Objective, latents: Tensor, ema_decay: float, autocast: Autocast = nullcontext
+) -> dict[str, Tensor]:
     """Minimise the generator's loss through a critic whose parameters are frozen for this step."""
     state.critic.requires_grad_(False)  # no gradients for the critic's weights: they would be thrown away
     try:
-        loss, stats = objective.generator_phase(state.critic, state.generator(latents), state.rng, state.step)
+        with autocast():
+            loss, stats = objective.generator_phase(state.critic, state.generator(latents), state.rng, state.step)
         state.generator_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         state.generator_optimizer.step()
