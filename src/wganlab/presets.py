@@ -19,6 +19,20 @@ class Preset:
     for_images: bool = False  # a recipe for image data (the others are for 2-D data, or only an objective)
 
 
+# What every published image recipe here shares: no EMA, no critic warm-up (but where its paper's has one),
+# a checkpoint and an evaluation (FID-10k) every 5,000 generator steps.
+_IMAGE_RUN: dict[str, dict[str, Any]] = {
+    "train": {"critic_warmup": False, "ema_decay": 0.0, "checkpoint_every": 5000},
+    "eval": {"every": 5000, "image_samples": 10000},
+}
+
+
+def _image_recipe(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A published image recipe's values on top of what the image recipes share."""
+    sections = _IMAGE_RUN.keys() | values.keys()
+    return {section: {**_IMAGE_RUN.get(section, {}), **values.get(section, {})} for section in sections}
+
+
 PRESETS: Parts[Preset] = Parts("preset", [
     Preset(
         "grid",
@@ -203,7 +217,7 @@ PRESETS: Parts[Preset] = Parts("preset", [
         "wgan-gp-mnist",
         "the WGAN-GP MNIST code (gan_mnist.py): its 5x5 conv networks (DIM 64, latent 128, no normalisation), "
         "lambda 10, Adam 1e-4 betas (0.5, 0.9), n_critic 5, batch 50, 200,000 generator steps",
-        {
+        _image_recipe({
             "data": {"name": "mnist"},
             "model": {"arch": "mnist-conv", "width": 64, "latent_dim": 128, "generator_norm": "none",
                       "critic_norm": "none"},
@@ -211,10 +225,8 @@ PRESETS: Parts[Preset] = Parts("preset", [
                           "constraint": "none"},
             "optim": {"name": "adam", "lr_generator": 1e-4, "lr_critic": 1e-4, "betas": [0.5, 0.9],
                       "lr_decay": "none"},
-            "train": {"steps": 200000, "batch_size": 50, "critic_iters": 5, "critic_warmup": False,
-                      "ema_decay": 0.0, "checkpoint_every": 5000},
-            "eval": {"every": 5000, "image_samples": 10000},
-        },
+            "train": {"steps": 200000, "batch_size": 50, "critic_iters": 5},
+        }),
         for_images=True,
     ),
     Preset(
@@ -222,7 +234,7 @@ PRESETS: Parts[Preset] = Parts("preset", [
         "the WGAN-GP CIFAR-10 ResNet code (gan_cifar_resnet.py, unconditional): 128 channels, BatchNorm in the "
         "generator only, latent 128, lambda 10, Adam 2e-4 betas (0, 0.9) decaying linearly to 0 over 100,000 "
         "generator steps, n_critic 5, critic batch 64, generator batch 128",
-        {
+        _image_recipe({
             "data": {"name": "cifar10"},
             "model": {"arch": "resnet", "width": 128, "latent_dim": 128, "generator_norm": "batch",
                       "critic_norm": "none"},
@@ -230,10 +242,8 @@ PRESETS: Parts[Preset] = Parts("preset", [
                           "constraint": "none"},
             "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.0, 0.9],
                       "lr_decay": "linear", "decay_steps": 100000},
-            "train": {"steps": 100000, "batch_size": 64, "generator_batch_size": 128, "critic_iters": 5,
-                      "critic_warmup": False, "ema_decay": 0.0, "checkpoint_every": 5000},
-            "eval": {"every": 5000, "image_samples": 10000},
-        },
+            "train": {"steps": 100000, "batch_size": 64, "generator_batch_size": 128, "critic_iters": 5},
+        }),
         for_images=True,
     ),
     Preset(
@@ -241,34 +251,30 @@ PRESETS: Parts[Preset] = Parts("preset", [
         "the spectral-normalisation paper's standard CNN on CIFAR-10: spectral norm, hinge loss, latent 128, "
         "Adam 2e-4 betas (0.5, 0.999), n_critic 1 (its setting C, the official SN-DCGAN example), batch 64, "
         "100,000 generator steps",
-        {
+        _image_recipe({
             "data": {"name": "cifar10"},
             "model": {"arch": "sngan-cnn", "width": 64, "latent_dim": 128, "generator_norm": "batch",
                       "critic_norm": "none"},
             "objective": {"loss": "hinge", "penalty": "none", "constraint": "spectral-norm"},
             "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.5, 0.999],
                       "lr_decay": "none"},
-            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1, "critic_warmup": False,
-                      "ema_decay": 0.0, "checkpoint_every": 5000},
-            "eval": {"every": 5000, "image_samples": 10000},
-        },
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1},
+        }),
         for_images=True,
     ),
     Preset(
         "dcgan",
         "DCGAN (Radford et al. 2016): its networks (BatchNorm in both, width 64, latent 100), the non-saturating "
         "GAN loss, Adam 2e-4 betas (0.5, 0.999), n_critic 1, batch 64, 100,000 generator steps",
-        {
+        _image_recipe({
             "data": {"name": "cifar10"},
             "model": {"arch": "dcgan-paper", "width": 64, "latent_dim": 100, "generator_norm": "batch",
                       "critic_norm": "batch"},
             "objective": {"loss": "non-saturating", "penalty": "none", "constraint": "none"},
             "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.5, 0.999],
                       "lr_decay": "none"},
-            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1, "critic_warmup": False,
-                      "ema_decay": 0.0, "checkpoint_every": 5000},
-            "eval": {"every": 5000, "image_samples": 10000},
-        },
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 1},
+        }),
         for_images=True,
     ),
     Preset(
@@ -276,16 +282,14 @@ PRESETS: Parts[Preset] = Parts("preset", [
         "the WGAN paper's image recipe: its DCGAN (BatchNorm in both, width 64, latent 100), weight clipping at "
         "0.01, RMSProp 5e-5, n_critic 5 with 100 for the first 25 generator steps and every 500th, batch 64, "
         "100,000 generator steps",
-        {
+        _image_recipe({
             "data": {"name": "cifar10"},
             "model": {"arch": "dcgan-paper", "width": 64, "latent_dim": 100, "generator_norm": "batch",
                       "critic_norm": "batch"},
             "objective": {"loss": "wasserstein", "penalty": "none", "constraint": "clip", "clip_value": 0.01},
             "optim": {"name": "rmsprop", "lr_generator": 5e-5, "lr_critic": 5e-5, "lr_decay": "none"},
-            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 5, "critic_warmup": True,
-                      "ema_decay": 0.0, "checkpoint_every": 5000},
-            "eval": {"every": 5000, "image_samples": 10000},
-        },
+            "train": {"steps": 100000, "batch_size": 64, "critic_iters": 5, "critic_warmup": True},
+        }),
         for_images=True,
     ),
 ])
