@@ -15,7 +15,7 @@ from pathlib import Path
 
 from wganlab import config as configuration
 from wganlab.arguments import parser
-from wganlab.errors import UserError
+from wganlab.errors import CollectiveError, UserError
 
 EXIT_USER_ERROR = 2
 
@@ -24,13 +24,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(HANDLERS[args.command](args) or 0)
+    except CollectiveError as error:  # every rank of a distributed run met it: rank 0 alone says so
+        if not _rank():  # None (one process) or 0
+            print(f"wganlab: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except UserError as error:
-        print(f"wganlab: error: {error}", file=sys.stderr)
+        print(f"wganlab: error: {_where()}{error}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as error:  # a full disk, a read-only folder, a path that is a file: what and where, in one line
         print(f"wganlab: error: {os_error_line(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except (MemoryError, RuntimeError) as error:  # torch's allocators raise RuntimeError (OutOfMemoryError on CUDA)
+        if _rank() is not None and not isinstance(error, MemoryError) and _lost_peers(error):
+            print(f"wganlab: error: {_where()}lost contact with the other processes (another rank failed, was killed "
+                  "or timed out); resume the whole job with torchrun ... -m wganlab train --resume RUN",
+                  file=sys.stderr)
+            return EXIT_USER_ERROR
         if not isinstance(error, MemoryError) and not _out_of_memory(error):
             raise
         print("wganlab: error: out of memory; lower train.batch_size, model.width or the evaluation's sample "
@@ -54,6 +63,24 @@ _OS_ADVICE = {
 }
 
 
+def _rank() -> int | None:
+    """This process's rank under torchrun (with more than one process), else None."""
+    import os
+
+    return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None
+
+
+def _where() -> str:
+    rank = _rank()
+    return "" if rank is None else f"rank {rank}: "
+
+
+def _lost_peers(error: BaseException) -> bool:
+    from wganlab.training.distributed import lost_peers
+
+    return lost_peers(error)
+
+
 def _out_of_memory(error: RuntimeError) -> bool:
     text = str(error)
     return type(error).__name__ == "OutOfMemoryError" or "can't allocate memory" in text or "out of memory" in text
@@ -67,7 +94,7 @@ def os_error_line(error: OSError) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from wganlab.training import loop
+    from wganlab.training import distributed, loop
     from wganlab.training.validation import validate
 
     if args.resume is not None:
@@ -75,20 +102,30 @@ def _train(args: argparse.Namespace) -> int:
             raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set")
         if args.dry_run:
             raise UserError("--dry-run does not apply to --resume")
-        folder, run, state = loop.resume(args.resume, args.steps, args.outdir)
-        print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
-    else:
+    elif args.dry_run:
         config = configuration.load(args.config, args.preset, args.overrides, args.steps)
         validate(config)
-        if args.dry_run:
-            print(json.dumps(configuration.to_dict(config), indent=2))
-            print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
-            return 0
-        folder, run, state = loop.start(config, args.outdir)
-        print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps)")
-    summary = loop.fit(folder, run, state)
-    print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
-    print(f"run folder {folder}")
+        print(json.dumps(configuration.to_dict(config), indent=2))
+        print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
+        return 0
+    team = distributed.join()  # under torchrun: every rank trains, rank 0 writes; else one process alone
+    try:
+        if args.resume is not None:
+            folder, run, state = loop.begin(team, lambda: loop.resume(args.resume, args.steps, args.outdir, team))
+            if team.main:
+                print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
+        else:
+            config = configuration.load(args.config, args.preset, args.overrides, args.steps)
+            folder, run, state = loop.begin(team, lambda: loop.start(config, args.outdir, team))
+            if team.main:
+                processes = f", {team.world} processes" if team.world > 1 else ""
+                print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")
+        summary = loop.fit(folder, run, state)
+    finally:
+        distributed.leave(team)
+    if team.main:
+        print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
+        print(f"run folder {folder}")
     return 0
 
 

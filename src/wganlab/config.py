@@ -92,6 +92,7 @@ class TrainConfig:
     on_nonfinite: str = "stop"  # a NaN/inf loss, gradient or parameter: "stop", or "rollback" to the last checkpoint
     rollback_factor: float = 0.5  # rollback: both learning rates are multiplied by this each time
     max_rollbacks: int = 3  # rollback: at most this many, then stop
+    sync_batchnorm: bool = False  # under torchrun: BatchNorm statistics over the global batch, not each rank's
 
 
 @dataclass(frozen=True)

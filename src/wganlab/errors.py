@@ -10,3 +10,8 @@ class UserError(Exception):
 
 class ConfigError(UserError):
     """A config value, key, file, preset or part name the user gave is wrong."""
+
+
+class CollectiveError(UserError):
+    """A failure every rank of a distributed run meets together (a non-finite step, rank 0's bad config): only
+    rank 0 prints its line; the others exit with the same code, silently."""

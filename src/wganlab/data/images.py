@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from wganlab import sharding
 from wganlab.data import image_formats as formats
 from wganlab.data.image_cache import decode_folder
 from wganlab.data.transforms import Transform, transform_float, transform_uint8
@@ -35,7 +36,7 @@ def to_unit(pixels: Tensor) -> Tensor:
 
 def random_flip(images: Tensor, rng: torch.Generator) -> Tensor:
     """Each image mirrored left-right with probability 1/2, the coins drawn from `rng`."""
-    flipped = torch.rand(len(images), generator=rng, device=rng.device) < 0.5  # [n]
+    flipped = sharding.rand((len(images),), rng, rng.device, torch.float32) < 0.5  # [n]
     return torch.where(flipped.to(images.device)[:, None, None, None], images.flip(-1), images)
 
 
@@ -88,7 +89,7 @@ class ImageData:
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         """`n` rows drawn uniformly with replacement using only `rng`, on `rng.device` (flipped if `flip`)."""
         assert n >= 1, f"need at least one sample, got n={n}"
-        rows = torch.randint(len(self), (n,), generator=rng, device=rng.device)  # [n]
+        rows = sharding.randint(len(self), (n,), rng, rng.device)  # [n] (a distributed rank's rows of the batch's)
         images = self.rows(rows, rng.device)  # [n, C, H, W]
         return random_flip(images, rng) if self.flip else images
 

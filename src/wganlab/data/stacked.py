@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from wganlab import sharding
 from wganlab.data.images import ImageData, random_flip
 from wganlab.errors import UserError
 
@@ -41,7 +42,7 @@ class StackedImages:
 
     def sample_with_labels(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
         """[n, copies, H, W] images of independent random rows, and their per-channel labels [n, copies]."""
-        rows = torch.randint(len(self.base), (n, self.copies), generator=rng, device=rng.device)
+        rows = sharding.randint(len(self.base), (n, self.copies), rng, rng.device)
         images = self.base.rows(rows.reshape(-1), rng.device).reshape(n, *self.shape)
         labels = None if self.base.labels is None else self.base.labels[rows.to(self.base.labels.device)]
         return random_flip(images, rng) if self.base.flip else images, labels

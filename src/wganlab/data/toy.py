@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from wganlab import sharding
 from wganlab.parts import Parts
 
 
@@ -31,7 +32,7 @@ class ToyDistribution:
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         """Draw `n` i.i.d. samples using only `rng`."""
         assert n >= 1, f"need at least one sample, got n={n}"
-        samples = self.draw(n, rng)  # [n, 2]
+        samples = sharding.own_rows(self.draw(n * sharding.current().world, rng))  # [n, 2], a rank's rows
         assert samples.shape == (n, 2) and samples.dtype == torch.float32
         return samples
 

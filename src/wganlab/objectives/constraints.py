@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from wganlab import sharding
 from wganlab.config import ObjectiveConfig
 from wganlab.models.layers import CONVOLUTIONS, WEIGHTED_LAYERS
 from wganlab.parts import Parts
@@ -100,7 +101,7 @@ def add_instance_noise(points: Tensor, std: float, rng: torch.Generator) -> Tens
     """points + std * N(0, I) (instance noise, Sonderby et al. 2017); `points` itself when std == 0."""
     if std == 0:
         return points
-    noise = torch.randn(points.shape, generator=rng, device=points.device, dtype=points.dtype)
+    noise = sharding.randn(tuple(points.shape), rng, points.device, points.dtype)  # a rank's rows when distributed
     return points + std * noise  # [N, ...]
 
 

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from wganlab import sharding
 from wganlab.parts import Parts
 
 Critic = Callable[[Tensor], Tensor]  # the objectives take any function from samples to raw scores
@@ -31,7 +32,7 @@ def full_precision(values: Tensor) -> Tensor:
 def _per_sample_uniform(reference: Tensor, rng: torch.Generator) -> Tensor:
     """U[0,1] of shape [N, 1, 1, ...], one draw per sample, broadcastable against `reference`."""
     shape = (reference.shape[0],) + (1,) * (reference.dim() - 1)
-    return torch.rand(shape, generator=rng, device=reference.device, dtype=reference.dtype)
+    return sharding.rand(shape, rng, reference.device, reference.dtype)  # a distributed rank's rows of the batch's
 
 
 def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
@@ -103,8 +104,8 @@ def dragan_penalty(
     per sample.
     """
     real = real.detach()  # [N, ...]
-    noise = torch.rand(real.shape, generator=rng, device=real.device, dtype=real.dtype)
-    perturbed = real + perturb_scale * real.std(correction=0) * noise
+    noise = sharding.rand(tuple(real.shape), rng, real.device, real.dtype)
+    perturbed = real + perturb_scale * sharding.global_std(real) * noise  # the std of the whole (global) batch
     alpha = _per_sample_uniform(real, rng)  # [N, 1, ...]
     points = real + alpha * (perturbed - real)
     return (gradient_norms(critic, points) - target).pow(2).mean()

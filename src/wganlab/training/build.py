@@ -12,6 +12,7 @@ from wganlab.config import Config
 from wganlab.data.datasets import Dataset, build_dataset, data_shape
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
+from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
 from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.memory import check_memory
@@ -33,6 +34,7 @@ class Run:
     evaluator: Evaluator
     prober: Prober | None  # the diagnostic probe per evaluation; None when eval.diagnostics is off
     autocast: Autocast = contextlib.nullcontext  # the forward passes' precision (train.precision)
+    team: Team = SOLO  # the processes of a distributed run (torchrun); one process alone by default
 
 
 def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective) -> tuple[nn.Module, nn.Module]:
@@ -45,14 +47,17 @@ def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective
     return generator.to(device), critic.to(device)
 
 
-def build(config: Config) -> tuple[Run, TrainState]:
-    """Validate, then build seeded: the same config always gives the same initial weights and RNG streams."""
-    validate(config)
+def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
+    """Validate, then build seeded: the same config always gives the same initial weights and RNG streams (on
+    every rank of a distributed `team`)."""
+    validate(config, team.world)
     seed = config.train.seed
     dataset = build_dataset(config.data, seed)
     check_memory(config, data_shape(dataset))  # before the networks and buffers are allocated
     objective = build_objective(config.objective)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
+    if team.world > 1 and config.train.sync_batchnorm:
+        generator, critic = synchronise_batchnorm(generator), synchronise_batchnorm(critic)
     device = torch.device(config.train.device)
     horizon = config.optim.decay_steps or config.train.steps  # the recipe's, not however long this run is
     generator_optimizer = build_optimizer(generator.parameters(), config.optim.lr_generator, config.optim)
@@ -71,5 +76,5 @@ def build(config: Config) -> tuple[Run, TrainState]:
     evaluator = build_evaluator(config, dataset, objective.estimate)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
-              autocast=autocast_for(config.train))
+              autocast=autocast_for(config.train), team=team)
     return run, state

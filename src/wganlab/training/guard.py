@@ -17,13 +17,14 @@ import torch
 from torch import Tensor, nn
 
 from wganlab import rundir
-from wganlab.errors import UserError
+from wganlab.errors import CollectiveError
 from wganlab.training import checkpoint
 from wganlab.training.build import Run
+from wganlab.training.distributed import Team
 from wganlab.training.state import TrainState
 
 
-class NonFiniteError(UserError):
+class NonFiniteError(CollectiveError):
     """Training produced a NaN or an infinity: the message names the step, the quantity and the last finite
     checkpoint, and how to go on."""
 
@@ -46,6 +47,14 @@ def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = 
         if not bool(torch.isfinite(tensor.detach()).all()):
             return label
     return None
+
+
+def agree(team: Team, problem: str | None, device: torch.device) -> str | None:
+    """The ranks' common verdict: None when no rank located a problem, else rank 0's (or, when rank 0 saw none,
+    a statistic of another rank's shard)."""
+    if team.world == 1 or team.all_true(problem is None, device):
+        return problem
+    return team.broadcast(problem) or "a loss or statistic of another rank's shard"
 
 
 def parameters(state: TrainState) -> list[Tensor]:
@@ -86,16 +95,20 @@ def scale_learning_rates(state: TrainState, factor: float) -> None:
                 group["initial_lr"] *= factor
 
 
-def recover(folder: Path, run: Run, state: TrainState, problem: str, initial: bytes | None, console: TextIO) -> None:
+def recover(
+    folder: Path | None, run: Run, state: TrainState, problem: str, initial: bytes | None, console: TextIO
+) -> None:
     """After a non-finite step: stop (train.on_nonfinite = "stop", or no rollback left) with a NonFiniteError, or
     roll back in place to the last finite checkpoint (or the start) with both learning rates lowered by
-    train.rollback_factor. Either way a line goes to events.jsonl."""
-    train = run.config.train
-    found = rundir.checkpoints(folder)
-    latest = found[-1] if found else None
+    train.rollback_factor. Either way a line goes to events.jsonl. In a distributed run every rank calls this
+    together: rank 0 (the one with the `folder`) finds the checkpoint and sends it to the others."""
+    train, team = run.config.train, run.team
+    found = rundir.checkpoints(folder) if folder is not None else []
+    latest = team.broadcast(found[-1] if found else None)
     event = {"step": state.step, "event": "nonfinite", "quantity": problem}
     if train.on_nonfinite == "stop" or state.rollbacks >= train.max_rollbacks:
-        rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "stop"})
+        if folder is not None:
+            rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "stop"})
         where = f"the last finite checkpoint is {latest}" if latest else "no checkpoint had been written yet"
         advice = (f"after {state.rollbacks} rollbacks (train.max_rollbacks); lower the learning rates further"
                   if train.on_nonfinite == "rollback" else
@@ -103,10 +116,15 @@ def recover(folder: Path, run: Run, state: TrainState, problem: str, initial: by
         raise NonFiniteError(f"training stopped at step {state.step}: {problem} is not finite; {where}; {advice}")
     failed_step, scale, count = state.step, state.lr_scale * train.rollback_factor, state.rollbacks + 1
     assert latest is not None or initial is not None, "rollback needs a checkpoint or the initial state"
-    payload = checkpoint.read(latest) if latest is not None else checkpoint.decode(initial, "the initial state")
+    if latest is None:
+        payload = checkpoint.decode(initial, "the initial state")  # the same on every rank
+    else:
+        payload = team.broadcast(checkpoint.read(latest) if folder is not None else None)
     checkpoint.restore(state, payload)
     scale_learning_rates(state, scale / state.lr_scale)
     state.lr_scale, state.rollbacks = scale, count
+    if folder is None:
+        return
     for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
         rundir.truncate_jsonl(folder / log, state.step)
     rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "rollback", "to_step": state.step,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -13,11 +14,12 @@ from torch import Tensor
 from tqdm import tqdm
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import rundir, sharding
 from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import checkpoint, guard, tensorboard
 from wganlab.training.build import Run, build
+from wganlab.training.distributed import SOLO, ReportedElsewhere, Team
 from wganlab.training.evaluation import Measurement
 from wganlab.training.schedule import critic_iters_at
 from wganlab.training.state import TrainState
@@ -27,7 +29,7 @@ from wganlab.training.streams import EVALUATION, PROBE, step_seed
 
 @dataclass(frozen=True)
 class Summary:
-    run: Path
+    run: Path | None  # None on the ranks of a distributed run other than rank 0
     step: int
     metrics: dict[str, float]
     train_seconds: float  # time inside training steps in this session (no evaluation, no checkpoints)
@@ -35,17 +37,17 @@ class Summary:
     generator_steps_per_second: float
 
 
-def start(config: Config, outdir: Path) -> tuple[Path, Run, TrainState]:
+def start(config: Config, outdir: Path, team: Team = SOLO) -> tuple[Path, Run, TrainState]:
     """Build everything first, so a bad config never leaves a run folder behind; the new folder is locked
     for this process until `fit` ends."""
-    run, state = build(config)
+    run, state = build(config, team)
     folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
     _hold(folder)
     rundir.write_config(folder, run.config)
     return folder, run, state
 
 
-def load(target: Path, steps: int | None = None) -> tuple[Path | None, Run, TrainState]:
+def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Path | None, Run, TrainState]:
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
     folder is None when it sits in none)."""
     folder, path = rundir.resolve_checkpoint(target)
@@ -55,16 +57,18 @@ def load(target: Path, steps: int | None = None) -> tuple[Path | None, Run, Trai
         _check_belongs(folder, path, config)
     if steps is not None:
         config = configuration.with_values(config, {"train.steps": steps})
-    run, state = build(config)
+    run, state = build(config, team)
     checkpoint.restore(state, payload)
     return folder, run, state
 
 
-def resume(target: Path, steps: int | None = None, outdir: Path = Path("runs")) -> tuple[Path, Run, TrainState]:
+def resume(
+    target: Path, steps: int | None = None, outdir: Path = Path("runs"), team: Team = SOLO
+) -> tuple[Path, Run, TrainState]:
     """Continue a run from a checkpoint, with the run folder locked: logs written after that checkpoint are cut
     back and temporary files of interrupted writes removed first. A loose checkpoint (in no run folder's
     checkpoints/) continues in a new run folder under `outdir`."""
-    folder, run, state = load(target, steps)
+    folder, run, state = load(target, steps, team)
     if state.step >= run.config.train.steps:
         where = folder or target
         raise UserError(
@@ -81,6 +85,31 @@ def resume(target: Path, steps: int | None = None, outdir: Path = Path("runs")) 
             rundir.truncate_jsonl(folder / log, state.step)
     rundir.write_config(folder, run.config)
     return folder, run, state
+
+
+def begin(
+    team: Team, prepare: Callable[[], tuple[Path, Run, TrainState]]
+) -> tuple[Path | None, Run, TrainState]:
+    """Start or resume on every rank of `team`: rank 0 alone runs `prepare` (`start` or `resume`: it builds the data
+    first, writes and locks the run folder); every other rank then builds the same run from rank 0's full state,
+    sent to it (so nodes without the run folder or the checkpoint can join). Their folder is None."""
+    if team.world == 1:
+        return prepare()
+    if team.main:
+        try:
+            folder, run, state = prepare()
+        except BaseException as error:
+            team.broadcast(("error", str(error)))  # the others stop too, silently: rank 0 says why
+            raise
+        team.broadcast(("state", checkpoint.encode(state, run.config)))
+        return folder, run, state
+    kind, value = team.broadcast(None)
+    if kind == "error":
+        raise ReportedElsewhere(value)
+    payload = checkpoint.decode(value, "rank 0's state")
+    run, state = build(checkpoint.config_of(payload), team)
+    checkpoint.restore(state, payload)
+    return None, run, state
 
 
 _HELD: dict[Path, rundir.RunLock] = {}  # run folders this process has locked, until its `fit` ends
@@ -120,16 +149,20 @@ def _check_belongs(folder: Path, path: Path, config: Config) -> None:
 
 
 def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
-    """n_critic critic updates, each on a fresh real batch, then one generator update."""
-    train = run.config.train
+    """n_critic critic updates, each on a fresh real batch, then one generator update. In a distributed run each
+    rank takes its rows of every global batch (sharding.py) and the gradients are averaged over the ranks."""
+    train, team = run.config.train, run.team
     latent_dim, device = run.config.model.latent_dim, state.rng.device
-    for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
-        real = run.dataset.sample(train.batch_size, state.data_rng)
-        latents = torch.randn(train.batch_size, latent_dim, generator=state.rng, device=device)
-        stats = critic_step(state, run.objective, real, latents, run.autocast)
-    generator_batch = train.generator_batch_size or train.batch_size
-    latents = torch.randn(generator_batch, latent_dim, generator=state.rng, device=device)
-    stats |= generator_step(state, run.objective, latents, train.ema_decay, run.autocast)
+    dtype = next(state.generator.parameters()).dtype  # float32, unless a test runs the networks in float64
+    batch = train.batch_size // team.world
+    generator_batch = (train.generator_batch_size or train.batch_size) // team.world
+    with sharding.sharded(team.shard):
+        for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
+            real = run.dataset.sample(batch, state.data_rng)
+            latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
+            stats = critic_step(state, run.objective, real, latents, run.autocast, team.average_gradients)
+        latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
+        stats |= generator_step(state, run.objective, latents, train.ema_decay, run.autocast, team.average_gradients)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
     return stats
@@ -170,10 +203,13 @@ def headline(run: Run, metrics: dict[str, float]) -> str:
     return run.evaluator.headline(metrics)
 
 
-def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None) -> Summary:
+def fit(folder: Path | None, run: Run, state: TrainState, console: TextIO | None = None) -> Summary:
     """Train to `train.steps`, evaluating and checkpointing on their cadences (progress to `console`, stdout),
-    with the run folder locked; a non-finite step stops the run or rolls it back (guard.py)."""
+    with the run folder locked; a non-finite step stops the run or rolls it back (guard.py). In a distributed
+    run every rank trains; rank 0 alone (the one with a `folder`) logs, evaluates, checkpoints and reports."""
     console = console or sys.stdout  # looked up per call: a default bound at import goes stale under redirection
+    if folder is None:
+        return _fit(None, run, state, console)
     _hold(folder)
     try:
         return _fit(folder, run, state, console)
@@ -181,16 +217,18 @@ def fit(folder: Path, run: Run, state: TrainState, console: TextIO | None = None
         _release(folder)
 
 
-def _fit(folder: Path, run: Run, state: TrainState, console: TextIO) -> Summary:
-    train, every = run.config.train, run.config.eval.every
-    interactive = console.isatty()
+def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> Summary:
+    train, every, team = run.config.train, run.config.eval.every, run.team
+    writes = folder is not None  # rank 0 (or the only process)
+    interactive = writes and console.isatty()
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
     metrics: dict[str, float] = {}
     seconds, first_step = 0.0, state.step
     # rolling back before the first checkpoint returns to the state training started from
     initial = checkpoint.encode(state, run.config) if train.on_nonfinite == "rollback" else None
     watched = guard.parameters(state)
-    events = tensorboard.open_writer(folder, purge_step=state.step or None)  # None without tensorboard installed
+    # None without tensorboard installed
+    events = tensorboard.open_writer(folder, purge_step=state.step or None) if folder is not None else None
     while state.step < train.steps:
         started = time.perf_counter()
         stats = train_step(run, state)
@@ -198,25 +236,29 @@ def _fit(folder: Path, run: Run, state: TrainState, console: TextIO) -> Summary:
         elapsed = time.perf_counter() - started
         seconds += elapsed
         state.train_seconds += elapsed
-        if not guard.quick_check(stats, watched) and (problem := guard.locate(stats, state)) is not None:
-            guard.recover(folder, run, state, problem, initial, console)
-            bar.reset(train.steps)
-            bar.update(state.step)
-            continue
+        if not team.all_true(guard.quick_check(stats, watched), state.rng.device):
+            if (problem := guard.agree(team, guard.locate(stats, state), state.rng.device)) is not None:
+                guard.recover(folder, run, state, problem, initial, console)
+                bar.reset(train.steps)
+                bar.update(state.step)
+                continue
         if state.step % train.log_every == 0:
-            log_stats(folder, state, stats, events)
-        if (every and state.step % every == 0) or state.step == train.steps:
+            stats = team.mean_stats(stats)  # the global batch's values
+            if folder is not None:
+                log_stats(folder, state, stats, events)
+        if folder is not None and ((every and state.step % every == 0) or state.step == train.steps):
             metrics = evaluate(folder, run, state)
             if events is not None:
                 tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
             if not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
-            if (problem := guard.locate({}, state, with_optimizers=True)) is not None:
+            if (problem := guard.locate({}, state, with_optimizers=True)) is not None:  # the same on every rank
                 guard.recover(folder, run, state, problem, initial, console)  # never a non-finite checkpoint
                 continue
-            checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
-            rundir.prune_checkpoints(folder, train.keep_checkpoints)
+            if folder is not None:
+                checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
+                rundir.prune_checkpoints(folder, train.keep_checkpoints)
         bar.update(1)
         if interactive and state.step % 10 == 0:
             bar.set_postfix_str(_postfix(stats, metrics))
@@ -238,10 +280,14 @@ def log_stats(
         tensorboard.write_record(events, state.step, record)
 
 
-def finish(folder: Path, state: TrainState, metrics: dict[str, float], seconds: float, steps_done: int) -> Summary:
-    """The session's summary, written to summary.json."""
+def finish(
+    folder: Path | None, state: TrainState, metrics: dict[str, float], seconds: float, steps_done: int
+) -> Summary:
+    """The session's summary, written to summary.json (by rank 0; the other ranks' has no folder)."""
     speed = steps_done / seconds if seconds else 0.0
     summary = Summary(folder, state.step, metrics, seconds, state.train_seconds, speed)
+    if folder is None:
+        return summary
     rundir.write_summary(
         folder,
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 
 import torch
@@ -13,14 +14,27 @@ from wganlab.training.ema import update_ema
 from wganlab.training.precision import Autocast
 from wganlab.training.state import TrainState
 
+GradientSync = Callable[[nn.Module], None]  # averages a network's gradients over a distributed run's ranks
+
+
+def _alone(network: nn.Module) -> None:
+    """One process: the gradients are already the batch's."""
+
 
 def critic_step(
-    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, autocast: Autocast = nullcontext
+    state: TrainState,
+    objective: Objective,
+    real: Tensor,
+    latents: Tensor,
+    autocast: Autocast = nullcontext,
+    sync: GradientSync = _alone,
 ) -> dict[str, Tensor]:
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
     with torch.no_grad(), autocast():
         fake = full_precision(state.generator(latents))  # [N, ...]; no generator graph for the critic's update
-    return update_critic(state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast)
+    return update_critic(
+        state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast, sync
+    )
 
 
 def update_critic(
@@ -32,13 +46,16 @@ def update_critic(
     rng: torch.Generator,
     step: int,
     autocast: Autocast = nullcontext,
+    sync: GradientSync = _alone,
 ) -> dict[str, Tensor]:
     """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
-    the forward passes (penalty included) under `autocast`, the backward and the step outside it."""
+    the forward passes (penalty included) under `autocast`, the backward and the step outside it; the gradients
+    averaged over the ranks (`sync`) before the constraint sees them."""
     with autocast():
         loss, stats = objective.critic_phase(critic, real, fake, rng, step)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    sync(critic)
     objective.constraint.before_step(critic)
     optimizer.step()
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
@@ -47,7 +64,12 @@ def update_critic(
 
 
 def generator_step(
-    state: TrainState, objective: Objective, latents: Tensor, ema_decay: float, autocast: Autocast = nullcontext
+    state: TrainState,
+    objective: Objective,
+    latents: Tensor,
+    ema_decay: float,
+    autocast: Autocast = nullcontext,
+    sync: GradientSync = _alone,
 ) -> dict[str, Tensor]:
     """Minimise the generator's loss through a critic whose parameters are frozen for this step."""
     state.critic.requires_grad_(False)  # no gradients for the critic's weights: they would be thrown away
@@ -56,6 +78,7 @@ def generator_step(
             loss, stats = objective.generator_phase(state.critic, state.generator(latents), state.rng, state.step)
         state.generator_optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        sync(state.generator)
         state.generator_optimizer.step()
     finally:
         state.critic.requires_grad_(True)

@@ -24,11 +24,26 @@ from wganlab.presets import PRESETS
 from wganlab.training.registry import CHOSEN_BY
 
 
-def validate(config: Config) -> None:
-    """Check names against the registry, the device, and refuse combinations that make no sense."""
+def validate(config: Config, world: int = 1) -> None:
+    """Check names against the registry, the device, and refuse combinations that make no sense (for a run of
+    `world` processes under torchrun)."""
     _check_names(config, CHOSEN_BY)
     _check_device(config.train.device)
     _check_combinations(config)
+    if world > 1:
+        _check_distributed(config, world)
+
+
+def _check_distributed(config: Config, world: int) -> None:
+    """The global batches must split evenly over the ranks; each rank picks its own GPU."""
+    t = config.train
+    for key, size in (("train.batch_size", t.batch_size), ("train.generator_batch_size", t.generator_batch_size)):
+        if size % world:
+            raise ConfigError(f"{key} = {size} does not split over {world} processes: use a multiple of {world} "
+                              "(it is the global batch; each process takes an equal share)")
+    if t.device.startswith("cuda:"):
+        raise ConfigError(f'train.device = "{t.device}" names one GPU, but under torchrun each process takes its own '
+                          '(LOCAL_RANK): use train.device = "cuda"')
 
 
 def validate_measurement(config: Config) -> None:

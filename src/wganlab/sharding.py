@@ -1,0 +1,92 @@
+"""The batch split across the ranks of a distributed run, and the random draws that make the split exact.
+
+In a run of `world` processes the config's batch size stays the global batch: each rank holds rows
+[rank * n, (rank + 1) * n) of it, n = batch / world. Every per-sample random draw (latents, real rows, flips,
+interpolation weights, instance noise) is drawn for the whole global batch from the stream every rank shares,
+and each rank keeps its own rows. So N ranks see exactly the numbers one process sees, and the streams stay
+in step on every rank without any communication.
+
+Outside `sharded(...)` (one process, evaluation, the claims) the shard is the whole batch and these helpers
+are the plain torch draws.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class Shard:
+    rank: int = 0
+    world: int = 1
+
+    def rows(self, local: int) -> slice:
+        """This rank's rows of a global batch of `local * world` rows."""
+        return slice(self.rank * local, (self.rank + 1) * local)
+
+
+WHOLE = Shard()
+_CURRENT: ContextVar[Shard] = ContextVar("wganlab_shard", default=WHOLE)
+
+
+@contextlib.contextmanager
+def sharded(shard: Shard) -> Iterator[None]:
+    """Within this block every helper below draws globally and keeps `shard`'s rows."""
+    token = _CURRENT.set(shard)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current() -> Shard:
+    return _CURRENT.get()
+
+
+def _global(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (shape[0] * current().world, *shape[1:])
+
+
+def own_rows(values: Tensor) -> Tensor:
+    """This rank's rows of a global batch `values` [local * world, ...]."""
+    shard = current()
+    if shard.world == 1:
+        return values
+    return values[shard.rows(values.shape[0] // shard.world)]
+
+
+def rand(shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
+    """U[0, 1) of `shape` (this rank's rows of the global draw)."""
+    return own_rows(torch.rand(_global(shape), generator=rng, device=device, dtype=dtype))
+
+
+def randn(shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
+    """N(0, 1) of `shape` (this rank's rows of the global draw)."""
+    return own_rows(torch.randn(_global(shape), generator=rng, device=device, dtype=dtype))
+
+
+def randint(high: int, shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str) -> Tensor:
+    """Integers in [0, high) of `shape` (this rank's rows of the global draw)."""
+    return own_rows(torch.randint(high, _global(shape), generator=rng, device=device))
+
+
+def global_std(values: Tensor) -> Tensor:
+    """The population std of every element of the global batch (an all-reduce of count, sum and sum of squares
+    across the ranks; `values.std(correction=0)` in one process)."""
+    if current().world == 1:
+        return values.std(correction=0)
+    import torch.distributed as dist
+
+    flat = values.detach().reshape(-1).double()
+    totals = torch.stack([torch.tensor(float(flat.numel()), dtype=torch.float64, device=flat.device),
+                          flat.sum(), flat.pow(2).sum()])
+    dist.all_reduce(totals)
+    count, total, squares = totals.unbind()
+    mean = total / count
+    return (squares / count - mean * mean).clamp_min(0).sqrt().to(values.dtype)

@@ -1,0 +1,100 @@
+"""Distributed training (torchrun, gloo on the CPU) computes the update one process computes with the same global
+batch; its parts (sharding, gradient averaging, SyncedBatchNorm) are checked on their own as well."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from wganlab import sharding
+from wganlab.config import Config
+from wganlab.errors import ConfigError
+from wganlab.sharding import Shard
+from wganlab.training.validation import validate
+
+WORKER = Path(__file__).with_name("distributed_worker.py")
+SMALL = "model.width=32,train.batch_size=16,eval.samples=100,eval.w1_samples=100"
+TOY = f"data.name=8gaussians,optim.decay_steps=0,{SMALL}"
+DCGAN = ("data.name=digits,model.arch=dcgan,model.width=8,model.latent_dim=16,model.generator_norm=batch,"
+         "model.critic_norm=batch,objective.loss=non-saturating,objective.penalty=none,objective.constraint=none,"
+         "train.batch_size=16,train.critic_iters=1,train.ema_decay=0")
+CASES = {
+    "wasserstein-gp": ("wgan-gp-toy", TOY),
+    "wasserstein-clip": ("wgan-gp-toy", f"{TOY},objective.penalty=none,objective.constraint=clip"),
+    "hinge-spectral-norm": ("wgan-gp-toy", f"{TOY},objective.loss=hinge,objective.penalty=none,"
+                                           "objective.constraint=spectral-norm"),
+    "non-saturating-r1": ("wgan-gp-toy", f"{TOY},objective.loss=non-saturating,objective.penalty=r1,"
+                                         "objective.penalty_weight=5"),
+    "dcgan-syncbn": ("digits", f"{DCGAN},train.sync_batchnorm=true"),
+    "dcgan-rank-bn": ("digits", DCGAN),  # per-rank BatchNorm statistics: expected to differ
+}
+STEPS = 20
+
+
+def _arguments(out: Path) -> list[str]:
+    cases = [item for name, (preset, overrides) in CASES.items() for item in (name, preset, overrides)]
+    return [str(out), str(STEPS), "float64", *cases]
+
+
+def torchrun(*arguments: str, timeout: float = 300, **environment: str) -> subprocess.CompletedProcess[str]:
+    """torchrun with 2 processes on this machine (gloo), as a user starts it."""
+    launcher = shutil.which("torchrun") or pytest.fail("torchrun is not on PATH")
+    env = os.environ | {"OMP_NUM_THREADS": "1"} | environment
+    command = [launcher, "--standalone", "--nproc_per_node", "2", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+
+@pytest.fixture(scope="module")
+def networks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, dict]]:
+    """{case: (one process's final networks, two processes')}, each trained STEPS steps in float64."""
+    one, two = tmp_path_factory.mktemp("one"), tmp_path_factory.mktemp("two")
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    alone = subprocess.run([sys.executable, str(WORKER), *_arguments(one)], capture_output=True, text=True,
+                           timeout=300, env=env, check=False)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    pair = torchrun(str(WORKER), *_arguments(two))
+    assert pair.returncode == 0, pair.stderr[-3000:]
+    return {name: (torch.load(one / f"{name}.pt"), torch.load(two / f"{name}.pt")) for name in CASES}
+
+
+def _largest_difference(a: dict, b: dict) -> float:
+    return max(
+        (a[net][key].double() - b[net][key].double()).abs().max().item()
+        for net in ("generator", "critic") for key in a[net] if a[net][key].is_floating_point()
+    )
+
+
+@pytest.mark.parametrize("case", [name for name in CASES if name != "dcgan-rank-bn"])
+def test_two_processes_train_what_one_process_trains(networks: dict, case: str) -> None:
+    one, two = networks[case]
+    assert set(one["critic"]) == set(two["critic"])
+    difference = _largest_difference(one, two)
+    assert difference < 1e-5, f"{case}: 2 processes differ from 1 by {difference:.3g} after {STEPS} steps"
+
+
+def test_without_synced_batchnorm_each_rank_normalises_its_own_shard(networks: dict) -> None:
+    """The control: per-rank BatchNorm statistics are not the global batch's, so the runs part (SyncedBatchNorm is
+    what makes dcgan-syncbn equal)."""
+    one, two = networks["dcgan-rank-bn"]
+    assert _largest_difference(one, two) > 1e-4
+
+
+def test_a_rank_draws_its_rows_of_the_global_draw() -> None:
+    whole = torch.randn((8, 3), generator=torch.Generator().manual_seed(1))
+    for rank in (0, 1):
+        with sharding.sharded(Shard(rank, 2)):
+            part = sharding.randn((4, 3), torch.Generator().manual_seed(1), "cpu", torch.float32)
+        assert torch.equal(part, whole[rank * 4 : rank * 4 + 4])
+    assert sharding.current() == Shard()
+
+
+def test_a_batch_that_does_not_split_over_the_processes_is_refused() -> None:
+    with pytest.raises(ConfigError, match="does not split over 3 processes"):
+        validate(Config(), world=3)  # batch 256
+    validate(Config(), world=2)
