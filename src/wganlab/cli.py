@@ -35,11 +35,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wganlab: error: {os_error_line(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except (MemoryError, RuntimeError) as error:  # torch's allocators raise RuntimeError (OutOfMemoryError on CUDA)
-        if _rank() is not None and not isinstance(error, MemoryError) and _lost_peers(error):
-            print(f"wganlab: error: {_where()}lost contact with the other processes (another rank failed, was killed "
-                  "or timed out); resume the whole job with torchrun ... -m wganlab train --resume RUN",
-                  file=sys.stderr)
-            return EXIT_USER_ERROR
         if not isinstance(error, MemoryError) and not _out_of_memory(error):
             raise
         print("wganlab: error: out of memory; lower train.batch_size, model.width or the evaluation's sample "
@@ -75,12 +70,6 @@ def _where() -> str:
     return "" if rank is None else f"rank {rank}: "
 
 
-def _lost_peers(error: BaseException) -> bool:
-    from wganlab.training.distributed import lost_peers
-
-    return lost_peers(error)
-
-
 def _out_of_memory(error: RuntimeError) -> bool:
     text = str(error)
     return type(error).__name__ == "OutOfMemoryError" or "can't allocate memory" in text or "out of memory" in text
@@ -109,6 +98,7 @@ def _train(args: argparse.Namespace) -> int:
         print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
         return 0
     team = distributed.join()  # under torchrun: every rank trains, rank 0 writes; else one process alone
+    folder = None
     try:
         if args.resume is not None:
             folder, run, state = loop.begin(team, lambda: loop.resume(args.resume, args.steps, args.outdir, team))
@@ -121,6 +111,14 @@ def _train(args: argparse.Namespace) -> int:
                 processes = f", {team.world} processes" if team.world > 1 else ""
                 print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")
         summary = loop.fit(folder, run, state)
+    except (RuntimeError, distributed.RankStopped) as error:
+        if team.world == 1 or not (isinstance(error, distributed.RankStopped) or distributed.lost_peers(error)):
+            raise
+        where = folder if folder is not None else "RUN (the run folder rank 0 names)"
+        raise distributed.RankStopped(
+            f"lost contact with the other processes (another rank failed, was killed or timed out); every rank has "
+            f"stopped: resume with torchrun --nproc_per_node {team.world} -m wganlab train --resume {where}"
+        ) from None
     finally:
         distributed.leave(team)
     if team.main:

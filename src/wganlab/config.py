@@ -85,7 +85,7 @@ class TrainConfig:
     ema_decay: float = 0.0  # generator EMA; 0 = off
     seed: int = 0
     device: str = "cpu"  # "cpu", "cuda" or "cuda:N"; bitwise reproducibility is promised on the CPU only
-    precision: str = "fp32"  # "fp32", or "bf16": the networks' forward passes under bfloat16 autocast
+    precision: str = "fp32"  # "fp32", "bf16" or "fp16": the forward passes under autocast (fp16 with loss scaling)
     log_every: int = 10
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
@@ -283,8 +283,7 @@ def _checked(config: Config) -> Config:
         (t.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
-        (t.precision in ("fp32", "bf16"), 'train.precision must be "fp32" or "bf16" (fp16, which needs a gradient '
-                                           "scaler around the penalties' double backward, is not built yet)"),
+        (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),

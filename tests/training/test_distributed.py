@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from wganlab import sharding
 from wganlab.config import Config
 from wganlab.errors import ConfigError
 from wganlab.sharding import Shard
+from wganlab.training.checkpoint import read
 from wganlab.training.validation import validate
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
@@ -98,3 +101,64 @@ def test_a_batch_that_does_not_split_over_the_processes_is_refused() -> None:
     with pytest.raises(ConfigError, match="does not split over 3 processes"):
         validate(Config(), world=3)  # batch 256
     validate(Config(), world=2)
+
+
+RUN = ["--preset", "wgan-gp-toy", "--steps", "200", "--set", "model.width=32", "--set", "train.batch_size=16",
+       "--set", "train.checkpoint_every=50", "--set", "eval.every=0", "--set", "eval.samples=100",
+       "--set", "eval.w1_samples=100", "--set", "eval.diagnostics=false", "--set", "eval.figures=false"]
+
+
+def _rank_pid(rank: int, timeout: float = 60) -> int:
+    """The pid of the `wganlab train` process torchrun started as `rank`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                environment = (entry / "environ").read_bytes().split(b"\0")
+            except (OSError, ValueError):
+                continue
+            if b"wganlab" in command and b"train" in command and f"RANK={rank}".encode() in environment:
+                return int(entry.name)
+        time.sleep(0.1)
+    raise AssertionError(f"no rank {rank} process found")
+
+
+def _networks_of(checkpoint_file: Path) -> dict[str, dict[str, torch.Tensor]]:
+    payload = read(checkpoint_file)
+    return {key: payload[key] for key in ("generator", "critic", "generator_ema") if payload[key] is not None}
+
+
+def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise_as_an_unbroken_one(tmp_path):
+    unbroken = torchrun("-m", "wganlab", "train", *RUN, "--outdir", str(tmp_path / "unbroken"))
+    assert unbroken.returncode == 0, unbroken.stderr[-3000:]
+    launcher = shutil.which("torchrun")
+    assert launcher is not None
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    job = subprocess.Popen([launcher, "--standalone", "--nproc_per_node", "2", "-m", "wganlab", "train", *RUN,
+                            "--outdir", str(tmp_path / "broken")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, env=env)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "broken").glob("*/checkpoints/checkpoint-0000050.pt")):
+        assert time.monotonic() < deadline and job.poll() is None, "the job wrote no first checkpoint"
+        time.sleep(0.05)
+    os.kill(_rank_pid(1), signal.SIGKILL)
+    killed = time.monotonic()
+    _, stderr = job.communicate(timeout=90)
+    assert time.monotonic() - killed < 60
+    assert job.returncode != 0
+    ours = [line for line in stderr.splitlines() if line.startswith("wganlab:")]
+    assert len(ours) == 1, stderr
+    assert ours[0].startswith("wganlab: error: rank 0: lost contact with the other processes") and "--resume" in ours[0]
+    (folder,) = (tmp_path / "broken").iterdir()
+    assert str(folder) in ours[0]
+    stopped_at = int(sorted(folder.glob("checkpoints/*.pt"))[-1].stem.split("-")[1])
+    assert stopped_at < 200
+    resumed = torchrun("-m", "wganlab", "train", "--resume", str(folder))
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming {folder} at step {stopped_at}" in resumed.stdout
+    (reference,) = (tmp_path / "unbroken").glob("*/checkpoints/checkpoint-0000200.pt")
+    expected, got = _networks_of(reference), _networks_of(folder / "checkpoints" / "checkpoint-0000200.pt")
+    for network, tensors in expected.items():
+        for name, tensor in tensors.items():
+            assert torch.equal(tensor, got[network][name]), f"{network} {name} differs after the resume"

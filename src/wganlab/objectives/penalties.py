@@ -8,7 +8,9 @@ non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import torch
@@ -29,6 +31,22 @@ def full_precision(values: Tensor) -> Tensor:
     return values.float() if values.dtype in (torch.bfloat16, torch.float16) else values
 
 
+_LOSS_SCALE: ContextVar[float | None] = ContextVar("wganlab_loss_scale", default=None)
+
+
+@contextlib.contextmanager
+def scaled_input_gradients(loss_scale: float | None) -> Iterator[None]:
+    """Within this block (with a loss scale; None is no scaling) a penalty's input gradient is taken of its N
+    scores times loss_scale / N, and divided by that factor in float32: under float16 autocast its backward pass
+    through the critic then carries the same magnitudes as the scaled backward of a batch-mean loss, the range
+    the loss scaler keeps clear of underflow and overflow (PyTorch's AMP recipe for gradient penalties)."""
+    token = _LOSS_SCALE.set(loss_scale)
+    try:
+        yield
+    finally:
+        _LOSS_SCALE.reset(token)
+
+
 def _per_sample_uniform(reference: Tensor, rng: torch.Generator) -> Tensor:
     """U[0,1] of shape [N, 1, 1, ...], one draw per sample, broadcastable against `reference`."""
     shape = (reference.shape[0],) + (1,) * (reference.dim() - 1)
@@ -42,10 +60,14 @@ def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
         scores = full_precision(critic(points))  # [N] or [N, 1]; float32 even under bf16 autocast
         if not scores.requires_grad:  # the critic ignores its input and has no parameters
             return torch.zeros(points.shape[0], device=points.device, dtype=points.dtype)
-        (grads,) = torch.autograd.grad(scores.sum(), points, create_graph=True, allow_unused=True)
+        loss_scale = _LOSS_SCALE.get()  # None but under an fp16 loss scaler
+        factor = 1.0 if loss_scale is None else loss_scale / points.shape[0]
+        outputs = scores.sum() if loss_scale is None else scores.sum() * factor
+        (grads,) = torch.autograd.grad(outputs, points, create_graph=True, allow_unused=True)
     if grads is None:  # the critic's output does not depend on its input
         grads = torch.zeros_like(points)
-    return full_precision(grads).reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N], the norm in float32 at least
+    grads = full_precision(grads) if loss_scale is None else full_precision(grads) / factor  # unscaled, float32
+    return grads.reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N], the norm in float32 at least
 
 
 def gradient_norms(critic: Critic, points: Tensor) -> Tensor:

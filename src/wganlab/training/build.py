@@ -17,7 +17,7 @@ from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.precision import Autocast, autocast_for
+from wganlab.training.precision import Autocast, autocast_for, make_scaler
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
 from wganlab.training.streams import DATA, LATENTS, training_seed
@@ -72,6 +72,8 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
         critic_scheduler=build_scheduler(critic_optimizer, config.optim, horizon),
         rng=torch.Generator(device).manual_seed(training_seed(seed, LATENTS)),
         data_rng=torch.Generator(device).manual_seed(training_seed(seed, DATA)),
+        critic_scaler=make_scaler(config.train),
+        generator_scaler=make_scaler(config.train),
     )
     evaluator = build_evaluator(config, dataset, objective.estimate)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None

@@ -64,6 +64,9 @@ def encode(state: TrainState, config: Config) -> bytes:
         "lr_scale": state.lr_scale,
         "rollbacks": state.rollbacks,
     }
+    if state.critic_scaler.is_enabled():  # fp16: the loss scales and their growth trackers (absent otherwise)
+        payload["scalers"] = {"critic": state.critic_scaler.state_dict(),
+                              "generator": state.generator_scaler.state_dict()}
     payload[CHECKSUM] = digest(payload)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -163,6 +166,9 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
     state.train_seconds = float(payload.get("train_seconds", 0.0))
     state.lr_scale = float(payload.get("lr_scale", 1.0))
     state.rollbacks = int(payload.get("rollbacks", 0))
+    scalers = payload.get("scalers")
+    if isinstance(scalers, dict) and state.critic_scaler.is_enabled():
+        _load_states(scalers, {"critic": state.critic_scaler, "generator": state.generator_scaler})
 
 
 @dataclass(frozen=True)

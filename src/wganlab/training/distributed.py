@@ -147,8 +147,10 @@ def join() -> Team:
 
 
 def leave(team: Team) -> None:
-    if team.world > 1 and dist.is_initialized():
-        dist.destroy_process_group()
+    if team.world > 1:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:

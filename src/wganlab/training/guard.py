@@ -5,6 +5,10 @@ Every step pays for one check: the step's statistics and the sum of every parame
 (under 1 % of a toy step, docs/benchmarks.md). A NaN or infinity anywhere makes that sum non-finite; only then
 does `locate` walk the tensors to name the first culprit. A finite but huge sum that overflows is not a
 false alarm: `locate` finds nothing and training goes on.
+
+Under fp16 loss scaling an overflowing gradient is the scaler's business: it skips that update and halves its
+scale (precision.py). So the losses of a skipped update and the gradients are not checked there; the
+parameters are, and so is the scale, whose fall below precision.MIN_SCALE is the failure.
 """
 
 from __future__ import annotations
@@ -21,12 +25,29 @@ from wganlab.errors import CollectiveError
 from wganlab.training import checkpoint
 from wganlab.training.build import Run
 from wganlab.training.distributed import Team
+from wganlab.training.precision import MIN_SCALE
 from wganlab.training.state import TrainState
 
 
 class NonFiniteError(CollectiveError):
     """Training produced a NaN or an infinity: the message names the step, the quantity and the last finite
     checkpoint, and how to go on."""
+
+
+def checked(stats: dict[str, Tensor]) -> dict[str, Tensor]:
+    """The statistics the guard checks: all of them, but under fp16 loss scaling, where the losses of an update the
+    scaler skipped may be infinite by design, only the scales then; a scale below MIN_SCALE is made NaN."""
+    scales = {key: value for key, value in stats.items() if key.startswith("amp/") and key.endswith("_scale")}
+    if not scales:
+        return stats
+    skipped = any(float(value) for key, value in stats.items() if key.startswith("amp/") and key.endswith("_skipped"))
+    kept = {key: value for key, value in stats.items() if key not in scales} if not skipped else {}
+    for key, value in scales.items():
+        low = float(value) < MIN_SCALE
+        kept[f"{key} (below {MIN_SCALE:g}: the fp16 losses are not finite even unscaled)" if low else key] = (
+            torch.full_like(value, float("nan")) if low else value
+        )
+    return kept
 
 
 def quick_check(stats: dict[str, Tensor], parameters: list[Tensor]) -> bool:
@@ -43,7 +64,7 @@ def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = 
     for name, value in stats.items():
         if not bool(torch.isfinite(value.detach()).all()):
             return f"{name} ({float(value.detach().reshape(-1)[0])})"
-    for label, tensor in _tensors(state, with_optimizers):
+    for label, tensor in _tensors(state, with_optimizers, gradients=not state.critic_scaler.is_enabled()):
         if not bool(torch.isfinite(tensor.detach()).all()):
             return label
     return None
@@ -63,11 +84,11 @@ def parameters(state: TrainState) -> list[Tensor]:
     return [p.detach() for network in networks for p in network.parameters()]
 
 
-def _tensors(state: TrainState, with_optimizers: bool) -> Iterator[tuple[str, Tensor]]:
+def _tensors(state: TrainState, with_optimizers: bool, gradients: bool = True) -> Iterator[tuple[str, Tensor]]:
     networks: list[tuple[str, nn.Module | None]] = [
         ("generator", state.generator), ("critic", state.critic), ("generator EMA", state.generator_ema)
     ]
-    for network_name, network in networks:
+    for network_name, network in networks if gradients else []:
         for name, parameter in network.named_parameters() if network is not None else []:
             if parameter.grad is not None:
                 yield f"the gradient of {network_name} parameter {name}", parameter.grad

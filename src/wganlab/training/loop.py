@@ -236,8 +236,8 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
         elapsed = time.perf_counter() - started
         seconds += elapsed
         state.train_seconds += elapsed
-        if not team.all_true(guard.quick_check(stats, watched), state.rng.device):
-            if (problem := guard.agree(team, guard.locate(stats, state), state.rng.device)) is not None:
+        if not team.all_true(guard.quick_check(checked := guard.checked(stats), watched), state.rng.device):
+            if (problem := guard.agree(team, guard.locate(checked, state), state.rng.device)) is not None:
                 guard.recover(folder, run, state, problem, initial, console)
                 bar.reset(train.steps)
                 bar.update(state.step)

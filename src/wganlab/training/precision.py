@@ -1,8 +1,14 @@
-"""Mixed precision, chosen once from train.precision: under "bf16" the networks' forward passes run under
-bfloat16 autocast (on the CPU or a GPU), while scores, losses, the penalties' gradient norms, gradients,
-optimiser states and checkpoints stay float32. bfloat16 keeps float32's exponent range, so no loss scaling
-is needed, which is also why "fp16" (whose penalties need a scaler around their double backward) is not
-offered yet.
+"""Mixed precision, chosen once from train.precision. Under "bf16" or "fp16" the networks' forward passes run
+under autocast (bfloat16 or float16, on the CPU or a GPU), while scores, losses, the penalties' gradient norms,
+gradients, optimiser states and checkpoints stay float32.
+
+bfloat16 keeps float32's exponent range, so it needs no loss scaling. float16 does: its gradients underflow
+below 6e-8 and overflow above 65504, so each network's update goes through a torch.amp.GradScaler (one for the
+critic, one for the generator, both checkpointed), and a gradient penalty scales the scores before its
+`autograd.grad` and unscales the input gradients in float32 (penalties.scaled_input_gradients), as PyTorch's
+AMP examples do for a gradient penalty. A step whose scaled gradients overflow is skipped by the scaler, which
+then halves its scale: the non-finite guard counts those as the scaler's, not as a broken run, until the scale
+falls below MIN_SCALE.
 """
 
 from __future__ import annotations
@@ -19,9 +25,19 @@ from wganlab.config import TrainConfig
 
 Autocast = Callable[[], AbstractContextManager[Any]]
 
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
+
 
 def autocast_for(config: TrainConfig) -> Autocast:
-    """A factory of the context the forward passes run in: autocast to bfloat16, or nothing for fp32."""
+    """A factory of the context the forward passes run in: autocast to bfloat16 or float16, or nothing for fp32."""
     if config.precision == "fp32":
         return contextlib.nullcontext
-    return functools.partial(torch.autocast, device_type=torch.device(config.device).type, dtype=torch.bfloat16)
+    device_type = torch.device(config.device).type
+    return functools.partial(torch.autocast, device_type=device_type, dtype=DTYPES[config.precision])
+
+
+def make_scaler(config: TrainConfig) -> torch.amp.GradScaler:
+    """A gradient scaler for one network's updates: active under fp16, else one that passes everything through
+    (its `step` is the optimiser's own)."""
+    return torch.amp.GradScaler(torch.device(config.device).type, enabled=config.precision == "fp16")

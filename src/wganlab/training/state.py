@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -23,6 +23,9 @@ class TrainState:
     train_seconds: float = 0.0  # wall time spent in training steps over the whole run, across resumes
     lr_scale: float = 1.0  # the learning rates' factor after non-finite rollbacks (train.on_nonfinite)
     rollbacks: int = 0  # rollbacks so far
+    # float16 loss scaling (train.precision = "fp16"); disabled scalers pass everything through
+    critic_scaler: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler(enabled=False))
+    generator_scaler: torch.amp.GradScaler = field(default_factory=lambda: torch.amp.GradScaler(enabled=False))
 
     @property
     def sampler(self) -> nn.Module:

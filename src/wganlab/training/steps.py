@@ -1,4 +1,9 @@
-"""One critic update and one generator update. Each returns detached scalars keyed `group/name`."""
+"""One critic update and one generator update. Each returns detached scalars keyed `group/name`.
+
+Each update: the forward passes (penalty included) under `autocast`; the backward pass of the loss as the
+network's gradient scaler scales it (a pass-through but under fp16); the gradients averaged over a distributed
+run's ranks (`sync`) and unscaled; the constraint's hooks around the optimiser's step, which the scaler skips
+when a scaled gradient overflowed (fp16 only; the step's statistics then say `amp/..._skipped` = 1)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.objectives.objective import Objective
-from wganlab.objectives.penalties import full_precision
+from wganlab.objectives.penalties import full_precision, scaled_input_gradients
 from wganlab.training.ema import update_ema
 from wganlab.training.precision import Autocast
 from wganlab.training.state import TrainState
@@ -19,6 +24,32 @@ GradientSync = Callable[[nn.Module], None]  # averages a network's gradients ove
 
 def _alone(network: nn.Module) -> None:
     """One process: the gradients are already the batch's."""
+
+
+_PASS_THROUGH = torch.amp.GradScaler(enabled=False)
+
+
+def _scaled_step(
+    loss: Tensor, network: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
+    sync: GradientSync, before_step: Callable[[nn.Module], None] | None = None,
+) -> dict[str, Tensor]:
+    """Backward, average, unscale, the constraint's pre-step hook, the (possibly skipped) step, the scale's update."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    sync(network)
+    if not scaler.is_enabled():
+        if before_step is not None:
+            before_step(network)
+        optimizer.step()
+        return {}
+    scaler.unscale_(optimizer)
+    if before_step is not None:
+        before_step(network)
+    scale = scaler.get_scale()
+    scaler.step(optimizer)
+    scaler.update()
+    skipped = float(scaler.get_scale() < scale)  # the scaler backs off exactly when it skipped the step
+    return {"scale": torch.tensor(scale, device=loss.device), "skipped": torch.tensor(skipped, device=loss.device)}
 
 
 def critic_step(
@@ -33,7 +64,8 @@ def critic_step(
     with torch.no_grad(), autocast():
         fake = full_precision(state.generator(latents))  # [N, ...]; no generator graph for the critic's update
     return update_critic(
-        state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast, sync
+        state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast, sync,
+        state.critic_scaler,
     )
 
 
@@ -47,20 +79,17 @@ def update_critic(
     step: int,
     autocast: Autocast = nullcontext,
     sync: GradientSync = _alone,
+    scaler: torch.amp.GradScaler = _PASS_THROUGH,
 ) -> dict[str, Tensor]:
     """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
     the forward passes (penalty included) under `autocast`, the backward and the step outside it; the gradients
-    averaged over the ranks (`sync`) before the constraint sees them."""
-    with autocast():
+    averaged over the ranks (`sync`) and unscaled (`scaler`) before the constraint sees them."""
+    with autocast(), scaled_input_gradients(scaler.get_scale() if scaler.is_enabled() else None):
         loss, stats = objective.critic_phase(critic, real, fake, rng, step)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    sync(critic)
-    objective.constraint.before_step(critic)
-    optimizer.step()
+    amp = _scaled_step(loss, critic, optimizer, scaler, sync, objective.constraint.before_step)
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
     objective.constraint.after_step(critic)
-    return stats
+    return stats | {f"amp/critic_{key}": value for key, value in amp.items()}
 
 
 def generator_step(
@@ -76,12 +105,9 @@ def generator_step(
     try:
         with autocast():
             loss, stats = objective.generator_phase(state.critic, state.generator(latents), state.rng, state.step)
-        state.generator_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        sync(state.generator)
-        state.generator_optimizer.step()
+        amp = _scaled_step(loss, state.generator, state.generator_optimizer, state.generator_scaler, sync)
     finally:
         state.critic.requires_grad_(True)
     if state.generator_ema is not None:
         update_ema(state.generator_ema, state.generator, ema_decay)
-    return stats
+    return stats | {f"amp/generator_{key}": value for key, value in amp.items()}
