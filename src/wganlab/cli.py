@@ -110,6 +110,8 @@ def _train(args: argparse.Namespace) -> int:
             if team.main:
                 processes = f", {team.world} processes" if team.world > 1 else ""
                 print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")
+        for note in run.notes if team.main else ():
+            print(note, file=sys.stderr)
         summary = loop.fit(folder, run, state)
     except (RuntimeError, distributed.RankStopped) as error:
         if team.world == 1 or not (isinstance(error, distributed.RankStopped) or distributed.lost_peers(error)):

@@ -93,6 +93,7 @@ class TrainConfig:
     rollback_factor: float = 0.5  # rollback: both learning rates are multiplied by this each time
     max_rollbacks: int = 3  # rollback: at most this many, then stop
     sync_batchnorm: bool = False  # under torchrun: BatchNorm statistics over the global batch, not each rank's
+    compile: bool = False  # torch.compile the forward passes (the critic stays eager under a gradient penalty)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ batch; its parts (sharding, gradient averaging, SyncedBatchNorm) are checked on 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -162,3 +163,19 @@ def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise
     for network, tensors in expected.items():
         for name, tensor in tensors.items():
             assert torch.equal(tensor, got[network][name]), f"{network} {name} differs after the resume"
+
+
+def test_an_image_evaluation_shared_by_two_ranks_equals_one_process_s(tmp_path) -> None:
+    """Each rank generates and featurises its half of the images; rank 0 gathers the features in order, so every
+    metric (KID's subsets and IS's splits depend on the order too) equals one process's."""
+    worker = str(Path(__file__).with_name("evaluation_worker.py"))
+    overrides = "data.stack=1,model.width=8,eval.image_samples=600,train.ema_decay=0"
+    env = os.environ | {"OMP_NUM_THREADS": "1"}
+    alone = subprocess.run([sys.executable, worker, str(tmp_path / "one.json"), overrides], capture_output=True,
+                           text=True, timeout=300, env=env, check=False)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    pair = torchrun(worker, str(tmp_path / "two.json"), overrides)
+    assert pair.returncode == 0, pair.stderr[-3000:]
+    one, two = (json.loads((tmp_path / name).read_text()) for name in ("one.json", "two.json"))
+    assert one["modes_600"] >= 5 and one["is_600"] > 2  # diverse images, so a wrong share would show
+    assert one == two

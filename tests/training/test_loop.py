@@ -193,9 +193,9 @@ def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch
     seen: list[int] = []
     original = loop.generator_step
 
-    def record(state, objective, latents, ema_decay, autocast, sync):
+    def record(state, objective, latents, ema_decay, execution):
         seen.append(len(latents))
-        return original(state, objective, latents, ema_decay, autocast, sync)
+        return original(state, objective, latents, ema_decay, execution)
 
     monkeypatch.setattr(loop, "generator_step", record)
     for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):

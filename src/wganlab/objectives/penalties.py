@@ -148,6 +148,12 @@ class PenaltyEntry:
     per_sample: bool = False  # a gradient at individual points: BatchNorm in the critic would couple them
     takes_target: bool = False  # takes objective.penalty_target, the gradient norm it pulls towards
 
+    @property
+    def double_backward(self) -> bool:
+        """Whether it differentiates the critic's input gradient (create_graph=True): every per-sample penalty
+        is a gradient penalty."""
+        return self.per_sample
+
 
 PENALTIES: Parts[PenaltyEntry] = Parts("objective.penalty", [
     PenaltyEntry("none", "no penalty", None),

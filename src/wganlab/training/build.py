@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -12,14 +11,16 @@ from wganlab.config import Config
 from wganlab.data.datasets import Dataset, build_dataset, data_shape
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
+from wganlab.training.compilation import execution_for
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
 from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.precision import Autocast, autocast_for, make_scaler
+from wganlab.training.precision import autocast_for, make_scaler
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
+from wganlab.training.steps import PLAIN, Execution
 from wganlab.training.streams import DATA, LATENTS, training_seed
 from wganlab.training.validation import validate
 
@@ -33,8 +34,9 @@ class Run:
     objective: Objective
     evaluator: Evaluator
     prober: Prober | None  # the diagnostic probe per evaluation; None when eval.diagnostics is off
-    autocast: Autocast = contextlib.nullcontext  # the forward passes' precision (train.precision)
+    execution: Execution = PLAIN  # precision, gradient averaging, compiled forwards (train.precision, .compile)
     team: Team = SOLO  # the processes of a distributed run (torchrun); one process alone by default
+    notes: tuple[str, ...] = ()  # one line each, for the user: what a choice could not do (train.compile)
 
 
 def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective) -> tuple[nn.Module, nn.Module]:
@@ -75,8 +77,10 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
         critic_scaler=make_scaler(config.train),
         generator_scaler=make_scaler(config.train),
     )
-    evaluator = build_evaluator(config, dataset, objective.estimate)
+    execution, notes = execution_for(generator, critic, config.objective.penalty, config.train.compile,
+                                     autocast_for(config.train), team.average_gradients)
+    evaluator = build_evaluator(config, dataset, objective.estimate, team)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
-              autocast=autocast_for(config.train), team=team)
+              execution=execution, team=team, notes=tuple(notes))
     return run, state

@@ -103,13 +103,13 @@ class Team:
         dist.broadcast_object_list(box, src=0)
         return box[0]
 
-    def gather_rows(self, values: Tensor) -> Tensor:
-        """Every rank's `values` [n, ...] (n equal on all ranks) concatenated in rank order, on every rank."""
+    def gather_to_main(self, value: Any) -> list[Any] | None:
+        """Every rank's `value` (any picklable object) in rank order on rank 0; None on the others."""
         if self.world == 1:
-            return values
-        parts = [torch.empty_like(values) for _ in range(self.world)]
-        dist.all_gather(parts, values.contiguous())
-        return torch.cat(parts)
+            return [value]
+        parts: list[Any] | None = [None] * self.world if self.main else None
+        dist.gather_object(value, parts, dst=0)
+        return parts
 
     def barrier(self) -> None:
         if self.world > 1:

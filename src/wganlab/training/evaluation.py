@@ -1,6 +1,8 @@
 """What an evaluation measures and draws, chosen once at build time: toy metrics or image metrics.
 
 An evaluator never touches the training RNG streams: it draws from its own generator seeded by the step.
+In a distributed run every rank evaluates together: for images each generates and featurises its share of the
+samples and rank 0 gathers the features and computes the metrics; toy metrics (a second or two) are rank 0's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from wganlab.metrics.features import AUTO, EXTRACTORS
 from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
+from wganlab.training.distributed import SOLO, Team
 from wganlab.training.feature_cache import cached_features, images_digest
 from wganlab.training.figures import plot_toy, save_grid
 
@@ -41,13 +44,20 @@ class Measurement:
     protocol: dict[str, object] = field(default_factory=dict)
 
 
+def _nothing(path: Path, title: str) -> None:
+    """The figure of a rank other than 0: none."""
+
+
 @dataclass(frozen=True)
 class ToyEvaluator:
     dataset: ToyDistribution
     estimate: Estimate
     config: Config
+    team: Team = SOLO
 
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
+        if not self.team.main:
+            return Measurement({}, _nothing)
         metrics, fake, real = evaluate_toy(
             sampler, critic, self.estimate, self.dataset, self.config.eval, self.config.model.latent_dim, seed
         )
@@ -66,6 +76,7 @@ class ImageEvaluator:
     _extractor: FeatureExtractor | None = None
     _real: FeatureSet | None = None
     _real_label: str = ""  # where the real features came from, when not from the data set
+    team: Team = SOLO  # a distributed run's ranks, which share the generated images
 
     @property
     def extractor(self) -> FeatureExtractor:
@@ -115,13 +126,18 @@ class ImageEvaluator:
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
         """The metrics of `image_samples` generated images, measured as 8-bit images (as saved to files and as
         torch-fidelity reads them), so `wganlab sample` followed by `wganlab evaluate` gives the same numbers."""
-        fake = as_saved(generate(sampler, self.config.eval.image_samples, self.config.model.latent_dim, seed))
-        grid = fake[:GRID_IMAGES]
+        count, team = self.config.eval.image_samples, self.team
+        share = (team.rank, team.world)  # each rank generates its consecutive part of the same latents
+        fake = as_saved(generate(sampler, count, self.config.model.latent_dim, seed, share))
+        grid = fake[:GRID_IMAGES]  # rank 0's part starts at the first image
         if self.extractor_name is None or not self.config.eval.metrics:
-            return Measurement({}, lambda path, title: save_grid(path, grid))
-        real = self.real()
-        metrics = image_metrics(self.features(fake), real, self.config.eval.metrics)
-        protocol = Protocol(self.extractor.name, self.extractor.weights_id, len(fake), real.count, self.real_label())
+            return Measurement({}, (lambda path, title: save_grid(path, grid)) if team.main else _nothing)
+        parts = team.gather_to_main(self.features(fake))
+        if parts is None:
+            return Measurement({}, _nothing)
+        features, real = FeatureSet.concatenate(parts), self.real()
+        metrics = image_metrics(features, real, self.config.eval.metrics)
+        protocol = Protocol(self.extractor.name, self.extractor.weights_id, count, real.count, self.real_label())
         return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
 
     @staticmethod
@@ -133,14 +149,16 @@ Evaluator = ToyEvaluator | ImageEvaluator
 
 
 @torch.no_grad()
-def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int) -> Tensor:
-    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), on the CPU."""
+def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
+    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), on the CPU; with
+    `share` = (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides)."""
     rng = torch.Generator().manual_seed(seed)
     device = next(sampler.parameters()).device
     was_training = sampler.training
     sampler.eval()
     try:
         latents = torch.randn(count, latent_dim, generator=rng)
+        latents = torch.tensor_split(latents, share[1])[share[0]] if share[1] > 1 else latents
         return torch.cat([sampler(chunk.to(device)).cpu() for chunk in latents.split(BATCH)])
     finally:
         sampler.train(was_training)
@@ -154,11 +172,11 @@ def extractor_name(config: Config) -> str | None:
     return None if source is None else source.extractor
 
 
-def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate) -> Evaluator:
+def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate, team: Team = SOLO) -> Evaluator:
     """Toy metrics for 2-D data; image metrics otherwise, with the extractor's weights and input shape checked
     now (a user error before any training) but the extractor itself built on first use."""
     if isinstance(dataset, ToyDistribution):
-        return ToyEvaluator(dataset, estimate, config)
+        return ToyEvaluator(dataset, estimate, config, team)
     name = extractor_name(config)
     if name is not None:
         expected = EXTRACTORS.resolve(name).input_shape(config.eval.extractor_weights or None)
@@ -168,4 +186,4 @@ def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate) -> Eva
                 f"eval.extractor {name!r} takes images of shape {tuple(expected)}, but the data's are "
                 f"{tuple(channel_shape)}: choose another extractor or set eval.metrics = []"
             )
-    return ImageEvaluator(dataset, config, name)
+    return ImageEvaluator(dataset, config, name, team=team)

@@ -160,9 +160,9 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
         for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
             real = run.dataset.sample(batch, state.data_rng)
             latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
-            stats = critic_step(state, run.objective, real, latents, run.autocast, team.average_gradients)
+            stats = critic_step(state, run.objective, real, latents, run.execution)
         latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
-        stats |= generator_step(state, run.objective, latents, train.ema_decay, run.autocast, team.average_gradients)
+        stats |= generator_step(state, run.objective, latents, train.ema_decay, run.execution)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
     return stats
@@ -178,9 +178,12 @@ def measure(run: Run, state: TrainState) -> Measurement:
         state.critic.train()
 
 
-def evaluate(folder: Path, run: Run, state: TrainState) -> dict[str, float]:
-    """Measure, append one metrics line (with its protocol) and draw one figure."""
+def evaluate(folder: Path | None, run: Run, state: TrainState) -> dict[str, float]:
+    """Measure, append one metrics line (with its protocol) and draw one figure (rank 0, which has the folder;
+    the other ranks only help measure)."""
     measurement = measure(run, state)
+    if folder is None:
+        return measurement.metrics
     if run.config.eval.figures:
         state.critic.eval()
         try:
@@ -246,11 +249,11 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
             stats = team.mean_stats(stats)  # the global batch's values
             if folder is not None:
                 log_stats(folder, state, stats, events)
-        if folder is not None and ((every and state.step % every == 0) or state.step == train.steps):
-            metrics = evaluate(folder, run, state)
+        if (every and state.step % every == 0) or state.step == train.steps:
+            metrics = evaluate(folder, run, state)  # every rank takes part; rank 0 writes
             if events is not None:
                 tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
-            if not interactive:
+            if writes and not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
         if state.step % train.checkpoint_every == 0 or state.step == train.steps:
             if (problem := guard.locate({}, state, with_optimizers=True)) is not None:  # the same on every rank

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -24,6 +25,28 @@ GradientSync = Callable[[nn.Module], None]  # averages a network's gradients ove
 
 def _alone(network: nn.Module) -> None:
     """One process: the gradients are already the batch's."""
+
+
+Forward = Callable[[Tensor], Tensor]
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the updates run, besides what they compute: the forward passes' precision, the averaging of gradients
+    over a distributed run's ranks, and compiled forwards of the networks (None: call the module itself)."""
+
+    autocast: Autocast = nullcontext
+    sync: GradientSync = _alone
+    generator: Forward | None = None  # torch.compile'd state.generator (train.compile)
+    critic: Forward | None = None  # torch.compile'd state.critic; never under a gradient penalty
+
+
+PLAIN = Execution()
+
+
+def _call(compiled: Forward | None, network: nn.Module) -> Forward:
+    """The compiled forward if there is one, else the module (`or` would ask a compiled module for its length)."""
+    return network if compiled is None else compiled
 
 
 _PASS_THROUGH = torch.amp.GradScaler(enabled=False)
@@ -53,18 +76,13 @@ def _scaled_step(
 
 
 def critic_step(
-    state: TrainState,
-    objective: Objective,
-    real: Tensor,
-    latents: Tensor,
-    autocast: Autocast = nullcontext,
-    sync: GradientSync = _alone,
+    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, execution: Execution = PLAIN
 ) -> dict[str, Tensor]:
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
-    with torch.no_grad(), autocast():
-        fake = full_precision(state.generator(latents))  # [N, ...]; no generator graph for the critic's update
+    with torch.no_grad(), execution.autocast():
+        fake = full_precision(_call(execution.generator, state.generator)(latents))  # [N, ...]; no generator graph
     return update_critic(
-        state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, autocast, sync,
+        state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, execution,
         state.critic_scaler,
     )
 
@@ -77,35 +95,33 @@ def update_critic(
     fake: Tensor,
     rng: torch.Generator,
     step: int,
-    autocast: Autocast = nullcontext,
-    sync: GradientSync = _alone,
+    execution: Execution = PLAIN,
     scaler: torch.amp.GradScaler = _PASS_THROUGH,
 ) -> dict[str, Tensor]:
     """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
-    the forward passes (penalty included) under `autocast`, the backward and the step outside it; the gradients
-    averaged over the ranks (`sync`) and unscaled (`scaler`) before the constraint sees them."""
-    with autocast(), scaled_input_gradients(scaler.get_scale() if scaler.is_enabled() else None):
-        loss, stats = objective.critic_phase(critic, real, fake, rng, step)
-    amp = _scaled_step(loss, critic, optimizer, scaler, sync, objective.constraint.before_step)
+    the forward passes (penalty included) under autocast, the backward and the step outside it; the gradients
+    averaged over the ranks and unscaled (`scaler`) before the constraint sees them."""
+    loss_scale = scaler.get_scale() if scaler.is_enabled() else None
+    with execution.autocast(), scaled_input_gradients(loss_scale):
+        loss, stats = objective.critic_phase(_call(execution.critic, critic), real, fake, rng, step)
+    amp = _scaled_step(loss, critic, optimizer, scaler, execution.sync, objective.constraint.before_step)
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
     objective.constraint.after_step(critic)
     return stats | {f"amp/critic_{key}": value for key, value in amp.items()}
 
 
 def generator_step(
-    state: TrainState,
-    objective: Objective,
-    latents: Tensor,
-    ema_decay: float,
-    autocast: Autocast = nullcontext,
-    sync: GradientSync = _alone,
+    state: TrainState, objective: Objective, latents: Tensor, ema_decay: float, execution: Execution = PLAIN
 ) -> dict[str, Tensor]:
     """Minimise the generator's loss through a critic whose parameters are frozen for this step."""
     state.critic.requires_grad_(False)  # no gradients for the critic's weights: they would be thrown away
+    generator, critic = _call(execution.generator, state.generator), _call(execution.critic, state.critic)
     try:
-        with autocast():
-            loss, stats = objective.generator_phase(state.critic, state.generator(latents), state.rng, state.step)
-        amp = _scaled_step(loss, state.generator, state.generator_optimizer, state.generator_scaler, sync)
+        with execution.autocast():
+            loss, stats = objective.generator_phase(critic, generator(latents), state.rng, state.step)
+        amp = _scaled_step(
+            loss, state.generator, state.generator_optimizer, state.generator_scaler, execution.sync
+        )
     finally:
         state.critic.requires_grad_(True)
     if state.generator_ema is not None:

@@ -1,0 +1,40 @@
+"""Evaluate a freshly built image run once and write its metrics: run by the distributed tests under torchrun (the
+ranks share the generated images) and as one process, to compare the two.
+
+    python evaluation_worker.py OUT.json KEY=VALUE,KEY=VALUE
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from wganlab import config as configuration
+from wganlab.training import distributed
+from wganlab.training.build import build
+from wganlab.training.loop import measure
+
+
+def main(argv: list[str]) -> None:
+    out, overrides = Path(argv[0]), argv[1].split(",")
+    team = distributed.join()
+    try:
+        run, state = build(configuration.load(None, "digits", overrides), team)
+        with torch.no_grad():  # the same random, far from degenerate generator on every rank: diverse images
+            torch.manual_seed(0)
+            for parameter in state.sampler.parameters():
+                parameter.normal_(0.0, 0.3)
+        metrics = measure(run, state).metrics
+        if team.main:
+            out.write_text(json.dumps(metrics))
+        else:
+            assert metrics == {}
+    finally:
+        distributed.leave(team)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
