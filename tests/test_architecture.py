@@ -2,8 +2,8 @@
 
 Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives -> metrics -> diagnostics ->
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
-Top-level modules are placed by what they are: the foundation (errors, files, plotting) imports no wganlab
-module; config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
+Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding) imports no
+wganlab module; config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
 and validation collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
@@ -26,6 +26,7 @@ TOP_LEVEL = {
     "wganlab.files": "errors",
     "wganlab.machine": "errors",
     "wganlab.plotting": "errors",
+    "wganlab.sharding": "errors",
     "wganlab.parts": "config",
     "wganlab.presets": "config",
     "wganlab.config": "config",
@@ -35,6 +36,7 @@ TOP_LEVEL = {
     "wganlab.sample": "cli",
     "wganlab.reference": "cli",
     "wganlab.cli": "cli",
+    "wganlab.__main__": "cli",
     "wganlab.arguments": "cli",
     "wganlab": "cli",
 }
