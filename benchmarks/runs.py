@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -69,3 +70,23 @@ def run_all(jobs: list[Job], outdir: Path, parallel: int, threads: int, log=prin
 def pick(metrics: dict, prefix: str) -> float:
     """The value of the first metric whose name starts with `prefix` (names carry their sample counts)."""
     return next((v for k, v in metrics.items() if k.startswith(prefix)), float("nan"))
+
+
+def cpu_name() -> str:
+    """The CPU's model name, from /proc/cpuinfo where there is one."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def timed_steps_per_second(outdir: Path, warmup: int, iters: int) -> float:
+    """Generator steps per second over steps warmup..warmup + iters of the one run under `outdir`, from its own
+    training-step clock (stats.jsonl's time/train_seconds: no evaluation, no checkpoint)."""
+    (run,) = Path(outdir).iterdir()
+    stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
+    times = {s["step"]: s["time/train_seconds"] for s in stats}
+    return iters / (times[warmup + iters] - times[warmup])

@@ -5,18 +5,25 @@ Both run the WGAN-GP toy recipe (3x512 ReLU MLPs, batch 256, 5 critic iterations
 25gaussians in the same benchmark run, alternating, `--repeats` times each. Each times 200 generator
 steps after 10 warm-up steps; wganlab's time comes from its own stats (training steps only, no
 evaluation or checkpoint). Prints the median generator steps per second of each and their ratio.
+
+`--variants fp32,bf16,fp16,compile` times wganlab under each (train.precision, train.compile) in the same
+alternation, each against the same reference runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runs import cpu_name, timed_steps_per_second
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "bench" / "reference_wgan_gp_toy.py"
@@ -32,7 +39,20 @@ def reference(iters: int, warmup: int) -> float:
     return json.loads(done.stdout.strip().splitlines()[-1])["gen_iters_per_s"]
 
 
-def wganlab(iters: int, warmup: int) -> float:
+VARIANTS = {
+    "fp32": [],
+    "bf16": ["--set", "train.precision=bf16"],
+    "fp16": ["--set", "train.precision=fp16"],
+    "compile": ["--set", "train.compile=true"],  # the generator only: the critic's gradient penalty rules it out
+    # hinge + spectral norm, no penalty: both networks compile
+    "sn": ["--set", "objective.loss=hinge", "--set", "objective.penalty=none", "--set",
+           "objective.constraint=spectral-norm"],
+    "sn-compile": ["--set", "objective.loss=hinge", "--set", "objective.penalty=none", "--set",
+                   "objective.constraint=spectral-norm", "--set", "train.compile=true"],
+}
+
+
+def wganlab(iters: int, warmup: int, variant: str = "fp32", device: str = "cpu") -> float:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     with tempfile.TemporaryDirectory() as outdir:
         subprocess.run(
@@ -46,7 +66,7 @@ def wganlab(iters: int, warmup: int) -> float:
                 "--steps",
                 str(warmup + iters),
                 "--set",
-                f"train.log_every={warmup}",
+                f"train.log_every={math.gcd(warmup, iters)}",  # a line at the warm-up's end and at the last step
                 "--set",
                 "eval.every=0",
                 "--set",
@@ -55,16 +75,16 @@ def wganlab(iters: int, warmup: int) -> float:
                 "train.checkpoint_every=100000",
                 "--outdir",
                 outdir,
+                *VARIANTS[variant],
+                "--set",
+                f"train.device={device}",
             ],
             capture_output=True,
             text=True,
             check=True,
             env=env,
         )
-        (run,) = Path(outdir).iterdir()
-        stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
-    times = {s["step"]: s["time/train_seconds"] for s in stats}
-    return iters / (times[warmup + iters] - times[warmup])
+        return timed_steps_per_second(Path(outdir), warmup, iters)
 
 
 def main() -> None:
@@ -72,21 +92,33 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--iters", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--variants", default="fp32", help=f"comma-separated, of {', '.join(VARIANTS)}")
+    parser.add_argument("--device", default="cpu", help="wganlab's train.device (the reference runs on the CPU)")
     args = parser.parse_args()
-    ours, theirs = [], []
+    variants = args.variants.split(",")
+    unknown = [name for name in variants if name not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+    ours: dict[str, list[float]] = {name: [] for name in variants}
+    theirs: list[float] = []
     for repeat in range(args.repeats):
         theirs.append(reference(args.iters, args.warmup))
-        ours.append(wganlab(args.iters, args.warmup))
-        print(
-            f"repeat {repeat}: reference {theirs[-1]:.2f}  wganlab {ours[-1]:.2f} generator steps/s",
-            flush=True,
-        )
+        for name in variants:
+            ours[name].append(wganlab(args.iters, args.warmup, name, args.device))
+        measured = "  ".join(f"{name} {values[-1]:.3f}" for name, values in ours.items())
+        print(f"repeat {repeat}: reference {theirs[-1]:.3f}  wganlab {measured} generator steps/s", flush=True)
     import torch
 
+    medians = {name: statistics.median(values) for name, values in ours.items()}
     result = {
         "reference_median": statistics.median(theirs),
-        "wganlab_median": statistics.median(ours),
-        "ratio": statistics.median(ours) / statistics.median(theirs),
+        "wganlab_median": medians.get("fp32", medians[variants[0]]),
+        "ratio": medians.get("fp32", medians[variants[0]]) / statistics.median(theirs),
+        "variants": {name: {"median": medians[name], "ratio": medians[name] / statistics.median(theirs),
+                            "runs": ours[name]} for name in variants},
+        "reference_runs": theirs,
+        "cpu": cpu_name(),
+        "device": args.device,
         "repeats": args.repeats,
         "iters": args.iters,
         "threads": torch.get_num_threads(),

@@ -83,7 +83,7 @@ def os_error_line(error: OSError) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from wganlab.training import distributed, loop
+    from wganlab.training import distributed, loop, session
     from wganlab.training.validation import validate
 
     if args.resume is not None:
@@ -101,12 +101,12 @@ def _train(args: argparse.Namespace) -> int:
     folder = None
     try:
         if args.resume is not None:
-            folder, run, state = loop.begin(team, lambda: loop.resume(args.resume, args.steps, args.outdir, team))
+            folder, run, state = session.begin(team, lambda: session.resume(args.resume, args.steps, args.outdir, team))
             if team.main:
                 print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
         else:
             config = configuration.load(args.config, args.preset, args.overrides, args.steps)
-            folder, run, state = loop.begin(team, lambda: loop.start(config, args.outdir, team))
+            folder, run, state = session.begin(team, lambda: session.start(config, args.outdir, team))
             if team.main:
                 processes = f", {team.world} processes" if team.world > 1 else ""
                 print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from wganlab.training.checkpoint import read
 from wganlab.training.validation import validate
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]  # what the `torchrun` script runs, whatever PATH says
 SMALL = "model.width=32,train.batch_size=16,eval.samples=100,eval.w1_samples=100"
 TOY = f"data.name=8gaussians,optim.decay_steps=0,{SMALL}"
 DCGAN = ("data.name=digits,model.arch=dcgan,model.width=8,model.latent_dim=16,model.generator_norm=batch,"
@@ -48,9 +48,8 @@ def _arguments(out: Path) -> list[str]:
 
 def torchrun(*arguments: str, timeout: float = 300, **environment: str) -> subprocess.CompletedProcess[str]:
     """torchrun with 2 processes on this machine (gloo), as a user starts it."""
-    launcher = shutil.which("torchrun") or pytest.fail("torchrun is not on PATH")
     env = os.environ | {"OMP_NUM_THREADS": "1"} | environment
-    command = [launcher, "--standalone", "--nproc_per_node", "2", *arguments]
+    command = [*TORCHRUN, "--standalone", "--nproc_per_node", "2", *arguments]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
@@ -133,10 +132,8 @@ def _networks_of(checkpoint_file: Path) -> dict[str, dict[str, torch.Tensor]]:
 def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise_as_an_unbroken_one(tmp_path):
     unbroken = torchrun("-m", "wganlab", "train", *RUN, "--outdir", str(tmp_path / "unbroken"))
     assert unbroken.returncode == 0, unbroken.stderr[-3000:]
-    launcher = shutil.which("torchrun")
-    assert launcher is not None
     env = os.environ | {"OMP_NUM_THREADS": "1"}
-    job = subprocess.Popen([launcher, "--standalone", "--nproc_per_node", "2", "-m", "wganlab", "train", *RUN,
+    job = subprocess.Popen([*TORCHRUN, "--standalone", "--nproc_per_node", "2", "-m", "wganlab", "train", *RUN,
                             "--outdir", str(tmp_path / "broken")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env)
     deadline = time.monotonic() + 120

@@ -17,7 +17,8 @@ from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import loop
 from wganlab.training.build import build
-from wganlab.training.loop import fit, resume, start, train_step
+from wganlab.training.loop import fit, train_step
+from wganlab.training.session import resume, start
 from wganlab.training.streams import EVALUATION, step_seed
 
 TINY = [

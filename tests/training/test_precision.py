@@ -15,7 +15,8 @@ from wganlab import config as configuration
 from wganlab.objectives.penalties import PENALTIES, scaled_input_gradients
 from wganlab.rundir import read_run
 from wganlab.training import checkpoint
-from wganlab.training.loop import fit, start
+from wganlab.training.loop import fit
+from wganlab.training.session import start
 
 BF16_TOLERANCE = 2e-2  # relative: bfloat16 keeps 8 bits of mantissa (about 2.4 digits), and (|g| - 1)^2 near |g| = 1
 # magnifies the norm's rounding (DRAGAN here: 1.3 %; GP 0.04 %)

@@ -60,12 +60,12 @@ class ClaimContext:
 
     def train(self, preset: str, values: Mapping[str, Any]) -> RunLogs:
         """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised."""
-        from wganlab.training import loop  # the loop imports a lot; claims that never train need none of it
+        from wganlab.training import loop, session  # the loop imports a lot; claims that never train need none of it
 
         config = configuration.with_values(configuration.load(preset=preset), values)
         key = json.dumps(configuration.to_dict(config), sort_keys=True)
         if key not in self._runs:
-            folder, run, state = loop.start(config, self.work_dir)
+            folder, run, state = session.start(config, self.work_dir)
             loop.fit(folder, run, state, console=io.StringIO())
             self._runs[key] = rundir.read_run(folder)
         return self._runs[key]

@@ -138,7 +138,13 @@ def join() -> Team:
             raise UserError(f"rank {rank} is process {local_rank} on a node with {gpus} GPUs: start at most one "
                             "process per GPU (--nproc_per_node)")
         torch.cuda.set_device(local_rank)
-    seconds = float(os.environ.get("WGANLAB_DIST_TIMEOUT", DEFAULT_TIMEOUT_S))
+    text = os.environ.get("WGANLAB_DIST_TIMEOUT", str(DEFAULT_TIMEOUT_S))
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise UserError(f"WGANLAB_DIST_TIMEOUT={text!r} is not a number of seconds > 0: unset it or give one")
     if not dist.is_initialized():
         backend = "cpu:gloo,cuda:nccl" if gpus else "gloo"
         dist.init_process_group(backend, timeout=datetime.timedelta(seconds=seconds))

@@ -1,10 +1,9 @@
-"""Start or resume a run, then train it: the loop reads top to bottom."""
+"""Train a run to its end: the loop reads top to bottom (training/session.py starts or resumes it)."""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -13,13 +12,9 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from wganlab import config as configuration
 from wganlab import rundir, sharding
-from wganlab.config import Config
-from wganlab.errors import UserError
-from wganlab.training import checkpoint, guard, tensorboard
-from wganlab.training.build import Run, build
-from wganlab.training.distributed import SOLO, ReportedElsewhere, Team
+from wganlab.training import checkpoint, guard, session, tensorboard
+from wganlab.training.build import Run
 from wganlab.training.evaluation import Measurement
 from wganlab.training.schedule import critic_iters_at
 from wganlab.training.state import TrainState
@@ -35,117 +30,6 @@ class Summary:
     train_seconds: float  # time inside training steps in this session (no evaluation, no checkpoints)
     run_train_seconds: float  # the same over the whole run, across resumes
     generator_steps_per_second: float
-
-
-def start(config: Config, outdir: Path, team: Team = SOLO) -> tuple[Path, Run, TrainState]:
-    """Build everything first, so a bad config never leaves a run folder behind; the new folder is locked
-    for this process until `fit` ends."""
-    run, state = build(config, team)
-    folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
-    _hold(folder)
-    rundir.write_config(folder, run.config)
-    return folder, run, state
-
-
-def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Path | None, Run, TrainState]:
-    """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
-    folder is None when it sits in none)."""
-    folder, path = rundir.resolve_checkpoint(target)
-    payload = checkpoint.read(path)
-    config = checkpoint.config_of(payload)
-    if folder is not None:
-        _check_belongs(folder, path, config)
-    if steps is not None:
-        config = configuration.with_values(config, {"train.steps": steps})
-    run, state = build(config, team)
-    checkpoint.restore(state, payload)
-    return folder, run, state
-
-
-def resume(
-    target: Path, steps: int | None = None, outdir: Path = Path("runs"), team: Team = SOLO
-) -> tuple[Path, Run, TrainState]:
-    """Continue a run from a checkpoint, with the run folder locked: logs written after that checkpoint are cut
-    back and temporary files of interrupted writes removed first. A loose checkpoint (in no run folder's
-    checkpoints/) continues in a new run folder under `outdir`."""
-    folder, run, state = load(target, steps, team)
-    if state.step >= run.config.train.steps:
-        where = folder or target
-        raise UserError(
-            f"{where} is already at step {state.step} of {run.config.train.steps}; pass --steps N (N > {state.step}) "
-            "to train it further"
-        )
-    if folder is None:
-        folder = rundir.create(outdir, f"{run.config.preset}-{run.config.data.name}")
-        _hold(folder)
-    else:
-        _hold(folder)
-        rundir.remove_temporaries(folder)
-        for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
-            rundir.truncate_jsonl(folder / log, state.step)
-    rundir.write_config(folder, run.config)
-    return folder, run, state
-
-
-def begin(
-    team: Team, prepare: Callable[[], tuple[Path, Run, TrainState]]
-) -> tuple[Path | None, Run, TrainState]:
-    """Start or resume on every rank of `team`: rank 0 alone runs `prepare` (`start` or `resume`: it builds the data
-    first, writes and locks the run folder); every other rank then builds the same run from rank 0's full state,
-    sent to it (so nodes without the run folder or the checkpoint can join). Their folder is None."""
-    if team.world == 1:
-        return prepare()
-    if team.main:
-        try:
-            folder, run, state = prepare()
-        except BaseException as error:
-            team.broadcast(("error", str(error)))  # the others stop too, silently: rank 0 says why
-            raise
-        team.broadcast(("state", checkpoint.encode(state, run.config)))
-        return folder, run, state
-    kind, value = team.broadcast(None)
-    if kind == "error":
-        raise ReportedElsewhere(value)
-    payload = checkpoint.decode(value, "rank 0's state")
-    run, state = build(checkpoint.config_of(payload), team)
-    checkpoint.restore(state, payload)
-    return None, run, state
-
-
-_HELD: dict[Path, rundir.RunLock] = {}  # run folders this process has locked, until its `fit` ends
-
-
-def _hold(folder: Path) -> None:
-    key = folder.resolve()
-    if key not in _HELD:
-        _HELD[key] = rundir.RunLock(folder)
-
-
-def _release(folder: Path) -> None:
-    lock = _HELD.pop(folder.resolve(), None)
-    if lock is not None:
-        lock.release()
-
-
-# What must agree between a run folder's config.json and a checkpoint resumed in it (train.steps may differ).
-_MUST_MATCH = ("model", "data", "objective")
-
-
-def _check_belongs(folder: Path, path: Path, config: Config) -> None:
-    """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
-    try:
-        run_config = rundir.read_config(folder)
-    except UserError:
-        return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
-    ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
-    for section in _MUST_MATCH:
-        for key, value in theirs[section].items():
-            if ours[section].get(key) != value:
-                raise UserError(
-                    f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
-                    f"has {value!r}: it belongs to another run; resume it from its own run folder, or copy it out of "
-                    "checkpoints/ to start a new run folder from it"
-                )
 
 
 def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
@@ -213,11 +97,11 @@ def fit(folder: Path | None, run: Run, state: TrainState, console: TextIO | None
     console = console or sys.stdout  # looked up per call: a default bound at import goes stale under redirection
     if folder is None:
         return _fit(None, run, state, console)
-    _hold(folder)
+    session.hold(folder)
     try:
         return _fit(folder, run, state, console)
     finally:
-        _release(folder)
+        session.release(folder)
 
 
 def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> Summary:
