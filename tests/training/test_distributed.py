@@ -103,8 +103,8 @@ def test_a_batch_that_does_not_split_over_the_processes_is_refused() -> None:
     validate(Config(), world=2)
 
 
-RUN = ["--preset", "wgan-gp-toy", "--steps", "100", "--set", "model.width=32", "--set", "train.batch_size=16",
-       "--set", "train.checkpoint_every=25", "--set", "eval.every=0", "--set", "eval.samples=100",
+RUN = ["--preset", "wgan-gp-toy", "--steps", "160", "--set", "model.width=32", "--set", "train.batch_size=16",
+       "--set", "train.checkpoint_every=20", "--set", "eval.every=0", "--set", "eval.samples=100",
        "--set", "eval.w1_samples=100", "--set", "eval.diagnostics=false", "--set", "eval.figures=false"]
 
 
@@ -137,7 +137,7 @@ def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise
                             "--outdir", str(tmp_path / "broken")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env)
     deadline = time.monotonic() + 120
-    while not list((tmp_path / "broken").glob("*/checkpoints/checkpoint-0000025.pt")):
+    while not list((tmp_path / "broken").glob("*/checkpoints/checkpoint-0000020.pt")):
         assert time.monotonic() < deadline and job.poll() is None, "the job wrote no first checkpoint"
         time.sleep(0.05)
     os.kill(_rank_pid(1), signal.SIGKILL)
@@ -153,12 +153,12 @@ def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise
     (folder,) = (tmp_path / "broken").iterdir()
     assert str(folder) in ours[0]
     stopped_at = int(sorted(folder.glob("checkpoints/*.pt"))[-1].stem.split("-")[1])
-    assert stopped_at < 100
+    assert stopped_at < 160
     resumed = torchrun("-m", "wganlab", "train", "--resume", str(folder))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f"resuming {folder} at step {stopped_at}" in resumed.stdout
-    (reference,) = (tmp_path / "unbroken").glob("*/checkpoints/checkpoint-0000100.pt")
-    expected, got = _networks_of(reference), _networks_of(folder / "checkpoints" / "checkpoint-0000100.pt")
+    (reference,) = (tmp_path / "unbroken").glob("*/checkpoints/checkpoint-0000160.pt")
+    expected, got = _networks_of(reference), _networks_of(folder / "checkpoints" / "checkpoint-0000160.pt")
     for network, tensors in expected.items():
         for name, tensor in tensors.items():
             assert torch.equal(tensor, got[network][name]), f"{network} {name} differs after the resume"
