@@ -78,6 +78,7 @@ def test_two_processes_train_what_one_process_trains(networks: dict, case: str) 
     one, two = networks[case]
     assert set(one["critic"]) == set(two["critic"])
     difference = _largest_difference(one, two)
+    print(f"\n{case}: 2 processes against 1, largest parameter difference after {STEPS} steps {difference:.2g}")
     assert difference < 1e-5, f"{case}: 2 processes differ from 1 by {difference:.3g} after {STEPS} steps"
 
 
@@ -85,7 +86,9 @@ def test_without_synced_batchnorm_each_rank_normalises_its_own_shard(networks: d
     """The control: per-rank BatchNorm statistics are not the global batch's, so the runs part (SyncedBatchNorm is
     what makes dcgan-syncbn equal)."""
     one, two = networks["dcgan-rank-bn"]
-    assert _largest_difference(one, two) > 1e-4
+    difference = _largest_difference(one, two)
+    print(f"\ndcgan-rank-bn: 2 processes against 1, largest parameter difference {difference:.2g}")
+    assert difference > 1e-4
 
 
 def test_a_rank_draws_its_rows_of_the_global_draw() -> None:
