@@ -32,24 +32,30 @@ def _critic() -> nn.Module:
     return critic
 
 
+PRECISIONS = {  # autocast dtype, loss scale (None: no scaling), relative tolerance
+    "bf16": (torch.bfloat16, None, BF16_TOLERANCE),
+    "fp16": (torch.float16, LOSS_SCALE, FP16_TOLERANCE),
+}
+
+
+@pytest.mark.parametrize("precision", list(PRECISIONS))
 @pytest.mark.parametrize("name", [name for name, entry in PENALTIES.items() if entry.function is not None])
-def test_every_penalty_under_bf16_autocast_equals_fp32(name: str) -> None:
+def test_every_penalty_under_autocast_equals_fp32(name: str, precision: str) -> None:
+    """The value within the precision's tolerance, and the gradient it gives the critic's weights within 5x it."""
+    dtype, loss_scale, tolerance = PRECISIONS[precision]
     penalty = PENALTIES[name].function
     critic = _critic()
     real, fake = torch.randn(256, 2, generator=torch.Generator().manual_seed(2)), torch.randn(256, 2) + 1
     full = penalty(critic, real, fake, torch.Generator().manual_seed(1))
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast("cpu", dtype=dtype), scaled_input_gradients(loss_scale):
         mixed = penalty(critic, real, fake, torch.Generator().manual_seed(1))
     assert mixed.dtype == torch.float32  # the value and its norm in float32
     full_value, mixed_value = full.item(), mixed.item()
     assert full_value > 0
-    assert abs(mixed_value - full_value) <= BF16_TOLERANCE * full_value, (mixed_value, full_value)
-    # and the gradient it gives the critic's weights
+    assert abs(mixed_value - full_value) <= tolerance * full_value, (mixed_value, full_value)
     (full_grad,) = torch.autograd.grad(full, critic[0].weight)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        mixed = penalty(critic, real, fake, torch.Generator().manual_seed(1))
     (mixed_grad,) = torch.autograd.grad(mixed, critic[0].weight)
-    assert (mixed_grad - full_grad).norm() <= 5 * BF16_TOLERANCE * full_grad.norm()
+    assert (mixed_grad - full_grad).norm() <= 5 * tolerance * full_grad.norm()
 
 
 def test_a_bf16_run_trains_and_records_its_precision(tmp_path, capsys) -> None:
@@ -61,22 +67,6 @@ def test_a_bf16_run_trains_and_records_its_precision(tmp_path, capsys) -> None:
     assert run.config.train.precision == "bf16"
     assert all(math.isfinite(record["critic/loss"]) for record in run.stats)
     assert math.isfinite(run.final_metrics["w1_200"])
-
-
-@pytest.mark.parametrize("name", [name for name, entry in PENALTIES.items() if entry.function is not None])
-def test_every_penalty_under_fp16_autocast_and_loss_scaling_equals_fp32(name: str) -> None:
-    penalty = PENALTIES[name].function
-    critic = _critic()
-    real, fake = torch.randn(256, 2, generator=torch.Generator().manual_seed(2)), torch.randn(256, 2) + 1
-    full = penalty(critic, real, fake, torch.Generator().manual_seed(1))
-    with torch.autocast("cpu", dtype=torch.float16), scaled_input_gradients(LOSS_SCALE):
-        mixed = penalty(critic, real, fake, torch.Generator().manual_seed(1))
-    assert mixed.dtype == torch.float32
-    assert full.item() > 0
-    assert abs(mixed.item() - full.item()) <= FP16_TOLERANCE * full.item(), (mixed.item(), full.item())
-    (full_grad,) = torch.autograd.grad(full, critic[0].weight)
-    (mixed_grad,) = torch.autograd.grad(mixed, critic[0].weight)
-    assert (mixed_grad - full_grad).norm() <= 5 * FP16_TOLERANCE * full_grad.norm()
 
 
 def _small_deep_critic() -> nn.Module:

@@ -56,21 +56,19 @@ def _scaled_step(
     loss: Tensor, network: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
     sync: GradientSync, before_step: Callable[[nn.Module], None] | None = None,
 ) -> dict[str, Tensor]:
-    """Backward, average, unscale, the constraint's pre-step hook, the (possibly skipped) step, the scale's update."""
+    """Backward, average, unscale, the constraint's pre-step hook, the (possibly skipped) step, the scale's update;
+    a disabled scaler passes each of these through (its `step` is the optimiser's), and reports nothing."""
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
     sync(network)
-    if not scaler.is_enabled():
-        if before_step is not None:
-            before_step(network)
-        optimizer.step()
-        return {}
     scaler.unscale_(optimizer)
     if before_step is not None:
         before_step(network)
     scale = scaler.get_scale()
     scaler.step(optimizer)
     scaler.update()
+    if not scaler.is_enabled():
+        return {}
     skipped = float(scaler.get_scale() < scale)  # the scaler backs off exactly when it skipped the step
     return {"scale": torch.tensor(scale, device=loss.device), "skipped": torch.tensor(skipped, device=loss.device)}
 
