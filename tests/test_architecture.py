@@ -2,8 +2,8 @@
 
 Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives -> metrics -> diagnostics ->
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
-Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding) imports no
-wganlab module; config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
+Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding, stacking) imports
+nothing but itself (sharding draws per member of a sweep with stacking's streams); config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
 and validation collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
@@ -27,6 +27,7 @@ TOP_LEVEL = {
     "wganlab.machine": "errors",
     "wganlab.plotting": "errors",
     "wganlab.sharding": "errors",
+    "wganlab.stacking": "errors",
     "wganlab.parts": "config",
     "wganlab.presets": "config",
     "wganlab.config": "config",

@@ -9,7 +9,7 @@ from pathlib import Path
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
+    for add in (_add_train, _add_sweep, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
         add(commands)
     commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
     return parser
@@ -31,6 +31,22 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--resume", type=Path, metavar="RUN", help="continue a run folder or checkpoint file")
     train.add_argument("--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)")
     train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+
+
+def _add_sweep(commands: argparse._SubParsersAction) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="train a grid of runs (config values x seeds) as few batched runs, each with its own run folder"
+    )
+    sweep.add_argument("config", nargs="?", type=Path, help="a TOML config file (the base every member changes)")
+    sweep.add_argument("--preset", help="a named recipe (see `wganlab list`)")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override one base config value")
+    sweep.add_argument("--grid", action="append", default=[], metavar="SECTION.KEY=V1,V2,...",
+                       help="sweep one config value, e.g. --grid objective.clip_value=0.1,0.01 (repeat for a product)")
+    sweep.add_argument("--seeds", metavar="SEEDS", help="seeds per grid point: 0-3, 0,1,2 or 5 (default: the config's)")
+    sweep.add_argument("--steps", type=int, help="generator steps of every member")
+    sweep.add_argument("--outdir", type=Path, default=Path("runs"), help="where the sweep folder goes (default: runs)")
+    sweep.add_argument("--dry-run", action="store_true", help="print the members and their groups, and exit")
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:

@@ -129,6 +129,34 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from wganlab.training import distributed, loop, sweep
+    from wganlab.training.stack import batch_key, check_stackable
+
+    if distributed.launched():
+        raise UserError("wganlab sweep runs in one process; launch it without torchrun")
+    base = configuration.load(args.config, args.preset, args.overrides, args.steps)
+    grid = sweep.parse_grid(args.grid)
+    seeds = sweep.parse_seeds(args.seeds) if args.seeds is not None else None
+    if args.dry_run:
+        plans = sweep.plan(base, grid, seeds)
+        for each in plans:
+            check_stackable(each.config)
+        keys = list(dict.fromkeys(batch_key(each.config) for each in plans))
+        for each in plans:
+            print(f"group {keys.index(batch_key(each.config))}  {each.label}")
+        return 0
+    started = sweep.start(base, grid, seeds, args.outdir)
+    print(f"sweep folder {started.folder}  ({len(started.members)} runs in {len(started.groups)} batched groups, "
+          f"preset {base.preset}, {base.train.steps} generator steps each)")
+    done = sweep.fit(started, grid, seeds)
+    for member in done.members:
+        outcome = (f"stopped: {member.stopped}" if member.stopped else loop.headline(member.run, member.metrics))
+        print(f"{member.plan.label}  {outcome}  ({member.folder.name})")
+    print(f"sweep folder {done.folder}  (compare: wganlab compare {done.folder})")
+    return 1 if any(member.stopped for member in done.members) else 0
+
+
 def _networks(config: configuration.Config) -> str:
     """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
     from wganlab.data.datasets import build_dataset, data_shape, expected_shape
@@ -287,6 +315,7 @@ def _list(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "train": _train,
+    "sweep": _sweep,
     "evaluate": _evaluate,
     "stats": _stats,
     "sample": _sample,

@@ -27,6 +27,7 @@ STATS = "stats.jsonl"
 METRICS = "metrics.jsonl"
 DIAGNOSTICS = "diagnostics.jsonl"
 SUMMARY = "summary.json"
+SWEEP = "sweep.json"  # in a sweep's folder (wganlab sweep): its grid, seeds and member run folders
 EVENTS = "events.jsonl"  # what the run met on its way: a non-finite step, a rollback (never cut back)
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
@@ -76,8 +77,9 @@ class RunLogs:
         return next((r["protocol"] for r in reversed(self.metrics) if isinstance(r.get("protocol"), dict)), None)
 
 
-def create(root: Path, name: str) -> Path:
-    """Make the next numbered run folder `root/NNNNN-name`: numbers of any width are counted, and a number is
+def create(root: Path, name: str, run: bool = True) -> Path:
+    """Make the next numbered run folder `root/NNNNN-name` (with its figures/ and checkpoints/ unless `run` is
+    False, as for a sweep's folder, which holds run folders): numbers of any width are counted, and a number is
     reserved (an exclusive marker file) before its folder is made, so concurrent processes never share one."""
     if root.exists() and not root.is_dir():
         raise UserError(f"--outdir {root} is not a folder; choose another --outdir")
@@ -101,8 +103,9 @@ def create(root: Path, name: str) -> Path:
                 continue  # made between the count and the reservation
             path = root / f"{number:05d}-{slug}"
             path.mkdir()
-            (path / FIGURES).mkdir()
-            (path / CHECKPOINTS).mkdir()
+            if run:
+                (path / FIGURES).mkdir()
+                (path / CHECKPOINTS).mkdir()
             return path
         finally:
             marker.unlink(missing_ok=True)
@@ -190,6 +193,26 @@ def read_config(folder: Path) -> Config:
         return configuration.from_dict(raw)
     except UserError as error:
         raise UserError(f"{path} is not a valid config ({error})") from None
+
+
+def write_sweep(folder: Path, record: Record) -> None:
+    write_json_atomic(folder / SWEEP, record)
+
+
+def expand_sweeps(folders: list[Path]) -> list[Path]:
+    """Run folders as given, with each sweep folder (one holding sweep.json) replaced by its members' run folders."""
+    expanded: list[Path] = []
+    for folder in folders:
+        path = folder / SWEEP
+        if is_run(folder) or not path.is_file():
+            expanded.append(folder)
+            continue
+        try:
+            members = json.loads(path.read_bytes())["members"]
+            expanded += [folder / member["folder"] for member in members]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise UserError(f"{path} is not a sweep's record ({error}); give its members' folders instead") from None
+    return expanded
 
 
 def read_run(folder: Path) -> RunLogs:

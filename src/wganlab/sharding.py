@@ -7,18 +7,24 @@ and each rank keeps its own rows. So N ranks see exactly the numbers one process
 in step on every rank without any communication.
 
 Outside `sharded(...)` (one process, evaluation, the claims) the shard is the whole batch and these helpers
-are the plain torch draws.
+are the plain torch draws. Under a sweep (stacking.py) `rng` is one generator per member: each member's rows
+come from its own generator, and the draw is [K, *shape].
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
+
+from wganlab import stacking
+from wganlab.stacking import Streams
+
+Generator = torch.Generator | Streams  # one run's stream, or a sweep's one per member
 
 
 @dataclass(frozen=True)
@@ -61,24 +67,36 @@ def own_rows(values: Tensor) -> Tensor:
     return values[shard.rows(values.shape[0] // shard.world)]
 
 
-def rand(shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
+def _draw(draw: Callable[[torch.Generator], Tensor], rng: Generator) -> Tensor:
+    """One draw from a generator, or one per member of a sweep's streams stacked into [K, ...]."""
+    if isinstance(rng, Streams):
+        return torch.stack([draw(generator) for generator in rng])
+    return draw(rng)
+
+
+def rand(shape: tuple[int, ...], rng: Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
     """U[0, 1) of `shape` (this rank's rows of the global draw)."""
-    return own_rows(torch.rand(_global(shape), generator=rng, device=device, dtype=dtype))
+    return _draw(lambda g: own_rows(torch.rand(_global(shape), generator=g, device=device, dtype=dtype)), rng)
 
 
-def randn(shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
+def randn(shape: tuple[int, ...], rng: Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
     """N(0, 1) of `shape` (this rank's rows of the global draw)."""
-    return own_rows(torch.randn(_global(shape), generator=rng, device=device, dtype=dtype))
+    return _draw(lambda g: own_rows(torch.randn(_global(shape), generator=g, device=device, dtype=dtype)), rng)
 
 
-def randint(high: int, shape: tuple[int, ...], rng: torch.Generator, device: torch.device | str) -> Tensor:
+def randint(high: int, shape: tuple[int, ...], rng: Generator, device: torch.device | str) -> Tensor:
     """Integers in [0, high) of `shape` (this rank's rows of the global draw)."""
-    return own_rows(torch.randint(high, _global(shape), generator=rng, device=device))
+    return _draw(lambda g: own_rows(torch.randint(high, _global(shape), generator=g, device=device)), rng)
 
 
 def global_std(values: Tensor) -> Tensor:
     """The population std of every element of the global batch (an all-reduce of count, sum and sum of squares
-    across the ranks; `values.std(correction=0)` in one process)."""
+    across the ranks; `values.std(correction=0)` in one process). Under a sweep, each member's own: [K, 1, ...]."""
+    if stacking.members():
+        if current().world != 1:
+            raise NotImplementedError("a sweep runs in one process")
+        flat = values.reshape(values.shape[0], -1)
+        return flat.std(dim=1, correction=0).reshape((-1,) + (1,) * (values.dim() - 1))
     if current().world == 1:
         return values.std(correction=0)
     import torch.distributed as dist

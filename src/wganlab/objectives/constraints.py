@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from wganlab import sharding
+from wganlab import sharding, stacking
 from wganlab.config import ObjectiveConfig
 from wganlab.models.layers import CONVOLUTIONS, WEIGHTED_LAYERS
 from wganlab.parts import Parts
@@ -97,11 +97,11 @@ def instance_noise_std(step: int, initial_std: float, anneal_steps: int) -> floa
     return initial_std * max(0.0, 1.0 - step / anneal_steps)
 
 
-def add_instance_noise(points: Tensor, std: float, rng: torch.Generator) -> Tensor:
+def add_instance_noise(points: Tensor, std: float, rng: sharding.Generator) -> Tensor:
     """points + std * N(0, I) (instance noise, Sonderby et al. 2017); `points` itself when std == 0."""
     if std == 0:
         return points
-    noise = sharding.randn(tuple(points.shape), rng, points.device, points.dtype)  # a rank's rows when distributed
+    noise = sharding.randn(stacking.member_shape(points), rng, points.device, points.dtype)  # a rank's rows
     return points + std * noise  # [N, ...]
 
 

@@ -1,6 +1,7 @@
 """Adversarial losses: functions from raw critic scores to the scalar each player minimises.
 
-Scores are raw critic outputs of shape [N] or [N, 1]; no model ever squashes them through a
+Scores are raw critic outputs of shape [N] or [N, 1] (under a sweep [K, N] or [K, N, 1], and each function
+gives one value per member, stacking.py); no model ever squashes them through a
 sigmoid. Where a loss needs log s(D) (s = sigmoid) it is written with softplus, which is exact
 and cannot overflow: -log s(t) = softplus(-t), -log(1 - s(t)) = softplus(t).
 """
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from wganlab.parts import Parts
+from wganlab.stacking import scores
 
 CriticLoss = Callable[[Tensor, Tensor], Tensor]  # (real_scores [N], fake_scores [N]) -> scalar
 Estimate = Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> the divergence the critic estimates
@@ -35,12 +37,12 @@ class Loss:
 
 def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """E[D(fake)] - E[D(real)]: the negated Kantorovich-Rubinstein estimate of W1 (Arjovsky et al. 2017)."""
-    return fake_scores.reshape(-1).mean() - real_scores.reshape(-1).mean()
+    return scores(fake_scores).mean(-1) - scores(real_scores).mean(-1)
 
 
 def wasserstein_generator_loss(fake_scores: Tensor) -> Tensor:
     """-E[D(fake)] (Arjovsky et al. 2017)."""
-    return -fake_scores.reshape(-1).mean()
+    return -scores(fake_scores).mean(-1)
 
 
 def minimax_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -48,44 +50,44 @@ def minimax_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 
     Goodfellow et al. 2014.
     """
-    return F.softplus(-real_scores.reshape(-1)).mean() + F.softplus(fake_scores.reshape(-1)).mean()
+    return F.softplus(-scores(real_scores)).mean(-1) + F.softplus(scores(fake_scores)).mean(-1)
 
 
 def minimax_generator_loss(fake_scores: Tensor) -> Tensor:
     """Saturating E log(1 - s(D(G(z)))) = -E[softplus(D(fake))] (Goodfellow et al. 2014)."""
-    return -F.softplus(fake_scores.reshape(-1)).mean()
+    return -F.softplus(scores(fake_scores)).mean(-1)
 
 
 def non_saturating_generator_loss(fake_scores: Tensor) -> Tensor:
     """-E log s(D(G(z))) = E[softplus(-D(fake))] (Goodfellow et al. 2014, Sec. 3)."""
-    return F.softplus(-fake_scores.reshape(-1)).mean()
+    return F.softplus(-scores(fake_scores)).mean(-1)
 
 
 def hinge_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """E[relu(1 - D(real))] + E[relu(1 + D(fake))] (Lim & Ye 2017; Miyato et al. 2018)."""
-    return F.relu(1.0 - real_scores.reshape(-1)).mean() + F.relu(1.0 + fake_scores.reshape(-1)).mean()
+    return F.relu(1.0 - scores(real_scores)).mean(-1) + F.relu(1.0 + scores(fake_scores)).mean(-1)
 
 
 def hinge_generator_loss(fake_scores: Tensor) -> Tensor:
     """-E[D(fake)] (Lim & Ye 2017)."""
-    return -fake_scores.reshape(-1).mean()
+    return -scores(fake_scores).mean(-1)
 
 
 def least_squares_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """0.5 E[(D(real) - 1)^2] + 0.5 E[D(fake)^2] (Mao et al. 2017, a = 0, b = c = 1)."""
-    real_term = (real_scores.reshape(-1) - 1.0).pow(2).mean()
-    fake_term = fake_scores.reshape(-1).pow(2).mean()
+    real_term = (scores(real_scores) - 1.0).pow(2).mean(-1)
+    fake_term = scores(fake_scores).pow(2).mean(-1)
     return 0.5 * real_term + 0.5 * fake_term
 
 
 def least_squares_generator_loss(fake_scores: Tensor) -> Tensor:
     """0.5 E[(D(fake) - 1)^2] (Mao et al. 2017, c = 1)."""
-    return 0.5 * (fake_scores.reshape(-1) - 1.0).pow(2).mean()
+    return 0.5 * (scores(fake_scores) - 1.0).pow(2).mean(-1)
 
 
 def mean_difference(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """E[D(real)] - E[D(fake)]: the Wasserstein estimate when the critic is 1-Lipschitz (WGAN eq. 3)."""
-    return real_scores.mean() - fake_scores.mean()
+    return scores(real_scores).mean(-1) - scores(fake_scores).mean(-1)
 
 
 def jensen_shannon_estimate(real_scores: Tensor, fake_scores: Tensor) -> Tensor:

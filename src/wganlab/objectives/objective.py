@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from wganlab import stacking
 from wganlab.config import ObjectiveConfig
 from wganlab.objectives import constraints, losses, penalties
 from wganlab.objectives.losses import Estimate
@@ -24,7 +25,7 @@ from wganlab.objectives.penalties import Critic
 class Objective:
     loss: losses.Loss
     penalty: penalties.Penalty | None
-    penalty_weight: float
+    penalty_weight: float | Tensor  # a sweep's: one weight per member, [K]
     constraint: constraints.Constraint
     noise_std: Callable[[int], float]  # generator step -> instance-noise std on every critic input
 
@@ -40,16 +41,17 @@ class Objective:
         std = self.noise_std(step)
         real = constraints.add_instance_noise(real, std, rng)
         fake = constraints.add_instance_noise(fake.detach(), std, rng)
-        batch = real.shape[0]
+        axis = stacking.batch_axis()  # 0; 1 under a sweep, whose tensors are [K, N, ...] (stacking.py)
+        batch = real.shape[axis]
         # one forward for both halves; scores in float32 (a no-op unless under bf16 autocast): losses in full precision
-        scores = penalties.full_precision(critic(torch.cat([real, fake]))).reshape(-1)
-        real_scores, fake_scores = scores[:batch], scores[batch:]
+        scores = stacking.scores(penalties.full_precision(critic(torch.cat([real, fake], dim=axis))))
+        real_scores, fake_scores = scores[..., :batch], scores[..., batch:]
         main = self.loss.critic(real_scores, fake_scores)
         stats = {
             "critic/loss": main.detach(),
             "critic/estimate": self.estimate(real_scores.detach(), fake_scores.detach()),
-            "critic/real_score": real_scores.detach().mean(),
-            "critic/fake_score": fake_scores.detach().mean(),
+            "critic/real_score": real_scores.detach().mean(-1),
+            "critic/fake_score": fake_scores.detach().mean(-1),
         }
         if self.penalty is None:
             return main, stats
@@ -62,7 +64,7 @@ class Objective:
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """The generator's loss on fresh fakes that still carry the generator's graph."""
         fake = constraints.add_instance_noise(fake, self.noise_std(step), rng)
-        loss = self.loss.generator(penalties.full_precision(critic(fake)).reshape(-1))
+        loss = self.loss.generator(stacking.scores(penalties.full_precision(critic(fake))))
         return loss, {"generator/loss": loss.detach()}
 
 

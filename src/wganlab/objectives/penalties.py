@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from wganlab import sharding
+from wganlab import sharding, stacking
 from wganlab.parts import Parts
 
 Critic = Callable[[Tensor], Tensor]  # the objectives take any function from samples to raw scores
@@ -47,27 +47,29 @@ def scaled_input_gradients(loss_scale: float | None) -> Iterator[None]:
         _LOSS_SCALE.reset(token)
 
 
-def _per_sample_uniform(reference: Tensor, rng: torch.Generator) -> Tensor:
-    """U[0,1] of shape [N, 1, 1, ...], one draw per sample, broadcastable against `reference`."""
-    shape = (reference.shape[0],) + (1,) * (reference.dim() - 1)
+def _per_sample_uniform(reference: Tensor, rng: sharding.Generator) -> Tensor:
+    """U[0,1] of shape [N, 1, 1, ...] ([K, N, 1, ...] under a sweep), one draw per sample, broadcastable against
+    `reference`."""
+    shape = stacking.per_sample_shape(reference)
     return sharding.rand(shape, rng, reference.device, reference.dtype)  # a distributed rank's rows of the batch's
 
 
 def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
-    """[N] per-sample ||grad_x D(x)||^2 over all non-batch dims, differentiable (create_graph=True)."""
+    """[N] per-sample ||grad_x D(x)||^2 over all non-batch dims, differentiable (create_graph=True); [K, N] under a
+    sweep, whose members are independent, so the gradient of their summed scores is each member's own."""
     with torch.enable_grad():
         points = points.detach().requires_grad_(True)  # [N, ...]
         scores = full_precision(critic(points))  # [N] or [N, 1]; float32 even under bf16 autocast
         if not scores.requires_grad:  # the critic ignores its input and has no parameters
-            return torch.zeros(points.shape[0], device=points.device, dtype=points.dtype)
+            return torch.zeros(stacking.per_sample(points).shape[:-1], device=points.device, dtype=points.dtype)
         loss_scale = _LOSS_SCALE.get()  # None but under an fp16 loss scaler
-        factor = 1.0 if loss_scale is None else loss_scale / points.shape[0]
+        factor = 1.0 if loss_scale is None else loss_scale / points.shape[stacking.batch_axis()]
         outputs = scores.sum() if loss_scale is None else scores.sum() * factor
         (grads,) = torch.autograd.grad(outputs, points, create_graph=True, allow_unused=True)
     if grads is None:  # the critic's output does not depend on its input
         grads = torch.zeros_like(points)
     grads = full_precision(grads) if loss_scale is None else full_precision(grads) / factor  # unscaled, float32
-    return grads.reshape(grads.shape[0], -1).pow(2).sum(dim=1)  # [N], the norm in float32 at least
+    return stacking.per_sample(grads).pow(2).sum(dim=-1)  # [N], the norm in float32 at least
 
 
 def gradient_norms(critic: Critic, points: Tensor) -> Tensor:
@@ -75,7 +77,7 @@ def gradient_norms(critic: Critic, points: Tensor) -> Tensor:
     return (squared_gradient_norms(critic, points) + _NORM_EPS).sqrt()
 
 
-def interpolate(real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+def interpolate(real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
     """x_hat = eps * real + (1 - eps) * fake, eps ~ U[0,1] per sample (Gulrajani et al. 2017, Alg. 1)."""
     real, fake = real.detach(), fake.detach()
     eps = _per_sample_uniform(real, rng)  # [N, 1, ...]
@@ -83,39 +85,39 @@ def interpolate(real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
 
 
 def two_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, target: float = 1.0
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0
 ) -> Tensor:
     """E[(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-GP, Gulrajani et al. 2017)."""
     norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
-    return (norms - target).pow(2).mean()
+    return (norms - target).pow(2).mean(-1)
 
 
 def one_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, target: float = 1.0
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0
 ) -> Tensor:
     """E[relu(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-LP, Petzka et al. 2018)."""
     norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
-    return F.relu(norms - target).pow(2).mean()
+    return F.relu(norms - target).pow(2).mean(-1)
 
 
-def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
     """E_real[||grad D(x)||^2] (R1, Mescheder et al. 2018).
 
     No 1/2 factor: the paper's (gamma/2) R1 is this penalty with weight gamma/2.
     """
-    return squared_gradient_norms(critic, real).mean()
+    return squared_gradient_norms(critic, real).mean(-1)
 
 
-def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
     """E_fake[||grad D(x)||^2] (R2, Mescheder et al. 2018); no 1/2 factor, as for R1."""
-    return squared_gradient_norms(critic, fake).mean()
+    return squared_gradient_norms(critic, fake).mean(-1)
 
 
 def dragan_penalty(
     critic: Critic,
     real: Tensor,
     fake: Tensor,
-    rng: torch.Generator,
+    rng: sharding.Generator,
     target: float = 1.0,
     perturb_scale: float = 0.5,
 ) -> Tensor:
@@ -126,16 +128,16 @@ def dragan_penalty(
     per sample.
     """
     real = real.detach()  # [N, ...]
-    noise = sharding.rand(tuple(real.shape), rng, real.device, real.dtype)
+    noise = sharding.rand(stacking.member_shape(real), rng, real.device, real.dtype)
     perturbed = real + perturb_scale * sharding.global_std(real) * noise  # the std of the whole (global) batch
     alpha = _per_sample_uniform(real, rng)  # [N, 1, ...]
     points = real + alpha * (perturbed - real)
-    return (gradient_norms(critic, points) - target).pow(2).mean()
+    return (gradient_norms(critic, points) - target).pow(2).mean(-1)
 
 
-def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator) -> Tensor:
+def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
     """E[D(real)^2]: keeps critic scores near zero (epsilon-drift, Karras et al. 2018, PGGAN)."""
-    return full_precision(critic(real.detach())).reshape(-1).pow(2).mean()  # float32 even under bf16 autocast
+    return stacking.scores(full_precision(critic(real.detach()))).pow(2).mean(-1)  # float32 even under bf16 autocast
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import metric_note
-from wganlab.rundir import RunLogs, read_run
+from wganlab.rundir import RunLogs, expand_sweeps, read_run
 
 LABEL_KEYS = 3  # plot labels name at most this many differing config values
 
@@ -72,7 +72,7 @@ def tracking(run: RunLogs) -> float:
 def comparison_html(folders: Sequence[Path]) -> str:
     if not folders:
         raise UserError("nothing to compare: give at least one run folder")
-    runs = [read_run(folder) for folder in folders]
+    runs = [read_run(folder) for folder in expand_sweeps(list(folders))]  # a sweep's folder: its members
     differing = differing_config(runs)
     labels = [label(run, differing, index) for index, run in enumerate(runs)]
     sections = [

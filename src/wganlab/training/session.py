@@ -24,10 +24,16 @@ def start(config: Config, outdir: Path, team: Team = SOLO) -> tuple[Path, Run, T
     """Build everything first, so a bad config never leaves a run folder behind; the new folder is locked
     for this process until `fit` ends."""
     run, state = build(config, team)
-    folder = rundir.create(outdir, f"{config.preset}-{config.data.name}")
+    return open_folder(outdir, run), run, state
+
+
+def open_folder(outdir: Path, run: Run, name: str | None = None) -> Path:
+    """A new run folder for a built run under `outdir` (named after its preset and data unless `name` is given),
+    locked for this process until `fit` ends, with the run's config written into it."""
+    folder = rundir.create(outdir, name or f"{run.config.preset}-{run.config.data.name}")
     hold(folder)
     rundir.write_config(folder, run.config)
-    return folder, run, state
+    return folder
 
 
 def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Path | None, Run, TrainState]:

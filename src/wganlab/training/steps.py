@@ -59,7 +59,7 @@ def _scaled_step(
     """Backward, average, unscale, the constraint's pre-step hook, the (possibly skipped) step, the scale's update;
     a disabled scaler passes each of these through (its `step` is the optimiser's), and reports nothing."""
     optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
+    scaler.scale(loss.sum()).backward()  # a sweep's [K] losses: each member's gradient is its own loss's
     sync(network)
     scaler.unscale_(optimizer)
     if before_step is not None:

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A sweep against the same runs one after another: `wganlab sweep` (one process, the members stacked) against
+one `wganlab train` process per member, the same configs, alternating, several repeats; medians and ratios.
+
+Two clocks: the whole commands' wall time (start-up, building, training, the final evaluations, writing), and
+the time inside training steps alone (summary.json's train_seconds: the sweep's is its stacked steps', shared by
+its members; the runs one after another add theirs).
+
+Default: 16 small toy models, the WGAN toy recipe at width 64 (the size the claims train many of), weight
+clipping at c = 1, 0.1, 0.01, 0.001 x seeds 0-3, 200 generator steps. `--preset grid` times the default recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runs import cpu_name  # noqa: E402
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "wganlab", *args]
+
+
+def timed(argv: list[str]) -> float:
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def train_seconds(folder: Path) -> list[float]:
+    return [json.loads(path.read_text())["train_seconds"] for path in sorted(folder.rglob("summary.json"))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="wgan-toy")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--grid", default="objective.clip_value=1,0.1,0.01,0.001")
+    parser.add_argument("--seeds", default="0-3")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    sets = ["--set", f"model.width={args.width}", "--set", "eval.every=0", "--set", "eval.figures=false",
+            "--set", "eval.diagnostics=false", "--set", "train.checkpoint_every=100000"]
+    base = ["--preset", args.preset, "--steps", str(args.steps), *sets]
+    grid = ["--grid", args.grid] if args.grid else []
+    key, _, values = args.grid.partition("=")
+    from wganlab.training.sweep import parse_grid, parse_seeds
+
+    points = [(key, value) for value in parse_grid([args.grid])[key]] if args.grid else [(None, None)]
+    members = [(point, seed) for point in points for seed in parse_seeds(args.seeds)]
+    walls: dict[str, list[float]] = {"sweep": [], "one after another": []}
+    steps: dict[str, list[float]] = {"sweep": [], "one after another": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        for repeat in range(args.repeats):
+            out = Path(scratch) / f"sweep-{repeat}"
+            walls["sweep"].append(timed(command("sweep", *base, *grid, "--seeds", args.seeds, "--outdir", str(out))))
+            steps["sweep"].append(train_seconds(out)[0])
+            out = Path(scratch) / f"alone-{repeat}"
+            wall = 0.0
+            for (name, value), seed in members:
+                point = ["--set", f"{name}={value}"] if name else []
+                wall += timed(command("train", *base, *point, "--set", f"train.seed={seed}", "--outdir", str(out)))
+            walls["one after another"].append(wall)
+            steps["one after another"].append(sum(train_seconds(out)))
+            print(f"repeat {repeat}: sweep {walls['sweep'][-1]:.1f} s ({steps['sweep'][-1]:.1f} s in steps), "
+                  f"one after another {wall:.1f} s ({steps['one after another'][-1]:.1f} s in steps)", flush=True)
+    print(f"{len(members)} runs: {args.preset}, width {args.width}, {args.grid or 'no grid'} x seeds {args.seeds}, "
+          f"{args.steps} generator steps; {args.repeats} repeats, medians; {cpu_name()} ({platform.machine()}), "
+          f"{os.cpu_count()} cores")
+    for label, clock in (("whole commands, wall s", walls), ("inside training steps, s", steps)):
+        sweep, alone = statistics.median(clock["sweep"]), statistics.median(clock["one after another"])
+        print(f"{label:26s} sweep {sweep:8.1f}   one after another {alone:8.1f}   ratio {alone / sweep:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""`wganlab sweep`: many runs (a grid over config values, times seeds) trained as few batched runs.
+
+Every member is a run of its own: its config, run folder (config.json, logs, figures, checkpoints, summary),
+random streams, weights and optimiser moments; member k equals `wganlab train` with its config up to
+floating-point rounding (the batched matrix products round differently). Members whose configs differ only in
+values a batched step can carry per member (stack.IN_BATCH: the seed, the clip value c, the penalty weight
+lambda) train together as one stacked run; any other difference (width, depth, learning rate, ...) puts them in
+another group, trained after it. A member that goes non-finite stops alone: its run folder records the step and
+the quantity, as a separate run's would, and the others go on.
+
+A sweep's folder holds sweep.json (the grid, the seeds, each member's folder, values and outcome) and the members'
+run folders; `wganlab compare SWEEP` puts them side by side. A member's checkpoint resumes with `wganlab train
+--resume` like any run's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import tomllib
+
+from wganlab import config as configuration
+from wganlab import rundir, stacking
+from wganlab.config import Config
+from wganlab.errors import ConfigError
+from wganlab.training import checkpoint, guard, loop, session
+from wganlab.training.build import Run, build
+from wganlab.training.guard import NonFiniteError
+from wganlab.training.loop import Summary
+from wganlab.training.stack import batch_key, check_stackable, locate_member, member_finite, stack, sync_clock, unstack
+from wganlab.training.state import TrainState
+
+Grid = dict[str, list[Any]]  # {"section.key": [values]}
+
+
+def parse_grid(items: Sequence[str]) -> Grid:
+    """`section.key=v1,v2,...` strings (the command line's --grid) into {key: [values]}; values parse as TOML
+    (bare words as strings)."""
+    grid: Grid = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or "." not in key or not text.strip():
+            raise ConfigError(
+                f"--grid {item!r} is not of the form section.key=v1,v2,... (e.g. objective.clip_value=0.1,0.01)"
+            )
+        try:
+            values = tomllib.loads(f"v = [{text}]")["v"]
+        except tomllib.TOMLDecodeError:
+            values = [word.strip() for word in text.split(",") if word.strip()]
+        if key in grid:
+            raise ConfigError(f"--grid names {key} twice; give all its values in one --grid {key}=v1,v2,...")
+        grid[key] = values
+    return grid
+
+
+def parse_seeds(text: str) -> list[int]:
+    """`0-3`, `0,1,2` or `5` into seeds, in order, without repeats."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if match is None or (match.group(2) is not None and int(match.group(2)) < int(match.group(1))):
+            raise ConfigError(f"--seeds {text!r}: give seeds as 0-3, 0,1,2 or 5 (non-negative, ranges low-high)")
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        seeds += [seed for seed in range(low, high + 1) if seed not in seeds]
+    return seeds
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One member: its values (grid point and seed), a short label, and its checked config."""
+
+    values: dict[str, Any]
+    config: Config
+
+    @property
+    def label(self) -> str:
+        return " ".join(f"{key.partition('.')[2]}={value}" for key, value in self.values.items())
+
+
+def plan(base: Config, grid: Grid, seeds: Sequence[int] | None) -> list[Plan]:
+    """Every grid point times every seed (no seeds: the base config's own), each config checked."""
+    if "train.seed" in grid and seeds:
+        raise ConfigError("give seeds either with --seeds or with --grid train.seed=..., not both")
+    axes = dict(grid) | ({"train.seed": list(seeds)} if seeds else {})
+    if not axes:
+        raise ConfigError("nothing to sweep: give --grid section.key=v1,v2,... and/or --seeds 0-3")
+    plans = []
+    for point in itertools.product(*axes.values()):
+        values = dict(zip(axes, point, strict=True))
+        plans.append(Plan(values, configuration.with_values(base, values)))
+    return plans
+
+
+@dataclass
+class Member:
+    plan: Plan
+    folder: Path
+    run: Run
+    state: TrainState
+    metrics: dict[str, float] = field(default_factory=dict)
+    stopped: str | None = None  # why it stopped early (a non-finite step), else None
+    summary: Summary | None = None
+
+
+@dataclass(frozen=True)
+class Sweep:
+    folder: Path
+    members: list[Member]
+    groups: list[list[int]]  # indices into members, one list per stacked run
+
+
+def start(base: Config, grid: Grid, seeds: Sequence[int] | None, outdir: Path) -> Sweep:
+    """Check and build every member before anything is written, then make the sweep's folder and the members'."""
+    plans = plan(base, grid, seeds)
+    for each in plans:
+        check_stackable(each.config)
+    built = [build(each.config) for each in plans]  # a bad member config stops the sweep here, with nothing written
+    keys: dict[str, list[int]] = {}
+    for index, each in enumerate(plans):
+        keys.setdefault(batch_key(each.config), []).append(index)
+    folder = rundir.create(outdir, f"sweep-{base.preset}-{base.data.name}", run=False)
+    members = []
+    for each, (run, state) in zip(plans, built, strict=True):
+        name = re.sub(r"[^A-Za-z0-9_.=-]+", "-", each.label)
+        members.append(Member(each, session.open_folder(folder, run, name), run, state))
+    sweep = Sweep(folder, members, list(keys.values()))
+    write_record(sweep, grid, seeds)
+    return sweep
+
+
+def write_record(sweep: Sweep, grid: Grid, seeds: Sequence[int] | None) -> None:
+    """sweep.json: what was swept and, per member, its folder, values, group and outcome so far."""
+    group_of = {index: number for number, group in enumerate(sweep.groups) for index in group}
+    rundir.write_sweep(sweep.folder, {
+        "grid": grid,
+        "seeds": list(seeds or []),
+        "members": [
+            {
+                "folder": member.folder.name,
+                "values": member.plan.values,
+                "group": group_of[index],
+                "status": "stopped" if member.stopped else ("done" if member.summary else "training"),
+                "stopped": member.stopped,
+                "metrics": member.metrics,
+            }
+            for index, member in enumerate(sweep.members)
+        ],
+    })
+
+
+def fit(sweep: Sweep, grid: Grid, seeds: Sequence[int] | None, console: TextIO | None = None) -> Sweep:
+    """Train every group to its end, one stacked run at a time; sweep.json says how each member ended."""
+    console = console or sys.stdout
+    try:
+        for group in sweep.groups:
+            fit_group([sweep.members[index] for index in group], console)
+            write_record(sweep, grid, seeds)
+    finally:
+        for member in sweep.members:
+            session.release(member.folder)
+    return sweep
+
+
+def fit_group(members: list[Member], console: TextIO) -> None:
+    """Train members that differ only in IN_BATCH values as one stacked run, with each member's own logs,
+    evaluations, checkpoints and summary (written from its own state, copied out of the stacked one)."""
+    run, state = stack([(member.run, member.state) for member in members])
+    train, every = run.config.train, run.config.eval.every
+    first_step = state.step
+    while state.step < train.steps:
+        started = time.perf_counter()
+        with stacking.stacked(len(members)):
+            stats = loop.train_step(run, state)
+        state.step += 1
+        state.train_seconds += time.perf_counter() - started
+        for k, finite in enumerate(member_finite(stats, state)):
+            if not finite and members[k].stopped is None:
+                stop(members[k], state, locate_member(stats, state, k), console)
+        live = [k for k, member in enumerate(members) if member.stopped is None]
+        if not live:
+            break
+        if state.step % train.log_every == 0:
+            for k in live:
+                sync_clock(state, members[k].state)
+                loop.log_stats(members[k].folder, members[k].state, {key: value[k] for key, value in stats.items()},
+                               None)
+        evaluating = bool(every and state.step % every == 0) or state.step == train.steps
+        saving = state.step % train.checkpoint_every == 0 or state.step == train.steps
+        for k in live if evaluating or saving else []:
+            member = members[k]
+            unstack(state, k, member.state)
+            if evaluating:
+                member.metrics = loop.evaluate(member.folder, member.run, member.state)
+                print(f"step {state.step}/{train.steps}  {member.plan.label}  "
+                      f"{loop.headline(member.run, member.metrics)}", file=console, flush=True)
+            if saving:
+                save(member, state, console)
+    for member in members:
+        if member.stopped is None:
+            member.summary = loop.finish(member.folder, member.state, member.metrics, state.train_seconds,
+                                         state.step - first_step)
+
+
+def save(member: Member, stacked: TrainState, console: TextIO) -> None:
+    """The member's checkpoint (its own state, just copied out), never a non-finite one."""
+    problem = guard.locate({}, member.state, with_optimizers=True)
+    if problem is not None:
+        stop(member, stacked, problem, console)
+        return
+    checkpoint.save(rundir.checkpoint_path(member.folder, member.state.step), member.state, member.run.config)
+    rundir.prune_checkpoints(member.folder, member.run.config.train.keep_checkpoints)
+
+
+def stop(member: Member, stacked: TrainState, problem: str, console: TextIO) -> None:
+    """Stop one member as the guard stops a run (its events.jsonl says where and what); the others go on."""
+    sync_clock(stacked, member.state)
+    try:
+        guard.recover(member.folder, member.run, member.state, problem, None, console)
+    except NonFiniteError as error:
+        member.stopped = str(error)
+        print(f"{member.plan.label}: {error}", file=console, flush=True)
