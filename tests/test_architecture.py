@@ -3,7 +3,8 @@
 Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives -> metrics -> diagnostics ->
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
 Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding, stacking) imports
-nothing but itself (sharding draws per member of a sweep with stacking's streams); config, presets, parts and rundir describe runs; the command modules sit with the CLI. (The registry
+nothing but itself (sharding draws per member of a sweep with stacking's streams); config, presets, parts and
+rundir describe runs; the command modules sit with the CLI. (The registry
 and validation collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
