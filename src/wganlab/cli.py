@@ -149,7 +149,7 @@ def _sweep(args: argparse.Namespace) -> int:
     started = sweep.start(base, grid, seeds, args.outdir)
     print(f"sweep folder {started.folder}  ({len(started.members)} runs in {len(started.groups)} batched groups, "
           f"preset {base.preset}, {base.train.steps} generator steps each)")
-    done = sweep.fit(started, grid, seeds)
+    done = sweep.fit(started)
     for member in done.members:
         outcome = (f"stopped: {member.stopped}" if member.stopped else loop.headline(member.run, member.metrics))
         print(f"{member.plan.label}  {outcome}  ({member.folder.name})")

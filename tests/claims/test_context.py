@@ -43,3 +43,17 @@ def test_train_is_memoised_by_the_resolved_config(tmp_path):
     assert claims.train("grid", dict(TINY)) is trained
     other = claims.train("grid", TINY | {"train.seed": 1})
     assert other is not trained and len(list((tmp_path / "runs").iterdir())) == 2
+
+
+def test_train_many_stacks_what_it_can_and_shares_the_memo_with_train(tmp_path):
+    claims = context(tmp_path)
+    first = claims.train("grid", TINY)  # already trained: not trained again
+    runs = [TINY | {"train.seed": seed, "objective.penalty_weight": weight} for seed in (0, 1) for weight in (0.1, 1.0)]
+    trained = claims.train_many("grid", runs + [runs[1]])
+    assert trained[0] is first and trained[4] is trained[1]  # memoised, and a repeated run trained once
+    assert [(run.config.train.seed, run.config.objective.penalty_weight) for run in trained[:4]] == [
+        (0, 0.1), (0, 1.0), (1, 0.1), (1, 1.0)]
+    assert all(run.summary is not None and [r["step"] for r in run.metrics] == [2, 4] for run in trained)
+    sweeps = [folder for folder in (tmp_path / "runs").iterdir() if "sweep" in folder.name]
+    assert len(sweeps) == 1 and len([f for f in sweeps[0].iterdir() if f.is_dir()]) == 3  # the three not yet trained
+    assert claims.train("grid", runs[3]) is trained[3]

@@ -8,14 +8,15 @@ import pytest
 
 from wganlab.claims import gan_vs_wgan
 from wganlab.config import Config
-from wganlab.rundir import RunLogs, read_run
+from wganlab.rundir import RunLogs, expand_sweeps, read_run
 
 
 def test_claims_8_10_and_11_share_their_paired_runs(quick_claim):
     for number in (8, 10, 11):
         quick_claim(number)
     figure = quick_claim(8).figures[0]
-    runs = [read_run(folder) for folder in (figure.parent.parent / "runs").iterdir()]  # other claims' runs too
+    folders = expand_sweeps(list((figure.parent.parent / "runs").iterdir()))  # other claims' runs too (claim 4's sweep)
+    runs = [read_run(folder) for folder in folders]
     paired = [(run.config.preset, run.config.data.name) for run in runs if run.config.train.steps == 120]
     assert sorted(paired) == [("gan-ns", "8gaussians"), ("gan-ns", "grid"), ("grid", "8gaussians"), ("grid", "grid")]
 

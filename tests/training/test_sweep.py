@@ -28,7 +28,7 @@ def _base(*overrides: str, preset: str = "grid", steps: int = 200) -> configurat
 
 def _swept(tmp_path: Path, base: configuration.Config, grid: dict, seeds: list[int] | None) -> sweep.Sweep:
     started = sweep.start(base, grid, seeds, tmp_path / "sweeps")
-    return sweep.fit(started, grid, seeds, console=io.StringIO())
+    return sweep.fit(started, console=io.StringIO())
 
 
 def _alone(tmp_path: Path, config: configuration.Config) -> Path:

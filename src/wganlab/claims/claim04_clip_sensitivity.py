@@ -47,7 +47,8 @@ CLAIM = Claim(
 PROTOCOL = (
     f"Whole WGANs by wganlab's training loop, preset wgan-toy (weight clipping, RMSProp 5e-5 for both "
     f"networks, n_critic 5, batch 256, latent 2, ReLU MLPs) on {DATA}, width {WIDTH} (3 hidden layers), "
-    f"{{steps}} generator steps, c in {list(CLIP_VALUES)}, train.seed = seed. Sample quality: exact "
+    f"{{steps}} generator steps, c in {list(CLIP_VALUES)}, train.seed = seed; every (c, seed) run trained in one "
+    f"sweep (`wganlab sweep`: the runs stacked, each equal to its separate run up to rounding). Sample quality: exact "
     f"W1 (POT) between {{w1_samples}} generated and real points every {{every}} steps; "
     f" final W1 = the mean of the last {LAST_EVALUATIONS}. The final critic, read back from the last "
     f"checkpoint, is diagnosed on {POINTS} fresh real and generated points: share of its parameters at +/-c, "
@@ -88,9 +89,9 @@ class Diagnosis:
     generator_gradient: float  # root mean square of d(-E D(G(z))) / d generator parameters, on one batch
 
 
-def train(context: ClaimContext, clip_value: float, seed: int) -> RunLogs:
+def overrides(context: ClaimContext, clip_value: float, seed: int) -> dict[str, object]:
     steps, samples = context.size(2000, 40), context.size(1000, 200)
-    overrides = {
+    return {
         "data.name": DATA,
         "model.width": WIDTH,
         "objective.clip_value": clip_value,
@@ -102,7 +103,10 @@ def train(context: ClaimContext, clip_value: float, seed: int) -> RunLogs:
         "eval.w1_samples": samples,
         "eval.figures": False,
     }
-    return context.train("wgan-toy", overrides)
+
+
+def train(context: ClaimContext, clip_value: float, seed: int) -> RunLogs:
+    return context.train("wgan-toy", overrides(context, clip_value, seed))
 
 
 def generator_gradient_rms(generator: nn.Module, critic: nn.Module, latents: torch.Tensor) -> float:
@@ -176,6 +180,8 @@ def _figure(context: ClaimContext, diagnoses: list[Diagnosis]) -> Path:
 
 
 def run(context: ClaimContext) -> ClaimResult:
+    # every (c, seed) run at once: one stacked run (a sweep), each member its separate run up to rounding
+    context.train_many("wgan-toy", [overrides(context, c, seed) for seed in context.seeds for c in CLIP_VALUES])
     results = {seed: [diagnose(train(context, c, seed), c, seed) for c in CLIP_VALUES] for seed in context.seeds}
     rows = tuple(
         (seed, d.clip_value, d.final_w1, d.saturation, d.lipschitz_lower, d.spectral_upper, d.median_gradient,

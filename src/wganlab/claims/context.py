@@ -2,14 +2,15 @@
 
 Claims that need whole GANs trained call `ClaimContext.train`, which runs wganlab's own training loop
 in a scratch folder and remembers the result, so two claims that need the same run (claims 10 and 11)
-pay for it once.
+pay for it once. `ClaimContext.train_many` trains several such runs as a sweep (training/sweep.py): those that
+differ only in the seed, the clip value or the penalty weight as one stacked run.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,36 @@ class ClaimContext:
         from wganlab.training import loop, session  # the loop imports a lot; claims that never train need none of it
 
         config = configuration.with_values(configuration.load(preset=preset), values)
-        key = json.dumps(configuration.to_dict(config), sort_keys=True)
+        key = _key(config)
         if key not in self._runs:
             folder, run, state = session.start(config, self.work_dir)
             loop.fit(folder, run, state, console=io.StringIO())
             self._runs[key] = rundir.read_run(folder)
         return self._runs[key]
+
+    def train_many(self, preset: str, runs: Sequence[Mapping[str, Any]]) -> list[RunLogs]:
+        """`train` for each of `runs`, as a sweep: members that differ only in the seed, the clip value or the penalty
+        weight train as one stacked run, each equal to its separate run up to rounding; memoised with `train`. Not
+        for runs whose wall-clock time a claim measures: a stacked member's clock is its whole group's."""
+        from wganlab.training import sweep  # the loop imports a lot; claims that never train need none of it
+        from wganlab.training.guard import NonFiniteError
+        from wganlab.training.stack import IN_BATCH
+
+        configs = [configuration.with_values(configuration.load(preset=preset), values) for values in runs]
+        plans: dict[str, sweep.Plan] = {}
+        for values, config in zip(runs, configs, strict=True):
+            key = _key(config)
+            if key not in self._runs and key not in plans:
+                plans[key] = sweep.Plan({name: value for name, value in values.items() if name in IN_BATCH}, config)
+        if plans:
+            done = sweep.fit(sweep.begin(list(plans.values()), self.work_dir, f"sweep-{preset}"), console=io.StringIO())
+            for key, member in zip(plans, done.members, strict=True):
+                if member.stopped:
+                    raise NonFiniteError(member.stopped)
+                self._runs[key] = rundir.read_run(member.folder)
+        return [self._runs[_key(config)] for config in configs]
+
+
+def _key(config: configuration.Config) -> str:
+    """The memo key of a training run: its whole config."""
+    return json.dumps(configuration.to_dict(config), sort_keys=True)

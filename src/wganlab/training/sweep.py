@@ -115,33 +115,39 @@ class Sweep:
     folder: Path
     members: list[Member]
     groups: list[list[int]]  # indices into members, one list per stacked run
+    grid: Grid = field(default_factory=dict)
+    seeds: tuple[int, ...] = ()
 
 
 def start(base: Config, grid: Grid, seeds: Sequence[int] | None, outdir: Path) -> Sweep:
+    """The grid times the seeds over `base`, begun in a new sweep folder under `outdir`."""
+    return begin(plan(base, grid, seeds), outdir, f"sweep-{base.preset}-{base.data.name}", grid, seeds or ())
+
+
+def begin(plans: Sequence[Plan], outdir: Path, name: str, grid: Grid | None = None, seeds: Sequence[int] = ()) -> Sweep:
     """Check and build every member before anything is written, then make the sweep's folder and the members'."""
-    plans = plan(base, grid, seeds)
     for each in plans:
         check_stackable(each.config)
     built = [build(each.config) for each in plans]  # a bad member config stops the sweep here, with nothing written
     keys: dict[str, list[int]] = {}
     for index, each in enumerate(plans):
         keys.setdefault(batch_key(each.config), []).append(index)
-    folder = rundir.create(outdir, f"sweep-{base.preset}-{base.data.name}", run=False)
+    folder = rundir.create(outdir, name, run=False)
     members = []
     for each, (run, state) in zip(plans, built, strict=True):
-        name = re.sub(r"[^A-Za-z0-9_.=-]+", "-", each.label)
-        members.append(Member(each, session.open_folder(folder, run, name), run, state))
-    sweep = Sweep(folder, members, list(keys.values()))
-    write_record(sweep, grid, seeds)
+        label = re.sub(r"[^A-Za-z0-9_.=-]+", "-", each.label)
+        members.append(Member(each, session.open_folder(folder, run, label), run, state))
+    sweep = Sweep(folder, members, list(keys.values()), dict(grid or {}), tuple(seeds))
+    write_record(sweep)
     return sweep
 
 
-def write_record(sweep: Sweep, grid: Grid, seeds: Sequence[int] | None) -> None:
+def write_record(sweep: Sweep) -> None:
     """sweep.json: what was swept and, per member, its folder, values, group and outcome so far."""
     group_of = {index: number for number, group in enumerate(sweep.groups) for index in group}
     rundir.write_sweep(sweep.folder, {
-        "grid": grid,
-        "seeds": list(seeds or []),
+        "grid": sweep.grid,
+        "seeds": list(sweep.seeds),
         "members": [
             {
                 "folder": member.folder.name,
@@ -156,13 +162,13 @@ def write_record(sweep: Sweep, grid: Grid, seeds: Sequence[int] | None) -> None:
     })
 
 
-def fit(sweep: Sweep, grid: Grid, seeds: Sequence[int] | None, console: TextIO | None = None) -> Sweep:
+def fit(sweep: Sweep, console: TextIO | None = None) -> Sweep:
     """Train every group to its end, one stacked run at a time; sweep.json says how each member ended."""
     console = console or sys.stdout
     try:
         for group in sweep.groups:
             fit_group([sweep.members[index] for index in group], console)
-            write_record(sweep, grid, seeds)
+            write_record(sweep)
     finally:
         for member in sweep.members:
             session.release(member.folder)
