@@ -14,7 +14,7 @@ from wganlab import cli, rundir
 from wganlab import config as configuration
 from wganlab.config import ConfigError
 from wganlab.errors import UserError
-from wganlab.models.stacked import Stacked
+from wganlab.models.stacked import Stacked, StackError
 from wganlab.reports.compare import comparison_html
 from wganlab.training import checkpoint, loop, session, sweep
 
@@ -121,6 +121,10 @@ def test_stacked_networks_match_their_members_on_both_paths() -> None:
         general._chain = None  # the vmap path every other architecture takes
         torch.testing.assert_close(fast(inputs), expected)
         torch.testing.assert_close(general(inputs), expected)
+    with pytest.raises(StackError, match="buffers"):  # BatchNorm's running statistics: refused before any folder
+        Stacked([torch.nn.BatchNorm1d(2), torch.nn.BatchNorm1d(2)])
+    with pytest.raises(StackError, match="shapes"):
+        Stacked([torch.nn.Linear(2, 3), torch.nn.Linear(2, 4)])
 
 
 def test_the_command_line_sweeps_refuses_and_compare_reads_the_sweep(tmp_path: Path, capsys) -> None:

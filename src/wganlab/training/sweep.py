@@ -132,6 +132,8 @@ def begin(plans: Sequence[Plan], outdir: Path, name: str, grid: Grid | None = No
     keys: dict[str, list[int]] = {}
     for index, each in enumerate(plans):
         keys.setdefault(batch_key(each.config), []).append(index)
+    for group in keys.values():
+        stack([built[index] for index in group])  # networks that cannot be stacked (BatchNorm) are refused here
     folder = rundir.create(outdir, name, run=False)
     members = []
     for each, (run, state) in zip(plans, built, strict=True):
