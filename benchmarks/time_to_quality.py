@@ -68,9 +68,8 @@ def reference_run(args: argparse.Namespace, data: str, seed: int, out: Path) -> 
     from wganlab.data.toy import make_toy
     from wganlab.metrics.modes import mode_coverage
 
-    rate = 5.0  # generator steps/s to size the run: a guess, the cap is the clock below
-    iters = int(args.reference_seconds * rate) // args.every * args.every
-    command = [sys.executable, str(REFERENCE), "--dataset", data, "--iters", str(iters), "--warmup", "0",
+    # as many steps as the cap allows: the run is stopped at --reference-seconds, its dumps so far are what it reached
+    command = [sys.executable, str(REFERENCE), "--dataset", data, "--iters", "100000000", "--warmup", "0",
                "--seed", str(seed), "--dump", str(out), "--dump-every", str(args.every)]
     try:
         subprocess.run(command, env=environment(), capture_output=True, text=True, timeout=args.reference_seconds)
@@ -121,9 +120,9 @@ def main() -> None:
                     results.append(result)
                     hit = f"step {result['hit'][0]} at {result['hit'][1]:.1f} s" if result["hit"] else "not reached"
                     final = result["final"]
+                    last = f"final modes {final[0]:.0f} HQ {final[1]:.1f} % KL {final[2]:.4f}" if final else "no dump"
                     print(f"{who:9s} {data:12s} seed {seed}: target {hit}; ran {result['steps']} steps in "
-                          f"{result['train_seconds']:.1f} s, final modes {final[0]:.0f} HQ {final[1]:.1f} % "
-                          f"KL {final[2]:.4f}" if final else "", flush=True)
+                          f"{result['train_seconds']:.1f} s, {last}", flush=True)
                 times = [result["hit"][1] for result in results if result["hit"]]
                 worst = max(times) if len(times) == len(results) else None
                 rows.append((who, data, times, worst, results))

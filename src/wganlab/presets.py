@@ -36,7 +36,7 @@ def _image_recipe(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
 PRESETS: Parts[Preset] = Parts("preset", [
     Preset(
         "grid",
-        "the default: WGAN-GP (lambda 0.1) tuned for the 25-mode grid, under 5 minutes on a 2-core CPU",
+        "the default: WGAN-GP (lambda 0.1) tuned for the 25-mode grid, 4 to 8 minutes on a 2-core CPU",
         {
             "data": {"name": "grid"},
             "model": {"width": 256, "depth": 3, "activation": "relu", "latent_dim": 2},
