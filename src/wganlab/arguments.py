@@ -117,7 +117,8 @@ def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
     claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
     claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
-    claims.add_argument("--quick", action="store_true", help="smoke-test sizes: minutes, verdicts not meaningful")
+    claims.add_argument("--quick", action="store_true", help="a smoke test: minutes, tiny sizes, no verdicts")
     claims.add_argument(
-        "--out", type=Path, default=Path("docs"), help="where claims.md, claims.html and claims/ go (default: docs)"
+        "--out", type=Path, default=None,
+        help="where claims.md, claims.html and claims/ go (default: docs; with --quick, claims-quick)"
     )

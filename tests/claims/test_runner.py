@@ -22,4 +22,10 @@ def test_each_result_is_timed_and_logged_with_its_title(tmp_path):
     context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
     (result,) = run_claims([7], context)
     assert result.number == 7 and result.seconds > 0
-    assert lines == [f"[1/1] claim 7: {result.title}", f"    {result.verdict}  ({result.seconds:.0f} s)"]
+    assert lines == [f"[1/1] claim 7: {result.title}", f"    not judged  ({result.seconds:.0f} s)"]
+    # --quick is a smoke test: no verdict anywhere, the numbers kept
+    assert result.verdict == "not judged" and {o.verdict for o in result.outcomes} == {"not judged"}
+    assert all(o.numbers for o in result.outcomes) and result.tables
+    for table in result.tables:
+        if "verdict" in table.headers:
+            assert {row[table.headers.index("verdict")] for row in table.rows} == {"not judged"}

@@ -46,5 +46,5 @@ def test_write_claims_report_writes_markdown_and_html(tmp_path):
 
 def test_machine_line_names_seeds_mode_and_minutes():
     line = machine_line(90.0, (0, 1, 2), quick=True)
-    assert "seeds 0, 1, 2" in line and "quick (smoke-test sizes; verdicts not meaningful)" in line
+    assert "seeds 0, 1, 2" in line and "quick (a smoke test at tiny sizes: no verdicts drawn)" in line
     assert line.endswith("1.5 minutes in all") and "CPU cores" in line

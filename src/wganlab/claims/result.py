@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Verdict = Literal["holds", "does not hold", "mixed"]
-VERDICTS: tuple[Verdict, ...] = ("holds", "does not hold", "mixed")
+Verdict = Literal["holds", "does not hold", "mixed", "not judged"]
+VERDICTS: tuple[Verdict, ...] = ("holds", "does not hold", "mixed")  # what a full-size run concludes
+NOT_JUDGED: Verdict = "not judged"  # a smoke test's (claims --quick): its sizes make a verdict meaningless
 Cell = str | float | int | None  # None: not measured
 
 
@@ -88,6 +90,8 @@ def combine(verdicts: Sequence[Verdict]) -> Verdict:
     """Over seeds: holds if every seed holds, does not hold if none does, mixed otherwise."""
     if not verdicts:
         raise ValueError("no verdicts to combine")
+    if NOT_JUDGED in verdicts:
+        return NOT_JUDGED
     if all(verdict == "holds" for verdict in verdicts):
         return "holds"
     if all(verdict == "does not hold" for verdict in verdicts):
@@ -104,3 +108,17 @@ def verdict_of(checks: Sequence[bool]) -> Verdict:
     if not any(checks):
         return "does not hold"
     return "mixed"
+
+
+def unjudged(result: ClaimResult) -> ClaimResult:
+    """A smoke test's result (claims --quick): the numbers kept, every verdict (per seed, and in the claim's own
+    tables' "verdict" columns) replaced by "not judged"."""
+    outcomes = tuple(dataclasses.replace(outcome, verdict=NOT_JUDGED) for outcome in result.outcomes)
+    tables = tuple(
+        Table(table.headers, tuple(
+            tuple(NOT_JUDGED if header == "verdict" else cell for header, cell in zip(table.headers, row, strict=True))
+            for row in table.rows
+        ))
+        for table in result.tables
+    )
+    return dataclasses.replace(result, outcomes=outcomes, tables=tables)

@@ -40,7 +40,7 @@ def _markdown_table(table: Table) -> list[str]:
 
 
 def machine_line(seconds: float, seeds: Sequence[int], quick: bool) -> str:
-    mode = "quick (smoke-test sizes; verdicts not meaningful)" if quick else "full"
+    mode = "quick (a smoke test at tiny sizes: no verdicts drawn)" if quick else "full"
     return (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads); seeds {', '.join(map(str, seeds))}; {mode}; "

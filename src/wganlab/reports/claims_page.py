@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from wganlab.claims.result import VERDICTS, ClaimResult, Table
+from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult, Table
 from wganlab.reports import html as h
 
 INTRODUCTION = (
@@ -24,7 +24,8 @@ def verdict_badge(verdict: str) -> h.Markup:
 
 def claims_html(results: Sequence[ClaimResult], title: str, machine: str) -> str:
     """The whole page: a summary table of verdicts, then per claim its source, rule, numbers and figures."""
-    counts = [f"{sum(r.verdict == v for r in results)} {v}" for v in VERDICTS if any(r.verdict == v for r in results)]
+    counts = [f"{sum(r.verdict == v for r in results)} {v}" for v in (*VERDICTS, NOT_JUDGED)
+              if any(r.verdict == v for r in results)]
     summary = h.section(
         "Verdicts",
         h.paragraph(INTRODUCTION),
