@@ -59,10 +59,10 @@ def main() -> None:
             "--set", "eval.diagnostics=false", "--set", "train.checkpoint_every=100000"]
     base = ["--preset", args.preset, "--steps", str(args.steps), *sets]
     grid = ["--grid", args.grid] if args.grid else []
-    key, _, values = args.grid.partition("=")
     from wganlab.training.sweep import parse_grid, parse_seeds
 
-    points = [(key, value) for value in parse_grid([args.grid])[key]] if args.grid else [(None, None)]
+    swept = parse_grid([args.grid]) if args.grid else {}
+    points = [(key, value) for key, values in swept.items() for value in values] or [(None, None)]
     members = [(point, seed) for point in points for seed in parse_seeds(args.seeds)]
     walls: dict[str, list[float]] = {"sweep": [], "one after another": []}
     steps: dict[str, list[float]] = {"sweep": [], "one after another": []}

@@ -131,7 +131,6 @@ def _train(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from wganlab.training import distributed, loop, sweep
-    from wganlab.training.stack import batch_key, check_stackable
 
     if distributed.launched():
         raise UserError("wganlab sweep runs in one process; launch it without torchrun")
@@ -140,11 +139,9 @@ def _sweep(args: argparse.Namespace) -> int:
     seeds = sweep.parse_seeds(args.seeds) if args.seeds is not None else None
     if args.dry_run:
         plans = sweep.plan(base, grid, seeds)
-        for each in plans:
-            check_stackable(each.config)
-        keys = list(dict.fromkeys(batch_key(each.config) for each in plans))
-        for each in plans:
-            print(f"group {keys.index(batch_key(each.config))}  {each.label}")
+        for number, group in enumerate(sweep.groups(plans)):
+            for index in group:
+                print(f"group {number}  {plans[index].label}")
         return 0
     started = sweep.start(base, grid, seeds, args.outdir)
     print(f"sweep folder {started.folder}  ({len(started.members)} runs in {len(started.groups)} batched groups, "

@@ -22,9 +22,8 @@ import torch
 from torch import Tensor
 
 from wganlab import stacking
-from wganlab.stacking import Streams
 
-Generator = torch.Generator | Streams  # one run's stream, or a sweep's one per member
+Generator = torch.Generator | stacking.Streams  # one run's stream, or a sweep's one per member
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def own_rows(values: Tensor) -> Tensor:
 
 def _draw(draw: Callable[[torch.Generator], Tensor], rng: Generator) -> Tensor:
     """One draw from a generator, or one per member of a sweep's streams stacked into [K, ...]."""
-    if isinstance(rng, Streams):
+    if isinstance(rng, stacking.Streams):
         return torch.stack([draw(generator) for generator in rng])
     return draw(rng)
 

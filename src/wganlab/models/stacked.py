@@ -17,6 +17,8 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state
 
+from wganlab.models.mlp import MLP
+
 
 class StackError(ValueError):
     """The networks cannot be stacked (different shapes, or buffers)."""
@@ -35,7 +37,6 @@ class Stacked(nn.Module):
         parameters, _ = stack_module_state(list(networks))  # {name: [K, ...]}, detached leaves
         self.names = tuple(parameters)
         self.stack = nn.ParameterList([nn.Parameter(parameters[name]) for name in self.names])
-        self.members = len(networks)
         # a template outside the module tree (its own parameters are never used: functional_call swaps them)
         self._template = (copy.deepcopy(networks[0]).to("meta"),)
         self._chain = _linear_chain(networks[0])
@@ -53,9 +54,10 @@ class Stacked(nn.Module):
     def _chain_forward(self, inputs: Tensor) -> Tensor:
         values = inputs
         parameters = dict(zip(self.names, self.stack, strict=True))
-        for prefix, layer in self._chain or ():
-            if prefix is None:  # an activation: elementwise on [K, N, F]; a ReLU in place on the product it follows
-                values = torch.relu_(values) if type(layer) is nn.ReLU and values is not inputs else layer(values)
+        for prefix, activation in self._chain or ():
+            if activation is not None:  # elementwise on [K, N, F]; a ReLU in place on the product it follows
+                in_place = type(activation) is nn.ReLU and values is not inputs
+                values = torch.relu_(values) if in_place else activation(values)
                 continue
             weight, bias = parameters[f"{prefix}weight"], parameters.get(f"{prefix}bias")  # [K, out, in], [K, out]
             if bias is None:
@@ -64,31 +66,24 @@ class Stacked(nn.Module):
                 values = torch.baddbmm(bias.unsqueeze(1), values, weight.transpose(1, 2))
         return values
 
-    def member_state(self, k: int) -> dict[str, Tensor]:
-        """Member k's parameters, as its own network's state_dict names them (copies)."""
-        return {name: parameter[k].detach().clone() for name, parameter in zip(self.names, self.stack, strict=True)}
-
-    def parameter(self, name: str) -> nn.Parameter:
-        return self.stack[self.names.index(name)]
 
 
-def _linear_chain(network: nn.Module) -> list[tuple[str | None, nn.Module]] | None:
-    """(parameter-name prefix, layer) for each step of a network that is a chain of Linear layers and parameter-free
-    modules (an nn.Sequential, or a module whose forward is its `net` Sequential, as the toy MLP's); else None."""
-    from wganlab.models.mlp import MLP
-
+def _linear_chain(network: nn.Module) -> list[tuple[str, nn.Module | None]] | None:
+    """Each step of a network that is a chain of Linear layers and parameter-free modules (an nn.Sequential, or a
+    module whose forward is its `net` Sequential, as the toy MLP's): (a Linear's parameter-name prefix, None) or
+    ("", the parameter-free module); None for any other network."""
     if isinstance(network, nn.Sequential):
         chain, prefix = network, ""
     elif type(network) is MLP:
         chain, prefix = network.net, "net."
     else:
         return None
-    steps: list[tuple[str | None, nn.Module]] = []
+    steps: list[tuple[str, nn.Module | None]] = []
     for name, layer in chain.named_children():
         if type(layer) is nn.Linear:
-            steps.append((f"{prefix}{name}.", layer))
+            steps.append((f"{prefix}{name}.", None))
         elif any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()) or len(list(layer.children())):
             return None
         else:
-            steps.append((None, copy.deepcopy(layer)))
+            steps.append(("", copy.deepcopy(layer)))
     return steps

@@ -144,8 +144,7 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
                 guard.recover(folder, run, state, problem, initial, console)  # never a non-finite checkpoint
                 continue
             if folder is not None:
-                checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
-                rundir.prune_checkpoints(folder, train.keep_checkpoints)
+                save_checkpoint(folder, run, state)
         bar.update(1)
         if interactive and state.step % 10 == 0:
             bar.set_postfix_str(_postfix(stats, metrics))
@@ -153,6 +152,12 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
     if events is not None:
         events.close()
     return finish(folder, state, metrics, seconds, state.step - first_step)
+
+
+def save_checkpoint(folder: Path, run: Run, state: TrainState) -> None:
+    """The step's checkpoint, written atomically, and the older ones beyond train.keep_checkpoints pruned."""
+    checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
+    rundir.prune_checkpoints(folder, run.config.train.keep_checkpoints)
 
 
 def log_stats(

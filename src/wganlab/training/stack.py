@@ -27,6 +27,7 @@ from wganlab.errors import UserError
 from wganlab.models.stacked import Stacked, StackError
 from wganlab.objectives.constraints import Constraint
 from wganlab.stacking import Streams
+from wganlab.training import guard
 from wganlab.training.build import Run
 from wganlab.training.ema import make_ema
 from wganlab.training.optimizers import build_optimizer, build_scheduler
@@ -108,10 +109,8 @@ def stack(members: Sequence[tuple[Run, TrainState]]) -> tuple[Run, TrainState]:
     objective = dataclasses.replace(
         objective, penalty_weight=as_tensor([run.config.objective.penalty_weight for run in runs])
     )
-    ema = None
-    if states[0].generator_ema is not None:
-        ema = make_ema(generator)
-        ema.load_state_dict(Stacked([state.generator_ema for state in states]).state_dict())
+    emas = [state.generator_ema for state in states]
+    ema = make_ema(Stacked(emas)) if all(e is not None for e in emas) else None  # type: ignore[arg-type]
     generator_optimizer = build_optimizer(generator.parameters(), config.optim.lr_generator, config.optim)
     critic_optimizer = build_optimizer(critic.parameters(), config.optim.lr_critic, config.optim)
     horizon = config.optim.decay_steps or config.train.steps
@@ -134,14 +133,16 @@ def stack(members: Sequence[tuple[Run, TrainState]]) -> tuple[Run, TrainState]:
 
 
 def unstack(stacked: TrainState, k: int, state: TrainState) -> None:
-    """Copy member k's rows of `stacked` into its own `state`: weights, EMA, optimiser moments, schedules, clock."""
+    """Copy member k's rows of `stacked` into its own `state`: weights and their last gradients, EMA, optimiser
+    moments, schedules, clock (so the guard's `locate` reads a member as it reads a run)."""
     networks = [(stacked.generator, state.generator), (stacked.critic, state.critic)]
     if state.generator_ema is not None:
         networks.append((stacked.generator_ema, state.generator_ema))
     with torch.no_grad():
         for many, one in networks:
-            for (_, own), rows in zip(one.named_parameters(), many.parameters(), strict=True):
+            for own, rows in zip(one.parameters(), many.parameters(), strict=True):
                 own.copy_(rows[k])
+                own.grad = None if rows.grad is None else rows.grad[k].clone()
     for many, one in ((stacked.generator_optimizer, state.generator_optimizer),
                       (stacked.critic_optimizer, state.critic_optimizer)):
         _unstack_optimizer(many, one, k)
@@ -176,27 +177,12 @@ def _unstack_optimizer(many: torch.optim.Optimizer, one: torch.optim.Optimizer, 
 def member_finite(stats: dict[str, Tensor], stacked: TrainState) -> list[bool]:
     """Per member: every statistic and the sum of every parameter finite (one device read for all K)."""
     members = len(stacked.rng)  # type: ignore[arg-type]
-    networks = [stacked.generator, stacked.critic] + ([stacked.generator_ema] if stacked.generator_ema else [])
     with torch.no_grad():
         values = [value.detach().reshape(members, -1).float() for value in stats.values()]
-        values += [p.detach().reshape(members, -1).sum(dim=1, keepdim=True).float()
-                   for network in networks for p in network.parameters()]
+        values += [rows.reshape(members, -1).sum(dim=1, keepdim=True).float() for rows in guard.parameters(stacked)]
         return torch.isfinite(torch.cat(values, dim=1)).all(dim=1).tolist()
 
 
-def locate_member(stats: dict[str, Tensor], stacked: TrainState, k: int) -> str:
-    """Member k's first non-finite quantity, in causal order: a statistic, a gradient, a parameter."""
-    for name, value in stats.items():
-        if not bool(torch.isfinite(value[k]).all()):
-            return f"{name} ({float(value[k].reshape(-1)[0])})"
-    networks = (("generator", stacked.generator), ("critic", stacked.critic), ("generator EMA", stacked.generator_ema))
-    for kind in ("gradient", "parameter"):
-        for network_name, network in networks:
-            if network is None:
-                continue
-            for name, rows in zip(network.names, network.parameters(), strict=True):  # type: ignore[union-attr]
-                tensor = rows.grad if kind == "gradient" else rows
-                if tensor is not None and not bool(torch.isfinite(tensor[k]).all()):
-                    prefix = "the gradient of " if kind == "gradient" else ""
-                    return f"{prefix}{network_name} parameter {name}"
-    return "a statistic"
+def row(stats: dict[str, Tensor], k: int) -> dict[str, Tensor]:
+    """Member k's statistics of a stacked step's [K] statistics."""
+    return {key: value[k] for key, value in stats.items()}

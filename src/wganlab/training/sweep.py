@@ -25,16 +25,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import tomllib
+from torch import Tensor
 
 from wganlab import config as configuration
 from wganlab import rundir, stacking
 from wganlab.config import Config
 from wganlab.errors import ConfigError
-from wganlab.training import checkpoint, guard, loop, session
+from wganlab.training import guard, loop, session
 from wganlab.training.build import Run, build
 from wganlab.training.guard import NonFiniteError
 from wganlab.training.loop import Summary
-from wganlab.training.stack import batch_key, check_stackable, locate_member, member_finite, stack, sync_clock, unstack
+from wganlab.training.stack import batch_key, check_stackable, member_finite, row, stack, sync_clock, unstack
 from wganlab.training.state import TrainState
 
 Grid = dict[str, list[Any]]  # {"section.key": [values]}
@@ -124,22 +125,27 @@ def start(base: Config, grid: Grid, seeds: Sequence[int] | None, outdir: Path) -
     return begin(plan(base, grid, seeds), outdir, f"sweep-{base.preset}-{base.data.name}", grid, seeds or ())
 
 
-def begin(plans: Sequence[Plan], outdir: Path, name: str, grid: Grid | None = None, seeds: Sequence[int] = ()) -> Sweep:
-    """Check and build every member before anything is written, then make the sweep's folder and the members'."""
+def groups(plans: Sequence[Plan]) -> list[list[int]]:
+    """The members' indices by stacked run: members whose configs differ only in IN_BATCH values share one; each
+    config checked for what a stacked run cannot train (one line)."""
     for each in plans:
         check_stackable(each.config)
-    built = [build(each.config) for each in plans]  # a bad member config stops the sweep here, with nothing written
     keys: dict[str, list[int]] = {}
     for index, each in enumerate(plans):
         keys.setdefault(batch_key(each.config), []).append(index)
-    for group in keys.values():
+    return list(keys.values())
+
+
+def begin(plans: Sequence[Plan], outdir: Path, name: str, grid: Grid | None = None, seeds: Sequence[int] = ()) -> Sweep:
+    """Check and build every member before anything is written, then make the sweep's folder and the members'."""
+    grouped = groups(plans)
+    built = [build(each.config) for each in plans]  # a bad member config stops the sweep here, with nothing written
+    for group in grouped:
         stack([built[index] for index in group])  # networks that cannot be stacked (BatchNorm) are refused here
     folder = rundir.create(outdir, name, run=False)
-    members = []
-    for each, (run, state) in zip(plans, built, strict=True):
-        label = re.sub(r"[^A-Za-z0-9_.=-]+", "-", each.label)
-        members.append(Member(each, session.open_folder(folder, run, label), run, state))
-    sweep = Sweep(folder, members, list(keys.values()), dict(grid or {}), tuple(seeds))
+    members = [Member(each, session.open_folder(folder, run, each.label), run, state)
+               for each, (run, state) in zip(plans, built, strict=True)]
+    sweep = Sweep(folder, members, grouped, dict(grid or {}), tuple(seeds))
     write_record(sweep)
     return sweep
 
@@ -191,45 +197,54 @@ def fit_group(members: list[Member], console: TextIO) -> None:
         state.train_seconds += time.perf_counter() - started
         for k, finite in enumerate(member_finite(stats, state)):
             if not finite and members[k].stopped is None:
-                stop(members[k], state, locate_member(stats, state, k), console)
-        live = [k for k, member in enumerate(members) if member.stopped is None]
-        if not live:
+                stop(members[k], state, k, row(stats, k), console)
+        if all(member.stopped for member in members):
             break
         if state.step % train.log_every == 0:
-            for k in live:
-                sync_clock(state, members[k].state)
-                loop.log_stats(members[k].folder, members[k].state, {key: value[k] for key, value in stats.items()},
-                               None)
+            for k, member in enumerate(members):
+                if member.stopped is None:
+                    sync_clock(state, member.state)
+                    loop.log_stats(member.folder, member.state, row(stats, k), None)
         evaluating = bool(every and state.step % every == 0) or state.step == train.steps
         saving = state.step % train.checkpoint_every == 0 or state.step == train.steps
-        for k in live if evaluating or saving else []:
-            member = members[k]
-            unstack(state, k, member.state)
-            if evaluating:
-                member.metrics = loop.evaluate(member.folder, member.run, member.state)
-                print(f"step {state.step}/{train.steps}  {member.plan.label}  "
-                      f"{loop.headline(member.run, member.metrics)}", file=console, flush=True)
-            if saving:
-                save(member, state, console)
+        if evaluating or saving:
+            for k, member in enumerate(members):
+                if member.stopped is None:
+                    unstack(state, k, member.state)
+                    if evaluating:
+                        evaluate(member, train.steps, console)
+                    if saving:
+                        save(member, console)
     for member in members:
         if member.stopped is None:
             member.summary = loop.finish(member.folder, member.state, member.metrics, state.train_seconds,
                                          state.step - first_step)
 
 
-def save(member: Member, stacked: TrainState, console: TextIO) -> None:
+def evaluate(member: Member, steps: int, console: TextIO) -> None:
+    """The member's evaluation (its own state, just copied out), and its line on the console."""
+    member.metrics = loop.evaluate(member.folder, member.run, member.state)
+    print(f"step {member.state.step}/{steps}  {member.plan.label}  {loop.headline(member.run, member.metrics)}",
+          file=console, flush=True)
+
+
+def save(member: Member, console: TextIO) -> None:
     """The member's checkpoint (its own state, just copied out), never a non-finite one."""
     problem = guard.locate({}, member.state, with_optimizers=True)
     if problem is not None:
-        stop(member, stacked, problem, console)
+        _stopped(member, problem, console)
         return
-    checkpoint.save(rundir.checkpoint_path(member.folder, member.state.step), member.state, member.run.config)
-    rundir.prune_checkpoints(member.folder, member.run.config.train.keep_checkpoints)
+    loop.save_checkpoint(member.folder, member.run, member.state)
 
 
-def stop(member: Member, stacked: TrainState, problem: str, console: TextIO) -> None:
-    """Stop one member as the guard stops a run (its events.jsonl says where and what); the others go on."""
-    sync_clock(stacked, member.state)
+def stop(member: Member, stacked: TrainState, k: int, stats: dict[str, Tensor], console: TextIO) -> None:
+    """Stop member k, whose step was not finite, as the guard stops a run: its first non-finite quantity (a
+    statistic, a gradient, a parameter) in its events.jsonl and in the message; the others go on."""
+    unstack(stacked, k, member.state)
+    _stopped(member, guard.locate(stats, member.state) or "a statistic", console)
+
+
+def _stopped(member: Member, problem: str, console: TextIO) -> None:
     try:
         guard.recover(member.folder, member.run, member.state, problem, None, console)
     except NonFiniteError as error:
