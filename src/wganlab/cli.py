@@ -98,7 +98,7 @@ def _train(args: argparse.Namespace) -> int:
         print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
         return 0
     team = distributed.join()  # under torchrun: every rank trains, rank 0 writes; else one process alone
-    folder = None
+    folder, finished = None, False
     try:
         if args.resume is not None:
             folder, run, state = session.begin(team, lambda: session.resume(args.resume, args.steps, args.outdir, team))
@@ -113,6 +113,7 @@ def _train(args: argparse.Namespace) -> int:
         for note in run.notes if team.main else ():
             print(note, file=sys.stderr)
         summary = loop.fit(folder, run, state)
+        finished = True
     except (RuntimeError, distributed.RankStopped) as error:
         if team.world == 1 or not (isinstance(error, distributed.RankStopped) or distributed.lost_peers(error)):
             raise
@@ -122,7 +123,7 @@ def _train(args: argparse.Namespace) -> int:
             f"stopped: resume with torchrun --nproc_per_node {team.world} -m wganlab train --resume {where}"
         ) from None
     finally:
-        distributed.leave(team)
+        distributed.leave(team, finished)
     if team.main:
         print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
         print(f"run folder {folder}")

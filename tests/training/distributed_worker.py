@@ -38,7 +38,7 @@ class _Cast:
 
 def main(argv: list[str]) -> None:
     out, steps, dtype, cases = Path(argv[0]), int(argv[1]), getattr(torch, argv[2]), argv[3:]
-    team = distributed.join()
+    team, finished = distributed.join(), False
     try:
         for name, preset, overrides in zip(cases[0::3], cases[1::3], cases[2::3], strict=True):
             config = configuration.load(None, preset, overrides.split(","), steps)
@@ -52,8 +52,9 @@ def main(argv: list[str]) -> None:
             if team.main:
                 networks = {"generator": state.generator.state_dict(), "critic": state.critic.state_dict()}
                 torch.save(networks, out / f"{name}.pt")
+        finished = True
     finally:
-        distributed.leave(team)
+        distributed.leave(team, finished)
 
 
 if __name__ == "__main__":

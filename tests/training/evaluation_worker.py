@@ -20,7 +20,7 @@ from wganlab.training.loop import measure
 
 def main(argv: list[str]) -> None:
     out, overrides = Path(argv[0]), argv[1].split(",")
-    team = distributed.join()
+    team, finished = distributed.join(), False
     try:
         run, state = build(configuration.load(None, "digits", overrides), team)
         with torch.no_grad():  # the same random, far from degenerate generator on every rank: diverse images
@@ -32,8 +32,9 @@ def main(argv: list[str]) -> None:
             out.write_text(json.dumps(metrics))
         else:
             assert metrics == {}
+        finished = True
     finally:
-        distributed.leave(team)
+        distributed.leave(team, finished)
 
 
 if __name__ == "__main__":

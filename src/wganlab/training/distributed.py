@@ -152,8 +152,13 @@ def join() -> Team:
     return Team(rank=rank, world=world, local_rank=local_rank)
 
 
-def leave(team: Team) -> None:
+def leave(team: Team, finished: bool) -> None:
+    """Leave the job. A rank that finished waits at a barrier for the others first: torch requires every rank to
+    destroy the group after the last collective, and a rank that tears gloo down while rank 0 is still writing
+    (its evaluation, the summary) can abort. A rank leaving on an error does not wait."""
     if team.world > 1:
+        if finished and dist.is_initialized():
+            dist.barrier()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if dist.is_initialized():
             dist.destroy_process_group()
