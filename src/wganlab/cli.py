@@ -243,6 +243,12 @@ def _diagnose(args: argparse.Namespace) -> int:
         tracking = diagnosis.tracking
         against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
         print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
+    if (stopping := diagnosis.stopping) is not None:
+        rule = f"step {stopping.quality.detected_at}" if stopping.quality else "never"
+        estimate = f"step {stopping.estimate.detected_at}" if stopping.estimate else "never"
+        print(f"  {'safe to stop at':<28} step {stopping.safe_step} of {stopping.final_step}  (best {stopping.metric} "
+              f"{stopping.best:.4g} at step {stopping.best_step}; plateau rule fires at {rule}; the critic's "
+              f"estimate levels off at {estimate})")
     print("findings:" if diagnosis.findings else "findings: none (no rule fired)")
     for finding in diagnosis.findings:
         print(f"  [{finding.severity}] {finding.title}: {finding.message}\n      evidence: {finding.evidence}")

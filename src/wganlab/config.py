@@ -94,6 +94,8 @@ class TrainConfig:
     max_rollbacks: int = 3  # rollback: at most this many, then stop
     sync_batchnorm: bool = False  # under torchrun: BatchNorm statistics over the global batch, not each rank's
     compile: bool = False  # torch.compile the forward passes (the critic stays eager under a gradient penalty)
+    stop_on_plateau: bool = False  # end the run when quality stops improving (diagnostics/stopping.py's rule)
+    plateau_patience: int = 8  # evaluations per window of the plateau rule
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,7 @@ def _checked(config: Config) -> Config:
         (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
+        (t.plateau_patience >= 2, "train.plateau_patience must be >= 2 (evaluations)"),
         (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
         (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
         (e.image_samples >= 2, "eval.image_samples must be >= 2"),

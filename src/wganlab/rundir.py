@@ -32,6 +32,7 @@ EVENTS = "events.jsonl"  # what the run met on its way: a non-finite step, a rol
 FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)\.pt$")
+_BEST_NAME = re.compile(r"^best-(\d+)\.pt$")  # the best evaluation's full checkpoint, beside the last ones
 _FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
 _RUN_NAME = re.compile(r"(\d+)-")
 _RESERVED = re.compile(r"\.reserving-(\d+)$")
@@ -315,6 +316,33 @@ def remove_temporaries(run: Path) -> list[Path]:
     for path in found:
         path.unlink(missing_ok=True)
     return found
+
+
+def best_path(run: Path, step: int) -> Path:
+    return run / CHECKPOINTS / f"best-{step:07d}.pt"
+
+
+def best_checkpoints(run: Path) -> list[tuple[int, Path]]:
+    """(step, file) of the run's best-*.pt, oldest first (one, except for a moment while a better one is written)."""
+    folder = run / CHECKPOINTS
+    found = [(_BEST_NAME.match(p.name), p) for p in folder.glob("best-*.pt")] if folder.is_dir() else []
+    return sorted((int(match.group(1)), path) for match, path in found if match)
+
+
+def best_checkpoint(run: Path) -> Path | None:
+    """The checkpoint of the run's best evaluation by its quality metric (W1 on 2-D data, FID on images)."""
+    found = best_checkpoints(run)
+    return found[-1][1] if found else None
+
+
+def cut_back(run: Path, step: int) -> None:
+    """Forget what the run wrote after `step` (a resume or a rollback goes back there): its log lines, and a best
+    checkpoint from that abandoned stretch."""
+    for log in (STATS, METRICS, DIAGNOSTICS):
+        truncate_jsonl(run / log, step)
+    for best_step, path in best_checkpoints(run):
+        if best_step > step:
+            path.unlink(missing_ok=True)
 
 
 def prune_checkpoints(run: Path, keep: int) -> None:

@@ -14,7 +14,7 @@ import torch
 
 from tests.bitwise import assert_bitwise_equal
 from tests.tiny import TINY
-from wganlab import cli
+from wganlab import cli, rundir
 
 SETTINGS = [
     *TINY,
@@ -72,6 +72,7 @@ def test_sigkill_and_resume_is_bitwise_identical(tmp_path: Path):
     assert child.returncode == -signal.SIGKILL, child.stderr
     (run,) = killed.iterdir()
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [
+        "best-0000010.pt",  # W1 at step 10 is lower than at 20
         "checkpoint-0000010.pt",
         "checkpoint-0000020.pt",
     ]
@@ -82,6 +83,9 @@ def test_sigkill_and_resume_is_bitwise_identical(tmp_path: Path):
     a, b = _final(reference), _final(run)
     for part in ("generator", "critic", "generator_optimizer", "critic_optimizer", "rng", "data_rng", "step"):
         assert_bitwise_equal(a[part], b[part], part)
+    # and the best checkpoint is the unbroken run's
+    best_steps = [[step for step, _ in rundir.best_checkpoints(folder)] for folder in (run, reference)]
+    assert best_steps[0] == best_steps[1]
     # The logs of the resumed run read as if it had never stopped (but for wall-clock times).
     for log in ("stats.jsonl", "metrics.jsonl"):
         assert _without_times(run / log) == _without_times(reference / log), log

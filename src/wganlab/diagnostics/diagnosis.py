@@ -11,8 +11,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from wganlab.diagnostics.findings import Finding, find
+from wganlab.diagnostics.findings import Finding, find, run_stopping
 from wganlab.diagnostics.probe import ProbeRecord
+from wganlab.diagnostics.stopping import StoppingReport
 from wganlab.diagnostics.tracking import Tracking, run_tracking
 from wganlab.rundir import RunLogs
 
@@ -24,6 +25,7 @@ class Diagnosis:
     probe: ProbeRecord  # a fresh probe of the checkpoint, with its "step" (empty when the run has no checkpoint)
     findings: list[Finding]
     tracking: Tracking | None  # how the critic's estimate followed the quality metric; None without one
+    stopping: StoppingReport | None = None  # when quality stopped improving; None without enough evaluations
 
 
 def diagnose_logs(logs: RunLogs, probe: ProbeRecord | None = None) -> Diagnosis:
@@ -35,4 +37,5 @@ def diagnose_logs(logs: RunLogs, probe: ProbeRecord | None = None) -> Diagnosis:
     else:
         step = int(logged[-1]["step"]) if logged else 0
     findings = find(dataclasses.replace(logs, diagnostics=logged))
-    return Diagnosis(logs.folder, step, probe or {}, findings, run_tracking(logs.stats, logs.metrics))
+    tracking = run_tracking(logs.stats, logs.metrics)
+    return Diagnosis(logs.folder, step, probe or {}, findings, tracking, run_stopping(logs))

@@ -7,7 +7,8 @@ Rules (thresholds in the constants below):
 - gradients that explode or vanish with depth (WGAN-GP Fig. 1b);
 - a critic estimate that does not track the quality metric (Spearman rank correlation over the run);
 - a train vs held-out critic gap that keeps growing (WGAN-GP Sec. 5.6: the critic overfits);
-- modes missing at the end (2-D mixtures).
+- modes missing at the end (2-D mixtures);
+- when quality stopped improving, and whether the critic's estimate alone would have told (stopping.py's rule).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from wganlab.diagnostics.stopping import NOISE_MULTIPLE, StoppingReport, stopping_report
 from wganlab.diagnostics.tracking import rank_correlation, run_tracking
 from wganlab.objectives.losses import LOSSES
 from wganlab.rundir import RunLogs
@@ -190,8 +192,53 @@ def _modes(history: RunLogs) -> list[Finding]:
     )]
 
 
+def run_stopping(history: RunLogs) -> StoppingReport | None:
+    """The plateau rule on the run's quality metric and critic estimate, with the run's own patience."""
+    return stopping_report(history.stats, history.metrics, history.config.train.plateau_patience)
+
+
+def _stopping(history: RunLogs) -> list[Finding]:
+    report = run_stopping(history)
+    if report is None:
+        return []
+    metric, patience = report.metric, report.patience
+
+    def cost(plateau_step: int, lost: float) -> str:
+        if lost <= NOISE_MULTIPLE:
+            return f"stopping at step {plateau_step} lost nothing measurable"
+        return f"stopping at step {plateau_step} would have lost {lost:.1f} standard errors of {metric}"
+
+    if report.quality is None:
+        rule = f"The plateau rule (train.stop_on_plateau) never fired: {metric} kept improving."
+    else:
+        stopped = any(event.get("event") == "plateau" for event in history.events)
+        rule = (f"The plateau rule {'stopped the run' if stopped else '(train.stop_on_plateau) fires'} at step "
+                f"{report.quality.detected_at}: {cost(report.quality.detected_at, report.quality_cost)}.")
+    if report.estimate is None:
+        told = "The critic's estimate alone would not have told: by the same rule its curve never levelled off."
+    else:
+        verdict = "would have told" if report.estimate_told else "would have misled"
+        told = (f"The critic's estimate alone {verdict}: its curve levelled off at step "
+                f"{report.estimate.detected_at}, and {cost(report.estimate.detected_at, report.estimate_cost)}.")
+    last = report.safe_step >= report.final_step
+    title = "Quality was still improving at the end" if last else f"Safe to stop at step {report.safe_step}"
+    where = (f"{metric} improved until the last evaluation (step {report.final_step}): training longer may help"
+             if last else
+             f"after step {report.safe_step} of {report.final_step} no window of {patience} evaluations was better "
+             f"by more than {NOISE_MULTIPLE:g} standard errors")
+    return [Finding(
+        "info",
+        title,
+        f"In hindsight, {where}; the best {metric} was {report.best:.4g} at step {report.best_step} "
+        f"(checkpoints/best-*.pt keeps it). {rule} {told}",
+        f"{report.evaluations} evaluations; noise {report.noise:.3g} per evaluation, measured from the run's "
+        f"successive differences; windows of {patience} evaluations, standard error of a difference of two window "
+        f"means {report.noise * (2 / patience) ** 0.5:.3g}",
+    )]
+
+
 def find(history: RunLogs) -> list[Finding]:
     """Every finding for the run, warnings first."""
     findings = _nonfinite(history) + _latest_probe(history) + _tracking(history) + _heldout_gap(history)
-    findings += _modes(history)
+    findings += _modes(history) + _stopping(history)
     return sorted(findings, key=lambda f: f.severity != "warning")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from wganlab.diagnostics.stopping import StoppingReport
 from wganlab.plotting import pyplot as plt
 from wganlab.rundir import Record
 
@@ -78,8 +79,11 @@ def _symlog_if_wide(axes: Axes, values: Sequence[float]) -> None:
         axes.set_yscale("log")
 
 
-def training_curves(stats: Sequence[Record], metrics: Sequence[Record], quality_key: str | None) -> bytes:
-    """Left: losses and the critic's estimate over steps. Right: the quality metric, estimate on a twin axis."""
+def training_curves(
+    stats: Sequence[Record], metrics: Sequence[Record], quality_key: str | None, stopping: StoppingReport | None = None
+) -> bytes:
+    """Left: losses and the critic's estimate over steps. Right: the quality metric, estimate on a twin axis, and
+    (with `stopping`) where quality stopped improving, the best evaluation and where the estimate levelled off."""
     figure, (left, right) = plt.subplots(1, 2, figsize=(10.5, 3.5), dpi=DPI)
     for key, style, colour in STATS_LINES:
         steps, values = column(stats, key)
@@ -88,12 +92,15 @@ def training_curves(stats: Sequence[Record], metrics: Sequence[Record], quality_
     _finish(left, "training statistics (stats.jsonl)")
     if left.lines:
         left.legend(fontsize=8)
-    _quality_panel(right, stats, metrics, quality_key)
+    _quality_panel(right, stats, metrics, quality_key, stopping)
     figure.tight_layout()
     return to_png(figure)
 
 
-def _quality_panel(axes: Axes, stats: Sequence[Record], metrics: Sequence[Record], quality_key: str | None) -> None:
+def _quality_panel(
+    axes: Axes, stats: Sequence[Record], metrics: Sequence[Record], quality_key: str | None,
+    stopping: StoppingReport | None = None,
+) -> None:
     if quality_key is None:
         axes.text(0.5, 0.5, "no quality metric recorded", ha="center", va="center", transform=axes.transAxes)
         _finish(axes, "quality")
@@ -112,8 +119,23 @@ def _quality_panel(axes: Axes, stats: Sequence[Record], metrics: Sequence[Record
     twin.plot(estimate_steps, estimates, "s--", color=ESTIMATE_COLOUR, lw=1.2, ms=3, label=label)
     twin.set_ylabel("critic estimate", color=ESTIMATE_COLOUR, fontsize=9)
     twin.tick_params(labelsize=8)
-    handles = axes.get_lines()[:1] + twin.get_lines()[:1]
-    axes.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="best")
+    if stopping is not None:
+        _stopping_marks(axes, stopping)
+    handles = axes.get_lines() + twin.get_lines()[:1]
+    axes.legend(handles, [h.get_label() for h in handles], fontsize=7 if stopping else 8, loc="best")
+
+
+def _stopping_marks(axes: Axes, stopping: StoppingReport) -> None:
+    """The stopping point on the quality curve: a solid line where quality stopped improving, a star on the best
+    evaluation, a dotted line where the critic's estimate levelled off by the same rule."""
+    if stopping.quality is not None:
+        axes.axvline(stopping.quality.step, color="black", lw=1.2,
+                     label=f"quality stopped improving (step {stopping.quality.step})")
+    best = f"best (step {stopping.best_step})"
+    axes.plot([stopping.best_step], [stopping.best], "*", color="black", ms=11, label=best)
+    if stopping.estimate is not None:
+        axes.axvline(stopping.estimate.detected_at, color=ESTIMATE_COLOUR, lw=1.2, ls=":",
+                     label=f"estimate levelled off (step {stopping.estimate.detected_at})")
 
 
 LIPSCHITZ_KEYS = ("lipschitz/real", "lipschitz/fake", "lipschitz/interpolated", "lipschitz/spectral_bound")

@@ -12,7 +12,7 @@ from typing import Any
 from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.diagnostics.diagnosis import Diagnosis
-from wganlab.diagnostics.findings import Finding
+from wganlab.diagnostics.findings import Finding, run_stopping
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.diagnostics.tracking import quality_metric
 from wganlab.files import write_bytes_atomic
@@ -99,8 +99,16 @@ def curves_body(run: RunLogs) -> h.Markup:
         "Left: losses and the critic's estimate. Right: the quality metric (lower is better) with the critic's "
         "estimate on its own axis: for a WGAN both should fall together."
     )
+    stopping = run_stopping(run)
+    if stopping is not None:
+        caption += (
+            " The solid line marks where quality stopped improving beyond its measured noise (the plateau rule; "
+            "none while it still improved), the star the best evaluation (its checkpoint is kept as "
+            "checkpoints/best-*.pt), the dotted line where the critic's estimate levelled off by the same rule."
+        )
     quality_key = quality_metric(run.metrics)
-    return h.image(curves.training_curves(run.stats, run.metrics, quality_key), "training curves", caption)
+    figure = curves.training_curves(run.stats, run.metrics, quality_key, stopping)
+    return h.image(figure, "training curves", caption)
 
 
 def spread(items: list[Any], count: int) -> list[Any]:

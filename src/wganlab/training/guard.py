@@ -146,8 +146,7 @@ def recover(
     state.lr_scale, state.rollbacks = scale, count
     if folder is None:
         return
-    for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
-        rundir.truncate_jsonl(folder / log, state.step)
+    rundir.cut_back(folder, state.step)
     rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "rollback", "to_step": state.step,
                                                          "lr_scale": scale, "rollback": count})
     print(f"step {failed_step}: {problem} is not finite; rolled back to step {state.step} with learning rates "

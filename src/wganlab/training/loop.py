@@ -13,6 +13,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from wganlab import rundir, sharding
+from wganlab.diagnostics.stopping import Plateau
 from wganlab.training import checkpoint, guard, session, tensorboard
 from wganlab.training.build import Run
 from wganlab.training.evaluation import Measurement
@@ -20,6 +21,7 @@ from wganlab.training.schedule import critic_iters_at
 from wganlab.training.state import TrainState
 from wganlab.training.steps import critic_step, generator_step
 from wganlab.training.streams import EVALUATION, PROBE, step_seed
+from wganlab.training.watch import QualityWatch, describe
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
     watched = guard.parameters(state)
     # None without tensorboard installed
     events = tensorboard.open_writer(folder, purge_step=state.step or None) if folder is not None else None
+    watch = QualityWatch(folder, run) if folder is not None else None  # the best checkpoint, the plateau rule
+    stop, stopped = False, None  # train.stop_on_plateau: every rank stops; rank 0 holds the plateau
     while state.step < train.steps:
         started = time.perf_counter()
         stats = train_step(run, state)
@@ -139,19 +143,39 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
                 tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
             if writes and not interactive:
                 print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
-        if state.step % train.checkpoint_every == 0 or state.step == train.steps:
+            plateau = watch.observe(state, metrics) if watch is not None else None
+            if train.stop_on_plateau and not team.all_true(plateau is None, state.rng.device):
+                stop, stopped = True, plateau
+        if state.step % train.checkpoint_every == 0 or state.step == train.steps or stop:
             if (problem := guard.locate({}, state, with_optimizers=True)) is not None:  # the same on every rank
                 guard.recover(folder, run, state, problem, initial, console)  # never a non-finite checkpoint
+                stop, stopped = False, None  # rolled back to before the plateau
                 continue
             if folder is not None:
                 save_checkpoint(folder, run, state)
         bar.update(1)
         if interactive and state.step % 10 == 0:
             bar.set_postfix_str(_postfix(stats, metrics))
+        if stop:
+            break
     bar.close()
     if events is not None:
         events.close()
+    if stopped is not None and watch is not None and folder is not None:  # rank 0
+        _stop_on_plateau(folder, run, stopped, watch, console)
     return finish(folder, state, metrics, seconds, state.step - first_step)
+
+
+def _stop_on_plateau(folder: Path, run: Run, plateau: Plateau, watch: QualityWatch, console: TextIO) -> None:
+    """The plateau's event line, and the one-line message: where quality stopped improving, where the run
+    stopped, and which checkpoint to use."""
+    best = rundir.best_checkpoint(folder)
+    rundir.append_jsonl(folder / rundir.EVENTS, {
+        "step": plateau.detected_at, "event": "plateau", "action": "stop", "best_step": plateau.step,
+        "metric": watch.metric, "value": plateau.value, "noise": plateau.noise, "patience": plateau.patience,
+    })
+    print(f"step {plateau.detected_at}: {describe(plateau, watch.metric)}; stopped there (train.stop_on_plateau, "
+          f"of {run.config.train.steps} steps); best checkpoint {best}", file=console, flush=True)
 
 
 def save_checkpoint(folder: Path, run: Run, state: TrainState) -> None:

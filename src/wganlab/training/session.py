@@ -70,8 +70,7 @@ def resume(
     else:
         hold(folder)
         rundir.remove_temporaries(folder)
-        for log in (rundir.STATS, rundir.METRICS, rundir.DIAGNOSTICS):
-            rundir.truncate_jsonl(folder / log, state.step)
+        rundir.cut_back(folder, state.step)
     rundir.write_config(folder, run.config)
     return folder, run, state
 

@@ -37,6 +37,7 @@ from wganlab.training.guard import NonFiniteError
 from wganlab.training.loop import Summary
 from wganlab.training.stack import batch_key, check_stackable, member_finite, row, stack, sync_clock, unstack
 from wganlab.training.state import TrainState
+from wganlab.training.watch import QualityWatch
 
 Grid = dict[str, list[Any]]  # {"section.key": [values]}
 
@@ -90,6 +91,9 @@ def plan(base: Config, grid: Grid, seeds: Sequence[int] | None) -> list[Plan]:
     """Every grid point times every seed (no seeds: the base config's own), each config checked."""
     if "train.seed" in grid and seeds:
         raise ConfigError("give seeds either with --seeds or with --grid train.seed=..., not both")
+    if base.train.stop_on_plateau or grid.get("train.stop_on_plateau"):
+        raise ConfigError("wganlab sweep trains its members together and does not stop one on a plateau: drop "
+                          "train.stop_on_plateau (each member still keeps its best checkpoint)")
     axes = dict(grid) | ({"train.seed": list(seeds)} if seeds else {})
     if not axes:
         raise ConfigError("nothing to sweep: give --grid section.key=v1,v2,... and/or --seeds 0-3")
@@ -109,6 +113,7 @@ class Member:
     metrics: dict[str, float] = field(default_factory=dict)
     stopped: str | None = None  # why it stopped early (a non-finite step), else None
     summary: Summary | None = None
+    watch: QualityWatch | None = None  # its best checkpoint (made at its first evaluation)
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,8 @@ def fit_group(members: list[Member], console: TextIO) -> None:
 def evaluate(member: Member, steps: int, console: TextIO) -> None:
     """The member's evaluation (its own state, just copied out), and its line on the console."""
     member.metrics = loop.evaluate(member.folder, member.run, member.state)
+    member.watch = member.watch or QualityWatch(member.folder, member.run)
+    member.watch.observe(member.state, member.metrics)  # keeps the best checkpoint; sweeps never stop on a plateau
     print(f"step {member.state.step}/{steps}  {member.plan.label}  {loop.headline(member.run, member.metrics)}",
           file=console, flush=True)
 

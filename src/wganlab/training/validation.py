@@ -102,6 +102,17 @@ def _check_combinations(config: Config) -> None:
         )
     if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
         raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")
+    _check_plateau(config)
+
+
+def _check_plateau(config: Config) -> None:
+    """train.stop_on_plateau needs evaluations of a quality metric (W1 on 2-D data, FID on images) along the way."""
+    if not config.train.stop_on_plateau:
+        return
+    if config.eval.every == 0:
+        raise ConfigError("train.stop_on_plateau needs evaluations along the way: set eval.every (e.g. 500)")
+    if is_image(config.data.name) and "fid" not in config.eval.metrics:
+        raise ConfigError('train.stop_on_plateau judges image runs by FID: add "fid" to eval.metrics')
 
 
 def _check_data_kind(config: Config) -> None:
