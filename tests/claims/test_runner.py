@@ -11,8 +11,8 @@ from wganlab.errors import UserError
 
 def test_only_parses_claim_numbers_and_refuses_unknown_ones():
     assert parse_only("2, 5,12") == [2, 5, 12]
-    assert parse_only(None) == list(range(1, 14))
-    for bad in ("14", "two", "0", ","):
+    assert parse_only(None) == list(range(1, 15))
+    for bad in ("15", "two", "0", ","):
         with pytest.raises(UserError):
             parse_only(bad)
 

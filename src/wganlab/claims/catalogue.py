@@ -24,6 +24,7 @@ CLAIMS: dict[int, str] = {
     11: "claim11_mode_collapse",
     12: "claim12_dirac_gan",
     13: "claim13_robustness",
+    14: "claim14_when_to_stop",
 }
 
 
