@@ -40,3 +40,17 @@ def test_the_claims_prose_is_read_through_the_result():
 def test_table_rows_must_match_the_headers():
     with pytest.raises(AssertionError):
         Table(("a", "b"), ((1,),))
+
+
+def test_a_verdict_that_changes_with_the_seed_says_so_and_names_the_checks_that_moved() -> None:
+    from wganlab.claims.result import SeedOutcome, seed_dependence
+
+    agree = [SeedOutcome(0, "holds", {"x": 1.0}, {"a": True}), SeedOutcome(1, "holds", {"x": 2.0}, {"a": True})]
+    assert seed_dependence(agree) == ""
+    moved = [SeedOutcome(0, "holds", {}, {"a": True, "b": True}), SeedOutcome(1, "mixed", {}, {"a": True, "b": False}),
+             SeedOutcome(2, "mixed", {}, {"a": True, "b": False})]
+    text = seed_dependence(moved)
+    assert text.startswith("The verdict changes with the seed (0: holds, 1: mixed, 2: mixed).")
+    assert "'b' passes on seed 0 and fails on 1, 2" in text and "'a'" not in text
+    unnamed = [SeedOutcome(0, "holds", {"x": 1.0}), SeedOutcome(1, "does not hold", {"x": 0.0})]
+    assert "per-seed table" in seed_dependence(unnamed)

@@ -102,17 +102,17 @@ def run(context: ClaimContext) -> ClaimResult:
     outcomes, rows, curves = [], [], {}
     for seed in context.seeds:
         points = fixed.held_out(fixed.DEEP_DATA, seed, POINTS)
-        numbers, checks = {}, []
+        numbers, checks = {}, {}
         for method in fixed.DEEP_METHODS:
             setup = fixed.deep_setup(context, method, seed)
             norms = per_layer_norms(fixed.trained_critic(context, setup).critic, points)
             start, label = initial_norms(method, setup, points), method.label
             numbers[f"span {label}"] = span(norms)
-            checks.append(passes(label, span(norms)))
+            checks[f"{label}: {EXPECTED[label]}"] = passes(label, span(norms))
             rows.append((seed, label, EXPECTED[label], growth(norms), span(norms), span(start), norms[0], norms[-1]))
             if seed == context.seeds[0]:
                 curves[label] = norms
-        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers))
+        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers, checks))
     before_after = ", ".join(f"{row[1]} {row[5]:+.1f} -> {row[4]:+.1f}" for row in rows if row[0] == context.seeds[0])
     setup = fixed.deep_setup(context, fixed.DEEP_METHODS[0], context.seeds[0])
     headers = ("seed", "critic", "expected", "g (decades/layer)", "span (decades)", "span at start")

@@ -142,12 +142,12 @@ def diagnose(trained: RunLogs, clip_value: float, seed: int) -> Diagnosis:
 def _outcome(seed: int, diagnoses: list[Diagnosis]) -> SeedOutcome:
     largest, smallest = diagnoses[0], diagnoses[-1]
     best = min(diagnoses, key=lambda diagnosis: diagnosis.final_w1)
-    checks = [
-        best is not largest and best is not smallest,
-        min(largest.final_w1, smallest.final_w1) >= WORSE * best.final_w1,
-        largest.saturation <= FEW_AT_BOUND,
-        smallest.median_gradient <= VANISHED,
-    ]
+    checks = {
+        "(1) the best c is in the middle": best is not largest and best is not smallest,
+        "(2) the extremes are clearly worse": min(largest.final_w1, smallest.final_w1) >= WORSE * best.final_w1,
+        "(3) few parameters at the largest c's bound": largest.saturation <= FEW_AT_BOUND,
+        "(4) gradients vanish at the smallest c": smallest.median_gradient <= VANISHED,
+    }
     numbers = {
         "best c": best.clip_value,
         "final W1 at the best c": best.final_w1,
@@ -156,7 +156,7 @@ def _outcome(seed: int, diagnoses: list[Diagnosis]) -> SeedOutcome:
         f"share of parameters at +/-c, c = {largest.clip_value:g}": largest.saturation,
         f"median ||grad_x D|| on fakes, c = {smallest.clip_value:g}": smallest.median_gradient,
     }
-    return SeedOutcome(seed, verdict_of(checks), numbers)
+    return SeedOutcome(seed, verdict_of(checks), numbers, checks)
 
 
 def _figure(context: ClaimContext, diagnoses: list[Diagnosis]) -> Path:

@@ -129,14 +129,14 @@ def _outcome(seed: int, traces: dict[str, Trace]) -> SeedOutcome:
     growth = grad_clip[-1] / grad_clip[len(grad_clip) // 2 - 1]
     at_bound = (norms >= MAX_NORM * (1 - 1e-3)).double().mean().item()
     maxnorm_box, clipped_box = box_saturation(maxnorm.critic), clip_saturation(traces[CLIPPED.label].critic, CLIP_VALUE)
-    checks = [
-        grad_clip[-1] >= GROWN,
-        growth >= GROWING,
-        gp[-1] <= GP_BOUND,
-        norms.max().item() <= MAX_NORM * (1 + 1e-5) and at_bound >= AT_BOUND_SHARE,
-        maxnorm_box <= BOX_SHARE and clipped_box >= PILED_SHARE,
-        maxnorm.final.lower_bound >= MAXNORM_LIPSCHITZ,
-    ]
+    checks = {
+        "A1": grad_clip[-1] >= GROWN,
+        "A2": growth >= GROWING,
+        "A3": gp[-1] <= GP_BOUND,
+        "B1": norms.max().item() <= MAX_NORM * (1 + 1e-5) and at_bound >= AT_BOUND_SHARE,
+        "B2": maxnorm_box <= BOX_SHARE and clipped_box >= PILED_SHARE,
+        "B3": maxnorm.final.lower_bound >= MAXNORM_LIPSCHITZ,
+    }
     numbers = {
         "A1 grad-clip: final Lipschitz lower bound": grad_clip[-1],
         "A2 grad-clip: final / halfway lower bound": growth,
@@ -147,7 +147,7 @@ def _outcome(seed: int, traces: dict[str, Trace]) -> SeedOutcome:
         f"B2 clip {CLIP_VALUE:g}: share of parameters at +/-c": clipped_box,
         "B3 MaxNorm: final Lipschitz lower bound": maxnorm.final.lower_bound,
     }
-    return SeedOutcome(seed, verdict_of(checks), numbers)
+    return SeedOutcome(seed, verdict_of(checks), numbers, checks)
 
 
 def _critic_row(label: str, trace: Trace) -> tuple[str, float, float, float, float, float]:

@@ -110,19 +110,19 @@ def _outcome(seed: int, curves: Curves) -> SeedOutcome:
     jumps = [e for t, e in zip(thetas, gan, strict=True) if t != 0]
     at_zero = [abs(e) for t, e in zip(thetas, gan, strict=True) if t == 0]
     sample_error = max(abs(d - abs(t)) for t, d in zip(thetas, w1, strict=True))
-    checks = [
-        max(excess) <= 0,
-        min(jumps) >= JS_JUMP * LOG2,
-        max(at_zero) <= JS_ZERO * LOG2,
-        sample_error <= SAMPLE_W1,
-    ]
+    checks = {
+        "(1) the WGAN-GP estimate follows |theta|": max(excess) <= 0,
+        "(2) the JS estimate jumps off theta = 0": min(jumps) >= JS_JUMP * LOG2,
+        "(3) the JS estimate is near 0 at theta = 0": max(at_zero) <= JS_ZERO * LOG2,
+        "(4) the samples' W1 follows |theta|": sample_error <= SAMPLE_W1,
+    }
     numbers = {
         "WGAN-GP: largest |estimate - |theta|| minus its tolerance": max(excess),
         "GAN: smallest JS estimate at theta != 0": min(jumps),
         "GAN: |JS estimate| at theta = 0": max(at_zero),
         "samples: largest |W1 - |theta||": sample_error,
     }
-    return SeedOutcome(seed, verdict_of(checks), numbers)
+    return SeedOutcome(seed, verdict_of(checks), numbers, checks)
 
 
 def _figure(context: ClaimContext, curves: Curves) -> Path:

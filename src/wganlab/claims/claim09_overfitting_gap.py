@@ -69,7 +69,8 @@ def run(context: ClaimContext) -> ClaimResult:
         separated = abs(full_trend.final) < SEPARATION * small_trend.final
         numbers = {"small-data trend rho": small_trend.trend, "small-data final gap": small_trend.final,
                    "full-data final gap": full_trend.final}
-        outcomes.append(SeedOutcome(seed, verdict_of([small_trend.growing, separated]), numbers))
+        checks = {"(1) the small-data gap grows": small_trend.growing, "(2) the full-data gap stays small": separated}
+        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers, checks))
         rows.append((seed, small_trend.final, small_trend.early, small_trend.trend, full_trend.final, full_trend.trend))
         curves.setdefault(f"{small} training images", limited)
         curves.setdefault("all 1,437 training images", full)

@@ -77,13 +77,13 @@ def run(context: ClaimContext) -> ClaimResult:
     for seed in context.seeds:
         runs = {f"WGAN-GP {data}": paired_run(context, "WGAN-GP", data, seed) for data in TOYS}
         runs[f"WGAN-GP {DIGITS}"] = _digits(context, seed)
-        checks, numbers = [], {}
+        checks, numbers = {}, {}
         for label, logs in runs.items():
             report = stopping_report(logs.stats, logs.metrics, patience)
             if report is None:
                 raise RuntimeError(f"{label}: too few evaluations for windows of {patience}")
             tells = _tells(report)
-            checks.append(tells)
+            checks[f"the estimate tells on {label}"] = tells
             numbers[f"{label} estimate tells"] = float(tells)
             numbers[f"{label} estimate cost"] = report.estimate_cost
             quality_at = report.quality.detected_at if report.quality else None
@@ -91,7 +91,7 @@ def run(context: ClaimContext) -> ClaimResult:
             rows.append((seed, label, report.evaluations, report.best_step, report.safe_step, _cell(quality_at),
                          report.quality_cost, _cell(estimate_at), report.estimate_cost, "yes" if tells else "no"))
             shown.setdefault(label, (logs, report))
-        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers))
+        outcomes.append(SeedOutcome(seed, verdict_of(checks), numbers, checks))
     return ClaimResult(
         CLAIM,
         protocol=_protocol(context, patience),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -33,6 +33,7 @@ class SeedOutcome:
     seed: int
     verdict: Verdict
     numbers: dict[str, float]
+    checks: dict[str, bool] = field(default_factory=dict)  # the rule's checks by name, where the claim names them
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,26 @@ class ClaimResult:
         return Table(("seed", "verdict", *names), rows)
 
 
+def seed_dependence(outcomes: Sequence[SeedOutcome]) -> str:
+    """Where the verdict changes with the seed, a sentence saying so and which of the rule's checks moved (from
+    the checks a claim names; otherwise the per-seed numbers are the evidence); empty when every seed agrees."""
+    verdicts = {outcome.verdict for outcome in outcomes}
+    if len(verdicts) < 2 or NOT_JUDGED in verdicts:
+        return ""
+    text = "The verdict changes with the seed (" + ", ".join(f"{o.seed}: {o.verdict}" for o in outcomes) + ")."
+    names = list(dict.fromkeys(name for outcome in outcomes for name in outcome.checks))
+    moved = []
+    for name in names:
+        passed = [o.seed for o in outcomes if o.checks.get(name) is True]
+        failed = [o.seed for o in outcomes if o.checks.get(name) is False]
+        if passed and failed:
+            moved.append(f"'{name}' passes on seed{'s' if len(passed) > 1 else ''} {', '.join(map(str, passed))} "
+                         f"and fails on {', '.join(map(str, failed))}")
+    if moved:
+        return f"{text} Checks that differ between seeds: {'; '.join(moved)}. The per-seed table gives the numbers."
+    return f"{text} The per-seed table gives the numbers each seed's checks used."
+
+
 def combine(verdicts: Sequence[Verdict]) -> Verdict:
     """Over seeds: holds if every seed holds, does not hold if none does, mixed otherwise."""
     if not verdicts:
@@ -99,8 +120,10 @@ def combine(verdicts: Sequence[Verdict]) -> Verdict:
     return "mixed"
 
 
-def verdict_of(checks: Sequence[bool]) -> Verdict:
+def verdict_of(checks: Sequence[bool] | Mapping[str, bool]) -> Verdict:
     """Within one seed: holds if every check passes, does not hold if none does, mixed otherwise."""
+    if isinstance(checks, Mapping):
+        checks = list(checks.values())
     if not checks:
         raise ValueError("no checks")
     if all(checks):

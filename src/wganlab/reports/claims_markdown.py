@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from wganlab.claims.result import ClaimResult, Table
+from wganlab.claims.result import ClaimResult, Table, seed_dependence
 from wganlab.files import write_bytes_atomic
 from wganlab.reports.claims_page import claims_html
 
@@ -64,6 +64,8 @@ def _claim_section(result: ClaimResult, relative_to: Path) -> list[str]:
     ]
     for table in (result.seed_table(), *result.tables):
         lines += _markdown_table(table)
+    if (dependence := seed_dependence(result.outcomes)):
+        lines += [f"**Over seeds.** {dependence}", ""]
     for figure in result.figures:
         lines += [f"![claim {result.number}]({os.path.relpath(figure, relative_to)})", ""]
     if result.notes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult, Table
+from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult, Table, seed_dependence
 from wganlab.reports import html as h
 
 INTRODUCTION = (
@@ -90,6 +90,7 @@ def claim_section(result: ClaimResult) -> h.Markup:
             ]
         ),
         seed_table(result),
+        *([h.fields([("Over seeds", dependence)])] if (dependence := seed_dependence(result.outcomes)) else []),
         *(measured_table(table) for table in result.tables),
         *(figure(path, result.number) for path in result.figures),
     ]
