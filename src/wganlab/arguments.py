@@ -115,7 +115,8 @@ def _add_inspection(commands: argparse._SubParsersAction) -> None:
 def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
     claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
-    claims.add_argument("--seeds", type=int, default=1, metavar="K", help="seeds per claim (default 1)")
+    claims.add_argument("--seeds", type=int, default=None, metavar="K",
+                        help="seeds per claim (default 3; 1 with --quick)")
     claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
     claims.add_argument("--quick", action="store_true", help="a smoke test: minutes, tiny sizes, no verdicts")
     claims.add_argument(
