@@ -118,6 +118,8 @@ def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims.add_argument("--seeds", type=int, default=None, metavar="K",
                         help="seeds per claim (default 3; 1 with --quick)")
     claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
+    claims.add_argument("--jobs", type=int, default=1, metavar="J",
+                        help="run the claims in J processes, each with 1/J of the threads (default 1)")
     claims.add_argument("--quick", action="store_true", help="a smoke test: minutes, tiny sizes, no verdicts")
     claims.add_argument(
         "--out", type=Path, default=None,

@@ -280,8 +280,8 @@ def _claims(args: argparse.Namespace) -> int:
 
     numbers = parse_only(args.only)
     seeds = args.seeds if args.seeds is not None else (1 if args.quick else 3)  # a verdict is judged over 3 seeds
-    if seeds < 1:
-        raise UserError(f"--seeds must be >= 1, got {seeds}")
+    if seeds < 1 or args.jobs < 1:
+        raise UserError(f"--seeds and --jobs must be >= 1, got {seeds} and {args.jobs}")
     out = args.out or (Path("claims-quick") if args.quick else Path("docs"))  # a smoke test never replaces docs/
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="wganlab-claims-") as scratch:
@@ -292,7 +292,7 @@ def _claims(args: argparse.Namespace) -> int:
             work_dir=Path(scratch),
             log=lambda line: print(line, flush=True),
         )
-        results = run_claims(numbers, context)
+        results = run_claims(numbers, context, args.jobs)
     machine = machine_line(time.perf_counter() - started, context.seeds, context.quick)
     path = write_claims_report(results, machine, out)
     for result in results:

@@ -29,3 +29,26 @@ def test_each_result_is_timed_and_logged_with_its_title(tmp_path):
     for table in result.tables:
         if "verdict" in table.headers:
             assert {row[table.headers.index("verdict")] for row in table.rows} == {"not judged"}
+
+
+def test_claims_that_share_work_stay_in_one_process_and_the_costly_ones_are_spread() -> None:
+    from wganlab.claims.runner import partition
+
+    shares = partition(list(range(1, 15)), 2)
+    assert sorted(n for share in shares for n in share) == list(range(1, 15))
+    for group in ({1, 6}, {2, 3}, {8, 10, 11, 14}):
+        assert sum(bool(group & set(share)) for share in shares) == 1
+    assert 8 in shares[0] and 13 in shares[1]  # the two costliest groups apart
+    assert partition([3, 2], 4) == [[3, 2]]  # claims 2 and 3 share critics: one process for both
+
+
+def test_claims_run_in_two_processes_equal_one_process_s(tmp_path, quick_claim):
+    """Two spawned processes give the numbers the session's one-process quick runs gave (claims 5 and 12 share no
+    work, so each goes to a process of its own)."""
+    context = ClaimContext((0, 1), True, tmp_path / "figures", tmp_path / "runs", log=lambda line: None)
+    pair = run_claims([12, 5], context, 2)
+    assert [r.number for r in pair] == [12, 5] and {r.verdict for r in pair} == {"not judged"}
+    for number, two in zip((12, 5), pair, strict=True):
+        one = quick_claim(number)
+        assert [o.numbers for o in one.outcomes] == [o.numbers for o in two.outcomes]
+        assert repr(one.tables) == repr(two.tables)  # repr: a nan equals itself

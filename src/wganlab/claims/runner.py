@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
 
 from wganlab.claims.catalogue import CLAIMS, experiment
 from wganlab.claims.context import ClaimContext
@@ -32,14 +37,70 @@ def run_claim(number: int, context: ClaimContext) -> ClaimResult:
     return dataclasses.replace(experiment(number).run(context), seconds=time.perf_counter() - started)
 
 
-def run_claims(numbers: Sequence[int], context: ClaimContext) -> list[ClaimResult]:
-    """Run each claim; under --quick (smoke-test sizes) every verdict is "not judged": the code ran, nothing more."""
+# claims that share memoised work (trained critics, paired GAN runs) run in one process when they run in several
+SHARED = ({1, 6}, {2, 3}, {8, 10, 11, 14})
+# rough seconds per seed on a 2-core CPU (docs/claims.md), to spread the work over processes
+COST = {1: 120, 2: 45, 3: 1, 4: 90, 5: 17, 6: 60, 7: 45, 8: 400, 9: 140, 10: 90, 11: 1, 12: 6, 13: 190, 14: 120}
+
+
+def run_claims(numbers: Sequence[int], context: ClaimContext, jobs: int = 1) -> list[ClaimResult]:
+    """Run each claim (in `jobs` processes, one thread each share of the machine's, when jobs > 1); under --quick
+    (smoke-test sizes) every verdict is "not judged": the code ran, nothing more."""
+    if jobs > 1 and len(numbers) > 1:
+        results = _in_processes(numbers, context, jobs)
+    else:
+        results = _in_turn(numbers, context, numbers)
+    return [unjudged(result) if context.quick else result for result in results]
+
+
+def _in_turn(numbers: Sequence[int], context: ClaimContext, order: Sequence[int]) -> list[ClaimResult]:
+    """`numbers` one after the other, logged as positions in `order` (all the claims asked for)."""
     results = []
-    for position, number in enumerate(numbers, start=1):
-        context.log(f"[{position}/{len(numbers)}] claim {number}: {experiment(number).CLAIM.title}")
+    for number in numbers:
+        context.log(f"[{list(order).index(number) + 1}/{len(order)}] claim {number}: {experiment(number).CLAIM.title}")
         result = run_claim(number, context)
-        if context.quick:
-            result = unjudged(result)
-        context.log(f"    {result.verdict}  ({result.seconds:.0f} s)")
+        verdict = unjudged(result).verdict if context.quick else result.verdict
+        context.log(f"    {verdict}  ({result.seconds:.0f} s)" + (f"  [claim {number}]" if order != numbers else ""))
         results.append(result)
     return results
+
+
+def partition(numbers: Sequence[int], jobs: int) -> list[list[int]]:
+    """The claims split over `jobs` processes: claims that share work stay together, the costliest groups are
+    placed first, each on the least loaded process."""
+    groups: list[list[int]] = []
+    for number in numbers:
+        shared = next((group for group in groups if any({number, other} <= s for s in SHARED for other in group)),
+                      None)
+        if shared is None:
+            groups.append([number])
+        else:
+            shared.append(number)
+    loads: list[tuple[float, list[int]]] = [(0.0, []) for _ in range(min(jobs, len(groups)))]
+    for group in sorted(groups, key=lambda g: -sum(COST.get(n, 60) for n in g)):
+        index = min(range(len(loads)), key=lambda i: loads[i][0])
+        load, members = loads[index]
+        loads[index] = (load + sum(COST.get(n, 60) for n in group), members + group)
+    return [sorted(members, key=list(numbers).index) for _, members in loads if members]
+
+
+def _in_processes(numbers: Sequence[int], context: ClaimContext, jobs: int) -> list[ClaimResult]:
+    """Each share of the claims in a process of its own (spawned: a forked torch can hang in OpenMP), with its own
+    memo and an equal share of the threads; results come back in the order asked for."""
+    threads = max(1, torch.get_num_threads() // jobs)
+    shares = partition(numbers, jobs)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn) as pool:
+        futures = [pool.submit(_worker, share, list(numbers), context.seeds, context.quick, context.figure_dir,
+                               context.work_dir / f"job-{index}", threads) for index, share in enumerate(shares)]
+        done = [result for future in futures for result in future.result()]
+    by_number = {result.number: result for result in done}
+    return [by_number[number] for number in numbers]
+
+
+def _worker(numbers: list[int], order: list[int], seeds: tuple[int, ...], quick: bool, figure_dir: Path,
+            work_dir: Path, threads: int) -> list[ClaimResult]:
+    torch.set_num_threads(threads)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    context = ClaimContext(seeds, quick, figure_dir, work_dir, log=lambda line: print(line, flush=True))
+    return _in_turn(numbers, context, order)
