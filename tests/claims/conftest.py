@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import VERDICTS, ClaimResult
+from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult
 from wganlab.claims.runner import run_claim
 
 PNG = b"\x89PNG\r\n\x1a\n"
 TWO_SEEDS = (1, 2, 3, 5, 6, 7, 12)  # cheap claims: run over two seeds, so the per-seed machinery is exercised
+CONVERGING = (1, 6)  # checks count only for converged critics: at quick sizes none converges, and none counts
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +41,10 @@ def quick_claim(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Cla
 def assert_well_formed(result: ClaimResult, number: int) -> None:
     """Every part a report shows is there: prose, one outcome per seed with its numbers, tables, PNG figures."""
     seeds = [0, 1] if number in TWO_SEEDS else [0]
-    assert result.number == number and result.verdict in VERDICTS
+    verdicts = (*VERDICTS, NOT_JUDGED) if number in CONVERGING else VERDICTS
+    assert result.number == number and result.verdict in verdicts
     assert [outcome.seed for outcome in result.outcomes] == seeds
-    assert all(outcome.verdict in VERDICTS and outcome.numbers for outcome in result.outcomes)
+    assert all(outcome.verdict in verdicts and outcome.numbers for outcome in result.outcomes)
     assert result.title and result.source and result.expectation and result.protocol and result.rule
     assert "{" not in result.protocol + result.rule + result.notes  # every template was filled
     assert result.tables and all(len(row) == len(table.headers) for table in result.tables for row in table.rows)

@@ -6,6 +6,7 @@ import torch
 from torch.nn.utils import parametrize
 
 from wganlab.claims.critic_fit import (
+    Convergence,
     Method,
     clipping,
     fit_critic,
@@ -41,6 +42,24 @@ def test_fit_critic_returns_one_estimate_per_update_and_observes_each():
                            batch_size=16, observe=seen.append)
     assert len(estimates) == 5 and seen == [1, 2, 3, 4, 5]
     assert all(p.abs().max() <= 0.01 for p in critic.parameters())  # clipped after every update
+
+
+def test_fit_critic_stops_when_observe_says_so():
+    real = make_toy("8gaussians").sample
+    critic = make_critic(clipping(0.01), 8, 1, seed=0)
+    estimates = fit_critic(critic, clipping(0.01), real, noisy_copy(real), 10, torch.Generator().manual_seed(0),
+                           batch_size=16, observe=lambda update: update == 3)
+    assert len(estimates) == 3
+
+
+def test_convergence_compares_the_best_of_the_window_with_the_best_before_it():
+    rule = Convergence(every=10, window=2, tolerance=0.01)
+    assert not rule.reached([1.0, 2.0])  # nothing before the window yet
+    assert not rule.reached([1.0, 2.0, 3.0])  # 3 beats 1 by more than 1%
+    assert rule.reached([1.0, 2.0, 1.5, 2.015])  # 2.015 beats 2 by less than 1%, which does not count
+    assert not rule.reached([1.0, 2.0, 1.5, 2.025])
+    assert rule.reached([-1.0, -0.5, -0.9, -0.496])  # a negative best: the tolerance is 1% of |best|
+    assert not rule.reached([-1.0, -0.5, -0.9, -0.494])
 
 
 def test_noisy_copy_adds_unit_gaussian_noise():

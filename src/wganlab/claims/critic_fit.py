@@ -8,7 +8,7 @@ PyTorch's reference (unfused) implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -33,6 +33,28 @@ class Method:
 
 
 WGAN_OPTIM = OptimConfig(name="rmsprop", lr_critic=5e-5)  # the WGAN paper's
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """When a critic trained alone has stopped improving.
+
+    Every `every` updates its objective (what its optimiser maximises: the estimate E D(real) - E D(fake) minus the
+    weighted penalty, the estimate alone under clipping) is measured on fixed held-out pairs; the critic has
+    converged when the best of the last `window` checks beats the best before them by at most `tolerance` x |that
+    best|. The cap on updates is the training run's own.
+    """
+
+    every: int  # updates between checks
+    window: int  # checks in the window that must not improve
+    tolerance: float  # relative improvement that does not count
+
+    def reached(self, values: Sequence[float]) -> bool:
+        """Whether the checks so far (`values`, one per check, higher is better) satisfy the rule."""
+        if len(values) <= self.window:
+            return False
+        earlier, recent = max(values[: -self.window]), max(values[-self.window :])
+        return recent <= earlier + self.tolerance * abs(earlier)
 
 
 def clipping(clip_value: float) -> Method:
@@ -65,11 +87,12 @@ def fit_critic(
     rng: torch.Generator,
     batch_size: int = 256,
     objective: Objective | None = None,
-    observe: Callable[[int], None] | None = None,
+    observe: Callable[[int], bool | None] | None = None,
 ) -> list[float]:
-    """Train `critic` in place for `iterations` updates; returns its Wasserstein estimate after each.
+    """Train `critic` in place for at most `iterations` updates; returns its training batches' estimate at each.
 
-    `observe(update)` (update = 1 .. iterations) runs after each update: to record diagnostics on the way.
+    `observe(update)` (update = 1 .. iterations) runs after each update: to record diagnostics on the way, or to
+    stop early by returning True.
     """
     objective = objective or build_objective(method.objective)
     optimiser = make_optimiser(method, critic)
@@ -77,8 +100,8 @@ def fit_critic(
     for update in range(1, iterations + 1):
         stats = update_critic(critic, optimiser, objective, real(batch_size, rng), fake(batch_size, rng), rng, 0)
         estimates.append(float(stats["critic/estimate"]))
-        if observe is not None:
-            observe(update)
+        if observe is not None and observe(update):
+            break
     return estimates
 
 

@@ -2,28 +2,51 @@
 
 A trained critic is memoised by its `CriticSetup`, everything that determines it, so claims that need
 the same critic (claim 3 reuses claim 2's, claim 6 claim 1's) train it once per process. Evaluation
-points are fixed per data set and seed, and independent of the training batches.
+points are fixed per data set and seed, and independent of the training batches. Claims 1 and 6 train
+their critics until they stop improving (`Convergence`) and compare them with the exact optimal critic f*
+between the held-out points (metrics/optimal_critic.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import torch
+from scipy.stats import pearsonr, spearmanr
 from torch import Tensor, nn
 
 from wganlab.claims.context import ClaimContext
-from wganlab.claims.critic_fit import Method, Sampler, clipping, fit_critic, gradient_penalty, make_critic, noisy_copy
+from wganlab.claims.critic_fit import (
+    Convergence,
+    Method,
+    Sampler,
+    clipping,
+    fit_critic,
+    gradient_penalty,
+    make_critic,
+    noisy_copy,
+)
 from wganlab.data.toy import make_toy
-from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
-from wganlab.metrics.transport import exact_w1
-from wganlab.objectives.objective import build_objective
-from wganlab.objectives.penalties import interpolate
+from wganlab.metrics.optimal_critic import Agreement, OptimalCritic, agreement, optimal_critic
+from wganlab.objectives.objective import Objective, build_objective
+from wganlab.plotting import pyplot as plt
 
 TOY_SETS = ("8gaussians", "25gaussians", "swissroll")
-TOY_CLIP = clipping(0.01)
+CONVERGING_LR = 1e-3  # Adam's step for critics trained to convergence (in our trials 1e-4 left GP critics on a
+# plateau for thousands of updates before they improved again)
+TOY_CLIP = clipping(0.01)  # with the WGAN paper's RMSProp 5e-5
+
+
+def converging(method: Method) -> Method:
+    """`method` with Adam at CONVERGING_LR: the optimiser only decides how fast the critic gets to its optimum."""
+    return replace(method, optim=replace(method.optim, lr_critic=CONVERGING_LR))
+
+
+TOY_PENALISED = (converging(gradient_penalty(0.1)), converging(gradient_penalty(10.0)))  # toy code's, Algorithm 1's
 # WGAN-LP's one-sided penalty leaves norms below 1 free: unit norms under it come from optimality, not the penalty.
-ONE_SIDED = Method("LP lambda=10", replace(gradient_penalty(10.0).objective, penalty="lp"))
+ONE_SIDED = converging(Method("LP lambda=10", replace(gradient_penalty(10.0).objective, penalty="lp")))
 DEEP_DATA = "swissroll"
 DEEP_METHODS = (clipping(0.1), clipping(0.01), clipping(0.001), gradient_penalty(10.0))
 
@@ -36,16 +59,33 @@ class CriticSetup:
     method: Method
     width: int
     depth: int  # hidden layers; the critic has depth + 1 linear layers
-    iterations: int
+    iterations: int  # updates; with `convergence`, the cap
     batch_size: int
     seed: int
     zero_output: bool = False  # start from D = 0, so the first updates follow the Wasserstein term
+    convergence: Convergence | None = None  # stop when it holds, checked on `check_points` held-out pairs
+    check_points: int = 0
+
+
+@dataclass(frozen=True)
+class Check:
+    """One convergence check on the held-out pairs, after `update` updates."""
+
+    update: int
+    estimate: float  # E D(real) - E D(fake)
+    objective: float  # the estimate minus the weighted penalty: what the critic's optimiser maximises
 
 
 @dataclass(frozen=True)
 class TrainedCritic:
     critic: nn.Module
     estimates: tuple[float, ...]  # the training batches' E D(real) - E D(fake), one per update
+    checks: tuple[Check, ...] = ()  # with a convergence rule
+    converged: bool = False  # the rule held before the cap
+
+    @property
+    def updates(self) -> int:
+        return len(self.estimates)
 
 
 def clip_value(method: Method) -> float | None:
@@ -54,8 +94,12 @@ def clip_value(method: Method) -> float | None:
 
 
 def toy_setup(context: ClaimContext, data: str, method: Method, seed: int) -> CriticSetup:
-    """Fig. 1a's critic: 3 hidden ReLU layers of 512, from D = 0, 600 updates of 128 pairs (quick: 64 wide, 40)."""
-    return CriticSetup(data, method, context.size(512, 64), 3, context.size(600, 40), context.size(128, 64), seed, True)
+    """Fig. 1a's critic, CPU-sized: 3 hidden ReLU layers of 128 from D = 0, batches of 256 pairs, trained until it
+    converges (checked every 100 updates, window 15 checks, tolerance 1%, on the held-out pairs) or 8,000 updates.
+    Quick: 16 wide, batches of 64, checked every 10 updates, window 3, at most 60 updates."""
+    rule = Convergence(context.size(100, 10), context.size(15, 3), 0.01)
+    return CriticSetup(data, method, context.size(128, 16), 3, context.size(8000, 60), context.size(256, 64), seed,
+                       True, rule, evaluation_size(context))
 
 
 def deep_setup(context: ClaimContext, method: Method, seed: int) -> CriticSetup:
@@ -64,9 +108,9 @@ def deep_setup(context: ClaimContext, method: Method, seed: int) -> CriticSetup:
     return CriticSetup(DEEP_DATA, method, width, 11, iterations, 64, seed)
 
 
-def evaluation_sizes(context: ClaimContext) -> tuple[int, int]:
-    """(held-out pairs for W1 and gradient norms, fresh pairs for the estimate): (2,000, 20,000), quick (300, 2,000)."""
-    return context.size(2000, 300), context.size(20_000, 2000)
+def evaluation_size(context: ClaimContext) -> int:
+    """Held-out pairs (W1, f*, convergence checks) and fresh pairs (correlations with f*): 2,000, quick 300."""
+    return context.size(2000, 300)
 
 
 def samplers(data: str, seed: int) -> tuple[Sampler, Sampler]:
@@ -90,25 +134,48 @@ def initial_critic(setup: CriticSetup) -> nn.Module:
 
 
 def trained_critic(context: ClaimContext, setup: CriticSetup) -> TrainedCritic:
-    """The critic of `setup` after `setup.iterations` updates against the fixed generator; memoised."""
+    """The critic of `setup` after `setup.iterations` updates against the fixed generator, or fewer when its
+    convergence rule holds first; memoised."""
 
     def train() -> TrainedCritic:
         critic = initial_critic(setup)
         real, fake = samplers(setup.data, setup.seed)
         rng = torch.Generator().manual_seed(setup.seed)
-        estimates = fit_critic(critic, setup.method, real, fake, setup.iterations, rng, setup.batch_size)
-        return TrainedCritic(critic, tuple(estimates))
+        objective, rule, checks = build_objective(setup.method.objective), setup.convergence, []
+
+        def check(update: int) -> bool:
+            if rule is None or update % rule.every:
+                return False
+            checks.append(held_out_check(critic, objective, setup, update))
+            return rule.reached([done.objective for done in checks])
+
+        estimates = fit_critic(critic, setup.method, real, fake, setup.iterations, rng, setup.batch_size, objective,
+                               observe=check)
+        converged = rule is not None and rule.reached([done.objective for done in checks])
+        return TrainedCritic(critic, tuple(estimates), tuple(checks), converged)
 
     return context.memo(("fixed-generator critic", setup), train)
 
 
-def drift(estimates: tuple[float, ...]) -> float:
-    """Relative change of the training estimate over the last fifth: (mean of last 10% - mean of the 10% before
-    the last 20%) / |mean of last 10%|. Near 0 when the critic has stopped improving."""
-    tenth = max(1, len(estimates) // 10)
-    last = sum(estimates[-tenth:]) / tenth
-    earlier = sum(estimates[-3 * tenth : -2 * tenth]) / tenth
-    return (last - earlier) / max(abs(last), 1e-12)
+def convergence_text(setup: CriticSetup) -> str:
+    """`setup`'s convergence rule in a protocol's words."""
+    rule = setup.convergence
+    assert rule is not None, "a critic trained for a fixed number of updates has no convergence rule"
+    return (
+        f"Each critic is trained until it converges: every {rule.every} updates its objective (the estimate minus "
+        f"the weighted penalty, the estimate alone under clipping) is measured on the {setup.check_points:,} held-out "
+        f"pairs, and it has converged when the best of the last {rule.window} checks beats the best before them by "
+        f"at most {rule.tolerance:.0%} of that best; at most {setup.iterations:,} updates, and a critic that reaches "
+        "the cap first is reported as not converged."
+    )
+
+
+def held_out_check(critic: nn.Module, objective: Objective, setup: CriticSetup, update: int) -> Check:
+    """The critic's estimate and objective on the held-out pairs (the penalty at interpolates drawn from a fixed
+    seed, so successive checks differ only by the critic)."""
+    real, fake = held_out(setup.data, setup.seed, setup.check_points)
+    loss, stats = objective.critic_phase(critic, real, fake, torch.Generator().manual_seed(setup.seed), 0)
+    return Check(update, float(stats["critic/estimate"]), -float(loss.detach()))
 
 
 def held_out(data: str, seed: int, count: int) -> tuple[Tensor, Tensor]:
@@ -118,26 +185,68 @@ def held_out(data: str, seed: int, count: int) -> tuple[Tensor, Tensor]:
     return real(count, rng), fake(count, rng)
 
 
-def held_out_w1(context: ClaimContext, data: str, seed: int, count: int) -> float:
-    """Exact W1 (POT) between the held-out real and fake points; memoised, as every critic shares it."""
-    return context.memo(("held-out w1", data, seed, count), lambda: exact_w1(*held_out(data, seed, count)))
+def fresh(data: str, seed: int, count: int, draw: int = 0) -> tuple[Tensor, Tensor]:
+    """Another fixed draw of ([count, 2] real, [count, 2] fake) points, apart from training and the held-out pairs:
+    draw 0 for the correlations with f*, draw 1 for the reference f* of an independent sample."""
+    real, fake = samplers(data, seed)
+    rng = torch.Generator().manual_seed(2_000_003 + 1_000_000 * draw + seed)
+    return real(count, rng), fake(count, rng)
+
+
+def optimum(context: ClaimContext, data: str, seed: int, count: int, independent: bool = False) -> OptimalCritic:
+    """The exact optimal critic f* (POT) between the held-out pairs, or (`independent`) between a second draw of
+    fresh pairs; memoised, as every critic is compared with the same one."""
+    points = fresh(data, seed, count, draw=1) if independent else held_out(data, seed, count)
+    return context.memo(("optimal critic", data, seed, count, independent), lambda: optimal_critic(*points))
 
 
 @torch.no_grad()
-def wasserstein_estimate(critic: nn.Module, data: str, seed: int, count: int) -> float:
-    """E D(real) - E D(fake) on `count` fresh pairs (the means over 2,000 pairs still carry ~4% noise)."""
-    real, fake = samplers(data, seed)
-    rng = torch.Generator().manual_seed(2_000_003 + seed)
-    return (critic(real(count, rng)).mean() - critic(fake(count, rng)).mean()).item()
+def held_out_estimate(critic: nn.Module, optimal: OptimalCritic) -> float:
+    """E D(real) - E D(fake) on the points f* was solved on: at most Lip(D) x W1 there, exactly."""
+    real, fake = (torch.tensor(points, dtype=torch.float32) for points in (optimal.real, optimal.fake))
+    return (critic(real).mean() - critic(fake).mean()).item()
 
 
-def lipschitz_lower_bound(critic: nn.Module, data: str, seed: int, count: int) -> float:
-    """max ||grad D|| over the held-out real, fake and interpolated points (estimate_lipschitz)."""
-    real, fake = held_out(data, seed, count)
-    return estimate_lipschitz(critic, real, fake, torch.Generator().manual_seed(seed)).lower_bound
+def compare(context: ClaimContext, critic: nn.Module, data: str, seed: int, count: int) -> Agreement:
+    """The critic against f* (agreement): correlations on fresh pairs, W1 share and slopes along the coupling."""
+    points = torch.cat(fresh(data, seed, count))  # [2 count, 2]
+    return agreement(critic, optimum(context, data, seed, count), points, segment_points=1000, seed=seed)
 
 
-def interpolate_norms(critic: nn.Module, data: str, seed: int, count: int) -> Tensor:
-    """[count] ||grad D(x_hat)|| at x_hat = eps real + (1 - eps) fake on the held-out points (Corollary 1)."""
-    real, fake = held_out(data, seed, count)
-    return input_gradient_norms(critic, interpolate(real, fake, torch.Generator().manual_seed(seed)))
+def reference(context: ClaimContext, data: str, seed: int, count: int) -> dict[str, float]:
+    """What a perfect critic of the population scores on these measures: f* of an independent draw against the
+    held-out f* (correlations on the same fresh pairs; estimate and share on the held-out points, slope bound 1)."""
+    optimal, other = optimum(context, data, seed, count), optimum(context, data, seed, count, independent=True)
+    points = torch.cat(fresh(data, seed, count))  # [2 count, 2]
+    mine, theirs = optimal(points), other(points)
+    estimate = float(other(optimal.real).mean() - other(optimal.fake).mean())
+    return {
+        "estimate / W1": estimate / optimal.w1,
+        "r with f*": float(pearsonr(theirs, mine).statistic),
+        "rho with f*": float(spearmanr(theirs, mine).statistic),
+        "W1 share": estimate / optimal.w1,
+    }
+
+
+def draw_convergence(context: ClaimContext, number: int, methods: Sequence[Method], seed: int) -> Path:
+    """claim-NN-convergence.png: each toy critic's estimate / W1 (solid) and objective / W1 (dashed) on the held-out
+    pairs against updates, one panel per data set, on a log scale; a dot where the convergence rule held."""
+    figure, axes = plt.subplots(1, len(TOY_SETS), figsize=(9, 3.2), dpi=90, sharey=True)
+    for axis, data in zip(axes, TOY_SETS, strict=True):
+        for colour, method in enumerate(methods):
+            setup = toy_setup(context, data, method, seed)
+            checks = trained_critic(context, setup).checks
+            w1 = optimum(context, data, seed, setup.check_points).w1
+            updates, colour_name = [check.update for check in checks], f"C{colour}"
+            for value, style in (("estimate", "-"), ("objective", "--")):
+                ratios = [max(getattr(check, value) / w1, 1e-6) for check in checks]  # log scale: early values <= 0
+                axis.plot(updates, ratios, style, color=colour_name, lw=1, label=method.label if style == "-" else None)
+            if trained_critic(context, setup).converged:
+                axis.plot(updates[-1], max(checks[-1].estimate / w1, 1e-6), "o", color=colour_name, ms=4)
+        axis.axhline(1.0, color="grey", lw=0.6, ls=":")
+        axis.set_yscale("log")
+        axis.set_xlabel("critic updates")
+        axis.set_title(data, fontsize=9)
+    axes[0].set_ylabel("on held-out pairs, / W1")
+    axes[0].legend(fontsize=6)
+    return context.save_figure(figure, number, "convergence")
