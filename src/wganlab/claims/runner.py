@@ -39,8 +39,8 @@ def run_claim(number: int, context: ClaimContext) -> ClaimResult:
 
 # claims that share memoised work (trained critics, paired GAN runs) run in one process when they run in several
 SHARED = ({1, 6}, {2, 3}, {8, 10, 11, 14})
-# rough seconds per seed on a 2-core CPU (docs/claims.md), to spread the work over processes
-COST = {1: 120, 2: 45, 3: 1, 4: 90, 5: 17, 6: 60, 7: 45, 8: 400, 9: 140, 10: 90, 11: 1, 12: 6, 13: 190, 14: 120}
+# seconds per seed in one thread of a 2-core CPU (measured for issue 13), to spread the work over processes
+COST = {1: 275, 2: 50, 3: 1, 4: 150, 5: 25, 6: 112, 7: 60, 8: 500, 9: 420, 10: 90, 11: 1, 12: 10, 13: 380, 14: 200}
 
 
 def run_claims(numbers: Sequence[int], context: ClaimContext, jobs: int = 1) -> list[ClaimResult]:
