@@ -9,7 +9,7 @@ from tests.reports.conftest import HOSTILE_NAME, SCRIPT, assert_self_contained, 
 from wganlab import rundir
 from wganlab.diagnose import diagnose
 from wganlab.diagnostics.diagnosis import Diagnosis
-from wganlab.diagnostics.findings import Finding
+from wganlab.diagnostics.findings import Finding, run_stopping
 from wganlab.diagnostics.tracking import Tracking
 from wganlab.files import write_json_atomic
 from wganlab.reports import html as h
@@ -89,3 +89,18 @@ def test_real_run_report(trained_run):
     assert h.escape(SCRIPT) in page and h.escape(HOSTILE_NAME) in page
     assert "Probe of the checkpoint at step 60" in page
     assert len(parsed.images) >= 1 + 3 + 2  # curves, 3 evaluations, layer norms (+ diagnostics curves)
+
+
+def test_a_run_with_enough_evaluations_shows_where_it_was_safe_to_stop(tmp_path):
+    """FID on images, 16 evaluations (windows of 8): the caption explains the stopping marks and the finding
+    names the step; with 4 evaluations (too few for the rule) neither appears."""
+    folder = write_run(tmp_path / "long", evaluations=16, images=True)
+    page = run_report_html(folder, diagnose(folder))
+    assert "safe to stop" in page and "checkpoints/best-*.pt" in page
+    report = run_stopping(rundir.read_run(folder))
+    assert report is not None and report.metric == "fid_200" and report.evaluations == 16
+    title = ("Quality was still improving at the end" if report.safe_step == report.final_step
+             else f"Safe to stop at step {report.safe_step}")
+    assert title in page
+    short = write_run(tmp_path / "short", evaluations=4)
+    assert "safe to stop" not in run_report_html(short, diagnose(short))

@@ -126,13 +126,15 @@ def _quality_panel(
 
 
 def _stopping_marks(axes: Axes, stopping: StoppingReport) -> None:
-    """The stopping point on the quality curve: a solid line where quality stopped improving, a star on the best
-    evaluation, a dotted line where the critic's estimate levelled off by the same rule."""
-    if stopping.quality is not None:
-        axes.axvline(stopping.quality.step, color="black", lw=1.2,
-                     label=f"quality stopped improving (step {stopping.quality.step})")
+    """The stopping points on the quality curve: a solid line where it was safe to stop (in hindsight), a star on
+    the best evaluation, a dashed line where the plateau rule fires (train.stop_on_plateau stops there), a dotted
+    one where the critic's estimate levelled off by the same rule."""
+    axes.axvline(stopping.safe_step, color="black", lw=1.2, label=f"safe to stop (step {stopping.safe_step})")
     best = f"best (step {stopping.best_step})"
     axes.plot([stopping.best_step], [stopping.best], "*", color="black", ms=11, label=best)
+    if stopping.quality is not None:
+        axes.axvline(stopping.quality.detected_at, color=QUALITY_COLOUR, lw=1.2, ls="--",
+                     label=f"plateau rule fires (step {stopping.quality.detected_at})")
     if stopping.estimate is not None:
         axes.axvline(stopping.estimate.detected_at, color=ESTIMATE_COLOUR, lw=1.2, ls=":",
                      label=f"estimate levelled off (step {stopping.estimate.detected_at})")

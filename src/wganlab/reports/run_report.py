@@ -102,9 +102,10 @@ def curves_body(run: RunLogs) -> h.Markup:
     stopping = run_stopping(run)
     if stopping is not None:
         caption += (
-            " The solid line marks where quality stopped improving beyond its measured noise (the plateau rule; "
-            "none while it still improved), the star the best evaluation (its checkpoint is kept as "
-            "checkpoints/best-*.pt), the dotted line where the critic's estimate levelled off by the same rule."
+            " The solid line marks where it was safe to stop (in hindsight: no later window of evaluations was "
+            "better beyond the metric's noise), the star the best evaluation (its checkpoint is kept as "
+            "checkpoints/best-*.pt), the dashed line where the plateau rule fires (train.stop_on_plateau stops "
+            "there), the dotted line where the critic's estimate levelled off by the same rule."
         )
     quality_key = quality_metric(run.metrics)
     figure = curves.training_curves(run.stats, run.metrics, quality_key, stopping)
