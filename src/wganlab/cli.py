@@ -293,7 +293,7 @@ def _claims(args: argparse.Namespace) -> int:
             log=lambda line: print(line, flush=True),
         )
         results = run_claims(numbers, context, args.jobs)
-    machine = machine_line(time.perf_counter() - started, context.seeds, context.quick)
+    machine = machine_line(time.perf_counter() - started, context.seeds, context.quick, args.jobs)
     path = write_claims_report(results, machine, out)
     for result in results:
         print(f"claim {result.number:>2}: {result.verdict:<13} {result.title}")

@@ -39,11 +39,14 @@ def _markdown_table(table: Table) -> list[str]:
     return lines + [""]
 
 
-def machine_line(seconds: float, seeds: Sequence[int], quick: bool) -> str:
+def machine_line(seconds: float, seeds: Sequence[int], quick: bool, jobs: int = 1) -> str:
     mode = "quick (a smoke test at tiny sizes: no verdicts drawn)" if quick else "full"
+    threads = torch.get_num_threads()
+    how = (f"{threads} threads" if jobs == 1 else
+           f"{jobs} processes of {max(1, threads // jobs)} thread{'s' if threads // jobs > 1 else ''} (--jobs {jobs})")
     return (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads); seeds {', '.join(map(str, seeds))}; {mode}; "
+        f"({how}); seeds {', '.join(map(str, seeds))}; {mode}; "
         f"{seconds / 60:.1f} minutes in all"
     )
 
