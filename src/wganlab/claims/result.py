@@ -37,6 +37,17 @@ class SeedOutcome:
 
 
 @dataclass(frozen=True)
+class Pooled:
+    """A verdict drawn from every seed's numbers together: for a claim about what happens on average over seeds
+    (e.g. "quality is best at an intermediate c"), where one lucky seed says little. The rule pools by a stated
+    statistic (e.g. the median over seeds) and applies its checks once."""
+
+    verdict: Verdict
+    numbers: dict[str, float]  # the pooled numbers the checks used
+    checks: dict[str, bool]
+
+
+@dataclass(frozen=True)
 class Claim:
     """What a claim says and where it is published: each experiment module's fixed prose, `CLAIM`."""
 
@@ -57,6 +68,7 @@ class ClaimResult:
     notes: str = ""  # anything a reader should know: deviations from the paper, caveats
     seconds: float = 0.0  # the experiment's wall time; the runner measures it
     extra: dict[str, float] = field(default_factory=dict)
+    pooled: Pooled | None = None  # set where the rule judges the seeds together; then it gives the verdict
 
     @property
     def number(self) -> int:
@@ -76,6 +88,9 @@ class ClaimResult:
 
     @property
     def verdict(self) -> Verdict:
+        """The pooled rule's verdict where the claim has one, else the per-seed verdicts combined (`combine`)."""
+        if self.pooled is not None:
+            return self.pooled.verdict
         return combine([outcome.verdict for outcome in self.outcomes])
 
     def seed_table(self) -> Table:
@@ -87,13 +102,24 @@ class ClaimResult:
         return Table(("seed", "verdict", *names), rows)
 
 
-def seed_dependence(outcomes: Sequence[SeedOutcome]) -> str:
+def pooled_line(pooled: Pooled | None) -> str:
+    """The pooled rule's numbers and checks in one sentence; empty for a claim judged seed by seed."""
+    if pooled is None:
+        return ""
+    numbers = "; ".join(f"{name} {value:.4g}" for name, value in pooled.numbers.items())
+    checks = "; ".join(f"{name}: {'passes' if passed else 'fails'}" for name, passed in pooled.checks.items())
+    return f"The verdict is the pooled rule's: {pooled.verdict}. Pooled numbers: {numbers}. Checks: {checks}."
+
+
+def seed_dependence(outcomes: Sequence[SeedOutcome], pooled: bool = False) -> str:
     """Where the verdict changes with the seed, a sentence saying so and which of the rule's checks moved (from
     the checks a claim names; otherwise the per-seed numbers are the evidence); empty when every seed agrees."""
     verdicts = {outcome.verdict for outcome in outcomes}
     if len(verdicts) < 2 or NOT_JUDGED in verdicts:
         return ""
-    text = "The verdict changes with the seed (" + ", ".join(f"{o.seed}: {o.verdict}" for o in outcomes) + ")."
+    lead = "Judged seed by seed, the verdict would change with the seed (" if pooled else \
+        "The verdict changes with the seed ("
+    text = lead + ", ".join(f"{o.seed}: {o.verdict}" for o in outcomes) + ")."
     names = list(dict.fromkeys(name for outcome in outcomes for name in outcome.checks))
     moved = []
     for name in names:
@@ -105,6 +131,13 @@ def seed_dependence(outcomes: Sequence[SeedOutcome]) -> str:
     if moved:
         return f"{text} Checks that differ between seeds: {'; '.join(moved)}. The per-seed table gives the numbers."
     return f"{text} The per-seed table gives the numbers each seed's checks used."
+
+
+def over_seeds(result: ClaimResult) -> str:
+    """What a reader should know about the seeds: whether the verdict changes with them, and the pooled rule's
+    numbers where the claim judges them together; empty when neither applies."""
+    return " ".join(part for part in (seed_dependence(result.outcomes, result.pooled is not None),
+                                         pooled_line(result.pooled)) if part)
 
 
 def combine(verdicts: Sequence[Verdict]) -> Verdict:
@@ -144,4 +177,5 @@ def unjudged(result: ClaimResult) -> ClaimResult:
         ))
         for table in result.tables
     )
-    return dataclasses.replace(result, outcomes=outcomes, tables=tables)
+    pooled = None if result.pooled is None else dataclasses.replace(result.pooled, verdict=NOT_JUDGED)
+    return dataclasses.replace(result, outcomes=outcomes, tables=tables, pooled=pooled)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from wganlab.claims.result import ClaimResult, Table, seed_dependence
+from wganlab.claims.result import ClaimResult, Table, over_seeds
 from wganlab.files import write_bytes_atomic
 from wganlab.reports.claims_page import claims_html
 
@@ -19,7 +19,8 @@ INTRODUCTION = [
     "",
     "Written by `wganlab claims`. Each claim from the papers (REFERENCE.md section 5) is an experiment with",
     "a stated expectation and a rule that turns the measured numbers into a verdict, stated before the",
-    "numbers. Over seeds: *holds* if every seed holds, *does not hold* if none does, *mixed* otherwise.",
+    "numbers. Over seeds: *holds* if every seed holds, *does not hold* if none does, *mixed* otherwise; a claim",
+    "about an average over seeds pools them by a stated statistic instead, and its 'Over seeds' line says so.",
     "A claim that does not hold on our runs is reported as such.",
     "",
 ]
@@ -67,7 +68,7 @@ def _claim_section(result: ClaimResult, relative_to: Path) -> list[str]:
     ]
     for table in (result.seed_table(), *result.tables):
         lines += _markdown_table(table)
-    if (dependence := seed_dependence(result.outcomes)):
+    if (dependence := over_seeds(result)):
         lines += [f"**Over seeds.** {dependence}", ""]
     for figure in result.figures:
         lines += [f"![claim {result.number}]({os.path.relpath(figure, relative_to)})", ""]

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult, Table, seed_dependence
+from wganlab.claims.result import NOT_JUDGED, VERDICTS, ClaimResult, Table, over_seeds
 from wganlab.reports import html as h
 
 INTRODUCTION = (
     "Each claim from the papers is an experiment with a stated expectation and a rule, stated before the numbers, "
     "that turns the measured numbers into a verdict. Over seeds: holds if every seed holds, does not hold if none "
-    "does, mixed otherwise. A claim that does not hold on our runs is reported as such."
+    "does, mixed otherwise; a claim about an average over seeds pools them by a stated statistic instead, and says so. "
+    "A claim that does not hold on our runs is reported as such."
 )
 
 
@@ -90,7 +91,7 @@ def claim_section(result: ClaimResult) -> h.Markup:
             ]
         ),
         seed_table(result),
-        *([h.fields([("Over seeds", dependence)])] if (dependence := seed_dependence(result.outcomes)) else []),
+        *([h.fields([("Over seeds", dependence)])] if (dependence := over_seeds(result)) else []),
         *(measured_table(table) for table in result.tables),
         *(figure(path, result.number) for path in result.figures),
     ]
