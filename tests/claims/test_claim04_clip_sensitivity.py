@@ -22,25 +22,23 @@ def _diagnosis(clip_value: float, final_w1: float, saturation: float, median_gra
     return claim.Diagnosis(clip_value, [1], [final_w1], final_w1, saturation, 1.0, 1.0, median_gradient, 1.0)
 
 
+def _runs(final_w1: tuple[float, float, float, float]) -> list[claim.Diagnosis]:
+    """One seed's runs at c = 1, 0.1, 0.01, 0.001 with these final W1s: few weights at the largest c's bound, vanished
+    gradients at the smallest (checks (3) and (4) pass)."""
+    shapes = ((0.0, 10.0), (0.2, 1.0), (0.7, 1e-3), (0.95, 1e-7))  # (share at +/-c, median gradient) per c
+    return [_diagnosis(c, w1, saturation, gradient)
+            for c, w1, (saturation, gradient) in zip(claim.CLIP_VALUES, final_w1, shapes, strict=True)]
+
+
 def test_rule_holds_for_the_papers_picture_and_not_when_the_smallest_c_is_best():
-    paper = [
-        _diagnosis(1.0, 1.0, 0.0, 10.0),
-        _diagnosis(0.1, 0.5, 0.2, 1.0),
-        _diagnosis(0.01, 0.2, 0.7, 1e-3),
-        _diagnosis(0.001, 0.6, 0.95, 1e-7),
-    ]
+    paper = _runs((1.0, 0.5, 0.2, 0.6))
     assert claim._outcome(0, paper).verdict == "holds"
     smallest_best = paper[:3] + [dataclasses.replace(paper[3], final_w1=0.1)]
     assert claim._outcome(0, smallest_best).verdict == "mixed"
 
 
 def test_the_verdict_is_the_median_over_seeds_so_one_lucky_seed_does_not_turn_it():
-    paper = [
-        _diagnosis(1.0, 1.2, 0.0, 10.0),
-        _diagnosis(0.1, 0.3, 0.2, 1.0),
-        _diagnosis(0.01, 0.3, 0.7, 1e-3),
-        _diagnosis(0.001, 0.8, 0.95, 1e-7),
-    ]
+    paper = _runs((1.2, 0.3, 0.3, 0.8))
     lucky = [dataclasses.replace(paper[0], final_w1=0.2)] + paper[1:]  # the unconstrained critic did well once
     pooled = claim._pooled({0: paper, 1: lucky, 2: paper})
     assert claim._outcome(1, lucky).verdict == "mixed"

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from wganlab.claims.context import ClaimContext
+from wganlab.claims.fixed_generator import held_out_estimate
 from wganlab.claims.gan_vs_wgan import DISCRIMINATOR_ITERS, metric_key, paired_run, protocol
 from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.diagnostics.tracking import estimates_at_evaluations, rank_correlation
@@ -85,8 +86,8 @@ def against_optimum(run: RunLogs, seed: int, count: int) -> tuple[float, ...]:
         real, fresh_real = (snapshot.dataset.sample(count, rng) for _ in range(2))
         latents = torch.randn(2 * count, run.config.model.latent_dim, generator=rng)
         fake, fresh_fake = snapshot.sampler(latents).split(count)
-        estimate = (snapshot.critic(real).mean() - snapshot.critic(fake).mean()).item()
     optimum = optimal_critic(real, fake)
+    estimate = held_out_estimate(snapshot.critic, optimum)
     fit = agreement(snapshot.critic, optimum, torch.cat([fresh_real, fresh_fake]), segment_points=1000, seed=seed)
     norms = fit.segment_gradient_norms
     return (estimate / optimum.w1, fit.w1_share, float(norms.max()), float(np.median(norms)),
