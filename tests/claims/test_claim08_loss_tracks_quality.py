@@ -16,9 +16,11 @@ def test_quick_run_is_well_formed_and_the_verdict_follows_the_numbers(quick_clai
     optimum = result.tables[1]
     assert optimum.headers == claim.OPTIMUM_HEADERS
     assert [(row[0], row[1]) for row in optimum.rows] == [(seed, label) for seed in (0,) for label in claim.CRITICS]
-    for _, _, ratio, share, largest, median, r, rho in optimum.rows:
-        assert math.isfinite(ratio) and math.isfinite(share) and 0 <= median <= largest
-        assert -1 <= r <= 1 and -1 <= rho <= 1
+    for _, _, evaluations, _, ratio, share, r, reference, converged_share, converged_r, converged in optimum.rows:
+        assert evaluations >= 2  # a checkpoint at every evaluation, not the final one alone
+        assert math.isfinite(ratio) and math.isfinite(share) and math.isfinite(converged_share)
+        assert -1 <= r <= 1 and -1 <= reference <= 1 and -1 <= converged_r <= 1
+        assert converged.endswith(f"of {-(-evaluations // claim.EVERY_OTHER)}")  # the first, then every other
     for outcome in result.outcomes:
         numbers = outcome.numbers
         checks = [numbers["rho WGAN"] >= claim.TRACKS, numbers["rho WGAN-GP"] >= claim.TRACKS,

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from scipy.stats import pearsonr
 
 from wganlab.claims.context import ClaimContext
+from wganlab.claims.critic_fit import Convergence, Method, fit_until_converged
 from wganlab.claims.fixed_generator import held_out_estimate
 from wganlab.claims.gan_vs_wgan import DISCRIMINATOR_ITERS, metric_key, paired_run, protocol
 from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
 from wganlab.diagnostics.tracking import estimates_at_evaluations, rank_correlation
 from wganlab.metrics.optimal_critic import agreement, optimal_critic
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
-from wganlab.training.checkpoint import load_snapshot
+from wganlab.rundir import RunLogs, checkpoints
+from wganlab.training.checkpoint import Snapshot, load_snapshot
 
 DATA = "8gaussians"
 TRACKS = 0.6  # Spearman rho of estimate vs W1 that counts as tracking
@@ -49,23 +53,47 @@ RULE = (
     "mixed otherwise. The usual GAN (n_critic 1) is a contrast, not in the rule."
 )
 NOTES = (
-    "A clipped critic's estimate is W1 times its Lipschitz constant, which is unknown and can change during "
-    "training as its weights move to +-c: a rank correlation ignores a constant scale, not a changing one. The "
-    "near-optimal GAN is trained for fewer generator steps than the others (its discriminator updates "
-    "cost {iters} times as much per step); a discriminator trained to optimality gives the generator little "
-    "gradient, so its samples may hardly improve, and then a low rho says only that the JS estimate did not move "
-    "with W1, not that W1 moved without it (see the W1 curve in the figure). The usual GAN's discriminator is not "
-    "near its optimum, so its 'JS estimate' bounds JS only loosely. How near the WGAN critics are to theirs is in "
-    "the second table: each run's final critic against the exact optimal critic f* (POT's dual, "
-    "metrics/optimal_critic.py) between {points} real and {points} generated points, with correlations on as "
-    "many fresh ones. These critics are trained alongside a moving generator for a fixed n_critic, not to "
-    "convergence as in claims 1 and 6: the table measures where they stand at the end of training, it is not "
-    "in the rule, and it is not measured at every evaluation."
+    "A clipped critic's estimate is W1 times its Lipschitz constant, which is unknown and can change during training "
+    "as its weights move to +-c: a rank correlation ignores a constant scale, not a changing one. The near-optimal "
+    "GAN is trained for fewer generator steps than the others (its discriminator updates cost {iters} times as much "
+    "per step); a discriminator trained to optimality gives the generator little gradient, so its samples may hardly "
+    "improve, and then a low rho says only that the JS estimate did not move with W1, not that W1 moved without it "
+    "(see the W1 curve in the figure). The usual GAN's discriminator is not near its optimum, so its 'JS estimate' "
+    "bounds JS only loosely. How near the WGAN critics are to their optimum is in the last table and the second "
+    "figure (seed {seed}), measured at every evaluation from the checkpoint kept there: the critic against the exact "
+    "optimal critic f* (POT's dual, metrics/optimal_critic.py) between {points} real and {points} points of that "
+    "step's generator, with correlations on as many fresh ones; beside it, f* of an independent draw of as many "
+    "points (what a perfect critic of the two distributions scores against this sample's f*: the ceiling that "
+    "sampling noise leaves, low where the generated points are near the real ones); and, at the first evaluation and "
+    "one in {every_other} after it, a copy of the critic trained on with that step's generator held fixed, with the "
+    "run's own objective, constraint and optimiser, until its objective on f*'s points stops improving (checked every"
+    " {rule_every} updates, converged when the best of the last {window} checks beats the best before them by at most"
+    " 1%; at most {cap} updates): the critic's estimate as a share of that converged critic's says how near it was to"
+    " its optimum under its constraint. The table gives medians over the evaluations; none of it is in the rule."
 )
-CRITICS = ("WGAN", "WGAN-GP")  # the runs whose final critic is set against f*
+CRITICS = ("WGAN", "WGAN-GP")  # the runs whose critics are set against their optimum at every evaluation
 OPTIMUM_POINTS = 1000  # real and generated points f* is solved on, and as many fresh ones it is compared on
-OPTIMUM_HEADERS = ("seed", "run", "estimate / W1", "W1 share (scale removed)", "largest slope on the segments",
-                   "median slope on the segments", "r with f*", "rho with f*")
+EVERY_OTHER = 2  # the critic is trained on to convergence at every EVERY_OTHER-th evaluation (the costly part)
+OPTIMUM_HEADERS = ("seed", "run", "evaluations", "W1 (first, last)", "estimate / W1", "W1 share (scale removed)",
+                   "r with f*", "r of another draw's f*", "estimate / converged critic's", "converged critic's r",
+                   "converged")
+
+
+@dataclass(frozen=True)
+class Nearness:
+    """One evaluation's critic against its optimum (see NOTES); nan where the critic was not trained on."""
+
+    step: int
+    w1: float  # between f*'s real and generated points
+    estimate_share: float  # the critic's estimate / W1 on f*'s points
+    w1_share: float  # its estimate with its scale (largest slope on the coupling's segments) removed, / W1
+    r: float  # Pearson's r with f* on fresh points
+    reference_r: float  # f* of an independent draw against f*, on the same fresh points
+    converged_share: float  # the critic's estimate / that of a copy trained on to convergence
+    converged_r: float  # the converged copy's r with f*
+    converged: bool  # whether the copy's rule held before the cap
+
+
 HEADERS = ("seed", "run", "rho (estimate, W1)", "median estimate", "median estimate / log 2", "first W1", "last W1")
 
 
@@ -75,23 +103,75 @@ def _tracking(run: RunLogs) -> Curve:
     return rank_correlation(estimates, quality), steps, estimates, quality
 
 
-def against_optimum(run: RunLogs, seed: int, count: int) -> tuple[float, ...]:
-    """The run's final critic against the exact optimal critic f* between real and generated points: its estimate
-    E D(real) - E D(fake) over W1 on the points f* is solved on, its W1 share once its scale (largest slope along
-    the optimal coupling's segments) is removed, the largest and median slopes there (f*'s are 1), and its
-    correlations with f* on as many fresh real and generated points."""
-    snapshot = load_snapshot(run.folder)
+def converging(context: ClaimContext) -> tuple[Convergence, int]:
+    """The rule a critic is trained on until, and its cap on updates: claims 1 and 6's rule, tiny at quick sizes."""
+    return Convergence(context.size(100, 5), context.size(15, 2), 0.01), context.size(3000, 20)
+
+
+def _converged_copy(snapshot: Snapshot, pairs: tuple[torch.Tensor, torch.Tensor], rule: Convergence, cap: int,
+                    seed: int) -> tuple[torch.nn.Module, bool]:
+    """A copy of the snapshot's critic trained on against its generator, held fixed, with the run's objective,
+    constraint and critic optimiser (fresh moments), until `rule` holds on `pairs` or `cap` updates."""
+    config, critic = snapshot.config, copy.deepcopy(snapshot.critic)
+    latent = config.model.latent_dim
+
+    def fake(n: int, rng: torch.Generator) -> torch.Tensor:
+        with torch.no_grad():
+            return snapshot.sampler(torch.randn(n, latent, generator=rng))
+
+    method = Method("the run's", config.objective, config.optim)
+    rng = torch.Generator().manual_seed(30_000 + seed)
+    _, _, converged = fit_until_converged(critic, method, snapshot.dataset.sample, fake, cap, rng,
+                                          config.train.batch_size, rule, pairs, seed)
+    return critic, converged
+
+
+def nearness(path: Path, seed: int, count: int, rule: Convergence | None, cap: int) -> Nearness:
+    """The checkpoint's critic against its optimum (NOTES): f* between `count` real and `count` points of the
+    checkpoint's generator, an independent f*, correlations on fresh points; with `rule`, a converged copy too."""
+    snapshot = load_snapshot(path)
     rng = torch.Generator().manual_seed(20_000 + seed)
     with torch.no_grad():
-        real, fresh_real = (snapshot.dataset.sample(count, rng) for _ in range(2))
-        latents = torch.randn(2 * count, run.config.model.latent_dim, generator=rng)
-        fake, fresh_fake = snapshot.sampler(latents).split(count)
-    optimum = optimal_critic(real, fake)
+        real, fresh_real, other_real = (snapshot.dataset.sample(count, rng) for _ in range(3))
+        latents = torch.randn(3 * count, snapshot.config.model.latent_dim, generator=rng)
+        fake, fresh_fake, other_fake = snapshot.sampler(latents).split(count)
+    optimum, other = optimal_critic(real, fake), optimal_critic(other_real, other_fake)
+    points = torch.cat([fresh_real, fresh_fake])
+    fit = agreement(snapshot.critic, optimum, points, segment_points=count, seed=seed)
     estimate = held_out_estimate(snapshot.critic, optimum)
-    fit = agreement(snapshot.critic, optimum, torch.cat([fresh_real, fresh_fake]), segment_points=1000, seed=seed)
-    norms = fit.segment_gradient_norms
-    return (estimate / optimum.w1, fit.w1_share, float(norms.max()), float(np.median(norms)),
-            fit.linear_correlation, fit.rank_correlation)
+    converged_share = converged_r = math.nan
+    converged = False
+    if rule is not None:
+        trained, converged = _converged_copy(snapshot, (real, fake), rule, cap, seed)
+        converged_share = estimate / held_out_estimate(trained, optimum)
+        converged_r = agreement(trained, optimum, points, segment_points=count, seed=seed).linear_correlation
+    return Nearness(snapshot.step, optimum.w1, estimate / optimum.w1, fit.w1_share, fit.linear_correlation,
+                    float(pearsonr(other(points), optimum(points)).statistic), converged_share, converged_r,
+                    converged)
+
+
+def against_optimum(context: ClaimContext, run: RunLogs, seed: int) -> list[Nearness]:
+    """`nearness` at each of the run's evaluations (the checkpoints it kept there), trained on at the first and at
+    every EVERY_OTHER-th after it."""
+    rule, cap = converging(context)
+    count = context.size(OPTIMUM_POINTS, 200)
+    return [nearness(path, seed, count, None if index % EVERY_OTHER else rule, cap)
+            for index, path in enumerate(checkpoints(run.folder))]
+
+
+def optimum_row(seed: int, label: str, measured: list[Nearness]) -> tuple[object, ...]:
+    """OPTIMUM_HEADERS's row: medians over the evaluations (over those trained on, for the converged columns)."""
+
+    def median(values: list[float]) -> float:
+        finite = [value for value in values if math.isfinite(value)]
+        return float(np.median(finite)) if finite else math.nan
+
+    tried = [m for m in measured if math.isfinite(m.converged_share)]
+    return (seed, label, len(measured), f"{measured[0].w1:.3g}, {measured[-1].w1:.3g}",
+            median([m.estimate_share for m in measured]), median([m.w1_share for m in measured]),
+            median([m.r for m in measured]), median([m.reference_r for m in measured]),
+            median([m.converged_share for m in tried]), median([m.converged_r for m in tried]),
+            f"{sum(m.converged for m in tried)} of {len(tried)}")
 
 
 def runs(context: ClaimContext, seed: int) -> dict[str, Curve]:
@@ -122,18 +202,23 @@ def outcome(seed: int, curves: dict[str, Curve]) -> SeedOutcome:
 
 
 def run(context: ClaimContext) -> ClaimResult:
-    outcomes, rows, optimum_rows, shown = [], [], [], {}
+    outcomes, rows, optimum_rows = [], [], []
+    shown: dict[str, Curve] = {}
+    nearest: dict[str, list[Nearness]] = {}
     for seed in context.seeds:
         curves = runs(context, seed)
         outcomes.append(outcome(seed, curves))
         for label in CRITICS:
-            final = paired_run(context, label, DATA, seed)
-            optimum_rows.append((seed, label, *against_optimum(final, seed, context.size(OPTIMUM_POINTS, 200))))
+            measured = against_optimum(context, paired_run(context, label, DATA, seed, keep_evaluations=True), seed)
+            optimum_rows.append(optimum_row(seed, label, measured))
+            if seed == context.seeds[0]:
+                nearest[label] = measured
         for label, (rho, _, estimates, quality) in curves.items():
             median = float(np.median(estimates))
             level = median / math.log(2) if label.startswith("GAN") else None
             rows.append((seed, label, rho, median, level, quality[0], quality[-1]))
         shown = shown or curves
+    rule, cap = converging(context)
     short = context.size(1000, 40)
     warmup = "; at quick sizes no warm-up" if context.quick else ""
     text = PROTOCOL.format(steps=context.size(4000, 120), warmup=warmup, iters=DISCRIMINATOR_ITERS, short=short,
@@ -144,8 +229,9 @@ def run(context: ClaimContext) -> ClaimResult:
         rule=RULE,
         outcomes=tuple(outcomes),
         tables=(Table(HEADERS, tuple(rows)), Table(OPTIMUM_HEADERS, tuple(optimum_rows))),
-        figures=(_draw(context, shown),),
-        notes=NOTES.format(iters=DISCRIMINATOR_ITERS, points=context.size(OPTIMUM_POINTS, 200)),
+        figures=(_draw(context, shown), _draw_nearness(context, nearest)),
+        notes=NOTES.format(iters=DISCRIMINATOR_ITERS, points=context.size(OPTIMUM_POINTS, 200), every_other=EVERY_OTHER,
+                           rule_every=rule.every, window=rule.window, cap=cap, seed=context.seeds[0]),
     )
 
 
@@ -163,3 +249,33 @@ def _draw(context: ClaimContext, curves: dict[str, Curve]) -> Path:
         twin.set_ylabel("exact W1 (lower is better)", color="tab:orange")
         axis.set_title(f"{label}: Spearman rho = {rho:.2f}", fontsize=9)
     return context.save_figure(figure, 8, "estimate-vs-w1")
+
+
+def _draw_nearness(context: ClaimContext, measured: dict[str, list[Nearness]]) -> Path:
+    """claim-08-against-optimum.png: per WGAN run, over training, the critic's r with f* beside the converged copy's
+    and the independent f*'s (top), and its estimate as a share of the converged copy's and its W1 share (bottom)."""
+    figure, axes = plt.subplots(2, len(measured), figsize=(9, 6.4), dpi=90, sharex=True, squeeze=False)
+    for column, (label, points) in enumerate(measured.items()):
+        steps = [m.step for m in points]
+        tried = [m for m in points if math.isfinite(m.converged_share)]
+        top, bottom = axes[0, column], axes[1, column]
+        top.plot(steps, [m.r for m in points], "o-", color="tab:blue", label="the critic")
+        top.plot([m.step for m in tried], [m.converged_r for m in tried], "s--", color="tab:green",
+                 label="the critic trained on to convergence")
+        top.plot(steps, [m.reference_r for m in points], ":", color="grey", label="f* of another draw (ceiling)")
+        top.set_ylim(-1.05, 1.05)
+        top.set_ylabel("r with f*")
+        top.set_title(f"{label}: its critic against the optimal critic", fontsize=9)
+        bottom.plot([m.step for m in tried], [m.converged_share for m in tried], "s-", color="tab:green",
+                    label="estimate / converged critic's")
+        bottom.plot(steps, [m.w1_share for m in points], "o-", color="tab:blue", label="W1 share (scale removed)")
+        bottom.axhline(1.0, color="grey", lw=0.8, ls=":")
+        bottom.set_xlabel("generator step")
+        bottom.set_ylabel("share")
+        twin = bottom.twinx()
+        twin.plot(steps, [m.w1 for m in points], color="tab:orange", lw=1, label="W1 (f*'s points)")
+        twin.set_ylabel("W1", color="tab:orange")
+        if column == 0:
+            top.legend(fontsize=7, loc="lower left")
+            bottom.legend(fontsize=7, loc="upper left")
+    return context.save_figure(figure, 8, "against-optimum")

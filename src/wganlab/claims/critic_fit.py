@@ -105,6 +105,49 @@ def fit_critic(
     return estimates
 
 
+@dataclass(frozen=True)
+class Check:
+    """One convergence check on fixed held-out pairs, after `update` updates."""
+
+    update: int
+    estimate: float  # E D(real) - E D(fake)
+    objective: float  # the estimate minus the weighted penalty: what the critic's optimiser maximises
+
+
+def held_out_check(critic: nn.Module, objective: Objective, pairs: tuple[Tensor, Tensor], seed: int,
+                   update: int) -> Check:
+    """The critic's estimate and objective on the held-out `pairs` (the penalty at interpolates drawn from `seed`, so
+    successive checks differ only by the critic)."""
+    loss, stats = objective.critic_phase(critic, *pairs, torch.Generator().manual_seed(seed), 0)
+    return Check(update, float(stats["critic/estimate"]), -float(loss.detach()))
+
+
+def fit_until_converged(
+    critic: nn.Module,
+    method: Method,
+    real: Sampler,
+    fake: Sampler,
+    iterations: int,
+    rng: torch.Generator,
+    batch_size: int,
+    rule: Convergence,
+    pairs: tuple[Tensor, Tensor],
+    seed: int,
+) -> tuple[list[float], list[Check], bool]:
+    """`fit_critic` until `rule` holds on the held-out `pairs` (checked every `rule.every` updates) or for
+    `iterations` updates: (the training batches' estimates, the checks, whether the rule held)."""
+    objective, checks = build_objective(method.objective), []
+
+    def check(update: int) -> bool:
+        if update % rule.every:
+            return False
+        checks.append(held_out_check(critic, objective, pairs, seed, update))
+        return rule.reached([done.objective for done in checks])
+
+    estimates = fit_critic(critic, method, real, fake, iterations, rng, batch_size, objective, observe=check)
+    return estimates, checks, rule.reached([done.objective for done in checks])
+
+
 def noisy_copy(real: Sampler, std: float = 1.0) -> Sampler:
     """The WGAN-GP Fig. 1 'generator': real data plus Gaussian noise of standard deviation `std`."""
 

@@ -19,18 +19,20 @@ from torch import Tensor, nn
 
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import (
+    Check,
     Convergence,
     Method,
     Sampler,
     clipping,
     fit_critic,
+    fit_until_converged,
     gradient_penalty,
     make_critic,
     noisy_copy,
 )
 from wganlab.data.toy import make_toy
 from wganlab.metrics.optimal_critic import Agreement, OptimalCritic, agreement, optimal_critic
-from wganlab.objectives.objective import Objective, build_objective
+from wganlab.objectives.objective import build_objective
 from wganlab.plotting import pyplot as plt
 
 TOY_SETS = ("8gaussians", "25gaussians", "swissroll")
@@ -65,15 +67,6 @@ class CriticSetup:
     zero_output: bool = False  # start from D = 0, so the first updates follow the Wasserstein term
     convergence: Convergence | None = None  # stop when it holds, checked on `check_points` held-out pairs
     check_points: int = 0
-
-
-@dataclass(frozen=True)
-class Check:
-    """One convergence check on the held-out pairs, after `update` updates."""
-
-    update: int
-    estimate: float  # E D(real) - E D(fake)
-    objective: float  # the estimate minus the weighted penalty: what the critic's optimiser maximises
 
 
 @dataclass(frozen=True)
@@ -141,17 +134,12 @@ def trained_critic(context: ClaimContext, setup: CriticSetup) -> TrainedCritic:
         critic = initial_critic(setup)
         real, fake = samplers(setup.data, setup.seed)
         rng = torch.Generator().manual_seed(setup.seed)
-        objective, rule, checks = build_objective(setup.method.objective), setup.convergence, []
-
-        def check(update: int) -> bool:
-            if rule is None or update % rule.every:
-                return False
-            checks.append(held_out_check(critic, objective, setup, update))
-            return rule.reached([done.objective for done in checks])
-
-        estimates = fit_critic(critic, setup.method, real, fake, setup.iterations, rng, setup.batch_size, objective,
-                               observe=check)
-        converged = rule is not None and rule.reached([done.objective for done in checks])
+        if setup.convergence is None:
+            estimates = fit_critic(critic, setup.method, real, fake, setup.iterations, rng, setup.batch_size)
+            return TrainedCritic(critic, tuple(estimates))
+        pairs = held_out(setup.data, setup.seed, setup.check_points)
+        estimates, checks, converged = fit_until_converged(critic, setup.method, real, fake, setup.iterations, rng,
+                                                           setup.batch_size, setup.convergence, pairs, setup.seed)
         return TrainedCritic(critic, tuple(estimates), tuple(checks), converged)
 
     return context.memo(("fixed-generator critic", setup), train)
@@ -168,14 +156,6 @@ def convergence_text(setup: CriticSetup) -> str:
         f"at most {rule.tolerance:.0%} of that best; at most {setup.iterations:,} updates, and a critic that reaches "
         "the cap first is reported as not converged."
     )
-
-
-def held_out_check(critic: nn.Module, objective: Objective, setup: CriticSetup, update: int) -> Check:
-    """The critic's estimate and objective on the held-out pairs (the penalty at interpolates drawn from a fixed
-    seed, so successive checks differ only by the critic)."""
-    real, fake = held_out(setup.data, setup.seed, setup.check_points)
-    loss, stats = objective.critic_phase(critic, real, fake, torch.Generator().manual_seed(setup.seed), 0)
-    return Check(update, float(stats["critic/estimate"]), -float(loss.detach()))
 
 
 def held_out(data: str, seed: int, count: int) -> tuple[Tensor, Tensor]:

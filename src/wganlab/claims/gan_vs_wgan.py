@@ -29,9 +29,11 @@ PAPER_SETTINGS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def paired_run(context: ClaimContext, method: str, data: str, seed: int, steps: int | None = None) -> RunLogs:
+def paired_run(context: ClaimContext, method: str, data: str, seed: int, steps: int | None = None,
+               keep_evaluations: bool = False) -> RunLogs:
     """`method` (a METHODS or PAPER_SETTINGS label) on `data` with the pair's networks and evaluations, for the pair's
-    generator steps or `steps` (then evaluated every steps / 16)."""
+    generator steps or `steps` (then evaluated every steps / 16); `keep_evaluations` keeps a checkpoint at every
+    evaluation (the same run otherwise: checkpoints change no number)."""
     preset, values = (METHODS[method], {}) if method in METHODS else PAPER_SETTINGS[method]
     if context.quick:  # the WGAN's warm-up alone is 2,500 critic iterations: more than a smoke test's whole run
         values = values | {"train.critic_warmup": False}
@@ -50,6 +52,8 @@ def paired_run(context: ClaimContext, method: str, data: str, seed: int, steps: 
         "eval.figures": False,
         "optim.lr_decay": "none",  # the same schedule for both: no decay
     }
+    if keep_evaluations:
+        overrides |= {"train.checkpoint_every": every, "train.keep_checkpoints": steps // every + 1}
     return context.train(preset, overrides | values)
 
 
