@@ -124,10 +124,12 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
         started = time.perf_counter()
         stats = train_step(run, state)
         state.step += 1
+        # the guard's one device read waits for the step's last kernels: on a GPU the clock stops after them
+        finite = team.all_true(guard.quick_check(checked := guard.checked(stats), watched), state.rng.device)
         elapsed = time.perf_counter() - started
         seconds += elapsed
         state.train_seconds += elapsed
-        if not team.all_true(guard.quick_check(checked := guard.checked(stats), watched), state.rng.device):
+        if not finite:
             if (problem := guard.agree(team, guard.locate(checked, state), state.rng.device)) is not None:
                 guard.recover(folder, run, state, problem, initial, console)
                 bar.reset(train.steps)

@@ -199,8 +199,9 @@ def fit_group(members: list[Member], console: TextIO) -> None:
         with stacking.stacked(len(members)):
             stats = loop.train_step(run, state)
         state.step += 1
+        finite_members = member_finite(stats, state)  # one device read: on a GPU, after the step's last kernels
         state.train_seconds += time.perf_counter() - started
-        for k, finite in enumerate(member_finite(stats, state)):
+        for k, finite in enumerate(finite_members):
             if not finite and members[k].stopped is None:
                 stop(members[k], state, k, row(stats, k), console)
         if all(member.stopped for member in members):
