@@ -5,6 +5,7 @@
 # one short lease brings back what it can.
 #
 #   OUT=folder bash benchmarks/device_checks.sh          # DEVICE=cuda by default; QUICK=1 for tiny sizes
+#   ONLY="grid speed-toy" OUT=folder bash benchmarks/device_checks.sh    # only the steps named
 #
 # Needs: python3 with torch (CUDA), numpy, scipy, matplotlib, tqdm, pillow, scikit-learn; POT (if it is missing, a
 # wheel in .whl/ is installed into /tmp/site); the reference toy trainer in .devshared/ (a copy of
@@ -29,6 +30,7 @@ WL=(python3 -m wganlab)
 step() {  # step NAME SECONDS COMMAND...: run it with a time limit, log it, record its exit code and time
     local name=$1 limit=$2 started rc
     shift 2
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
     echo "=== $(date +%T) $name: $*" >>"$LOG"
     started=$(date +%s)
     timeout "$limit" "$@" >>"$LOG" 2>&1
@@ -41,7 +43,7 @@ bench() {  # bench NAME SECONDS COMMAND...: a step whose last stdout line (JSON)
     local name=$1 limit=$2
     shift 2
     step "$name" "$limit" bash -c 'set -o pipefail; "$@" | tee "'"$SCRATCH/$name.out"'"' _ "$@"
-    tail -n 1 "$SCRATCH/$name.out" 2>/dev/null | sed "s/^{/{\"bench\": \"$name\", /" >>"$OUT/bench.jsonl"
+    [ -f "$SCRATCH/$name.out" ] && tail -n 1 "$SCRATCH/$name.out" | sed "s/^{/{\"bench\": \"$name\", /" >>"$OUT/bench.jsonl"
 }
 
 step environment 30 bash -c 'nvidia-smi -L; python3 -c "import sys, torch, ot, sklearn; print(sys.version.split()[0],

@@ -73,19 +73,26 @@ def _draw(draw: Callable[[torch.Generator], Tensor], rng: Generator) -> Tensor:
     return draw(rng)
 
 
+# Each draw is made on its generator's own device (CUDA refuses a CPU generator for a GPU tensor) and then moved to
+# `device`: the training streams live on the training device, so only other streams (the evaluation's and the
+# probe's, on the CPU whatever the device, for the same points everywhere) pay the copy.
+
+
 def rand(shape: tuple[int, ...], rng: Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
-    """U[0, 1) of `shape` (this rank's rows of the global draw)."""
-    return _draw(lambda g: own_rows(torch.rand(_global(shape), generator=g, device=device, dtype=dtype)), rng)
+    """U[0, 1) of `shape` (this rank's rows of the global draw) on `device`."""
+    return _draw(lambda g: own_rows(torch.rand(_global(shape), generator=g, device=g.device, dtype=dtype)).to(device),
+                 rng)
 
 
 def randn(shape: tuple[int, ...], rng: Generator, device: torch.device | str, dtype: torch.dtype) -> Tensor:
-    """N(0, 1) of `shape` (this rank's rows of the global draw)."""
-    return _draw(lambda g: own_rows(torch.randn(_global(shape), generator=g, device=device, dtype=dtype)), rng)
+    """N(0, 1) of `shape` (this rank's rows of the global draw) on `device`."""
+    return _draw(lambda g: own_rows(torch.randn(_global(shape), generator=g, device=g.device, dtype=dtype)).to(device),
+                 rng)
 
 
 def randint(high: int, shape: tuple[int, ...], rng: Generator, device: torch.device | str) -> Tensor:
-    """Integers in [0, high) of `shape` (this rank's rows of the global draw)."""
-    return _draw(lambda g: own_rows(torch.randint(high, _global(shape), generator=g, device=device)), rng)
+    """Integers in [0, high) of `shape` (this rank's rows of the global draw) on `device`."""
+    return _draw(lambda g: own_rows(torch.randint(high, _global(shape), generator=g, device=g.device)).to(device), rng)
 
 
 def global_std(values: Tensor) -> Tensor:
