@@ -65,9 +65,10 @@ VARIANTS = {
 
 
 def wganlab(iters: int, warmup: int, variant: str = "fp32", device: str = "cpu") -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    # keep the caller's PYTHONPATH after src: packages installed beside the interpreter's (POT on the device machine)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
     with tempfile.TemporaryDirectory() as outdir:
-        subprocess.run(
+        done = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -93,9 +94,10 @@ def wganlab(iters: int, warmup: int, variant: str = "fp32", device: str = "cpu")
             ],
             capture_output=True,
             text=True,
-            check=True,
             env=env,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"wganlab train ({variant}, {device}) failed:\n{done.stderr[-2000:]}")
         return timed_steps_per_second(Path(outdir), warmup, iters)
 
 

@@ -190,11 +190,22 @@ class Snapshot:
         return self.generator_ema if self.generator_ema is not None else self.generator
 
 
+def usable_here(config: Config) -> Config:
+    """`config` with train.device "cpu" when it names a GPU this machine lacks: a checkpoint's networks can be used
+    anywhere (sampling, evaluating, diagnosing a GPU run on a laptop); training resumes only on its own device."""
+    device = config.train.device
+    index = int(device.partition(":")[2] or 0)
+    if device == "cpu" or (torch.cuda.is_available() and index < torch.cuda.device_count()):
+        return config
+    return configuration.with_values(config, {"train.device": "cpu"})
+
+
 def load_snapshot(target: Path) -> Snapshot:
-    """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`."""
+    """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
+    where this machine lacks it, on the CPU."""
     folder, path = rundir.resolve_checkpoint(target)
     payload = read(path)
-    config = config_of(payload)
+    config = usable_here(config_of(payload))
     validate(config)
     dataset = build_dataset(config.data, config.train.seed)
     objective = build_objective(config.objective)

@@ -1,0 +1,49 @@
+"""A run trained on a GPU, opened on a machine without one: its networks load on the CPU (sample, evaluate,
+diagnose); resuming it there is refused in one line (its random streams live on its GPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tiny import TINY
+from wganlab import cli, rundir
+from wganlab import config as configuration
+from wganlab.training import checkpoint, session
+
+
+def _as_if_trained_on_cuda(run: Path) -> None:
+    """Rewrite the run's checkpoint as a GPU machine would have written it: its config names cuda."""
+    path = rundir.checkpoints(run)[-1]
+    _, _, state = session.load(path)
+    config = configuration.with_values(checkpoint.config_of(checkpoint.read(path)), {"train.device": "cuda"})
+    checkpoint.save(path, state, config)
+
+
+def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert cli.main(["train", *TINY, "--steps", "20", "--set", "eval.figures=false", "--outdir", str(tmp_path)]) == 0
+    run = next(tmp_path.glob("*/"))
+    _as_if_trained_on_cuda(run)
+    snapshot = checkpoint.load_snapshot(run)
+    assert snapshot.config.train.device == "cpu" and next(snapshot.generator.parameters()).device.type == "cpu"
+    assert cli.main(["evaluate", str(run)]) == 0
+    assert cli.main(["diagnose", str(run)]) == 0
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(run), "--steps", "30"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"wganlab: error: {run} trained on cuda, which this machine does not have: resume it on a machine that has "
+        "(its random streams live there); sample, evaluate, diagnose and report work here, on the CPU")
+
+
+def test_a_run_on_a_device_this_machine_has_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = configuration.load(preset="grid")
+    assert checkpoint.usable_here(config) is config  # the CPU
+    cuda = configuration.with_values(config, {"train.device": "cuda:1"})
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setattr("torch.cuda.device_count", lambda: 2)
+    assert checkpoint.usable_here(cuda) is cuda
+    monkeypatch.setattr("torch.cuda.device_count", lambda: 1)
+    assert checkpoint.usable_here(cuda).train.device == "cpu"
