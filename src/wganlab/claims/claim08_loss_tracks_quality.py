@@ -175,10 +175,12 @@ def optimum_row(seed: int, label: str, measured: list[Nearness]) -> tuple[object
 
 
 def runs(context: ClaimContext, seed: int) -> dict[str, Curve]:
-    """Each of RUNS's tracking curve for one seed."""
+    """Each of RUNS's tracking curve for one seed (CRITICS's runs keep their evaluations' checkpoints for
+    `against_optimum`: the same runs, as checkpoints change no number)."""
     short = context.size(1000, 40)
     return {
-        label: _tracking(paired_run(context, label, DATA, seed, short if label == "GAN, near-optimal D" else None))
+        label: _tracking(paired_run(context, label, DATA, seed, short if label == "GAN, near-optimal D" else None,
+                                    keep_evaluations=label in CRITICS))
         for label in RUNS
     }
 
