@@ -175,12 +175,10 @@ def optimum_row(seed: int, label: str, measured: list[Nearness]) -> tuple[object
 
 
 def runs(context: ClaimContext, seed: int) -> dict[str, Curve]:
-    """Each of RUNS's tracking curve for one seed (CRITICS's runs keep their evaluations' checkpoints for
-    `against_optimum`: the same runs, as checkpoints change no number)."""
+    """Each of RUNS's tracking curve for one seed."""
     short = context.size(1000, 40)
     return {
-        label: _tracking(paired_run(context, label, DATA, seed, short if label == "GAN, near-optimal D" else None,
-                                    keep_evaluations=label in CRITICS))
+        label: _tracking(paired_run(context, label, DATA, seed, short if label == "GAN, near-optimal D" else None))
         for label in RUNS
     }
 
@@ -211,7 +209,7 @@ def run(context: ClaimContext) -> ClaimResult:
         curves = runs(context, seed)
         outcomes.append(outcome(seed, curves))
         for label in CRITICS:
-            measured = against_optimum(context, paired_run(context, label, DATA, seed, keep_evaluations=True), seed)
+            measured = against_optimum(context, paired_run(context, label, DATA, seed), seed)
             optimum_rows.append(optimum_row(seed, label, measured))
             if seed == context.seeds[0]:
                 nearest[label] = measured
