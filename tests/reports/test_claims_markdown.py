@@ -48,3 +48,11 @@ def test_machine_line_names_seeds_mode_and_minutes():
     line = machine_line(90.0, (0, 1, 2), quick=True)
     assert "seeds 0, 1, 2" in line and "quick (a smoke test at tiny sizes: no verdicts drawn)" in line
     assert line.endswith("1.5 minutes in all") and "CPU cores" in line
+
+
+def test_machine_line_counts_threads_in_words(monkeypatch):
+    monkeypatch.setattr("torch.get_num_threads", lambda: 1)
+    assert "(1 thread);" in machine_line(60.0, (0,), quick=False)
+    monkeypatch.setattr("torch.get_num_threads", lambda: 4)
+    assert "(4 threads);" in machine_line(60.0, (0,), quick=False)
+    assert "(2 processes of 2 threads (--jobs 2));" in machine_line(60.0, (0,), quick=False, jobs=2)

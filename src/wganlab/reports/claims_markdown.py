@@ -43,7 +43,7 @@ def _markdown_table(table: Table) -> list[str]:
 def machine_line(seconds: float, seeds: Sequence[int], quick: bool, jobs: int = 1) -> str:
     mode = "quick (a smoke test at tiny sizes: no verdicts drawn)" if quick else "full"
     threads = torch.get_num_threads()
-    how = (f"{threads} threads" if jobs == 1 else
+    how = (f"{threads} thread{'s' if threads > 1 else ''}" if jobs == 1 else
            f"{jobs} processes of {max(1, threads // jobs)} thread{'s' if threads // jobs > 1 else ''} (--jobs {jobs})")
     return (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
