@@ -6,14 +6,25 @@ Shared by the benchmark scripts; nothing here is part of the package.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+# train.precision and train.compile as --set overrides, for the speed benchmarks
+PRECISIONS = {
+    "fp32": [],
+    "bf16": ["--set", "train.precision=bf16"],
+    "fp16": ["--set", "train.precision=fp16"],
+    "compile": ["--set", "train.compile=true"],  # under a gradient penalty the generator only: the critic stays eager
+}
 
 
 @dataclass(frozen=True)
@@ -26,10 +37,7 @@ class Job:
 
 def run_job(job: Job, outdir: Path, threads: int) -> dict:
     """Train one run; return its summary, last metrics, wall time and folder."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    env["PYTHONPATH"] = (
-        str(Path(__file__).resolve().parents[1] / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    )
+    env = environment() | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     folder = outdir / f"{job.name}-s{job.seed}"
     command = [
         sys.executable,
@@ -90,3 +98,35 @@ def timed_steps_per_second(outdir: Path, warmup: int, iters: int) -> float:
     stats = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     times = {s["step"]: s["time/train_seconds"] for s in stats}
     return iters / (times[warmup + iters] - times[warmup])
+
+
+def environment() -> dict[str, str]:
+    """os.environ with the repository's src first on PYTHONPATH, after it whatever the caller had there (packages
+    installed beside the interpreter's, as POT is on the device machine)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
+
+
+def timed_train(preset: str, warmup: int, iters: int, device: str, settings: list[str]) -> tuple[float, dict]:
+    """`wganlab train --preset preset` with `settings` (--set pairs) for warmup + iters generator steps, evaluating
+    only at its end and checkpointing never: (its generator steps per second over the timed steps, its config)."""
+    with tempfile.TemporaryDirectory() as outdir:
+        command = [
+            sys.executable, "-m", "wganlab.cli", "train", "--preset", preset, "--steps", str(warmup + iters),
+            "--set", f"train.log_every={math.gcd(warmup, iters)}",  # a line at the warm-up's end and at the last step
+            "--set", "eval.every=0", "--set", "eval.figures=false", "--set", "train.checkpoint_every=100000",
+            "--outdir", outdir, *settings, "--set", f"train.device={device}",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, env=environment())
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{(done.stderr or done.stdout)[-2000:]}")
+        (run,) = Path(outdir).iterdir()
+        return timed_steps_per_second(Path(outdir), warmup, iters), json.loads((run / "config.json").read_text())
+
+
+def machine(device: str) -> dict:
+    """What a benchmark's JSON says of where it ran: the CPU, its cores and torch's threads, torch, the GPU."""
+    import torch
+
+    gpu = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else None
+    return {"cpu": cpu_name(), "cpus": os.cpu_count(), "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "device": device, "gpu": gpu}

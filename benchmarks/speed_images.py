@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,16 +27,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import cpu_name, timed_steps_per_second  # noqa: E402
+from runs import PRECISIONS, machine, timed_train  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-
-VARIANTS = {
-    "fp32": [],
-    "bf16": ["--set", "train.precision=bf16"],
-    "fp16": ["--set", "train.precision=fp16"],
-    "compile": ["--set", "train.compile=true"],  # the generator only: the critic's gradient penalty rules it out
-}
+VARIANTS = PRECISIONS
 
 
 def write_images(path: Path, count: int, seed: int = 0) -> None:
@@ -50,7 +40,6 @@ def write_images(path: Path, count: int, seed: int = 0) -> None:
 
 def wganlab(data: Path, args: argparse.Namespace, variant: str) -> tuple[float, dict]:
     """One run's generator steps per second over its timed steps, and its resolved config."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     sizes = []
     if args.width:
         sizes += ["--set", f"model.width={args.width}"]
@@ -58,47 +47,14 @@ def wganlab(data: Path, args: argparse.Namespace, variant: str) -> tuple[float, 
         sizes += ["--set", f"train.batch_size={args.batch}"]
     if args.generator_batch:
         sizes += ["--set", f"train.generator_batch_size={args.generator_batch}"]
-    with tempfile.TemporaryDirectory() as outdir:
-        command = [
-            sys.executable,
-            "-m",
-            "wganlab.cli",
-            "train",
-            "--preset",
-            args.preset,
-            "--steps",
-            str(args.warmup + args.iters),
-            "--set",
-            "data.name=npz",
-            "--set",
-            f"data.root={data}",
-            "--set",
-            f"train.log_every={math.gcd(args.warmup, args.iters)}",  # a line at the warm-up's end and at the last step
-            "--set",
-            "eval.every=0",
-            "--set",
-            "eval.figures=false",
-            "--set",
-            "eval.diagnostics=false",
-            "--set",
-            "eval.metrics=[]",  # the final evaluation at the last step: no FID/KID/IS network
-            "--set",
-            "eval.image_samples=64",  # ... and only 64 images generated for it
-            "--set",
-            "train.checkpoint_every=100000",
-            "--outdir",
-            outdir,
-            *sizes,
-            *VARIANTS[variant],
-            "--set",
-            f"train.device={args.device}",
-        ]
-        done = subprocess.run(command, capture_output=True, text=True, env=env)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{(done.stderr or done.stdout)[-2000:]}")
-        (run,) = Path(outdir).iterdir()
-        config = json.loads((run / "config.json").read_text())
-        return timed_steps_per_second(Path(outdir), args.warmup, args.iters), config
+    settings = [
+        "--set", "data.name=npz", "--set", f"data.root={data}",
+        "--set", "eval.diagnostics=false",
+        "--set", "eval.metrics=[]",  # the final evaluation at the last step: no FID/KID/IS network
+        "--set", "eval.image_samples=64",  # ... and only 64 images generated for it
+        *sizes, *VARIANTS[variant],
+    ]
+    return timed_train(args.preset, args.warmup, args.iters, args.device, settings)
 
 
 def main() -> None:
@@ -131,7 +87,6 @@ def main() -> None:
                 ours[name].append(speed)
             measured = "  ".join(f"{name} {values[-1]:.3f}" for name, values in ours.items())
             print(f"repeat {repeat}: {measured} generator steps/s", flush=True)
-    import torch
 
     medians = {name: statistics.median(values) for name, values in ours.items()}
     baseline = medians.get("fp32")
@@ -140,8 +95,6 @@ def main() -> None:
         "medians": medians,
         "against_fp32": {name: median / baseline for name, median in medians.items()} if baseline else None,
         "runs": ours,
-        "device": args.device,
-        "gpu": torch.cuda.get_device_name(torch.device(args.device)) if args.device.startswith("cuda") else None,
         "width": config["model"]["width"],
         "batch": config["train"]["batch_size"],
         "generator_batch": config["train"]["generator_batch_size"],
@@ -150,10 +103,7 @@ def main() -> None:
         "repeats": args.repeats,
         "iters": args.iters,
         "warmup": args.warmup,
-        "cpu": cpu_name(),
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "cpus": os.cpu_count(),
+        **machine(args.device),
     }
     print(json.dumps(result))
 

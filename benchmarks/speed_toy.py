@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import cpu_name, timed_steps_per_second
+from runs import PRECISIONS, machine, timed_train
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "bench" / "reference_wgan_gp_toy.py"
@@ -52,10 +49,7 @@ def reference(iters: int, warmup: int, path: Path = REFERENCE, device: str = "cp
 
 
 VARIANTS = {
-    "fp32": [],
-    "bf16": ["--set", "train.precision=bf16"],
-    "fp16": ["--set", "train.precision=fp16"],
-    "compile": ["--set", "train.compile=true"],  # the generator only: the critic's gradient penalty rules it out
+    **PRECISIONS,
     # hinge + spectral norm, no penalty: both networks compile
     "sn": ["--set", "objective.loss=hinge", "--set", "objective.penalty=none", "--set",
            "objective.constraint=spectral-norm"],
@@ -65,40 +59,7 @@ VARIANTS = {
 
 
 def wganlab(iters: int, warmup: int, variant: str = "fp32", device: str = "cpu") -> float:
-    # keep the caller's PYTHONPATH after src: packages installed beside the interpreter's (POT on the device machine)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
-    with tempfile.TemporaryDirectory() as outdir:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "wganlab.cli",
-                "train",
-                "--preset",
-                "wgan-gp-toy",
-                "--steps",
-                str(warmup + iters),
-                "--set",
-                f"train.log_every={math.gcd(warmup, iters)}",  # a line at the warm-up's end and at the last step
-                "--set",
-                "eval.every=0",
-                "--set",
-                "eval.figures=false",
-                "--set",
-                "train.checkpoint_every=100000",
-                "--outdir",
-                outdir,
-                *VARIANTS[variant],
-                "--set",
-                f"train.device={device}",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"wganlab train ({variant}, {device}) failed:\n{done.stderr[-2000:]}")
-        return timed_steps_per_second(Path(outdir), warmup, iters)
+    return timed_train("wgan-gp-toy", warmup, iters, device, VARIANTS[variant])[0]
 
 
 def main() -> None:
@@ -129,7 +90,6 @@ def main() -> None:
             ours[name].append(wganlab(args.iters, args.warmup, name, args.device))
         measured = "  ".join(f"{name} {values[-1]:.3f}" for name, values in ours.items())
         print(f"repeat {repeat}: reference {theirs[-1]:.3f}  wganlab {measured} generator steps/s", flush=True)
-    import torch
 
     medians = {name: statistics.median(values) for name, values in ours.items()}
     result = {
@@ -139,17 +99,12 @@ def main() -> None:
         "variants": {name: {"median": medians[name], "ratio": medians[name] / statistics.median(theirs),
                             "runs": ours[name]} for name in variants},
         "reference_runs": theirs,
-        "cpu": cpu_name(),
-        "device": args.device,
         "reference_device": args.reference_device,
         "reference_placed_by": ("as it is" if args.reference_device == "cpu"
                                 else "factories" if args.reference_factories else "set_default_device"),
-        "gpu": torch.cuda.get_device_name(torch.device(args.device)) if args.device.startswith("cuda") else None,
         "repeats": args.repeats,
         "iters": args.iters,
-        "threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "cpus": os.cpu_count(),
+        **machine(args.device),
     }
     print(json.dumps(result))
 

@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import cpu_name  # noqa: E402
+from runs import SRC, cpu_name, environment, machine  # noqa: E402
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(1, SRC)  # wganlab's grid and seed parsing below, where wganlab is not installed (a GPU machine)
 
 
@@ -39,9 +38,8 @@ def command(*args: str) -> list[str]:
 
 
 def timed(argv: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    done = subprocess.run(argv, env=environment(), capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -117,11 +115,8 @@ def main() -> None:
 
 def gpu_name(device: str) -> str:
     """The card's name in brackets after a space for a CUDA device; nothing for the CPU."""
-    if not device.startswith("cuda"):
-        return ""
-    import torch
-
-    return f" ({torch.cuda.get_device_name(torch.device(device))})"
+    gpu = machine(device)["gpu"]
+    return f" ({gpu})" if gpu else ""
 
 
 if __name__ == "__main__":

@@ -28,16 +28,12 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from runs import cpu_name  # noqa: E402
+from runs import cpu_name, environment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "bench" / "reference_wgan_gp_toy.py"
 TARGETS = {"grid": 24, "25gaussians": 24, "ring": 8}  # modes; and HQ >= 90 % for every data set
 HQ = 90.0
-
-
-def environment() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
 
 def reached(modes: float, hq: float, data: str) -> bool:

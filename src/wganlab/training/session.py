@@ -44,7 +44,7 @@ def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Pat
     config = checkpoint.config_of(payload)
     if folder is not None:
         _check_belongs(folder, path, config)
-    if checkpoint.usable_here(config) is not config:
+    if checkpoint.usable_here(config).train.device != config.train.device:
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
             "that has (its random streams live there); sample, evaluate, diagnose and report work here, on the CPU"
