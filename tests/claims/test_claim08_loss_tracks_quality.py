@@ -23,18 +23,39 @@ def test_quick_run_is_well_formed_and_the_verdict_follows_the_numbers(quick_clai
         assert converged.endswith(f"of {-(-evaluations // claim.EVERY_OTHER)}")  # the first, then every other
     for outcome in result.outcomes:
         numbers = outcome.numbers
-        checks = [numbers["rho WGAN"] >= claim.TRACKS, numbers["rho WGAN-GP"] >= claim.TRACKS,
-                  not numbers["rho near-optimal GAN"] >= claim.TRACKS,
-                  numbers["near-optimal GAN median JS / log 2"] >= claim.NEAR_LOG2]
+        checks = [numbers[f"rho {label}, converged critics"] >= claim.TRACKS for label in claim.CRITICS
+                  if f"({claim.CRITICS.index(label) + 1}) the converged {label} critic's estimate tracks W1"
+                  in outcome.checks]
+        checks += [not numbers["rho near-optimal GAN"] >= claim.TRACKS,
+                   numbers["near-optimal GAN median JS / log 2"] >= claim.NEAR_LOG2]
         assert outcome.verdict == verdict_of(checks)
 
 
 def test_the_rule_on_known_curves() -> None:
     def curve(rho: float, level: float = 0.0) -> claim.Curve:
-        return rho, [1, 2, 3], [level] * 3, [3.0, 2.0, 1.0]
+        return rho, [1, 2, 3, 4], [level] * 4, [4.0, 3.0, 2.0, 1.0]
 
-    tracking = {"WGAN": curve(0.9), "WGAN-GP": curve(0.7), "GAN, near-optimal D": curve(0.1, 0.9 * math.log(2)),
+    tracking = {"WGAN": curve(-0.9), "WGAN-GP": curve(0.7), "GAN, near-optimal D": curve(0.1, 0.9 * math.log(2)),
                 "GAN": curve(0.9)}
-    assert claim.outcome(0, tracking).verdict == "holds"  # the usual GAN is a contrast
+    judged = {"WGAN": (0.9, 4, 4), "WGAN-GP": (0.7, 3, 4)}
+    # the rule reads the converged critics, not the estimate logged in training; the usual GAN is a contrast
+    assert claim.outcome(0, tracking, judged).verdict == "holds"
+    assert claim.outcome(0, tracking, judged | {"WGAN": (0.5, 4, 4)}).verdict == "mixed"
     saturated = tracking | {"GAN, near-optimal D": curve(0.1, 0.5 * math.log(2))}
-    assert claim.outcome(0, saturated).verdict == "mixed"
+    assert claim.outcome(0, saturated, judged).verdict == "mixed"
+    # a check counts only where at least COUNTED of the copies converged
+    few = claim.outcome(0, tracking, judged | {"WGAN": (0.1, 2, 4)})
+    assert few.verdict == "holds" and len(few.checks) == 3 and few.numbers["WGAN copies converged"] == 2
+
+
+def _measured(step: int, estimate: float, converged: bool) -> claim.Nearness:
+    return claim.Nearness(step, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, estimate, 0.5, converged)
+
+
+def test_converged_tracking_pairs_each_copy_with_w1_at_its_step() -> None:
+    curve = (0.0, [10, 20, 30, 40, 50], [0.0] * 5, [5.0, 4.0, 3.0, 2.0, 1.0])
+    falling = [_measured(10, 9.0, True), _measured(20, math.nan, False), _measured(30, 7.0, True),
+               _measured(40, 8.0, False), _measured(50, 1.0, True)]
+    assert claim.converged_tracking(curve, falling) == (1.0, 3, 4)  # the copy at its cap (step 40) is left out
+    rising = [_measured(step, float(step), True) for step in (10, 30, 50)]
+    assert claim.converged_tracking(curve, rising) == (-1.0, 3, 3)

@@ -13,9 +13,10 @@ from scipy.stats import pearsonr
 
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.critic_fit import Convergence, Method, fit_until_converged
-from wganlab.claims.fixed_generator import held_out_estimate
+from wganlab.claims.fixed_generator import CONVERGING_LR, held_out_estimate
 from wganlab.claims.gan_vs_wgan import DISCRIMINATOR_ITERS, metric_key, paired_run, protocol
 from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdict_of
+from wganlab.config import OptimConfig
 from wganlab.diagnostics.tracking import estimates_at_evaluations, rank_correlation
 from wganlab.metrics.optimal_critic import agreement, optimal_critic
 from wganlab.plotting import pyplot as plt
@@ -32,9 +33,10 @@ CLAIM = Claim(
     number=8,
     title="the WGAN critic's estimate tracks sample quality; a GAN's JS estimate does not",
     source="WGAN (Arjovsky et al. 2017), Figs. 3 and 4",
-    expectation="Over training the WGAN critic's estimate falls as the samples improve (it correlates with W1 to "
-    "the data); the JS estimate of a GAN discriminator trained near its optimum sits near log 2 and says little "
-    "about sample quality.",
+    expectation="Over training the estimate of a WGAN critic trained near its optimum falls as the samples improve "
+    "(it correlates with W1 to the data: the paper's argument assumes the critic is trained to near-optimality before "
+    "each generator step); the JS estimate of a GAN discriminator trained near its optimum sits near log 2 and says "
+    "little about sample quality.",
 )
 PROTOCOL = (
     "; beside them, in the WGAN paper's settings on the same networks and evaluations: a WGAN as in Fig. 3 (preset "
@@ -46,11 +48,16 @@ PROTOCOL = (
     "(Wasserstein: E D(real) - E D(fake), whatever the critic's scale; GAN: log 2 + (E log s(D(real)) + "
     "E log(1 - s(D(fake)))) / 2, the JS estimate)."
 )
+COUNTED = 0.75  # a run's tracking check counts if at least this share of its copies converged
 RULE = (
-    f"Four checks per seed: (1) Spearman rho(WGAN estimate, W1) >= {TRACKS} (the paper's Fig. 3 setting); (2) "
-    f"rho(WGAN-GP estimate, W1) >= {TRACKS}; (3) rho(near-optimal GAN's JS estimate, W1) < {TRACKS}; (4) the "
-    f"near-optimal GAN's median JS estimate >= {NEAR_LOG2} log 2. Holds if all pass, does not hold if none does, "
-    "mixed otherwise. The usual GAN (n_critic 1) is a contrast, not in the rule."
+    f"Four checks per seed: (1) Spearman rho(estimate of the WGAN critic trained to convergence, W1) >= {TRACKS}, over "
+    "the evaluations where a copy of the critic was trained on with that step's generator held fixed and its "
+    "convergence rule held (the paper's Fig. 3 setting, with the critic near its optimum under its constraint, as the "
+    f"paper's argument assumes); (2) the same for WGAN-GP; (3) rho(near-optimal GAN's JS estimate, W1) < {TRACKS}; (4) "
+    f"the near-optimal GAN's median JS estimate >= {NEAR_LOG2} log 2. Check (1) or (2) counts only if at least "
+    f"{COUNTED:.0%} of its run's copies converged. Holds if every counted check passes, does not hold if none does, "
+    "mixed otherwise. The estimates the runs logged in training (what a user's loss curve shows, rho 'in training') and"
+    " the usual GAN (n_critic 1) are shown, not in the rule."
 )
 NOTES = (
     "A clipped critic's estimate is W1 times its Lipschitz constant, which is unknown and can change during training "
@@ -66,14 +73,17 @@ NOTES = (
     "points (what a perfect critic of the two distributions scores against this sample's f*: the ceiling that "
     "sampling noise leaves, low where the generated points are near the real ones); and, at the first evaluation and "
     "one in {every_other} after it, a copy of the critic trained on with that step's generator held fixed, with the "
-    "run's own objective, constraint and optimiser, until its objective on f*'s points stops improving (checked every"
-    " {rule_every} updates, converged when the best of the last {window} checks beats the best before them by at most"
-    " 1%; at most {cap} updates): the critic's estimate as a share of that converged critic's says how near it was to"
-    " its optimum under its constraint. The table gives medians over the evaluations; none of it is in the rule."
+    "run's own objective and constraint, as claim 1's critics (Adam {lr:g}, betas (0.5, 0.9), batches of {batch} "
+    "pairs), until its objective on f*'s points stops improving (checked every {rule_every} updates, converged when "
+    "the best of the last {window} checks beats the best before them by at most 1%; at most {cap} updates): the "
+    "critic's estimate as a share of that converged critic's says how near it was to its optimum under its "
+    "constraint, and the converged critics' estimates are what checks (1) and (2) judge. The last table gives medians "
+    "over the evaluations."
 )
 CRITICS = ("WGAN", "WGAN-GP")  # the runs whose critics are set against their optimum at every evaluation
 OPTIMUM_POINTS = 1000  # real and generated points f* is solved on, and as many fresh ones it is compared on
 EVERY_OTHER = 2  # the critic is trained on to convergence at every EVERY_OTHER-th evaluation (the costly part)
+COPY_BATCH = 256  # pairs per update of the copies trained on to convergence (claim 1's critics')
 OPTIMUM_HEADERS = ("seed", "run", "evaluations", "W1 (first, last)", "estimate / W1", "W1 share (scale removed)",
                    "r with f*", "r of another draw's f*", "estimate / converged critic's", "converged critic's r",
                    "converged")
@@ -90,10 +100,12 @@ class Nearness:
     r: float  # Pearson's r with f* on fresh points
     reference_r: float  # f* of an independent draw against f*, on the same fresh points
     converged_share: float  # the critic's estimate / that of a copy trained on to convergence
+    converged_estimate: float  # that copy's estimate E D(real) - E D(fake) on f*'s points
     converged_r: float  # the converged copy's r with f*
     converged: bool  # whether the copy's rule held before the cap
 
 
+Judged = tuple[float, int, int]  # (rho of converged copies' estimates with W1, copies converged, copies trained)
 HEADERS = ("seed", "run", "rho (estimate, W1)", "median estimate", "median estimate / log 2", "first W1", "last W1")
 
 
@@ -105,13 +117,13 @@ def _tracking(run: RunLogs) -> Curve:
 
 def converging(context: ClaimContext) -> tuple[Convergence, int]:
     """The rule a critic is trained on until, and its cap on updates: claims 1 and 6's rule, tiny at quick sizes."""
-    return Convergence(context.size(100, 5), context.size(15, 2), 0.01), context.size(3000, 20)
+    return Convergence(context.size(100, 5), context.size(15, 2), 0.01), context.size(6000, 20)
 
 
 def _converged_copy(snapshot: Snapshot, pairs: tuple[torch.Tensor, torch.Tensor], rule: Convergence, cap: int,
                     seed: int) -> tuple[torch.nn.Module, bool]:
-    """A copy of the snapshot's critic trained on against its generator, held fixed, with the run's objective,
-    constraint and critic optimiser (fresh moments), until `rule` holds on `pairs` or `cap` updates."""
+    """A copy of the snapshot's critic trained on against its generator, held fixed, with the run's objective and
+    constraint and claim 1's optimiser and batch, until `rule` holds on `pairs` or `cap` updates."""
     config, critic = snapshot.config, copy.deepcopy(snapshot.critic)
     latent = config.model.latent_dim
 
@@ -119,10 +131,10 @@ def _converged_copy(snapshot: Snapshot, pairs: tuple[torch.Tensor, torch.Tensor]
         with torch.no_grad():
             return snapshot.sampler(torch.randn(n, latent, generator=rng))
 
-    method = Method("the run's", config.objective, config.optim)
+    method = Method("the run's, with Adam", config.objective, OptimConfig(lr_critic=CONVERGING_LR))
     rng = torch.Generator().manual_seed(30_000 + seed)
-    _, _, converged = fit_until_converged(critic, method, snapshot.dataset.sample, fake, cap, rng,
-                                          config.train.batch_size, rule, pairs, seed)
+    _, _, converged = fit_until_converged(critic, method, snapshot.dataset.sample, fake, cap, rng, COPY_BATCH, rule,
+                                          pairs, seed)
     return critic, converged
 
 
@@ -139,15 +151,15 @@ def nearness(path: Path, seed: int, count: int, rule: Convergence | None, cap: i
     points = torch.cat([fresh_real, fresh_fake])
     fit = agreement(snapshot.critic, optimum, points, segment_points=count, seed=seed)
     estimate = held_out_estimate(snapshot.critic, optimum)
-    converged_share = converged_r = math.nan
+    converged_estimate = converged_r = math.nan
     converged = False
     if rule is not None:
         trained, converged = _converged_copy(snapshot, (real, fake), rule, cap, seed)
-        converged_share = estimate / held_out_estimate(trained, optimum)
+        converged_estimate = held_out_estimate(trained, optimum)
         converged_r = agreement(trained, optimum, points, segment_points=count, seed=seed).linear_correlation
     return Nearness(snapshot.step, optimum.w1, estimate / optimum.w1, fit.w1_share, fit.linear_correlation,
-                    float(pearsonr(other(points), optimum(points)).statistic), converged_share, converged_r,
-                    converged)
+                    float(pearsonr(other(points), optimum(points)).statistic), estimate / converged_estimate,
+                    converged_estimate, converged_r, converged)
 
 
 def against_optimum(context: ClaimContext, run: RunLogs, seed: int) -> list[Nearness]:
@@ -183,21 +195,30 @@ def runs(context: ClaimContext, seed: int) -> dict[str, Curve]:
     }
 
 
-def outcome(seed: int, curves: dict[str, Curve]) -> SeedOutcome:
-    """RULE for one seed."""
+def converged_tracking(curve: Curve, measured: list[Nearness]) -> Judged:
+    """Spearman rho of the estimates of the copies whose rule held with the run's W1 at their evaluations; the count
+    of those copies and of the copies trained."""
+    quality = dict(zip(curve[1], curve[3], strict=True))
+    tried = [m for m in measured if math.isfinite(m.converged_estimate)]
+    held = [m for m in tried if m.converged]
+    return (rank_correlation([m.converged_estimate for m in held], [quality.get(m.step, math.nan) for m in held]),
+            len(held), len(tried))
+
+
+def outcome(seed: int, curves: dict[str, Curve], judged: dict[str, Judged]) -> SeedOutcome:
+    """RULE for one seed, from each run's tracking curve and each WGAN run's converged copies (`converged_tracking`)."""
     level = float(np.median(curves["GAN, near-optimal D"][2])) / math.log(2)
-    numbers = {
-        "rho WGAN": curves["WGAN"][0],
-        "rho WGAN-GP": curves["WGAN-GP"][0],
-        "rho near-optimal GAN": curves["GAN, near-optimal D"][0],
-        "near-optimal GAN median JS / log 2": level,
-    }
-    checks = {
-        "(1) the WGAN estimate tracks W1": numbers["rho WGAN"] >= TRACKS,
-        "(2) the WGAN-GP estimate tracks W1": numbers["rho WGAN-GP"] >= TRACKS,
-        "(3) the near-optimal GAN's JS estimate does not": not numbers["rho near-optimal GAN"] >= TRACKS,
-        "(4) the near-optimal GAN's JS estimate sits near log 2": level >= NEAR_LOG2,
-    }
+    numbers = {f"rho {label}, converged critics": judged[label][0] for label in CRITICS}
+    numbers |= {f"{label} copies converged": float(judged[label][1]) for label in CRITICS}
+    numbers |= {"rho near-optimal GAN": curves["GAN, near-optimal D"][0], "near-optimal GAN median JS / log 2": level}
+    numbers |= {f"rho {label} in training": curves[label][0] for label in CRITICS}
+    checks = {}
+    for index, label in enumerate(CRITICS, start=1):
+        rho, held, tried = judged[label]
+        if tried and held >= COUNTED * tried:
+            checks[f"({index}) the converged {label} critic's estimate tracks W1"] = rho >= TRACKS
+    checks["(3) the near-optimal GAN's JS estimate does not"] = not numbers["rho near-optimal GAN"] >= TRACKS
+    checks["(4) the near-optimal GAN's JS estimate sits near log 2"] = level >= NEAR_LOG2
     return SeedOutcome(seed, verdict_of(checks), numbers, checks)
 
 
@@ -206,13 +227,14 @@ def run(context: ClaimContext) -> ClaimResult:
     shown: dict[str, Curve] = {}
     nearest: dict[str, list[Nearness]] = {}
     for seed in context.seeds:
-        curves = runs(context, seed)
-        outcomes.append(outcome(seed, curves))
+        curves, judged = runs(context, seed), {}
         for label in CRITICS:
             measured = against_optimum(context, paired_run(context, label, DATA, seed), seed)
             optimum_rows.append(optimum_row(seed, label, measured))
+            judged[label] = converged_tracking(curves[label], measured)
             if seed == context.seeds[0]:
                 nearest[label] = measured
+        outcomes.append(outcome(seed, curves, judged))
         for label, (rho, _, estimates, quality) in curves.items():
             median = float(np.median(estimates))
             level = median / math.log(2) if label.startswith("GAN") else None
@@ -229,16 +251,28 @@ def run(context: ClaimContext) -> ClaimResult:
         rule=RULE,
         outcomes=tuple(outcomes),
         tables=(Table(HEADERS, tuple(rows)), Table(OPTIMUM_HEADERS, tuple(optimum_rows))),
-        figures=(_draw(context, shown), _draw_nearness(context, nearest)),
+        figures=(_draw(context, shown, nearest), _draw_nearness(context, nearest)),
         notes=NOTES.format(iters=DISCRIMINATOR_ITERS, points=context.size(OPTIMUM_POINTS, 200), every_other=EVERY_OTHER,
-                           rule_every=rule.every, window=rule.window, cap=cap, seed=context.seeds[0]),
+                           lr=CONVERGING_LR, batch=COPY_BATCH, rule_every=rule.every, window=rule.window, cap=cap,
+                           seed=context.seeds[0]),
     )
 
 
-def _draw(context: ClaimContext, curves: dict[str, Curve]) -> Path:
+def _draw(context: ClaimContext, curves: dict[str, Curve], measured: dict[str, list[Nearness]]) -> Path:
+    """claim-08-estimate-vs-w1.png: per run, the estimate it logged in training and W1 over training; for the WGAN
+    runs also the estimates of the copies trained on to convergence (filled where their rule held)."""
     figure, axes = plt.subplots(2, 2, figsize=(9, 6.4), dpi=90)
     for axis, (label, (rho, steps, estimates, quality)) in zip(axes.flat, curves.items(), strict=True):
-        axis.plot(steps, estimates, color="tab:blue", label="critic estimate")
+        axis.plot(steps, estimates, color="tab:blue", label="estimate in training")
+        title = f"{label}: Spearman rho = {rho:.2f}"
+        if label in measured:
+            tried = [m for m in measured[label] if math.isfinite(m.converged_estimate)]
+            for held, face in ((True, "tab:green"), (False, "none")):
+                points = [m for m in tried if m.converged == held]
+                axis.plot([m.step for m in points], [m.converged_estimate for m in points], "s", color="tab:green",
+                          markerfacecolor=face, label="converged critic" if held else "copy at its cap")
+            axis.legend(fontsize=7, loc="upper right")
+            title = f"{label}: rho in training {rho:.2f}, converged {converged_tracking(curves[label], tried)[0]:.2f}"
         axis.set_xlabel("generator step")
         gan = label.startswith("GAN")
         axis.set_ylabel("JS estimate" if gan else "Wasserstein estimate", color="tab:blue")
@@ -247,7 +281,7 @@ def _draw(context: ClaimContext, curves: dict[str, Curve]) -> Path:
         twin = axis.twinx()
         twin.plot(steps, quality, color="tab:orange", label="exact W1")
         twin.set_ylabel("exact W1 (lower is better)", color="tab:orange")
-        axis.set_title(f"{label}: Spearman rho = {rho:.2f}", fontsize=9)
+        axis.set_title(title, fontsize=9)
     return context.save_figure(figure, 8, "estimate-vs-w1")
 
 
