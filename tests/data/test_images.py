@@ -142,3 +142,23 @@ def test_a_folder_loads_through_the_cache_and_trains_from_the_memory_map(tmp_pat
     assert again.key == data.key and torch.equal(again.images, data.images)
     batch = data.sample(7, torch.Generator().manual_seed(0))
     assert batch.dtype == torch.float32 and batch.min() >= -1 and batch.max() <= 1
+
+
+@pytest.mark.parametrize("suffix", ["png", "jpg"])
+def test_a_photos_exif_orientation_is_applied(tmp_path: Path, suffix: str) -> None:
+    """A camera stores a portrait shot on its side with EXIF orientation 6 (turn a quarter clockwise to view): it
+    must come out as a viewer shows it, and it passes the size check beside an upright image of the same size."""
+    from PIL import Image
+
+    stored = np.zeros((8, 16), dtype=np.uint8)
+    stored[:, 8:] = 255  # 16 wide, 8 tall: dark on the left, bright on the right
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(stored).save(tmp_path / f"portrait.{suffix}", exif=exif, quality=100)
+    upright = np.zeros((16, 8), dtype=np.uint8)
+    upright[8:] = 255  # turned clockwise, the left side is on top: dark above, bright below
+    Image.fromarray(upright).save(tmp_path / f"upright.{suffix}", quality=100)
+    data = load_images("folder", tmp_path, cache=False)
+    assert data.shape == (1, 16, 8)
+    torch.testing.assert_close(data.images[0], data.images[1], rtol=0, atol=0.05)
+    assert data.images[0, 0, :8].max() < -0.9 and data.images[0, 0, 8:].min() > 0.9

@@ -29,7 +29,7 @@ from wganlab.errors import UserError
 from wganlab.files import cache_folder, write_json_atomic
 from wganlab.machine import available_memory
 
-FORMAT = "wganlab-images-1"
+FORMAT = "wganlab-images-2"  # 2: EXIF orientation applied
 _MEMORY_SHARE = 0.5  # without a cache folder, decode into memory only up to this share of the free memory
 
 

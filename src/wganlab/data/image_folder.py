@@ -3,6 +3,7 @@
 Each image is decoded, cropped and resized on its own and written straight into the output (a memory-mapped
 cache file, see image_cache.py, or memory), so memory while decoding grows with the output, never with the
 full-resolution input. Pillow releases the GIL while it decodes and resizes, so threads decode in parallel.
+A photo's EXIF orientation is applied (as image viewers do), so a camera's portrait shots come out upright.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from wganlab.data.transforms import Transform, channels_first
@@ -27,6 +28,8 @@ from wganlab.errors import UserError
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 _GRAYSCALE_MODES = {"1", "L", "LA", "I;16", "I;16L", "I;16B"}
 _WIDE_MODES = {"I", "F"}  # 32-bit pixels: no one range to read them in
+_ORIENTATION = 0x0112  # the EXIF tag: how the stored pixels must be turned or mirrored to stand upright
+_QUARTER_TURNS = {5, 6, 7, 8}  # orientations that turn the picture a quarter: its width and height swap
 _CHUNK = 64  # images per task: large enough to amortise scheduling, small enough to keep every thread busy
 
 
@@ -83,10 +86,24 @@ def _eight_bit(image: Image.Image, path: Path) -> Image.Image:
     return image
 
 
+def _orientation(image: Image.Image) -> int:
+    """The image's EXIF orientation (1, upright, when it has none or an unreadable one)."""
+    try:
+        return int(image.getexif().get(_ORIENTATION, 1))
+    except (TypeError, ValueError):  # a malformed tag: show the pixels as stored, as viewers do
+        return 1
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned and mirrored as its EXIF orientation says (itself when there is nothing to do)."""
+    return ImageOps.exif_transpose(image) if _orientation(image) in range(2, 9) else image
+
+
 def _header(path: Path) -> tuple[str, tuple[int, int]]:
     try:
         with Image.open(path) as image:
-            return image.mode, image.size
+            width, height = image.size
+            return image.mode, (height, width) if _orientation(image) in _QUARTER_TURNS else (width, height)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise _open_error(path, error) from error
 
@@ -121,7 +138,8 @@ def decode_into(
                 data = path.read_bytes()
                 digests[index] = hashlib.blake2b(data, digest_size=16).hexdigest()
                 with Image.open(io.BytesIO(data)) as image:  # one read serves the digest and the decoder
-                    pixels = channels_first(transform.crop_and_resize(_eight_bit(image, path).convert(mode)))
+                    upright = _eight_bit(_upright(image), path).convert(mode)
+                    pixels = channels_first(transform.crop_and_resize(upright))
             except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
                 raise _open_error(path, error) from error
             out[index] = transform.pad(pixels, 0)
