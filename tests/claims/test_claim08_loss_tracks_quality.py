@@ -16,9 +16,10 @@ def test_quick_run_is_well_formed_and_the_verdict_follows_the_numbers(quick_clai
     optimum = result.tables[1]
     assert optimum.headers == claim.OPTIMUM_HEADERS
     assert [(row[0], row[1]) for row in optimum.rows] == [(seed, label) for seed in (0,) for label in claim.CRITICS]
-    for _, _, evaluations, _, ratio, share, r, reference, converged_share, converged_r, converged in optimum.rows:
+    for row in optimum.rows:
+        _, _, evaluations, _, ratio, share, r, reference, converged_share, converged_r, at_w1, at_share, converged = row
         assert evaluations >= 2  # a checkpoint at every evaluation, not the final one alone
-        assert math.isfinite(ratio) and math.isfinite(share) and math.isfinite(converged_share)
+        assert all(math.isfinite(x) for x in (ratio, share, converged_share, at_w1, at_share))
         assert -1 <= r <= 1 and -1 <= reference <= 1 and -1 <= converged_r <= 1
         assert converged.endswith(f"of {-(-evaluations // claim.EVERY_OTHER)}")  # the first, then every other
     for outcome in result.outcomes:
@@ -49,7 +50,7 @@ def test_the_rule_on_known_curves() -> None:
 
 
 def _measured(step: int, estimate: float, converged: bool) -> claim.Nearness:
-    return claim.Nearness(step, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, estimate, 0.5, converged)
+    return claim.Nearness(step, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, estimate, 0.5, 0.5, converged)
 
 
 def test_converged_tracking_pairs_each_copy_with_w1_at_its_step() -> None:

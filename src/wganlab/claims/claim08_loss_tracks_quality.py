@@ -86,7 +86,7 @@ EVERY_OTHER = 2  # the critic is trained on to convergence at every EVERY_OTHER-
 COPY_BATCH = 256  # pairs per update of the copies trained on to convergence (claim 1's critics')
 OPTIMUM_HEADERS = ("seed", "run", "evaluations", "W1 (first, last)", "estimate / W1", "W1 share (scale removed)",
                    "r with f*", "r of another draw's f*", "estimate / converged critic's", "converged critic's r",
-                   "converged")
+                   "converged critic's estimate / W1", "converged critic's W1 share", "converged")
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,7 @@ class Nearness:
     converged_share: float  # the critic's estimate / that of a copy trained on to convergence
     converged_estimate: float  # that copy's estimate E D(real) - E D(fake) on f*'s points
     converged_r: float  # the converged copy's r with f*
+    converged_w1_share: float  # the converged copy's W1 share (scale removed)
     converged: bool  # whether the copy's rule held before the cap
 
 
@@ -151,15 +152,16 @@ def nearness(path: Path, seed: int, count: int, rule: Convergence | None, cap: i
     points = torch.cat([fresh_real, fresh_fake])
     fit = agreement(snapshot.critic, optimum, points, segment_points=count, seed=seed)
     estimate = held_out_estimate(snapshot.critic, optimum)
-    converged_estimate = converged_r = math.nan
+    converged_estimate = converged_r = converged_w1_share = math.nan
     converged = False
     if rule is not None:
         trained, converged = _converged_copy(snapshot, (real, fake), rule, cap, seed)
         converged_estimate = held_out_estimate(trained, optimum)
-        converged_r = agreement(trained, optimum, points, segment_points=count, seed=seed).linear_correlation
+        copied = agreement(trained, optimum, points, segment_points=count, seed=seed)
+        converged_r, converged_w1_share = copied.linear_correlation, copied.w1_share
     return Nearness(snapshot.step, optimum.w1, estimate / optimum.w1, fit.w1_share, fit.linear_correlation,
                     float(pearsonr(other(points), optimum(points)).statistic), estimate / converged_estimate,
-                    converged_estimate, converged_r, converged)
+                    converged_estimate, converged_r, converged_w1_share, converged)
 
 
 def against_optimum(context: ClaimContext, run: RunLogs, seed: int) -> list[Nearness]:
@@ -183,6 +185,7 @@ def optimum_row(seed: int, label: str, measured: list[Nearness]) -> tuple[object
             median([m.estimate_share for m in measured]), median([m.w1_share for m in measured]),
             median([m.r for m in measured]), median([m.reference_r for m in measured]),
             median([m.converged_share for m in tried]), median([m.converged_r for m in tried]),
+            median([m.converged_estimate / m.w1 for m in tried]), median([m.converged_w1_share for m in tried]),
             f"{sum(m.converged for m in tried)} of {len(tried)}")
 
 
