@@ -121,6 +121,9 @@ def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims.add_argument("--jobs", type=int, default=1, metavar="J",
                         help="run the claims in J processes, each with 1/J of the threads (default 1)")
     claims.add_argument("--quick", action="store_true", help="a smoke test: minutes, tiny sizes, no verdicts")
+    claims.add_argument("--resume", action="store_true",
+                        help="reuse the claims that an earlier run of the same seeds, size and code, stopped before "
+                        "its report, finished (kept in OUT/claims/finished)")
     claims.add_argument(
         "--out", type=Path, default=None,
         help="where claims.md, claims.html and claims/ go (default: docs; with --quick, claims-quick)"

@@ -41,8 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               "counts (eval.image_samples, --samples, --count)", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("wganlab: interrupted; resume with --resume RUN from the last checkpoint", file=sys.stderr)
+        print(f"wganlab: interrupted{_RESUME.get(args.command, '')}", file=sys.stderr)
         return 130
+
+
+_RESUME = {  # what an interrupted command keeps, and how to go on from it
+    "train": "; resume with --resume RUN from the last checkpoint",
+    "claims": "; the same command with --resume reuses the claims it finished",
+}
 
 
 _OS_ADVICE = {
@@ -275,7 +281,7 @@ def _claims(args: argparse.Namespace) -> int:
     import time
 
     from wganlab.claims.context import ClaimContext
-    from wganlab.claims.runner import parse_only, run_claims
+    from wganlab.claims.runner import Finished, parse_only, run_claims
     from wganlab.reports.claims_markdown import machine_line, write_claims_report
 
     numbers = parse_only(args.only)
@@ -284,6 +290,10 @@ def _claims(args: argparse.Namespace) -> int:
         raise UserError(f"--seeds and --jobs must be >= 1, got {seeds} and {args.jobs}")
     out = args.out or (Path("claims-quick") if args.quick else Path("docs"))  # a smoke test never replaces docs/
     started = time.perf_counter()
+    finished = Finished(out / "claims" / "finished", args.resume)
+    if not args.resume and any(finished.folder.glob("claim-*.pickle")):
+        print(f"claims an earlier run finished are kept in {finished.folder}: add --resume to reuse them (they are "
+              "replaced as this run finishes its claims)", flush=True)
     with tempfile.TemporaryDirectory(prefix="wganlab-claims-") as scratch:
         context = ClaimContext(
             seeds=tuple(range(args.first_seed, args.first_seed + seeds)),
@@ -292,9 +302,10 @@ def _claims(args: argparse.Namespace) -> int:
             work_dir=Path(scratch),
             log=lambda line: print(line, flush=True),
         )
-        results = run_claims(numbers, context, args.jobs)
+        results = run_claims(numbers, context, args.jobs, finished)
     machine = machine_line(time.perf_counter() - started, context.seeds, context.quick, args.jobs)
     path = write_claims_report(results, machine, out)
+    finished.clear(numbers)
     for result in results:
         print(f"claim {result.number:>2}: {result.verdict:<13} {result.title}")
     print(f"wrote {path} and {out / 'claims.html'} ({(time.perf_counter() - started) / 60:.1f} minutes)")

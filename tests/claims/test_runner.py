@@ -53,3 +53,65 @@ def test_claims_run_in_two_processes_equal_one_process_s(tmp_path, quick_claim):
         one = quick_claim(number)
         assert [o.numbers for o in one.outcomes] == [o.numbers for o in two.outcomes]
         assert repr(one.tables) == repr(two.tables)  # repr: a nan equals itself
+
+
+def test_a_finished_claim_is_kept_and_reused_only_by_the_same_seeds_size_and_code(tmp_path, monkeypatch):
+    from wganlab.claims import runner
+
+    lines: list[str] = []
+    context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
+    (first,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=False))
+    assert (tmp_path / "finished" / "claim-12.pickle").is_file()  # kept as soon as it was finished
+
+    def refuse(number, context):
+        raise AssertionError(f"claim {number} ran again")
+
+    monkeypatch.setattr(runner, "run_claim", refuse)
+    lines.clear()
+    (again,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=True))
+    assert repr(again) == repr(first) and lines[-1].endswith("s, kept from an earlier run)")
+
+    ran: list[int] = []
+    monkeypatch.setattr(runner, "run_claim", lambda number, context: ran.append(number) or first)
+    other_seeds = ClaimContext((1,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
+    run_claims([12], other_seeds, 1, runner.Finished(tmp_path / "finished", resume=True))
+    assert ran == [12] and "is of other seeds, sizes or code; running claim 12" in lines[-2]
+    monkeypatch.setattr(runner, "_code_digest", lambda: "other code")
+    run_claims([12], other_seeds, 1, runner.Finished(tmp_path / "finished", resume=True))
+    assert ran == [12] * 2
+    (tmp_path / "finished" / "claim-12.pickle").write_bytes(b"half a file")
+    run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=True))
+    assert ran == [12] * 3 and "cannot be read (UnpicklingError); running claim 12" in lines[-2]
+    run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=False))  # without --resume: runs
+    assert ran == [12] * 4
+
+
+def test_claims_resume_reuses_what_a_stopped_run_finished_and_clears_it_with_the_report(tmp_path, monkeypatch,
+                                                                                         capsys):
+    from wganlab import cli
+    from wganlab.claims import runner
+
+    out = tmp_path / "out"
+    command = ["claims", "--quick", "--only", "12", "--out", str(out)]
+    real_run = runner.run_claim
+
+    def dies_after_the_claim(number, context):  # a run stopped after claim 12 was kept, before its report
+        result = real_run(number, context)
+        runner.Finished(out / "claims" / "finished", False).keep(result, context)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_claim", dies_after_the_claim)
+    assert cli.main(command) == 130
+    assert "interrupted; the same command with --resume reuses the claims it finished" in capsys.readouterr().err
+    assert not (out / "claims.md").exists() and (out / "claims" / "finished" / "claim-12.pickle").is_file()
+
+    def refuse(number, context):
+        raise AssertionError(f"claim {number} ran again")
+
+    monkeypatch.setattr(runner, "run_claim", refuse)
+    with pytest.raises(AssertionError):
+        cli.main(command)  # without --resume it runs the claim again, and says the kept one is there
+    assert "add --resume to reuse them" in capsys.readouterr().out
+    assert cli.main([*command, "--resume"]) == 0
+    assert "kept from an earlier run" in capsys.readouterr().out and "## Claim 12" in (out / "claims.md").read_text()
+    assert not (out / "claims" / "finished").exists()  # in the report now

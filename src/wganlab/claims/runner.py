@@ -1,9 +1,15 @@
-"""Run the claim experiments, timing each; the reports package turns the results into docs/claims.md and HTML."""
+"""Run the claim experiments, timing each; the reports package turns the results into docs/claims.md and HTML.
+
+Each claim's result is kept as soon as it is finished (`Finished`), so a run that is stopped or dies loses only the
+claim it was in: the same command with --resume reuses the claims it finished.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
+import pickle
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +21,7 @@ from wganlab.claims.catalogue import CLAIMS, experiment
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.result import ClaimResult, unjudged
 from wganlab.errors import UserError
+from wganlab.files import write_bytes_atomic
 
 
 def parse_only(text: str | None) -> list[int]:
@@ -31,6 +38,57 @@ def parse_only(text: str | None) -> list[int]:
     return numbers
 
 
+def _code_digest() -> str:
+    """A digest of wganlab's own source: a kept result is reused only by the code that computed it."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    """Where each finished claim's result is kept until the report is written, and what it must match to be reused:
+    the seeds, the size (--quick) and the code."""
+
+    folder: Path
+    resume: bool  # reuse the results kept by an earlier run of the same claims (--resume)
+
+    def key(self, context: ClaimContext) -> dict[str, object]:
+        return {"seeds": list(context.seeds), "quick": context.quick, "code": _code_digest()}
+
+    def path(self, number: int) -> Path:
+        return self.folder / f"claim-{number:02d}.pickle"
+
+    def keep(self, result: ClaimResult, context: ClaimContext) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(self.path(result.number), pickle.dumps({"key": self.key(context), "result": result}))
+
+    def kept(self, number: int, context: ClaimContext) -> ClaimResult | None:
+        """The result an earlier run kept for this claim, if --resume and it matches; else None (and a line why)."""
+        path = self.path(number)
+        if not self.resume or not path.is_file():
+            return None
+        try:
+            saved = pickle.loads(path.read_bytes())
+            matches = saved["key"] == self.key(context) and saved["result"].number == number
+        except Exception as error:  # a damaged or foreign file: run the claim again
+            context.log(f"    the kept result {path} cannot be read ({type(error).__name__}); running claim {number}")
+            return None
+        if not matches:
+            context.log(f"    the kept result {path} is of other seeds, sizes or code; running claim {number}")
+            return None
+        return saved["result"]
+
+    def clear(self, numbers: Sequence[int]) -> None:
+        """Once the report is written: these claims' kept results are in it (others, of another run, stay)."""
+        for number in numbers:
+            self.path(number).unlink(missing_ok=True)
+        if self.folder.is_dir() and not any(self.folder.iterdir()):
+            self.folder.rmdir()
+
+
 def run_claim(number: int, context: ClaimContext) -> ClaimResult:
     """One claim's experiment, timed, with its rule's verdicts (run_claims withholds them at --quick sizes)."""
     started = time.perf_counter()
@@ -43,24 +101,33 @@ SHARED = ({1, 6}, {2, 3}, {8, 10, 11, 14})
 COST = {1: 275, 2: 50, 3: 1, 4: 150, 5: 25, 6: 112, 7: 60, 8: 500, 9: 420, 10: 90, 11: 1, 12: 10, 13: 380, 14: 200}
 
 
-def run_claims(numbers: Sequence[int], context: ClaimContext, jobs: int = 1) -> list[ClaimResult]:
-    """Run each claim (in `jobs` processes, one thread each share of the machine's, when jobs > 1); under --quick
-    (smoke-test sizes) every verdict is "not judged": the code ran, nothing more."""
+def run_claims(numbers: Sequence[int], context: ClaimContext, jobs: int = 1,
+               finished: Finished | None = None) -> list[ClaimResult]:
+    """Run each claim (in `jobs` processes, one thread each share of the machine's, when jobs > 1), keeping each
+    result in `finished` as it comes (and taking it from there under --resume); under --quick (smoke-test sizes)
+    every verdict is "not judged": the code ran, nothing more."""
     if jobs > 1 and len(numbers) > 1:
-        results = _in_processes(numbers, context, jobs)
+        results = _in_processes(numbers, context, jobs, finished)
     else:
-        results = _in_turn(numbers, context, numbers)
+        results = _in_turn(numbers, context, numbers, finished)
     return [unjudged(result) if context.quick else result for result in results]
 
 
-def _in_turn(numbers: Sequence[int], context: ClaimContext, order: Sequence[int]) -> list[ClaimResult]:
+def _in_turn(numbers: Sequence[int], context: ClaimContext, order: Sequence[int],
+             finished: Finished | None = None) -> list[ClaimResult]:
     """`numbers` one after the other, logged as positions in `order` (all the claims asked for)."""
     results = []
     for number in numbers:
         context.log(f"[{list(order).index(number) + 1}/{len(order)}] claim {number}: {experiment(number).CLAIM.title}")
-        result = run_claim(number, context)
+        result = finished.kept(number, context) if finished else None
+        note = ", kept from an earlier run" if result else ""
+        if result is None:
+            result = run_claim(number, context)
+            if finished:
+                finished.keep(result, context)
         verdict = unjudged(result).verdict if context.quick else result.verdict
-        context.log(f"    {verdict}  ({result.seconds:.0f} s)" + (f"  [claim {number}]" if order != numbers else ""))
+        where = f"  [claim {number}]" if order != numbers else ""
+        context.log(f"    {verdict}  ({result.seconds:.0f} s{note}){where}")
         results.append(result)
     return results
 
@@ -84,7 +151,8 @@ def partition(numbers: Sequence[int], jobs: int) -> list[list[int]]:
     return [sorted(members, key=list(numbers).index) for _, members in loads if members]
 
 
-def _in_processes(numbers: Sequence[int], context: ClaimContext, jobs: int) -> list[ClaimResult]:
+def _in_processes(numbers: Sequence[int], context: ClaimContext, jobs: int,
+                  finished: Finished | None) -> list[ClaimResult]:
     """Each share of the claims in a process of its own (spawned: a forked torch can hang in OpenMP), with its own
     memo and an equal share of the threads; results come back in the order asked for."""
     threads = max(1, torch.get_num_threads() // jobs)
@@ -92,15 +160,16 @@ def _in_processes(numbers: Sequence[int], context: ClaimContext, jobs: int) -> l
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn) as pool:
         futures = [pool.submit(_worker, share, list(numbers), context.seeds, context.quick, context.figure_dir,
-                               context.work_dir / f"job-{index}", threads) for index, share in enumerate(shares)]
+                               context.work_dir / f"job-{index}", threads, finished)
+                   for index, share in enumerate(shares)]
         done = [result for future in futures for result in future.result()]
     by_number = {result.number: result for result in done}
     return [by_number[number] for number in numbers]
 
 
 def _worker(numbers: list[int], order: list[int], seeds: tuple[int, ...], quick: bool, figure_dir: Path,
-            work_dir: Path, threads: int) -> list[ClaimResult]:
+            work_dir: Path, threads: int, finished: Finished | None) -> list[ClaimResult]:
     torch.set_num_threads(threads)
     work_dir.mkdir(parents=True, exist_ok=True)
     context = ClaimContext(seeds, quick, figure_dir, work_dir, log=lambda line: print(line, flush=True))
-    return _in_turn(numbers, context, order)
+    return _in_turn(numbers, context, order, finished)
