@@ -73,8 +73,11 @@ NOTES = (
     "points (what a perfect critic of the two distributions scores against this sample's f*: the ceiling that "
     "sampling noise leaves, low where the generated points are near the real ones); and, at the first evaluation and "
     "one in {every_other} after it, a copy of the critic trained on with that step's generator held fixed, with the "
-    "run's own objective and constraint, as claim 1's critics (Adam {lr:g}, betas (0.5, 0.9), batches of {batch} "
-    "pairs), until its objective on f*'s points stops improving (checked every {rule_every} updates, converged when "
+    "run's own objective and constraint, with Adam {lr:g}, betas (0.5, 0.9), on batches of {batch} pairs (claim 1's "
+    "penalised critics'; the optimiser decides only how fast a critic gets to its optimum under its constraint, and "
+    "in our trials the clipped copies converged in 2,200-3,600 updates this way where RMSProp 5e-5 on the run's "
+    "batches of 64 had not by 3,000), until its objective on f*'s points stops improving (checked every {rule_every}"
+    " updates, converged when "
     "the best of the last {window} checks beats the best before them by at most 1%; at most {cap} updates): the "
     "critic's estimate as a share of that converged critic's says how near it was to its optimum under its "
     "constraint, and the converged critics' estimates are what checks (1) and (2) judge. The last table gives medians "
@@ -274,7 +277,7 @@ def _draw(context: ClaimContext, curves: dict[str, Curve], measured: dict[str, l
                 points = [m for m in tried if m.converged == held]
                 axis.plot([m.step for m in points], [m.converged_estimate for m in points], "s", color="tab:green",
                           markerfacecolor=face, label="converged critic" if held else "copy at its cap")
-            axis.legend(fontsize=7, loc="upper right")
+            axis.legend(fontsize=7, loc="best", framealpha=0.6)
             title = f"{label}: rho in training {rho:.2f}, converged {converged_tracking(curves[label], tried)[0]:.2f}"
         axis.set_xlabel("generator step")
         gan = label.startswith("GAN")
