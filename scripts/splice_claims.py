@@ -5,7 +5,8 @@
 
 REPORT_DIR and RERUN_DIR each hold claims.md, claims.html and claims/ as `wganlab claims --out` writes them. Each
 claim in the rerun replaces that claim's section, its row in the verdict table and its figures in the report
-(claims.md and claims.html); the report's run line then says which claims were rerun on their own, and on what.
+(claims.md and claims.html); the report's run line then says which claims were rerun on their own, and on what (a
+note of an earlier splice of the same claims, which no longer holds, is replaced).
 Everything else in the report stays as it was. Both reports must have run the same seeds at the same sizes (full or
 quick): otherwise, or when a file is missing or not a claims report, the script prints one line and exits with 2,
 and changes nothing. Both files are written whole and then moved into place.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from wganlab.claims.result import NOT_JUDGED, VERDICTS
@@ -29,6 +30,7 @@ MD_ROW = r"^\| \[{number}\]\(#claim-{number}\) \|[^\n]*$"
 HTML_SECTION = r'<section id="claim-{number}" class="claim">.*?</section>'
 HTML_ROW = r'<tr class="[^"]*"><td><a href="#claim-{number}">{number}</a></td>.*?</tr>'
 HTML_COUNT = re.compile(r"<p>\d+ claims?: [^<]*</p>")
+NOTE = re.compile(r"; claims? (?P<which>\d+(?:, \d+)*) rerun on (?:its|their) own and spliced in: ")
 
 
 class SpliceError(Exception):
@@ -76,6 +78,21 @@ def count_line(html: str) -> str:
     return f"<p>{len(verdicts)} claims: {', '.join(counts)}.</p>"
 
 
+def noted(line: str, numbers: list[int], new_line: str) -> str:
+    """The run line `line` with a note that `numbers` were rerun on `new_line`, in place of earlier notes of claims
+    that are all among them (their runs are no longer in the report)."""
+    pieces = NOTE.split(line)  # [the run, which, its line, which, its line, ...]
+    kept = [pieces[0]]
+    for which, earlier in zip(pieces[1::2], pieces[2::2], strict=True):
+        if not {int(n) for n in which.split(", ")} <= set(numbers):
+            kept.append(f"; claim{'s' if ',' in which else ''} {which} rerun on {'their' if ',' in which else 'its'} "
+                        f"own and spliced in: {earlier}")
+    several = len(numbers) > 1
+    which = ", ".join(map(str, numbers))
+    note = f"; claim{'s' if several else ''} {which} rerun on {'their' if several else 'its'} own and spliced in: "
+    return "".join(kept) + note + new_line
+
+
 def splice(report: Path, rerun: Path) -> list[int]:
     """Splice every claim of `rerun` into `report` (module docstring); returns the claim numbers."""
     md, html = read(report, "claims.md"), read(report, "claims.html")
@@ -96,12 +113,10 @@ def splice(report: Path, rerun: Path) -> list[int]:
         html = replace(HTML_SECTION.format(number=number), html, new_html, f"{what} section")
         html = replace(HTML_ROW.format(number=number), html, new_html, f"{what} row")
     html = HTML_COUNT.sub(lambda _: count_line(html), html, count=1)
-    which = ", ".join(map(str, numbers))
-    several = len(numbers) > 1
-    note = f"; claim{'s' if several else ''} {which} rerun on {'their' if several else 'its'} own and spliced in: "
-    md = MD_RUN.sub(lambda found: f"Machine and run: {found.group('line')}{note}{new_line}.", md, count=1)
-    html = HTML_RUN.sub(lambda found: f'<p class="subtitle">{found.group("line")}{escape(note + new_line)}</p>', html,
-                        count=1)
+    md = MD_RUN.sub(lambda found: f"Machine and run: {noted(found.group('line'), numbers, new_line)}.", md, count=1)
+    html = HTML_RUN.sub(
+        lambda found: f'<p class="subtitle">{escape(noted(unescape(found.group("line")), numbers, new_line))}</p>',
+        html, count=1)
     figures = report / "claims"
     figures.mkdir(exist_ok=True)
     staged = {report / "claims.md": md, report / "claims.html": html}

@@ -57,3 +57,21 @@ def test_reports_of_other_seeds_are_refused_in_one_line_and_nothing_changes(
     assert "claim 5's section in the report: expected one, found 0" in capsys.readouterr().err
     assert main([str(report), str(tmp_path / "missing")]) == 2
     assert ((report / "claims.md").read_text(), (report / "claims.html").read_text()) == before
+
+
+def test_a_claim_spliced_again_replaces_its_earlier_note(tmp_path: Path) -> None:
+    main = runpy.run_path(str(SCRIPT))["main"]
+    report = _report(tmp_path / "docs", (0, 1), {2: "holds", 8: "mixed", 9: "holds"}, 1.5)
+    both = _report(tmp_path / "both", (0, 1), {8: "holds", 9: "mixed"}, 2.0)
+    assert main([str(report), str(both)]) == 0
+    (both / "claims.md").write_text((both / "claims.md").read_text().replace("1 minutes", "3 minutes"))
+    (both / "claims.html").write_text((both / "claims.html").read_text().replace("1 minutes", "3 minutes"))
+    assert main([str(report), str(_report(tmp_path / "eight", (0, 1), {8: "holds"}, 4.0))]) == 0
+    notes = "; claims 8, 9 rerun on their own and spliced in: x86_64; seeds 0, 1; full; 1 minutes"
+    assert f"1 minutes{notes}; claim 8 rerun on its own and spliced in: x86_64; seeds 0, 1; full; 1 minutes." in (
+        report / "claims.md").read_text()  # claim 9's run is still in the report: its note stays
+    assert main([str(report), str(both)]) == 0
+    for name in ("claims.md", "claims.html"):
+        text = (report / name).read_text()
+        assert text.count("spliced in") == 1 and "claims 8, 9 rerun on their own and spliced in: x86_64; seeds 0, 1; " \
+            "full; 3 minutes" in text
