@@ -43,7 +43,7 @@ def test_every_preset_is_a_valid_run_and_has_a_description():
 
 
 IMAGE_PRESETS = ["wgan-gp-mnist", "wgan-gp-cifar", "sngan-cifar", "dcgan", "wgan-dcgan"]
-# narrower networks and smaller batches than the recipes, so that 200 generator steps take seconds
+# narrower networks and smaller batches than the recipes, so that 60 generator steps take seconds
 SMALL = {"mnist-conv": 4, "resnet": 8, "sngan-cnn": 4, "dcgan-paper": 4}
 
 
@@ -78,16 +78,16 @@ def _files(root: Path, data: str) -> None:
 
 
 @pytest.mark.parametrize("name", IMAGE_PRESETS)
-def test_each_image_preset_trains_200_steps_on_files_in_its_data_sets_format(name, tmp_path, capsys):
+def test_each_image_preset_trains_60_steps_on_files_in_its_data_sets_format(name, tmp_path, capsys):
     config = configuration.load(preset=name)
     _files(tmp_path / "data", config.data.name)
     generator_batch = ["--set", "train.generator_batch_size=8"] if config.train.generator_batch_size else []
     settings = ["--set", f"data.root={json.dumps(str(tmp_path / 'data'))}", "--set", "train.batch_size=4",
                 "--set", f"model.width={SMALL[config.model.arch]}", "--set", "eval.image_samples=16",
-                "--set", "eval.every=0", "--set", "train.checkpoint_every=200", *generator_batch]
-    assert main(["train", "--preset", name, "--steps", "200", *settings, "--outdir", str(tmp_path / "runs")]) == 0
+                "--set", "eval.every=0", "--set", "train.checkpoint_every=60", *generator_batch]
+    assert main(["train", "--preset", name, "--steps", "60", *settings, "--outdir", str(tmp_path / "runs")]) == 0
     run = read_run(next((tmp_path / "runs").iterdir()))
-    assert run.step == 200 and run.config.model.arch == config.model.arch
+    assert run.step == 60 and run.config.model.arch == config.model.arch
     assert run.figures and run.diagnostics and math.isfinite(run.stats[-1]["critic/loss"])
     assert "lr/generator" in run.stats[-1]
 
