@@ -119,7 +119,8 @@ def test_claims_page_in_browser(browser, tmp_path):
         protocol="Swiss roll, 12-layer critic, 500 critic iterations, seeds 0 and 1.",
         rule="holds if |slope(GP)| < 0.05 < |slope(clip)|",
         outcomes=(SeedOutcome(0, "holds", {"slope": -0.3}), SeedOutcome(1, "does not hold", {"slope": 0.01})),
-        tables=(Table(("layer", "norm <i>"), ((1, 0.5), (2, 0.05))),),
+        tables=(Table(("layer", "norm <i>"), ((1, 0.5), (2, 0.05))),
+                Table(tuple(f"a wide column {i}" for i in range(30)), (tuple(range(30)),))),
         figures=(figure / "figures" / "eval-0000020.png",),
         seconds=12.0,
         notes=SCRIPT,
@@ -128,3 +129,5 @@ def test_claims_page_in_browser(browser, tmp_path):
     page.write_text(claims_html([result], f"claims {SCRIPT}", "test machine"))
     text = open_and_check(browser, page, "claims-screenshot.png")
     assert f"claims {SCRIPT}" in text and "mixed" in text and "norm <i>" in text
+    # a table wider than the window scrolls on its own; the page does not scroll sideways
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

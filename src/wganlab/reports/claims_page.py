@@ -59,14 +59,15 @@ def summary_table(results: Sequence[ClaimResult]) -> h.Markup:
 
 
 def seed_table(result: ClaimResult) -> h.Markup:
-    """One row per seed: its verdict and the numbers the rule used."""
+    """One row per seed: its verdict and the numbers the rule used (scrolling sideways on its own when wide)."""
     table = result.seed_table()
     rows = [(seed, verdict_badge(verdict), *numbers) for seed, verdict, *numbers in table.rows]
-    return h.table(table.headers, rows, caption="Per seed")
+    return h.tag("div", h.table(table.headers, rows, caption="Per seed"), class_="scroll")
 
 
 def measured_table(table: Table) -> h.Markup:
-    return h.table(table.headers, table.rows)
+    """A claim's table, scrolling sideways on its own when it is wider than the page (claim 8's has 13 columns)."""
+    return h.tag("div", h.table(table.headers, table.rows), class_="scroll")
 
 
 def figure(path: Path, number: int) -> h.Markup:
