@@ -29,8 +29,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runs import PRECISIONS, machine, timed_train  # noqa: E402
 
-VARIANTS = PRECISIONS
-
 
 def write_images(path: Path, count: int, seed: int = 0) -> None:
     """`count` random uint8 images [N, 32, 32, 3] as the .npz the `npz` data set reads (array "images")."""
@@ -52,7 +50,7 @@ def wganlab(data: Path, args: argparse.Namespace, variant: str) -> tuple[float, 
         "--set", "eval.diagnostics=false",
         "--set", "eval.metrics=[]",  # the final evaluation at the last step: no FID/KID/IS network
         "--set", "eval.image_samples=64",  # ... and only 64 images generated for it
-        *sizes, *VARIANTS[variant],
+        *sizes, *PRECISIONS[variant],
     ]
     return timed_train(args.preset, args.warmup, args.iters, args.device, settings)
 
@@ -62,7 +60,7 @@ def main() -> None:
     parser.add_argument("--preset", default="wgan-gp-cifar")
     parser.add_argument("--device", default="cpu", help="train.device: cpu, cuda, cuda:N")
     parser.add_argument("--variants", default="fp32,bf16,fp16,compile",
-                        help=f"comma-separated, of {', '.join(VARIANTS)}")
+                        help=f"comma-separated, of {', '.join(PRECISIONS)}")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--iters", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
@@ -73,9 +71,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2048, help="synthetic training images")
     args = parser.parse_args()
     variants = args.variants.split(",")
-    unknown = [name for name in variants if name not in VARIANTS]
+    unknown = [name for name in variants if name not in PRECISIONS]
     if unknown:
-        parser.error(f"unknown variants {unknown}; choose from {list(VARIANTS)}")
+        parser.error(f"unknown variants {unknown}; choose from {list(PRECISIONS)}")
     ours: dict[str, list[float]] = {name: [] for name in variants}
     config: dict = {}
     with tempfile.TemporaryDirectory() as scratch:

@@ -78,19 +78,19 @@ def count_line(html: str) -> str:
     return f"<p>{len(verdicts)} claims: {', '.join(counts)}.</p>"
 
 
+def note(which: str) -> str:
+    """The run line's note that the claims `which` ("8" or "8, 10") were rerun; NOTE reads it back."""
+    several = "," in which
+    return f"; claim{'s' if several else ''} {which} rerun on {'their' if several else 'its'} own and spliced in: "
+
+
 def noted(line: str, numbers: list[int], new_line: str) -> str:
     """The run line `line` with a note that `numbers` were rerun on `new_line`, in place of earlier notes of claims
     that are all among them (their runs are no longer in the report)."""
     pieces = NOTE.split(line)  # [the run, which, its line, which, its line, ...]
-    kept = [pieces[0]]
-    for which, earlier in zip(pieces[1::2], pieces[2::2], strict=True):
-        if not {int(n) for n in which.split(", ")} <= set(numbers):
-            kept.append(f"; claim{'s' if ',' in which else ''} {which} rerun on {'their' if ',' in which else 'its'} "
-                        f"own and spliced in: {earlier}")
-    several = len(numbers) > 1
-    which = ", ".join(map(str, numbers))
-    note = f"; claim{'s' if several else ''} {which} rerun on {'their' if several else 'its'} own and spliced in: "
-    return "".join(kept) + note + new_line
+    kept = [pieces[0]] + [note(which) + earlier for which, earlier in zip(pieces[1::2], pieces[2::2], strict=True)
+                          if not {int(n) for n in which.split(", ")} <= set(numbers)]
+    return "".join(kept) + note(", ".join(map(str, numbers))) + new_line
 
 
 def splice(report: Path, rerun: Path) -> list[int]:

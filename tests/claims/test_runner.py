@@ -55,6 +55,10 @@ def test_claims_run_in_two_processes_equal_one_process_s(tmp_path, quick_claim):
         assert repr(one.tables) == repr(two.tables)  # repr: a nan equals itself
 
 
+def _refuse(number, context):
+    raise AssertionError(f"claim {number} ran again")
+
+
 def test_a_finished_claim_is_kept_and_reused_only_by_the_same_seeds_size_and_code(tmp_path, monkeypatch):
     from wganlab.claims import runner
 
@@ -63,10 +67,7 @@ def test_a_finished_claim_is_kept_and_reused_only_by_the_same_seeds_size_and_cod
     (first,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=False))
     assert (tmp_path / "finished" / "claim-12.pickle").is_file()  # kept as soon as it was finished
 
-    def refuse(number, context):
-        raise AssertionError(f"claim {number} ran again")
-
-    monkeypatch.setattr(runner, "run_claim", refuse)
+    monkeypatch.setattr(runner, "run_claim", _refuse)
     lines.clear()
     (again,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=True))
     assert repr(again) == repr(first) and lines[-1].endswith("s, kept from an earlier run)")
@@ -105,10 +106,7 @@ def test_claims_resume_reuses_what_a_stopped_run_finished_and_clears_it_with_the
     assert "interrupted; the same command with --resume reuses the claims it finished" in capsys.readouterr().err
     assert not (out / "claims.md").exists() and (out / "claims" / "finished" / "claim-12.pickle").is_file()
 
-    def refuse(number, context):
-        raise AssertionError(f"claim {number} ran again")
-
-    monkeypatch.setattr(runner, "run_claim", refuse)
+    monkeypatch.setattr(runner, "run_claim", _refuse)
     with pytest.raises(AssertionError):
         cli.main(command)  # without --resume it runs the claim again, and says the kept one is there
     assert "add --resume to reuse them" in capsys.readouterr().out

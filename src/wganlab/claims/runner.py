@@ -7,6 +7,7 @@ claim it was in: the same command with --resume reuses the claims it finished.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import multiprocessing
 import pickle
@@ -38,8 +39,10 @@ def parse_only(text: str | None) -> list[int]:
     return numbers
 
 
+@functools.cache
 def _code_digest() -> str:
-    """A digest of wganlab's own source: a kept result is reused only by the code that computed it."""
+    """A digest of wganlab's own source (read once per process): a kept result is reused only by the code that
+    computed it."""
     package = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
@@ -121,7 +124,7 @@ def _in_turn(numbers: Sequence[int], context: ClaimContext, order: Sequence[int]
     for number in numbers:
         context.log(f"[{list(order).index(number) + 1}/{len(order)}] claim {number}: {experiment(number).CLAIM.title}")
         result = finished.kept(number, context) if finished else None
-        note = ", kept from an earlier run" if result else ""
+        note = ", kept from an earlier run" if result is not None else ""
         if result is None:
             result = run_claim(number, context)
             if finished:

@@ -26,7 +26,7 @@ from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.build import seeded_networks
 from wganlab.training.ema import make_ema
 from wganlab.training.state import TrainState
-from wganlab.training.validation import validate
+from wganlab.training.validation import device_here, validate
 
 FORMAT = "wganlab-checkpoint-2"  # its payload must carry its digest
 LEGACY = "wganlab-checkpoint-1"  # written before digests: read without one (no single flipped bit turns 2 into 1)
@@ -193,11 +193,7 @@ class Snapshot:
 def usable_here(config: Config) -> Config:
     """`config` with train.device "cpu" when it names a GPU this machine lacks: a checkpoint's networks can be used
     anywhere (sampling, evaluating, diagnosing a GPU run on a laptop); training resumes only on its own device."""
-    device = config.train.device
-    index = int(device.partition(":")[2] or 0)
-    if device == "cpu" or (torch.cuda.is_available() and index < torch.cuda.device_count()):
-        return config
-    return configuration.with_values(config, {"train.device": "cpu"})
+    return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
 
 
 def load_snapshot(target: Path) -> Snapshot:

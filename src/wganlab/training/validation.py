@@ -64,13 +64,18 @@ def _check_names(config: Config, tables: dict[str, Parts]) -> None:
         raise ConfigError(f"unknown eval.extractor {extractor!r}; {suggest(extractor, [AUTO, *EXTRACTORS])}")
 
 
-def _check_device(device: str) -> None:
+def device_here(device: str) -> bool:
+    """Whether this machine has `device` ("cpu", "cuda" or "cuda:N"; the name itself checked by `validate`)."""
     if device == "cpu":
-        return
-    if not re.fullmatch(r"cuda(:\d+)?", device):
-        raise ConfigError(f'train.device {device!r} is not a device; use "cpu", "cuda" or "cuda:N"')
+        return True
     index = int(device.partition(":")[2] or 0)
-    if not torch.cuda.is_available() or index >= torch.cuda.device_count():
+    return torch.cuda.is_available() and index < torch.cuda.device_count()
+
+
+def _check_device(device: str) -> None:
+    if device != "cpu" and not re.fullmatch(r"cuda(:\d+)?", device):
+        raise ConfigError(f'train.device {device!r} is not a device; use "cpu", "cuda" or "cuda:N"')
+    if not device_here(device):
         raise ConfigError(f'train.device {device!r} is not available on this machine; use train.device="cpu"')
 
 
