@@ -18,3 +18,20 @@ def available_memory() -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 2**62  # unknown: do not refuse on a guess
+
+
+def cpu_has_bfloat16_units() -> bool | None:
+    """Whether this CPU computes in bfloat16 natively (x86: AVX512-BF16 or AMX), None where that cannot be told
+    (another architecture, or a PyTorch without the check). Without them PyTorch emulates bfloat16 in float32,
+    with conversions around every product: measured 32x slower than float32 on an AMD EPYC without either
+    (docs/benchmarks.md)."""
+    import platform
+
+    import torch
+
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686"):
+        return None
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    if not all(callable(check) for check in checks):
+        return None
+    return any(check() for check in checks)

@@ -57,6 +57,7 @@ def test_a_folder_decodes_to_each_image_cropped_and_resized(tmp_path: Path, caps
     assert np.array_equal(in_memory.pixels, decoded.pixels) and in_memory.key == decoded.key
 
 
+@pytest.mark.equivalence
 def test_one_thread_or_many_decode_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_folder(tmp_path / "data", count=150)  # more than one chunk of 64
     many = decode_folder(tmp_path / "data", CELEBA, cache=False)

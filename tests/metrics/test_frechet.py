@@ -60,6 +60,7 @@ def test_commuting_diagonal_closed_form() -> None:
     np.testing.assert_allclose(frechet_distance(mu1, np.diag(v1), mu2, np.diag(v2)), expected, rtol=1e-12)
 
 
+@pytest.mark.equivalence
 def test_statistics_match_numpy_for_any_batch_size() -> None:
     x = correlated_gaussian(2000, 24, seed=3, shift=100.0)  # a large mean tests cancellation
     y = correlated_gaussian(2000, 24, seed=4, shift=100.5)

@@ -53,6 +53,7 @@ def test_matches_brute_force_reference(k: int) -> None:
     assert precision_recall(real, fake, k=k) == expected
 
 
+@pytest.mark.equivalence
 def test_independent_of_batch_size() -> None:
     g = torch.Generator().manual_seed(7)
     real = torch.randn(500, 10, generator=g)

@@ -2,6 +2,9 @@
 ranks share the generated images) and as one process, to compare the two.
 
     python evaluation_worker.py OUT.json KEY=VALUE,KEY=VALUE
+
+The generator runs in float64: one process generates in chunks of evaluation.BATCH, each rank its share, and in
+float32 batches of other sizes may round otherwise (by CPU), which can move an image's 8-bit pixel.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main(argv: list[str]) -> None:
             torch.manual_seed(0)
             for parameter in state.sampler.parameters():
                 parameter.normal_(0.0, 0.3)
+            state.sampler.double()
         metrics = measure(run, state).metrics
         if team.main:
             out.write_text(json.dumps(metrics))

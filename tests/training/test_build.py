@@ -30,6 +30,7 @@ def _first_batch(run: Run, state: TrainState) -> tuple[Tensor, Tensor]:
 
 
 @pytest.mark.parametrize("constraint", ["none", "spectral-norm"])
+@pytest.mark.equivalence
 def test_same_seed_gives_bit_identical_state(constraint: str) -> None:
     first_run, first = _build("train.seed=3", f'objective.constraint="{constraint}"')
     second_run, second = _build("train.seed=3", f'objective.constraint="{constraint}"')

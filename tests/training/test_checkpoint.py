@@ -51,6 +51,7 @@ def _parts(state: TrainState) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("constraint", ["none", "spectral-norm"])
+@pytest.mark.equivalence
 def test_save_read_restore_round_trip_is_bitwise(tmp_path: Path, constraint: str) -> None:
     config = _config(f'objective.constraint="{constraint}"')
     state = _trained(config)

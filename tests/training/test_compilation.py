@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tests.tiny import TINY
+from tests.training.double import EQUAL, cast
 from wganlab import config as configuration
 from wganlab.training import checkpoint
 from wganlab.training.build import build
@@ -14,6 +15,7 @@ from wganlab.training.compilation import execution_for
 from wganlab.training.loop import train_step
 
 SPECTRAL = ["objective.loss=hinge", "objective.penalty=none", "objective.constraint=spectral-norm"]
+SPECTRAL_COMPILED = 1e-5  # compiled spectral norm against eager, in float64: not rounding (see the test below)
 
 
 def _config(*values: str) -> configuration.Config:
@@ -35,22 +37,31 @@ def test_without_a_gradient_penalty_both_networks_are_compiled() -> None:
     assert plain.generator is None and plain.critic is None
 
 
+@pytest.mark.equivalence
 @pytest.mark.parametrize("objective", [SPECTRAL, []], ids=["hinge-spectral-norm", "wasserstein-gp"])
 def test_compiled_updates_compute_what_eager_ones_compute(objective: list[str]) -> None:
-    """Three generator steps (15 critic steps) compiled and eager: the same networks up to float reordering, and
-    the same checkpoint layout (the compiled wrappers never reach the state)."""
+    """Three generator steps (15 critic steps) compiled and eager: the same networks up to float reordering (in
+    float64: double.py says why), and the same checkpoint layout (the compiled wrappers never reach the state).
+
+    A compiled spectral-norm critic is not eager's to rounding: its weight gradient parts from eager's by about
+    2e-5 of its size at the first update, shrinking as the power iteration settles, the same in float64 as in
+    float32 (1.1e-7 and 1.2e-7 in the first layer's weights after these 3 steps, AMD EPYC), so not rounding and not
+    the CPU's: torch.compile handles the in-place power-iteration update otherwise than eager. That difference is
+    bounded here (SPECTRAL_COMPILED, about 100x it); everything else must be equal to float64 rounding."""
+    bound = SPECTRAL_COMPILED if objective == SPECTRAL else EQUAL
     states = []
     for compiled in (False, True):
         run, state = build(_config(f"train.compile={str(compiled).lower()}", *objective))
+        run = cast(run, state, torch.float64)
         for _ in range(3):
             train_step(run, state)
             state.step += 1
         states.append((run, state))
     (eager_run, eager), (compiled_run, compiled) = states
     for name, tensor in eager.critic.state_dict().items():
-        assert torch.allclose(tensor, compiled.critic.state_dict()[name], atol=1e-4), name
+        assert torch.allclose(tensor, compiled.critic.state_dict()[name], rtol=0, atol=bound), name
     for name, tensor in eager.generator.state_dict().items():
-        assert torch.allclose(tensor, compiled.generator.state_dict()[name], atol=1e-4), name
+        assert torch.allclose(tensor, compiled.generator.state_dict()[name], rtol=0, atol=bound), name
     payload = checkpoint.decode(checkpoint.encode(compiled, compiled_run.config), "compiled")
     assert set(payload["generator"]) == set(eager.generator.state_dict())
     assert set(payload["critic"]) == set(eager.critic.state_dict())

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.training.double import EQUAL
 from wganlab import sharding
 from wganlab.config import Config
 from wganlab.errors import ConfigError
@@ -62,8 +63,14 @@ def networks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, 
                            timeout=300, env=env, check=False)
     assert alone.returncode == 0, alone.stderr[-3000:]
     pair = torchrun(str(WORKER), *_arguments(two))
-    assert pair.returncode == 0, pair.stderr[-3000:]
+    assert pair.returncode == 0, _failed(pair.stderr)
     return {name: (torch.load(one / f"{name}.pt"), torch.load(two / f"{name}.pt")) for name in CASES}
+
+
+def _failed(stderr: str) -> str:
+    """What a failed torchrun job printed: each rank's own lines (torchrun's traceback hides them), then the end."""
+    ranks = ["\n".join(line for line in stderr.splitlines() if line.startswith(f"[rank{r}]"))[-3000:] for r in (0, 1)]
+    return f"rank 0 printed:\n{ranks[0]}\nrank 1 printed:\n{ranks[1]}\nthe end:\n{stderr[-3000:]}"
 
 
 def _largest_difference(a: dict, b: dict) -> float:
@@ -74,14 +81,16 @@ def _largest_difference(a: dict, b: dict) -> float:
 
 
 @pytest.mark.parametrize("case", [name for name in CASES if name != "dcgan-rank-bn"])
+@pytest.mark.equivalence
 def test_two_processes_train_what_one_process_trains(networks: dict, case: str) -> None:
     one, two = networks[case]
     assert set(one["critic"]) == set(two["critic"])
     difference = _largest_difference(one, two)
     print(f"\n{case}: 2 processes against 1, largest parameter difference after {STEPS} steps {difference:.2g}")
-    assert difference < 1e-5, f"{case}: 2 processes differ from 1 by {difference:.3g} after {STEPS} steps"
+    assert difference < EQUAL, f"{case}: 2 processes differ from 1 by {difference:.3g} after {STEPS} steps"
 
 
+@pytest.mark.equivalence
 def test_without_synced_batchnorm_each_rank_normalises_its_own_shard(networks: dict) -> None:
     """The control: per-rank BatchNorm statistics are not the global batch's, so the runs part (SyncedBatchNorm is
     what makes dcgan-syncbn equal)."""
@@ -132,6 +141,7 @@ def _networks_of(checkpoint_file: Path) -> dict[str, dict[str, torch.Tensor]]:
     return {key: payload[key] for key in ("generator", "critic", "generator_ema") if payload[key] is not None}
 
 
+@pytest.mark.equivalence
 def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise_as_an_unbroken_one(tmp_path):
     unbroken = torchrun("-m", "wganlab", "train", *RUN, "--outdir", str(tmp_path / "unbroken"))
     assert unbroken.returncode == 0, unbroken.stderr[-3000:]
@@ -167,9 +177,12 @@ def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise
             assert torch.equal(tensor, got[network][name]), f"{network} {name} differs after the resume"
 
 
+@pytest.mark.equivalence
 def test_an_image_evaluation_shared_by_two_ranks_equals_one_process_s(tmp_path) -> None:
     """Each rank generates and featurises its half of the images; rank 0 gathers the features in order, so every
-    metric (KID's subsets and IS's splits depend on the order too) equals one process's."""
+    metric (KID's subsets and IS's splits depend on the order too) equals one process's: to float64 rounding (the
+    generator runs in float64 in the worker, the features are float64, and batches of other sizes may sum in
+    another order), far below any difference a wrong share or order makes."""
     worker = str(Path(__file__).with_name("evaluation_worker.py"))
     overrides = "data.stack=1,model.width=8,eval.image_samples=600,train.ema_decay=0"
     env = os.environ | {"OMP_NUM_THREADS": "1"}
@@ -177,8 +190,8 @@ def test_an_image_evaluation_shared_by_two_ranks_equals_one_process_s(tmp_path) 
                            text=True, timeout=300, env=env, check=False)
     assert alone.returncode == 0, alone.stderr[-3000:]
     pair = torchrun(worker, str(tmp_path / "two.json"), overrides)
-    rank_1 = "\n".join(line for line in pair.stderr.splitlines() if line.startswith("[rank1]"))
-    assert pair.returncode == 0, f"rank 1 printed:\n{rank_1[-3000:]}\nthe end:\n{pair.stderr[-3000:]}"
+    assert pair.returncode == 0, _failed(pair.stderr)
     one, two = (json.loads((tmp_path / name).read_text()) for name in ("one.json", "two.json"))
     assert one["modes_600"] >= 5 and one["is_600"] > 2  # diverse images, so a wrong share would show
-    assert one == two
+    assert one.keys() == two.keys()
+    assert all(two[key] == pytest.approx(one[key], rel=1e-9, abs=1e-12, nan_ok=True) for key in one), (one, two)

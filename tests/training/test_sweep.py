@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.training.double import EQUAL, building_in
 from wganlab import cli, rundir
 from wganlab import config as configuration
 from wganlab.config import ConfigError
@@ -53,12 +54,18 @@ def _largest_difference(first: Path, second: Path) -> float:
     return largest
 
 
+@pytest.mark.equivalence
 @pytest.mark.parametrize(
     ("preset", "grid"),
     [("grid", {"objective.penalty_weight": [0.1, 1.0]}), ("wgan-toy", {"objective.clip_value": [0.1, 0.01]})],
     ids=["gp-lambda", "clip-c"],
 )
-def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, preset: str, grid: dict) -> None:
+def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          preset: str, grid: dict) -> None:
+    """In float64 (double.py: in float32 the stacked run's batched products round otherwise than a separate run's,
+    and 200 Adam steps amplify that to 1e-4 or more, by how much depending on the CPU)."""
+    for module in (sweep, session):
+        monkeypatch.setattr(module, "build", building_in(torch.float64, module.build))
     base = _base("train.critic_iters=2", preset=preset)
     done = _swept(tmp_path, base, grid, [0, 1])
     assert [m.plan.values for m in done.members] == [
@@ -69,15 +76,15 @@ def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, preset:
         alone = _alone(tmp_path, member.plan.config)
         difference = _largest_difference(member.folder, alone)
         print(f"{preset} {member.plan.label}: largest difference from its separate run {difference:.3g}")
-        assert difference <= 1e-4
+        assert difference <= EQUAL
         ours, theirs = (json.loads((run / "summary.json").read_text())["metrics"] for run in (member.folder, alone))
         assert ours.keys() == theirs.keys()
-        assert ours["w1_200"] == pytest.approx(theirs["w1_200"], abs=1e-3)
+        assert ours["w1_200"] == pytest.approx(theirs["w1_200"], rel=1e-6)
     if preset == "wgan-toy":  # each member clipped to its own c
         for member in done.members:
             weights = checkpoint.read(rundir.checkpoints(member.folder)[-1])["critic"]
             c = member.plan.config.objective.clip_value
-            assert max(float(w.abs().max()) for w in weights.values()) == pytest.approx(c, rel=1e-6)
+            assert max(float(w.abs().max()) for w in weights.values()) == pytest.approx(c, rel=1e-12)
 
 
 def test_a_non_finite_member_stops_alone_and_says_where(tmp_path: Path) -> None:
@@ -108,13 +115,15 @@ def test_the_grid_groups_what_cannot_be_stacked_and_parses_its_values() -> None:
         sweep.plan(_base(), {"model.width": [0]}, None)
 
 
+@pytest.mark.equivalence
 def test_stacked_networks_match_their_members_on_both_paths() -> None:
+    """In float64: the batched products round otherwise than the separate ones in float32."""
     from wganlab.models.mlp import MLP
 
     torch.manual_seed(0)
     for make in (lambda: MLP(2, 1, 8, 2, "relu"), lambda: torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh())):
-        networks = [make() for _ in range(3)]
-        inputs = torch.randn(3, 5, 2)
+        networks = [make().double() for _ in range(3)]
+        inputs = torch.randn(3, 5, 2, dtype=torch.float64)
         expected = torch.stack([network(inputs[k]) for k, network in enumerate(networks)])
         fast = Stacked(networks)
         general = Stacked(networks)

@@ -155,11 +155,16 @@ def partition(numbers: Sequence[int], jobs: int) -> list[list[int]]:
     return [sorted(members, key=list(numbers).index) for _, members in loads if members]
 
 
+def threads_per_job(jobs: int) -> int:
+    """Each of `jobs` processes' equal share of this process's threads (at least one)."""
+    return max(1, torch.get_num_threads() // jobs)
+
+
 def _in_processes(numbers: Sequence[int], context: ClaimContext, jobs: int,
                   finished: Finished | None) -> list[ClaimResult]:
     """Each share of the claims in a process of its own (spawned: a forked torch can hang in OpenMP), with its own
     memo and an equal share of the threads; results come back in the order asked for."""
-    threads = max(1, torch.get_num_threads() // jobs)
+    threads = threads_per_job(jobs)
     shares = partition(numbers, jobs)
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=spawn) as pool:

@@ -34,12 +34,14 @@ def evaluate_toy(
     evaluating never disturbs the training RNG streams.
     """
     rng = torch.Generator().manual_seed(seed)  # on the CPU: the same points whatever the training device
-    device = next(critic.parameters()).device
+    parameter = next(critic.parameters())  # its device, and dtype: float32 unless a test runs the networks in float64
+    device, dtype = parameter.device, parameter.dtype
     n = max(config.samples, config.w1_samples)
-    fake = sampler(torch.randn(n, latent_dim, generator=rng).to(device)).cpu()  # [n, 2]
+    fake = sampler(torch.randn(n, latent_dim, generator=rng).to(device, dtype)).cpu()  # [n, 2]
     real = dataset.sample(config.w1_samples, rng)  # [w1_samples, 2]
     w1_fake = fake[: config.w1_samples]
-    real_scores, fake_scores = critic(real.to(device)).reshape(-1), critic(w1_fake.to(device)).reshape(-1)
+    real_scores = critic(real.to(device, dtype)).reshape(-1)
+    fake_scores = critic(w1_fake.to(device, dtype)).reshape(-1)
     metrics: dict[str, float] = {
         f"w1_{config.w1_samples}": exact_w1(w1_fake, real),
         "critic_estimate": float(estimate(real_scores, fake_scores)),

@@ -17,7 +17,7 @@ from wganlab.training.ema import make_ema
 from wganlab.training.evaluation import Evaluator, build_evaluator
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.precision import autocast_for, make_scaler
+from wganlab.training.precision import autocast_for, make_scaler, precision_notes
 from wganlab.training.probing import Prober, build_prober
 from wganlab.training.state import TrainState
 from wganlab.training.steps import PLAIN, Execution
@@ -82,5 +82,5 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
     evaluator = build_evaluator(config, dataset, objective.estimate, team)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
-              execution=execution, team=team, notes=tuple(notes))
+              execution=execution, team=team, notes=(*precision_notes(config.train), *notes))
     return run, state

@@ -153,13 +153,13 @@ def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: 
     """`count` samples from the generator in eval mode (BatchNorm uses running statistics), on the CPU; with
     `share` = (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides)."""
     rng = torch.Generator().manual_seed(seed)
-    device = next(sampler.parameters()).device
+    parameter = next(sampler.parameters())  # its dtype: float32, unless a test runs the networks in float64
     was_training = sampler.training
     sampler.eval()
     try:
         latents = torch.randn(count, latent_dim, generator=rng)
         latents = torch.tensor_split(latents, share[1])[share[0]] if share[1] > 1 else latents
-        return torch.cat([sampler(chunk.to(device)).cpu() for chunk in latents.split(BATCH)])
+        return torch.cat([sampler(chunk.to(parameter.device, parameter.dtype)).cpu() for chunk in latents.split(BATCH)])
     finally:
         sampler.train(was_training)
 
