@@ -1,9 +1,13 @@
-"""What this machine can hold: memory available now (for checks made before allocating, not after failing)."""
+"""What this machine can hold and do: memory available now (for checks made before allocating, not after failing),
+and whether its CPU computes in bfloat16."""
 
 from __future__ import annotations
 
 import os
+import platform
 from pathlib import Path
+
+import torch
 
 
 def available_memory() -> int:
@@ -25,10 +29,6 @@ def cpu_has_bfloat16_units() -> bool | None:
     (another architecture, or a PyTorch without the check). Without them PyTorch emulates bfloat16 in float32,
     with conversions around every product: measured 32x slower than float32 on an AMD EPYC without either
     (docs/benchmarks.md)."""
-    import platform
-
-    import torch
-
     if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686"):
         return None
     checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]

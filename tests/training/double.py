@@ -33,10 +33,6 @@ class Cast:
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         return self.dataset.sample(n, rng).to(self.dtype)
 
-    def __getattr__(self, name: str) -> Any:  # everything else (shape, labels, ...) is the data set's
-        if name == "dataset":  # not set yet (a copy being made)
-            raise AttributeError(name)
-        return getattr(self.dataset, name)
 
 
 def cast(run: Any, state: Any, dtype: torch.dtype = torch.float64) -> Any:
