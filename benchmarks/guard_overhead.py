@@ -22,7 +22,7 @@ import torch
 from wganlab import config as configuration
 from wganlab.training import guard
 from wganlab.training.build import build
-from wganlab.training.loop import train_step
+from wganlab.training.step import train_step
 
 
 def main() -> None:

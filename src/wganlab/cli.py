@@ -323,9 +323,9 @@ def _report(headline: str, metrics: dict[str, float], steps_per_second: float | 
 
 
 def _list(args: argparse.Namespace) -> int:
-    from wganlab.training import registry
+    from wganlab.training import validation
 
-    for kind, entries in registry.KINDS.items():
+    for kind, entries in validation.KINDS.items():
         print(f"{kind}:")
         width = max(map(len, entries))
         for name, description in entries.items():

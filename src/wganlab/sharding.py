@@ -6,8 +6,8 @@ interpolation weights, instance noise) is drawn for the whole global batch from 
 and each rank keeps its own rows. So N ranks see exactly the numbers one process sees, and the streams stay
 in step on every rank without any communication.
 
-Outside `sharded(...)` (one process, evaluation, the claims) the shard is the whole batch and these helpers
-are the plain torch draws. Under a sweep (stacking.py) `rng` is one generator per member: each member's rows
+`sharded(...)` is set by training/step.py `train_step` with the team's shard. Outside it (one process,
+evaluation, the claims) the shard is the whole batch and these helpers are the plain torch draws. Under a sweep (stacking.py) `rng` is one generator per member: each member's rows
 come from its own generator, and the draw is [K, *shape].
 """
 

@@ -1,8 +1,9 @@
 """Several runs trained as one (`wganlab sweep`): the member axis every tensor of a sweep's step carries.
 
-Inside `stacked(k)` the tensors that flow through a training step are [K, N, ...]: axis 0 holds the K members
-(each its own run: own weights, optimiser moments and random streams), axis 1 the batch. Outside it (every
-plain run, evaluation, the claims' own loops) nothing changes: tensors are [N, ...]. The objective, the losses
+Inside `stacked(k)` (set by training/step.py `train_step` for a sweep's stacked run, `Run.members` = K) the
+tensors that flow through a training step are [K, N, ...]: axis 0 holds the K members (each its own run: own
+weights, optimiser moments and random streams), axis 1 the batch. Outside it (every plain run, evaluation, the
+claims' own loops) nothing changes: tensors are [N, ...]. The objective, the losses
 and the penalties are written once for both layouts with the helpers below: they reduce over the batch axis
 (`batch_axis`), and reshape per sample (`per_sample`).
 

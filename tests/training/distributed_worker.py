@@ -20,7 +20,7 @@ from double import cast  # this folder's, on the path when the file runs as a sc
 from wganlab import config as configuration
 from wganlab.training import distributed
 from wganlab.training.build import build
-from wganlab.training.loop import train_step
+from wganlab.training.step import train_step
 
 
 def main(argv: list[str]) -> None:

@@ -9,8 +9,8 @@ from torch.nn.utils import parametrize
 from torch.testing import assert_close
 
 from wganlab import config as configuration
-from wganlab.training.build import Run, build
-from wganlab.training.state import TrainState
+from wganlab.training.build import build
+from wganlab.training.step import Run, TrainState
 
 TINY = ["model.width=16", "model.depth=1", "train.batch_size=32"]
 

@@ -15,8 +15,7 @@ from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
 from wganlab.training.build import build
-from wganlab.training.loop import train_step
-from wganlab.training.state import TrainState
+from wganlab.training.step import TrainState, train_step
 
 TINY = ["model.width=16", "model.depth=1", "train.batch_size=32", "train.critic_iters=1", "eval.diagnostics=false"]
 

@@ -10,9 +10,8 @@ from tests.tiny import TINY
 from tests.training.double import EQUAL, cast
 from wganlab import config as configuration
 from wganlab.training import checkpoint
-from wganlab.training.build import build
-from wganlab.training.compilation import execution_for
-from wganlab.training.loop import train_step
+from wganlab.training.build import build, execution_for
+from wganlab.training.step import train_step
 
 SPECTRAL = ["objective.loss=hinge", "objective.penalty=none", "objective.constraint=spectral-norm"]
 

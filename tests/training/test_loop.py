@@ -17,7 +17,7 @@ from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import loop
 from wganlab.training.build import build
-from wganlab.training.loop import fit, train_step
+from wganlab.training.loop import fit
 from wganlab.training.session import resume, start
 from wganlab.training.streams import EVALUATION, step_seed
 
@@ -147,39 +147,6 @@ def test_resume_cuts_the_logs_back_to_the_checkpoint(tmp_path: Path) -> None:
     assert [d["step"] for d in _records(folder / "diagnostics.jsonl")] == [1, 2]
 
 
-def _critic_iterations(run, state, step: int) -> int:
-    """How many real batches one train_step draws at generator step `step` (one per critic iteration)."""
-    state.step = step
-    before = torch.Generator().set_state(state.data_rng.get_state())
-    train_step(run, state)
-    after = state.data_rng.get_state()
-    for count in range(1, 200):
-        run.dataset.sample(run.config.train.batch_size, before)
-        if torch.equal(before.get_state(), after):
-            return count
-    raise AssertionError("more than 200 real batches in one generator step")
-
-
-@pytest.mark.parametrize(
-    ("warmup", "step", "expected"),
-    [(False, 0, 3), (True, 0, 100), (True, 25, 3), (True, 500, 100)],
-)
-def test_train_step_runs_critic_iters_at_the_step(warmup: bool, step: int, expected: int) -> None:
-    config = _config("train.critic_iters=3", f"train.critic_warmup={str(warmup).lower()}", "eval.diagnostics=false")
-    run, state = build(config)
-    assert _critic_iterations(run, state, step) == expected
-
-
-def test_train_step_steps_both_schedulers_once_and_moves_the_generator() -> None:
-    run, state = build(_config("train.steps=4", "optim.decay_steps=4"))
-    before = [p.detach().clone() for p in state.generator.parameters()]
-    train_step(run, state)
-    assert state.step == 0  # the loop counts steps, not train_step
-    for scheduler in (state.generator_scheduler, state.critic_scheduler):
-        assert scheduler.get_last_lr() == [pytest.approx(5e-4 * (1 - 1 / 4), rel=1e-12)]
-    assert any(not torch.equal(p, q) for p, q in zip(state.generator.parameters(), before, strict=True))
-
-
 def test_measure_uses_the_evaluation_stream_and_leaves_the_critic_training() -> None:
     run, state = build(_config())
     state.step = 7
@@ -188,18 +155,3 @@ def test_measure_uses_the_evaluation_stream_and_leaves_the_critic_training() -> 
     state.critic.eval()
     expected = run.evaluator.measure(state.sampler, state.critic, seed=step_seed(0, 7, EVALUATION))
     assert measured.metrics == expected.metrics
-
-
-def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[int] = []
-    original = loop.generator_step
-
-    def record(state, objective, latents, ema_decay, execution):
-        seen.append(len(latents))
-        return original(state, objective, latents, ema_decay, execution)
-
-    monkeypatch.setattr(loop, "generator_step", record)
-    for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):
-        run, state = build(_config("train.critic_iters=1", *extra))
-        train_step(run, state)
-        assert seen[-1] == expected  # TINY's batch_size is 32

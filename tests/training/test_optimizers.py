@@ -10,9 +10,9 @@ from torch.testing import assert_close
 from wganlab import config as configuration
 from wganlab.config import OptimConfig
 from wganlab.errors import ConfigError
-from wganlab.training.build import Run, build
+from wganlab.training.build import build
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.state import TrainState
+from wganlab.training.step import Run, TrainState
 
 TINY = ["model.width=16", "model.depth=1", "train.batch_size=32"]
 

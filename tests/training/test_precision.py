@@ -1,5 +1,5 @@
 """train.precision: bfloat16 or float16 autocast for the forward passes, with scores, losses and the penalties'
-gradient norms in float32, and float16's loss scaling (training/precision.py)."""
+gradient norms in float32, and float16's loss scaling (training/build.py, training/step.py)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_every_penalty_under_autocast_equals_fp32(name: str, precision: str) -> 
     critic = _critic()
     real, fake = torch.randn(256, 2, generator=torch.Generator().manual_seed(2)), torch.randn(256, 2) + 1
     full = penalty(critic, real, fake, torch.Generator().manual_seed(1))
-    with torch.autocast("cpu", dtype=dtype), scaled_input_gradients(loss_scale):
+    with torch.autocast("cpu", dtype=dtype), scaled_input_gradients(None if loss_scale is None else lambda: loss_scale):
         mixed = penalty(critic, real, fake, torch.Generator().manual_seed(1))
     assert mixed.dtype == torch.float32  # the value and its norm in float32
     full_value, mixed_value = full.item(), mixed.item()
@@ -79,9 +79,9 @@ def test_a_bf16_run_trains_and_records_its_precision(tmp_path, capsys) -> None:
 @pytest.mark.parametrize("units", [False, True, None])
 def test_bf16_on_a_cpu_without_bfloat16_units_says_so_in_one_line_at_start(tmp_path, capsys, monkeypatch,
                                                                             units) -> None:
-    from wganlab.training import precision
+    from wganlab.training import build
 
-    monkeypatch.setattr(precision, "cpu_has_bfloat16_units", lambda: units)
+    monkeypatch.setattr(build, "cpu_has_bfloat16_units", lambda: units)
     argv = ["train", *TINY, "--steps", "2", "--set", "train.precision=bf16", "--set", "eval.every=0",
             "--outdir", str(tmp_path)]
     assert cli.main(argv) == 0
@@ -90,7 +90,7 @@ def test_bf16_on_a_cpu_without_bfloat16_units_says_so_in_one_line_at_start(tmp_p
         assert len(said) == 1 and said[0].startswith('train.precision: "bf16" on a CPU without bfloat16 units')
     else:  # has them, or cannot be told: nothing said
         assert said == []
-    assert precision.precision_notes(Config().train) == []  # fp32 never
+    assert build.precision_notes(Config().train) == []  # fp32 never
 
 
 def test_this_cpu_s_bfloat16_units_are_read_from_its_flags() -> None:
@@ -121,7 +121,8 @@ def test_the_loss_scale_keeps_a_penalty_s_fp16_input_gradients_from_underflowing
     full = PENALTIES["r1"].function(critic, real, fake, None).item()
 
     def relative_error(loss_scale: float | None) -> float:
-        with torch.autocast("cpu", dtype=torch.float16), scaled_input_gradients(loss_scale):
+        scale = None if loss_scale is None else lambda: loss_scale
+        with torch.autocast("cpu", dtype=torch.float16), scaled_input_gradients(scale):
             return abs(PENALTIES["r1"].function(critic, real, fake, None).item() - full) / full
 
     assert relative_error(None) > 0.05  # unscaled: the backward pass through float16 layers loses the gradient
@@ -191,3 +192,34 @@ def test_an_fp16_run_whose_parameters_blow_up_still_stops(tmp_path, capsys) -> N
 def _values(arguments: list[str]) -> list[str]:
     """The KEY=VALUE items of a --set list."""
     return [item for item in arguments if item != "--set"]
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_a_penalty_in_a_training_step_takes_its_gradient_at_the_critic_scaler_s_scale_of_that_moment(precision):
+    """train_step sets the loss scale in its context (step.py); each critic update's penalty reads the scale its
+    scaler has then (the scale changes between updates), and nothing outside the step sees one."""
+    import dataclasses
+
+    from wganlab.objectives.penalties import current_loss_scale
+    from wganlab.training.build import build
+    from wganlab.training.step import train_step
+
+    config = configuration.load(None, "grid", ["model.width=16", "model.depth=1", "train.batch_size=32",
+                                               f"train.precision={precision}", "train.critic_iters=3"])
+    run, state = build(config)
+    seen: list[tuple[float | None, float | None]] = []
+    penalty = run.objective.penalty
+
+    def recording(critic, real, fake, rng):
+        expected = state.critic_scaler.get_scale() if precision == "fp16" else None
+        seen.append((current_loss_scale(), expected))
+        return penalty(critic, real, fake, rng)
+
+    run = dataclasses.replace(run, objective=dataclasses.replace(run.objective, penalty=recording))
+    train_step(run, state)
+    state.critic_scaler.update(new_scale=2.0**10)  # a scale unlike the default (a no-op for fp32's pass-through)
+    train_step(run, state)
+    assert len(seen) == 6 and all(got == expected for got, expected in seen)
+    if precision == "fp16":
+        assert seen[3][0] == 2.0**10
+    assert current_loss_scale() is None

@@ -18,7 +18,7 @@ from wganlab.config import ObjectiveConfig, OptimConfig
 from wganlab.models.mlp import MLP
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.optimizers import build_optimizer
-from wganlab.training.steps import update_critic
+from wganlab.training.step import update_critic
 
 Sampler = Callable[[int, torch.Generator], Tensor]  # (n, rng) -> [n, ...] points
 

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.objectives.objective import Objective
-from wganlab.training.steps import update_critic
+from wganlab.training.step import update_critic
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _batches(theta: Tensor, draws: int) -> tuple[Tensor, Tensor]:
 def _generator_gradient(
     objective: Objective, critic: nn.Module, theta: Tensor, draws: int, rng: torch.Generator
 ) -> Tensor:
-    """dL_G/dtheta through a frozen critic (as training.steps.generator_step)."""
+    """dL_G/dtheta through a frozen critic (as training.step.generator_step)."""
     critic.requires_grad_(False)
     try:
         loss, _ = objective.generator_phase(critic, _batches(theta, draws)[1], rng, 0)

@@ -31,20 +31,31 @@ def full_precision(values: Tensor) -> Tensor:
     return values.float() if values.dtype in (torch.bfloat16, torch.float16) else values
 
 
-_LOSS_SCALE: ContextVar[float | None] = ContextVar("wganlab_loss_scale", default=None)
+LossScale = Callable[[], float]  # the current loss scale of the critic's fp16 gradient scaler
+
+_LOSS_SCALE: ContextVar[LossScale | None] = ContextVar("wganlab_loss_scale", default=None)
 
 
 @contextlib.contextmanager
-def scaled_input_gradients(loss_scale: float | None) -> Iterator[None]:
+def scaled_input_gradients(loss_scale: LossScale | None) -> Iterator[None]:
     """Within this block (with a loss scale; None is no scaling) a penalty's input gradient is taken of its N
-    scores times loss_scale / N, and divided by that factor in float32: under float16 autocast its backward pass
+    scores times loss_scale() / N, and divided by that factor in float32: under float16 autocast its backward pass
     through the critic then carries the same magnitudes as the scaled backward of a batch-mean loss, the range
-    the loss scaler keeps clear of underflow and overflow (PyTorch's AMP recipe for gradient penalties)."""
+    the loss scaler keeps clear of underflow and overflow (PyTorch's AMP recipe for gradient penalties). The
+    training step sets it, with its other context, in training/step.py `train_step`; the scale is read when the
+    gradient is taken, so each critic update uses its scaler's scale of that moment."""
     token = _LOSS_SCALE.set(loss_scale)
     try:
         yield
     finally:
         _LOSS_SCALE.reset(token)
+
+
+def current_loss_scale() -> float | None:
+    """The loss scale a penalty's input gradient is taken at now: the critic's scaler's, inside an fp16 training
+    step's context (`scaled_input_gradients`); None elsewhere."""
+    loss_scale = _LOSS_SCALE.get()
+    return None if loss_scale is None else loss_scale()
 
 
 def _per_sample_uniform(reference: Tensor, rng: sharding.Generator) -> Tensor:
@@ -62,7 +73,7 @@ def squared_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
         scores = full_precision(critic(points))  # [N] or [N, 1]; float32 even under bf16 autocast
         if not scores.requires_grad:  # the critic ignores its input and has no parameters
             return torch.zeros(stacking.per_sample(points).shape[:-1], device=points.device, dtype=points.dtype)
-        loss_scale = _LOSS_SCALE.get()  # None but under an fp16 loss scaler
+        loss_scale = current_loss_scale()  # None but in an fp16 training step (set by training/step.py)
         factor = 1.0 if loss_scale is None else loss_scale / points.shape[stacking.batch_axis()]
         outputs = scores.sum() if loss_scale is None else scores.sum() * factor
         (grads,) = torch.autograd.grad(outputs, points, create_graph=True, allow_unused=True)

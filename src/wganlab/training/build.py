@@ -1,42 +1,51 @@
-"""Turn a config into the objects a run needs; every name is resolved here, once, after the config is validated."""
+"""Turn a config into the objects a run needs; every name is resolved here, once, after the config is validated:
+the seeded networks, optimisers and random streams (`build`), and how the updates execute (`Execution`): the
+forward passes' precision and the networks compiled where that is sound.
+
+Precision (train.precision). Under "bf16" or "fp16" the networks' forward passes run under autocast (bfloat16
+or float16, on the CPU or a GPU), while scores, losses, the penalties' gradient norms, gradients, optimiser
+states and checkpoints stay float32.
+
+bfloat16 keeps float32's exponent range, so it needs no loss scaling. float16 does: its gradients underflow
+below 6e-8 and overflow above 65504, so each network's update goes through a torch.amp.GradScaler (one for the
+critic, one for the generator, both checkpointed), and a gradient penalty scales the scores before its
+`autograd.grad` and unscales the input gradients in float32 (penalties.scaled_input_gradients), as PyTorch's
+AMP examples do for a gradient penalty. A step whose scaled gradients overflow is skipped by the scaler, which
+then halves its scale: the non-finite guard counts those as the scaler's, not as a broken run, until the scale
+falls below MIN_SCALE.
+
+Compilation (train.compile): the networks' forward passes compiled with torch.compile (TorchInductor), where
+that is sound. The compiled networks (torch.compile's wrappers, sharing the modules' parameters) are used by the
+training updates alone: the modules themselves, their state_dict keys and checkpoints, the EMA copy, evaluation
+and the diagnostics (which take input gradients of the critic) stay eager. A gradient penalty differentiates the
+critic's input gradient (a double backward), which torch.compile's AOTAutograd does not support; under such a
+penalty the critic's updates stay eager too, and the run says so in one line. Compiled runs are not bitwise
+equal to eager ones (the compiler fuses and reorders float operations); their first steps are slow while it
+compiles.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import functools
 
 import torch
 from torch import nn
 
-from wganlab.config import Config
-from wganlab.data.datasets import Dataset, build_dataset, data_shape
+from wganlab.config import Config, TrainConfig
+from wganlab.data.datasets import build_dataset, data_shape
+from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
-from wganlab.training.compilation import execution_for
+from wganlab.objectives.penalties import PENALTIES
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
-from wganlab.training.ema import make_ema
-from wganlab.training.evaluation import Evaluator, build_evaluator
+from wganlab.training.evaluation import build_evaluator
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.precision import autocast_for, make_scaler, precision_notes
-from wganlab.training.probing import Prober, build_prober
-from wganlab.training.state import TrainState
-from wganlab.training.steps import PLAIN, Execution
+from wganlab.training.probing import build_prober
+from wganlab.training.step import Autocast, Execution, GradientSync, Run, TrainState, make_ema
 from wganlab.training.streams import DATA, LATENTS, training_seed
 from wganlab.training.validation import validate
-
-
-@dataclass(frozen=True)
-class Run:
-    """What the loop needs besides the state: the data, the objective and the config."""
-
-    config: Config
-    dataset: Dataset
-    objective: Objective
-    evaluator: Evaluator
-    prober: Prober | None  # the diagnostic probe per evaluation; None when eval.diagnostics is off
-    execution: Execution = PLAIN  # precision, gradient averaging, compiled forwards (train.precision, .compile)
-    team: Team = SOLO  # the processes of a distributed run (torchrun); one process alone by default
-    notes: tuple[str, ...] = ()  # one line each, for the user: what a choice could not do (train.compile)
 
 
 def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective) -> tuple[nn.Module, nn.Module]:
@@ -84,3 +93,45 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
               execution=execution, team=team, notes=(*precision_notes(config.train), *notes))
     return run, state
+
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
+
+
+def autocast_for(config: TrainConfig) -> Autocast:
+    """A factory of the context the forward passes run in: autocast to bfloat16 or float16, or nothing for fp32."""
+    if config.precision == "fp32":
+        return contextlib.nullcontext
+    device_type = torch.device(config.device).type
+    return functools.partial(torch.autocast, device_type=device_type, dtype=DTYPES[config.precision])
+
+
+def make_scaler(config: TrainConfig) -> torch.amp.GradScaler:
+    """A gradient scaler for one network's updates: active under fp16, else one that passes everything through
+    (its `step` is the optimiser's own)."""
+    return torch.amp.GradScaler(torch.device(config.device).type, enabled=config.precision == "fp16")
+
+
+def precision_notes(config: TrainConfig) -> list[str]:
+    """One line at start where the precision asked for is slow on this machine: bf16 on a CPU without bfloat16
+    units, where it runs emulated."""
+    if config.precision == "bf16" and torch.device(config.device).type == "cpu" and cpu_has_bfloat16_units() is False:
+        return ['train.precision: "bf16" on a CPU without bfloat16 units (neither avx512_bf16 nor AMX) is emulated, '
+                "about 30x slower than fp32 (measured on an AMD EPYC): fp32 is faster on this machine"]
+    return []
+
+
+def execution_for(
+    generator: nn.Module, critic: nn.Module, penalty: str, compile: bool, autocast: Autocast, sync: GradientSync
+) -> tuple[Execution, list[str]]:
+    """How the updates run, with the generator compiled (`compile`), and the critic too unless `penalty` needs a
+    double backward; and the notes to show the user (one line for a network left eager)."""
+    if not compile:
+        return Execution(autocast, sync), []
+    compiled_generator = torch.compile(generator)
+    if PENALTIES[penalty].double_backward:
+        note = (f"train.compile: the critic runs uncompiled: its gradient penalty {penalty!r} needs a double "
+                "backward, which torch.compile does not support (the generator is compiled)")
+        return Execution(autocast, sync, generator=compiled_generator), [note]
+    return Execution(autocast, sync, generator=compiled_generator, critic=torch.compile(critic)), []

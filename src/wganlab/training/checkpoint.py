@@ -24,8 +24,7 @@ from wganlab.errors import UserError
 from wganlab.files import write_bytes_atomic
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.build import seeded_networks
-from wganlab.training.ema import make_ema
-from wganlab.training.state import TrainState
+from wganlab.training.step import TrainState, make_ema
 from wganlab.training.validation import device_here, validate
 
 FORMAT = "wganlab-checkpoint-2"  # its payload must carry its digest

@@ -7,8 +7,8 @@ does `locate` walk the tensors to name the first culprit. A finite but huge sum 
 false alarm: `locate` finds nothing and training goes on.
 
 Under fp16 loss scaling an overflowing gradient is the scaler's business: it skips that update and halves its
-scale (precision.py). So the losses of a skipped update and the gradients are not checked there; the
-parameters are, and so is the scale, whose fall below precision.MIN_SCALE is the failure.
+scale (build.py). So the losses of a skipped update and the gradients are not checked there; the
+parameters are, and so is the scale, whose fall below build.MIN_SCALE is the failure.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from torch import Tensor, nn
 from wganlab import rundir
 from wganlab.errors import CollectiveError
 from wganlab.training import checkpoint
-from wganlab.training.build import Run
+from wganlab.training.build import MIN_SCALE
 from wganlab.training.distributed import Team
-from wganlab.training.precision import MIN_SCALE
-from wganlab.training.state import TrainState
+from wganlab.training.step import Run, TrainState
 
 
 class NonFiniteError(CollectiveError):

@@ -12,14 +12,11 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from wganlab import rundir, sharding
+from wganlab import rundir
 from wganlab.diagnostics.stopping import Plateau
 from wganlab.training import checkpoint, guard, session, tensorboard
-from wganlab.training.build import Run
 from wganlab.training.evaluation import Measurement
-from wganlab.training.schedule import critic_iters_at
-from wganlab.training.state import TrainState
-from wganlab.training.steps import critic_step, generator_step
+from wganlab.training.step import Run, TrainState, train_step
 from wganlab.training.streams import EVALUATION, PROBE, step_seed
 from wganlab.training.watch import QualityWatch, describe
 
@@ -32,26 +29,6 @@ class Summary:
     train_seconds: float  # time inside training steps in this session (no evaluation, no checkpoints)
     run_train_seconds: float  # the same over the whole run, across resumes
     generator_steps_per_second: float
-
-
-def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
-    """n_critic critic updates, each on a fresh real batch, then one generator update. In a distributed run each
-    rank takes its rows of every global batch (sharding.py) and the gradients are averaged over the ranks."""
-    train, team = run.config.train, run.team
-    latent_dim, device = run.config.model.latent_dim, state.rng.device
-    dtype = next(state.generator.parameters()).dtype  # float32, unless a test runs the networks in float64
-    batch = train.batch_size // team.world
-    generator_batch = (train.generator_batch_size or train.batch_size) // team.world
-    with sharding.sharded(team.shard):
-        for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
-            real = run.dataset.sample(batch, state.data_rng)
-            latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
-            stats = critic_step(state, run.objective, real, latents, run.execution)
-        latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
-        stats |= generator_step(state, run.objective, latents, train.ema_decay, run.execution)
-    state.generator_scheduler.step()
-    state.critic_scheduler.step()
-    return stats
 
 
 def measure(run: Run, state: TrainState) -> Measurement:
@@ -107,16 +84,14 @@ def fit(folder: Path | None, run: Run, state: TrainState, console: TextIO | None
 
 
 def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> Summary:
-    train, every, team = run.config.train, run.config.eval.every, run.team
-    writes = folder is not None  # rank 0 (or the only process)
-    interactive = writes and console.isatty()
+    train, every, team, device = run.config.train, run.config.eval.every, run.team, state.rng.device
+    interactive = folder is not None and console.isatty()  # rank 0 (or the only process) at a terminal
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
     metrics: dict[str, float] = {}
     seconds, first_step = 0.0, state.step
     # rolling back before the first checkpoint returns to the state training started from
     initial = checkpoint.encode(state, run.config) if train.on_nonfinite == "rollback" else None
     watched = guard.parameters(state)
-    # None without tensorboard installed
     events = tensorboard.open_writer(folder, purge_step=state.step or None) if folder is not None else None
     watch = QualityWatch(folder, run) if folder is not None else None  # the best checkpoint, the plateau rule
     stop, stopped = False, None  # train.stop_on_plateau: every rank stops; rank 0 holds the plateau
@@ -125,36 +100,27 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
         stats = train_step(run, state)
         state.step += 1
         # the guard's one device read waits for the step's last kernels: on a GPU the clock stops after them
-        finite = team.all_true(guard.quick_check(checked := guard.checked(stats), watched), state.rng.device)
+        finite = team.all_true(guard.quick_check(checked := guard.checked(stats), watched), device)
         elapsed = time.perf_counter() - started
         seconds += elapsed
         state.train_seconds += elapsed
-        if not finite:
-            if (problem := guard.agree(team, guard.locate(checked, state), state.rng.device)) is not None:
-                guard.recover(folder, run, state, problem, initial, console)
-                bar.reset(train.steps)
-                bar.update(state.step)
-                continue
+        if not finite and (problem := guard.agree(team, guard.locate(checked, state), device)) is not None:
+            guard.recover(folder, run, state, problem, initial, console)
+            bar.reset(train.steps)
+            bar.update(state.step)
+            continue
         if state.step % train.log_every == 0:
             stats = team.mean_stats(stats)  # the global batch's values
             if folder is not None:
                 log_stats(folder, state, stats, events)
         if (every and state.step % every == 0) or state.step == train.steps:
-            metrics = evaluate(folder, run, state)  # every rank takes part; rank 0 writes
-            if events is not None:
-                tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
-            if writes and not interactive:
-                print(f"step {state.step}/{train.steps}  {headline(run, metrics)}", file=console, flush=True)
-            plateau = watch.observe(state, metrics) if watch is not None else None
-            if train.stop_on_plateau and not team.all_true(plateau is None, state.rng.device):
+            metrics, plateau = _evaluate_and_watch(folder, run, state, events, watch, console)
+            if train.stop_on_plateau and not team.all_true(plateau is None, device):
                 stop, stopped = True, plateau
         if state.step % train.checkpoint_every == 0 or state.step == train.steps or stop:
-            if (problem := guard.locate({}, state, with_optimizers=True)) is not None:  # the same on every rank
-                guard.recover(folder, run, state, problem, initial, console)  # never a non-finite checkpoint
+            if not _checkpoint(folder, run, state, initial, console):
                 stop, stopped = False, None  # rolled back to before the plateau
                 continue
-            if folder is not None:
-                save_checkpoint(folder, run, state)
         bar.update(1)
         if interactive and state.step % 10 == 0:
             bar.set_postfix_str(_postfix(stats, metrics))
@@ -166,6 +132,31 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
     if stopped is not None and watch is not None and folder is not None:  # rank 0
         _stop_on_plateau(folder, run, stopped, watch, console)
     return finish(folder, state, metrics, seconds, state.step - first_step)
+
+
+def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes | None, console: TextIO) -> bool:
+    """The step's checkpoint (rank 0 writes it), never a non-finite one: False when the state was not finite and
+    the guard rolled it back (the same on every rank) or stopped the run."""
+    if (problem := guard.locate({}, state, with_optimizers=True)) is not None:
+        guard.recover(folder, run, state, problem, initial, console)
+        return False
+    if folder is not None:
+        save_checkpoint(folder, run, state)
+    return True
+
+
+def _evaluate_and_watch(
+    folder: Path | None, run: Run, state: TrainState, events: tensorboard.TensorboardWriter | None,
+    watch: QualityWatch | None, console: TextIO,
+) -> tuple[dict[str, float], Plateau | None]:
+    """The evaluation (every rank takes part; rank 0 writes), its TensorBoard scalars and console line, and the
+    watch's verdict on it: the best checkpoint kept, and the plateau if the rule fires here."""
+    metrics = evaluate(folder, run, state)
+    if events is not None:
+        tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
+    if folder is not None and not console.isatty():
+        print(f"step {state.step}/{run.config.train.steps}  {headline(run, metrics)}", file=console, flush=True)
+    return metrics, watch.observe(state, metrics) if watch is not None else None
 
 
 def _stop_on_plateau(folder: Path, run: Run, plateau: Plateau, watch: QualityWatch, console: TextIO) -> None:

@@ -15,9 +15,9 @@ from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
-from wganlab.training.build import Run, build
+from wganlab.training.build import build
 from wganlab.training.distributed import SOLO, ReportedElsewhere, Team
-from wganlab.training.state import TrainState
+from wganlab.training.step import Run, TrainState
 
 
 def start(config: Config, outdir: Path, team: Team = SOLO) -> tuple[Path, Run, TrainState]:

@@ -4,7 +4,7 @@
 TrainState whose networks are `Stacked` (parameters [K, ...]), whose optimisers and schedules are the members'
 recipe over the stacked parameters (Adam and RMSProp act elementwise, so member k's moments are row k of the
 stacked ones), and whose random streams are the members' own generators (`Streams`). Under
-`stacking.stacked(K)` the ordinary `loop.train_step` then trains all K at once.
+its member axis (`Run.members` = K) the ordinary `step.train_step` then trains all K at once.
 
 `unstack` copies member k's rows back into its own run's networks, optimisers and schedules, so evaluation,
 diagnostics, checkpoints and summaries are the ordinary ones, and a member's checkpoint resumes with
@@ -28,11 +28,8 @@ from wganlab.models.stacked import Stacked, StackError
 from wganlab.objectives.constraints import Constraint
 from wganlab.stacking import Streams
 from wganlab.training import guard
-from wganlab.training.build import Run
-from wganlab.training.ema import make_ema
 from wganlab.training.optimizers import build_optimizer, build_scheduler
-from wganlab.training.state import TrainState
-from wganlab.training.steps import PLAIN
+from wganlab.training.step import PLAIN, Run, TrainState, make_ema
 
 # The config values in which the members of one stacked run may differ: each member's own seed (weights and random
 # streams), and the objective's scalars that act elementwise on each member's own tensors.
@@ -128,7 +125,7 @@ def stack(members: Sequence[tuple[Run, TrainState]]) -> tuple[Run, TrainState]:
         train_seconds=0.0,
     )
     run = dataclasses.replace(first, dataset=MemberData(tuple(run.dataset for run in runs)), objective=objective,
-                              execution=PLAIN, prober=None)
+                              execution=PLAIN, prober=None, members=len(runs))
     return run, state
 
 

@@ -28,15 +28,15 @@ import tomllib
 from torch import Tensor
 
 from wganlab import config as configuration
-from wganlab import rundir, stacking
+from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import ConfigError
 from wganlab.training import guard, loop, session
-from wganlab.training.build import Run, build
+from wganlab.training.build import build
 from wganlab.training.guard import NonFiniteError
 from wganlab.training.loop import Summary
 from wganlab.training.stack import batch_key, check_stackable, member_finite, row, stack, sync_clock, unstack
-from wganlab.training.state import TrainState
+from wganlab.training.step import Run, TrainState, train_step
 from wganlab.training.watch import QualityWatch
 
 Grid = dict[str, list[Any]]  # {"section.key": [values]}
@@ -196,8 +196,7 @@ def fit_group(members: list[Member], console: TextIO) -> None:
     first_step = state.step
     while state.step < train.steps:
         started = time.perf_counter()
-        with stacking.stacked(len(members)):
-            stats = loop.train_step(run, state)
+        stats = train_step(run, state)  # under the member axis of run.members (step.py)
         state.step += 1
         finite_members = member_finite(stats, state)  # one device read: on a GPU, after the step's last kernels
         state.train_seconds += time.perf_counter() - started

@@ -14,8 +14,7 @@ from wganlab import rundir
 from wganlab.diagnostics.stopping import NOISE_MULTIPLE, Plateau, plateau_at
 from wganlab.diagnostics.tracking import QUALITY_PREFIXES
 from wganlab.training import checkpoint
-from wganlab.training.build import Run
-from wganlab.training.state import TrainState
+from wganlab.training.step import Run, TrainState
 
 
 class QualityWatch:

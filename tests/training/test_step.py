@@ -1,4 +1,5 @@
-"""critic_step and generator_step on a tiny built run: constraints, frozen players, EMA in closed form."""
+"""The training step (training/step.py): the state, the critic-iteration schedule, critic_step and generator_step
+on a tiny built run (constraints, frozen players, EMA in closed form), and the EMA's update formula."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ from torch.testing import assert_close
 
 from wganlab import config as configuration
 from wganlab.objectives.objective import Objective
-from wganlab.training.build import Run, build
-from wganlab.training.state import TrainState
-from wganlab.training.steps import critic_step, generator_step
+from wganlab.training import step
+from wganlab.training.build import build
+from wganlab.training.step import (
+    Run,
+    TrainState,
+    critic_iters_at,
+    critic_step,
+    generator_step,
+    make_ema,
+    train_step,
+    update_ema,
+)
 
 TINY = ["model.width=16", "model.depth=1", "train.batch_size=32", "train.steps=10"]
 
@@ -180,3 +190,160 @@ def test_generator_step_updates_ema_in_closed_form() -> None:
         not torch.equal(e, g)
         for e, g in zip(state.generator_ema.parameters(), state.generator.parameters(), strict=True)
     )
+
+
+def _state(with_ema: bool) -> TrainState:
+    generator, critic = nn.Linear(2, 2), nn.Linear(2, 1)
+    generator_optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+    critic_optimizer = torch.optim.SGD(critic.parameters(), lr=0.1)
+    return TrainState(
+        generator=generator,
+        critic=critic,
+        generator_ema=make_ema(generator) if with_ema else None,
+        generator_optimizer=generator_optimizer,
+        critic_optimizer=critic_optimizer,
+        generator_scheduler=torch.optim.lr_scheduler.LambdaLR(generator_optimizer, lambda step: 1.0),
+        critic_scheduler=torch.optim.lr_scheduler.LambdaLR(critic_optimizer, lambda step: 1.0),
+        rng=torch.Generator().manual_seed(1),
+        data_rng=torch.Generator().manual_seed(2),
+    )
+
+
+def test_sampler_is_the_ema_when_there_is_one() -> None:
+    state = _state(with_ema=True)
+    assert state.sampler is state.generator_ema
+    assert state.sampler is not state.generator
+
+
+def test_sampler_is_the_generator_without_ema() -> None:
+    state = _state(with_ema=False)
+    assert state.sampler is state.generator
+
+
+def test_a_new_state_starts_at_step_zero_with_no_time() -> None:
+    state = _state(with_ema=False)
+    assert state.step == 0 and state.train_seconds == 0.0
+
+
+@pytest.mark.parametrize(
+    "step, expected",
+    [(0, 100), (1, 100), (24, 100), (25, 5), (26, 5), (499, 5), (500, 100), (501, 5), (1000, 100), (1001, 5)],
+)
+def test_warmup_schedule(step: int, expected: int) -> None:
+    assert critic_iters_at(step, 5, warmup=True) == expected
+
+
+def test_warmup_covers_exactly_the_first_25_steps_and_every_500th() -> None:
+    warm = [step for step in range(2001) if critic_iters_at(step, 5, warmup=True) == 100]
+    assert warm == list(range(25)) + [500, 1000, 1500, 2000]
+
+
+@pytest.mark.parametrize("critic_iters", [1, 2, 5])
+def test_without_warmup_always_n_critic(critic_iters: int) -> None:
+    assert {critic_iters_at(step, critic_iters, warmup=False) for step in range(1501)} == {critic_iters}
+
+
+def _linear(weight: list[list[float]], bias: list[float]) -> nn.Linear:
+    layer = nn.Linear(len(weight[0]), len(weight))
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight))
+        layer.bias.copy_(torch.tensor(bias))
+    return layer
+
+
+def test_update_ema_formula() -> None:
+    ema = _linear([[1.0, 2.0], [3.0, 4.0]], [0.0, -1.0])
+    model = _linear([[3.0, 0.0], [-1.0, 4.0]], [2.0, 1.0])
+    update_ema(ema, model, decay=0.75)
+    # 0.75 * ema + 0.25 * model
+    assert_close(ema.weight.detach(), torch.tensor([[1.5, 1.5], [2.0, 4.0]]))
+    assert_close(ema.bias.detach(), torch.tensor([0.5, -0.5]))
+    assert_close(model.weight.detach(), torch.tensor([[3.0, 0.0], [-1.0, 4.0]]))  # the source is untouched
+
+
+def test_update_ema_decay_limits() -> None:
+    ema = _linear([[1.0, 2.0]], [3.0])
+    model = _linear([[5.0, -6.0]], [7.0])
+    update_ema(ema, model, decay=1.0)
+    assert_close(ema.weight.detach(), torch.tensor([[1.0, 2.0]]))
+    update_ema(ema, model, decay=0.0)
+    assert_close(ema.weight.detach(), torch.tensor([[5.0, -6.0]]))
+    assert_close(ema.bias.detach(), torch.tensor([7.0]))
+
+
+def test_update_ema_copies_buffers() -> None:
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    ema = make_ema(model)
+    model.train()
+    model(torch.randn(16, 2, generator=torch.Generator().manual_seed(0)))  # moves the running statistics
+    assert not torch.equal(ema[1].running_mean, model[1].running_mean)
+    update_ema(ema, model, decay=0.9)
+    assert torch.equal(ema[1].running_mean, model[1].running_mean)
+    assert torch.equal(ema[1].running_var, model[1].running_var)
+    assert torch.equal(ema[1].num_batches_tracked, model[1].num_batches_tracked)
+
+
+def test_make_ema_is_a_frozen_independent_copy() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    ema = make_ema(model)
+    assert ema is not model
+    assert not ema.training
+    assert all(not p.requires_grad for p in ema.parameters())
+    assert all(p.requires_grad for p in model.parameters())  # freezing the copy leaves the source alone
+    for e, m in zip(ema.parameters(), model.parameters(), strict=True):
+        assert torch.equal(e, m)
+        assert e.data_ptr() != m.data_ptr()
+    ema_before = [p.clone() for p in ema.parameters()]
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    for e, before in zip(ema.parameters(), ema_before, strict=True):
+        assert torch.equal(e, before)
+
+
+def _critic_iterations(run, state, at: int) -> int:
+    """How many real batches one train_step draws at generator step `at` (one per critic iteration)."""
+    state.step = at
+    before = torch.Generator().set_state(state.data_rng.get_state())
+    train_step(run, state)
+    after = state.data_rng.get_state()
+    for count in range(1, 200):
+        run.dataset.sample(run.config.train.batch_size, before)
+        if torch.equal(before.get_state(), after):
+            return count
+    raise AssertionError("more than 200 real batches in one generator step")
+
+
+@pytest.mark.parametrize(
+    ("warmup", "step", "expected"),
+    [(False, 0, 3), (True, 0, 100), (True, 25, 3), (True, 500, 100)],
+)
+def test_train_step_runs_critic_iters_at_the_step(warmup: bool, step: int, expected: int) -> None:
+    run, state = _build("train.critic_iters=3", f"train.critic_warmup={str(warmup).lower()}")
+    assert _critic_iterations(run, state, step) == expected
+
+
+def test_train_step_steps_both_schedulers_once_and_moves_the_generator() -> None:
+    run, state = _build("train.steps=4", "optim.decay_steps=4")
+    before = [p.detach().clone() for p in state.generator.parameters()]
+    train_step(run, state)
+    assert state.step == 0  # the loop counts steps, not train_step
+    for scheduler in (state.generator_scheduler, state.critic_scheduler):
+        assert scheduler.get_last_lr() == [pytest.approx(5e-4 * (1 - 1 / 4), rel=1e-12)]
+    assert any(not torch.equal(p, q) for p, q in zip(state.generator.parameters(), before, strict=True))
+
+
+def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    original = step.generator_step
+
+    def record(state, objective, latents, ema_decay, execution):
+        seen.append(len(latents))
+        return original(state, objective, latents, ema_decay, execution)
+
+    monkeypatch.setattr(step, "generator_step", record)
+    for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):
+        run, state = _build("train.critic_iters=1", *extra)
+        train_step(run, state)
+        assert seen[-1] == expected  # TINY's batch_size is 32
