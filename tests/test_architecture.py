@@ -4,8 +4,8 @@ Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives 
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
 Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding, stacking) imports
 nothing but itself (sharding draws per member of a sweep with stacking's streams); config, presets, parts and
-rundir describe runs; the command modules sit with the CLI. (The registry
-and validation collect the parts of every layer up to training, its optimisers included: they are in training/.)
+rundir describe runs; the command modules sit with the CLI. (Validation
+and its tables collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
 from __future__ import annotations
@@ -127,3 +127,18 @@ def test_importing_the_config_pulls_in_no_part_of_the_pipeline():
     code = "import sys, wganlab.config\nprint('\\n'.join(m for m in sys.modules if m.startswith('wganlab')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert set(loaded) <= {"wganlab", "wganlab.config", "wganlab.errors", "wganlab.parts", "wganlab.presets"}
+
+
+FUNCTION_LINES = 50  # STYLE.md: functions under about 50 lines (a function that reads on one screen)
+
+
+def test_no_function_longer_than_a_screen():
+    """Every function and method in src/, decorators aside, is at most FUNCTION_LINES lines long."""
+    long = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > FUNCTION_LINES:
+                    long.append(f"{module}.{node.name}: {lines} lines")
+    assert not long, long

@@ -7,8 +7,9 @@ and each rank keeps its own rows. So N ranks see exactly the numbers one process
 in step on every rank without any communication.
 
 `sharded(...)` is set by training/step.py `train_step` with the team's shard. Outside it (one process,
-evaluation, the claims) the shard is the whole batch and these helpers are the plain torch draws. Under a sweep (stacking.py) `rng` is one generator per member: each member's rows
-come from its own generator, and the draw is [K, *shape].
+evaluation, the claims) the shard is the whole batch and these helpers are the plain torch draws. Under a sweep
+(stacking.py) `rng` is one generator per member: each member's rows come from its own generator, and the draw is
+[K, *shape].
 """
 
 from __future__ import annotations
