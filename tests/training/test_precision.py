@@ -3,6 +3,7 @@ gradient norms in float32, and float16's loss scaling (training/build.py, traini
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from tests.tiny import TINY
 from wganlab import cli
 from wganlab import config as configuration
 from wganlab.config import Config
-from wganlab.objectives.penalties import PENALTIES, scaled_input_gradients
+from wganlab.objectives.penalties import PENALTIES, current_loss_scale, scaled_input_gradients
 from wganlab.rundir import read_run
 from wganlab.training import checkpoint
+from wganlab.training.build import build
 from wganlab.training.loop import fit
 from wganlab.training.session import start
+from wganlab.training.step import train_step
 
 # The bounds are set by the formats' own rounding, not by a CPU: autocast rounds the inputs and weights to the format
 # before any kernel runs and every CPU kernel accumulates in float32, so the error is the format's. Measured the same
@@ -79,9 +82,9 @@ def test_a_bf16_run_trains_and_records_its_precision(tmp_path, capsys) -> None:
 @pytest.mark.parametrize("units", [False, True, None])
 def test_bf16_on_a_cpu_without_bfloat16_units_says_so_in_one_line_at_start(tmp_path, capsys, monkeypatch,
                                                                             units) -> None:
-    from wganlab.training import build
+    from wganlab.training import build as building
 
-    monkeypatch.setattr(build, "cpu_has_bfloat16_units", lambda: units)
+    monkeypatch.setattr(building, "cpu_has_bfloat16_units", lambda: units)
     argv = ["train", *TINY, "--steps", "2", "--set", "train.precision=bf16", "--set", "eval.every=0",
             "--outdir", str(tmp_path)]
     assert cli.main(argv) == 0
@@ -90,7 +93,7 @@ def test_bf16_on_a_cpu_without_bfloat16_units_says_so_in_one_line_at_start(tmp_p
         assert len(said) == 1 and said[0].startswith('train.precision: "bf16" on a CPU without bfloat16 units')
     else:  # has them, or cannot be told: nothing said
         assert said == []
-    assert build.precision_notes(Config().train) == []  # fp32 never
+    assert building.precision_notes(Config().train) == []  # fp32 never
 
 
 def test_this_cpu_s_bfloat16_units_are_read_from_its_flags() -> None:
@@ -198,12 +201,6 @@ def _values(arguments: list[str]) -> list[str]:
 def test_a_penalty_in_a_training_step_takes_its_gradient_at_the_critic_scaler_s_scale_of_that_moment(precision):
     """train_step sets the loss scale in its context (step.py); each critic update's penalty reads the scale its
     scaler has then (the scale changes between updates), and nothing outside the step sees one."""
-    import dataclasses
-
-    from wganlab.objectives.penalties import current_loss_scale
-    from wganlab.training.build import build
-    from wganlab.training.step import train_step
-
     config = configuration.load(None, "grid", ["model.width=16", "model.depth=1", "train.batch_size=32",
                                                f"train.precision={precision}", "train.critic_iters=3"])
     run, state = build(config)
