@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.data import image_formats
 from wganlab.data.image_cache import decode_folder
 from wganlab.data.transforms import Transform
@@ -171,7 +171,7 @@ def test_run_logs(lines: list[bytes], newline: bool, tmp_path_factory: pytest.Te
 def test_run_config_json(text: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("run")
     (folder / rundir.CONFIG).write_bytes(text)
-    only_clear_errors(lambda: rundir.read_config(folder))
+    only_clear_errors(lambda: runlogs.read_config(folder))
 
 
 def test_the_fuzzed_readers_are_the_ones_users_reach() -> None:

@@ -13,7 +13,7 @@ from tests.data.conftest import write_cifar, write_idx
 from wganlab import config as configuration
 from wganlab.cli import main
 from wganlab.presets import PRESETS
-from wganlab.rundir import read_run
+from wganlab.runlogs import read_run
 from wganlab.training.validation import validate
 
 

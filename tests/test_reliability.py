@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from tests.tiny import TINY
-from wganlab import cli, rundir
+from wganlab import cli, rundir, runlogs
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
 
@@ -92,7 +92,7 @@ def test_a_loose_checkpoint_starts_a_new_run_folder(run: Path, tmp_path: Path, c
     assert cli.main(["train", "--resume", str(loose), "--steps", "15", "--outdir", str(tmp_path / "new")]) == 0
     assert sorted(p.name for p in loose.parent.iterdir()) == ["mine.pt"]  # nothing written beside it
     (made,) = (tmp_path / "new").iterdir()
-    assert rundir.read_run(made).step == 15 and rundir.checkpoints(made)[-1].name == "checkpoint-0000015.pt"
+    assert runlogs.read_run(made).step == 15 and rundir.checkpoints(made)[-1].name == "checkpoint-0000015.pt"
 
 
 def test_a_six_digit_run_number_is_counted(tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_a_second_writer_is_refused_naming_the_first(run: Path, capsys) -> None:
 def test_logs_cut_short_by_a_crash_are_read_and_resumed(run: Path, capsys) -> None:
     with open(run / "stats.jsonl", "a") as stream:
         stream.write('{"step": 11, "critic/lo')  # a write cut short
-    assert rundir.read_run(run).stats[-1]["step"] == 10
+    assert runlogs.read_run(run).stats[-1]["step"] == 10
     stray = run / "checkpoints" / ".checkpoint-0000015.pt.x1y2.tmp"
     stray.write_bytes(b"half a checkpoint")
     assert cli.main(["train", "--resume", str(run), "--steps", "15"]) == 0
@@ -150,12 +150,12 @@ def test_a_damaged_line_in_the_middle_of_a_log_is_one_line(run: Path) -> None:
     lines[0] = lines[0][:-3]
     (run / "stats.jsonl").write_text("\n".join(lines) + "\n")
     with pytest.raises(UserError, match=r"stats.jsonl line 1 is damaged"):
-        rundir.read_run(run)
+        runlogs.read_run(run)
 
 
 def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
     (run / "summary.json").write_text("{")
-    assert rundir.read_run(run).summary is None  # rewritten at the next finish
+    assert runlogs.read_run(run).summary is None  # rewritten at the next finish
     (run / "config.json").write_bytes(b"\xff\xfe not json")
     assert "config.json is not valid JSON" in _one_line_exit_2(["report", str(run)], capsys)
 
@@ -255,7 +255,7 @@ def test_an_empty_or_damaged_figure_is_left_out_of_reports(run: Path, tmp_path: 
     figures = sorted((folder / "figures").glob("eval-*.png"))
     figures[0].write_bytes(b"")
     figures[1].write_bytes(b"\x89PNG\r\n\x1a\n")  # a signature and nothing else
-    assert rundir.read_run(folder).figures == []
+    assert runlogs.read_run(folder).figures == []
     assert cli.main(["report", str(folder)]) == 0
     assert cli.main(["compare", str(folder), str(run), "--out", str(tmp_path / "comparison.html")]) == 0
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from tests.tiny import TINY
 from wganlab import cli
-from wganlab.rundir import read_run
+from wganlab.runlogs import read_run
 
 DIGITS = ["--preset", "digits", "--set", "data.stack=1", "--set", "model.width=8", "--set", "model.latent_dim=8",
           "--set", "train.batch_size=16", "--set", "eval.image_samples=120", "--set", "train.critic_iters=1",

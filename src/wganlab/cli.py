@@ -1,19 +1,20 @@
-"""The `wganlab` command: parse, build a config, call one public function.
+"""The `wganlab` command: parse the arguments, hand them to the command, and end every failure in one line.
 
-A problem the user can fix (bad config, bad file, wrong checkpoint) ends with one line on stderr and exit
-code 2.
+A problem the user can fix (bad config, bad file, wrong checkpoint, a full disk, too little memory) ends with one
+line on stderr and exit code 2. Each command's own code sits beside this module, named after it: `train`
+(train, sweep), `evaluate`, `reference` (stats), `sample`, `diagnose`; it is imported only when its command runs,
+so `wganlab --help` stays quick. The commands that are a call or two and a print (classifier, report, compare,
+claims, list) are here.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from wganlab import config as configuration
 from wganlab.arguments import parser
 from wganlab.errors import CollectiveError, UserError
 
@@ -89,133 +90,39 @@ def os_error_line(error: OSError) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from wganlab.training import distributed, loop, session
-    from wganlab.training.validation import validate
+    from wganlab.train import train_command
 
-    if args.resume is not None:
-        if args.config is not None or args.preset or args.overrides:
-            raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set")
-        if args.dry_run:
-            raise UserError("--dry-run does not apply to --resume")
-    elif args.dry_run:
-        config = configuration.load(args.config, args.preset, args.overrides, args.steps)
-        validate(config)
-        print(json.dumps(configuration.to_dict(config), indent=2))
-        print(_networks(config), file=sys.stderr)  # stdout stays the config's JSON
-        return 0
-    team = distributed.join()  # under torchrun: every rank trains, rank 0 writes; else one process alone
-    folder, finished = None, False
-    try:
-        if args.resume is not None:
-            folder, run, state = session.begin(team, lambda: session.resume(args.resume, args.steps, args.outdir, team))
-            if team.main:
-                print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
-        else:
-            config = configuration.load(args.config, args.preset, args.overrides, args.steps)
-            folder, run, state = session.begin(team, lambda: session.start(config, args.outdir, team))
-            if team.main:
-                processes = f", {team.world} processes" if team.world > 1 else ""
-                print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")
-        for note in run.notes if team.main else ():
-            print(note, file=sys.stderr)
-        summary = loop.fit(folder, run, state)
-        finished = True
-    except (RuntimeError, distributed.RankStopped) as error:
-        if team.world == 1 or not (isinstance(error, distributed.RankStopped) or distributed.lost_peers(error)):
-            raise
-        where = folder if folder is not None else "RUN (the run folder rank 0 names)"
-        raise distributed.RankStopped(
-            f"lost contact with the other processes (another rank failed, was killed or timed out); every rank has "
-            f"stopped: resume with torchrun --nproc_per_node {team.world} -m wganlab train --resume {where}"
-        ) from None
-    finally:
-        distributed.leave(team, finished)
-    if team.main:
-        print(_report(loop.headline(run, summary.metrics), summary.metrics, summary.generator_steps_per_second))
-        print(f"run folder {folder}")
-    return 0
+    return train_command(args)
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from wganlab.training import distributed, loop, sweep
+    from wganlab.train import sweep_command
 
-    if distributed.launched():
-        raise UserError("wganlab sweep runs in one process; launch it without torchrun")
-    base = configuration.load(args.config, args.preset, args.overrides, args.steps)
-    grid = sweep.parse_grid(args.grid)
-    seeds = sweep.parse_seeds(args.seeds) if args.seeds is not None else None
-    if args.dry_run:
-        plans = sweep.plan(base, grid, seeds)
-        for number, group in enumerate(sweep.groups(plans)):
-            for index in group:
-                print(f"group {number}  {plans[index].label}")
-        return 0
-    started = sweep.start(base, grid, seeds, args.outdir)
-    print(f"sweep folder {started.folder}  ({len(started.members)} runs in {len(started.groups)} batched groups, "
-          f"preset {base.preset}, {base.train.steps} generator steps each)")
-    done = sweep.fit(started)
-    for member in done.members:
-        outcome = (f"stopped: {member.stopped}" if member.stopped else loop.headline(member.run, member.metrics))
-        print(f"{member.plan.label}  {outcome}  ({member.folder.name})")
-    print(f"sweep folder {done.folder}  (compare: wganlab compare {done.folder})")
-    return 1 if any(member.stopped for member in done.members) else 0
-
-
-def _networks(config: configuration.Config) -> str:
-    """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
-    from wganlab.data.datasets import build_dataset, data_shape, expected_shape
-    from wganlab.models.architectures import describe
-
-    shape = expected_shape(config.data) or data_shape(build_dataset(config.data, config.train.seed))
-    return describe(config.model, shape)
+    return sweep_command(args)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from wganlab import evaluate as evaluation
+    from wganlab.evaluate import evaluate_command
 
-    given = {
-        "eval.metrics": args.metrics,
-        "eval.image_samples": args.samples,
-        "eval.extractor": args.extractor,
-        "eval.extractor_weights": args.extractor_weights,
-    }
-    values = {key: value for key, value in given.items() if value is not None}
-    if evaluation.is_samples(args.target):
-        if not args.data:
-            raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
-        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack}
-        title, headline, metrics = evaluation.evaluate_samples(args.target, data | values, args.reference)
-    else:
-        title, headline, metrics = evaluation.evaluate_checkpoint(args.target, values, args.reference)
-    print(title)
-    print(_report(headline, metrics, None))
-    return 0
+    return evaluate_command(args)
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from wganlab.reference import write_reference
+    from wganlab.reference import stats_command
 
-    values = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack,
-              "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
-              "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
-              "eval.extractor_weights": args.extractor_weights or ""}
-    evaluator = write_reference(values, args.out, args.features)
-    real = evaluator.real()
-    extractor = evaluator.extractor
-    print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
-          f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")
-    return 0
+    return stats_command(args)
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from wganlab.sample import Request, sample
+    from wganlab.sample import sample_command
 
-    request = Request(args.count, args.seed, args.raw, args.out, args.grid)
-    snapshot, count, seed = sample(args.target, request)
-    generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
-    written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)
-    print(f"wrote {count} images of {snapshot.folder} at step {snapshot.step} ({generator}, seed {seed}) to {written}")
-    return 0
+    return sample_command(args)
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from wganlab.diagnose import diagnose_command
+
+    return diagnose_command(args)
 
 
 def _classifier_train(args: argparse.Namespace) -> int:
@@ -231,33 +138,6 @@ def _classifier_train(args: argparse.Namespace) -> int:
     save_classifier(args.out, model, report)
     print(f"held-out accuracy {report['held_out_accuracy']:.4f} on {report['held_out_size']} images")
     print(f"wrote {args.out}; use it with --set eval.extractor=classifier --set eval.extractor_weights={args.out}")
-    return 0
-
-
-def _diagnose(args: argparse.Namespace) -> int:
-    from wganlab.diagnose import diagnose
-
-    diagnosis = diagnose(args.target)
-    print(f"{diagnosis.folder}  (probe of the checkpoint at step {diagnosis.step})")
-    for key, value in diagnosis.probe.items():
-        if key == "gradients/layer_norms":
-            value = "  ".join(f"{norm:.3g}" for norm in value)  # type: ignore[union-attr]
-            print(f"  {key:<28} {value}")
-        elif key != "step":
-            print(f"  {key:<28} {value:.6g}")
-    if diagnosis.tracking is not None:
-        tracking = diagnosis.tracking
-        against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
-        print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
-    if (stopping := diagnosis.stopping) is not None:
-        rule = f"step {stopping.quality.detected_at}" if stopping.quality else "never"
-        estimate = f"step {stopping.estimate.detected_at}" if stopping.estimate else "never"
-        print(f"  {'safe to stop at':<28} step {stopping.safe_step} of {stopping.final_step}  (best {stopping.metric} "
-              f"{stopping.best:.4g} at step {stopping.best_step}; plateau rule fires at {rule}; the critic's "
-              f"estimate levels off at {estimate})")
-    print("findings:" if diagnosis.findings else "findings: none (no rule fired)")
-    for finding in diagnosis.findings:
-        print(f"  [{finding.severity}] {finding.title}: {finding.message}\n      evidence: {finding.evidence}")
     return 0
 
 
@@ -313,13 +193,6 @@ def _claims(args: argparse.Namespace) -> int:
         print("--quick is a smoke test: every claim ran at sizes too small for its rule, so no verdict was drawn; "
               "run without --quick for the verdicts")
     return 0
-
-
-def _report(headline: str, metrics: dict[str, float], steps_per_second: float | None) -> str:
-    lines = [headline] + [f"  {key} = {value:.6g}" for key, value in metrics.items()]
-    if steps_per_second is not None:
-        lines.append(f"  generator_steps_per_second = {steps_per_second:.2f}")
-    return "\n".join(lines)
 
 
 def _list(args: argparse.Namespace) -> int:

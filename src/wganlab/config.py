@@ -1,6 +1,7 @@
 """Typed, frozen run configuration: defaults <- preset <- TOML file <- --set overrides, checked once.
 
-Downstream code only ever sees a `Config` whose keys, types and ranges are checked; raw dicts stop here.
+Downstream code only ever sees a `Config` whose keys, types and ranges are checked; raw dicts stop here. The raw
+values (a TOML file, --set strings) are read, and each checked against its key's type, by `config_values.py`.
 Which names exist (losses, penalties, data sets, ...) and which combinations of parts make sense is a
 question for the parts themselves: `training/validation.py` asks it, and `training.build` calls it first.
 """
@@ -8,21 +9,16 @@ question for the parts themselves: `training/validation.py` asks it, and `traini
 from __future__ import annotations
 
 import dataclasses
-import sys
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wganlab.config_values import coerce, parse_overrides, read_toml
 from wganlab.errors import ConfigError
 from wganlab.parts import suggest
 from wganlab.presets import PRESETS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -148,7 +144,7 @@ def with_values(config: Config, values: Mapping[str, Any]) -> Config:
 
 def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
     """`config` with `section.key=value` strings (as the command line's --set gives them) applied and checked."""
-    return _checked(_merge(config, _parse_overrides(overrides), source="--set"))
+    return _checked(_merge(config, parse_overrides(overrides), source="--set"))
 
 
 def load(
@@ -158,7 +154,7 @@ def load(
     steps: int | None = None,
 ) -> Config:
     """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then check."""
-    file_values: dict[str, Any] = _read_toml(path) if path is not None else {}
+    file_values: dict[str, Any] = read_toml(path) if path is not None else {}
     from_file = file_values.pop("preset", None)
     if from_file is not None and not isinstance(from_file, str):
         raise ConfigError(f"preset in {path} must be a name in quotes (e.g. preset = \"grid\"), got {from_file!r}")
@@ -166,40 +162,10 @@ def load(
     chosen = PRESETS.resolve(preset_name, key="preset")
     config = _merge(Config(preset=preset_name), chosen.values, source="preset")
     config = _merge(config, file_values, source=str(path))
-    config = _merge(config, _parse_overrides(overrides), source="--set")
+    config = _merge(config, parse_overrides(overrides), source="--set")
     if steps is not None:
         config = _merge(config, {"train": {"steps": steps}}, source="--steps")
     return _checked(config)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist; give the path of a TOML file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"config file {path} is a folder; give the path of a TOML file") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"config file {path} is not valid UTF-8 TOML ({error}); fix the syntax") from None
-
-
-def _parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
-    """`section.key=value` strings into nested dicts; values parse as TOML, bare words as strings."""
-    result: dict[str, dict[str, Any]] = {}
-    for item in overrides:
-        key, sep, text = item.partition("=")
-        section, dot, name = key.strip().partition(".")
-        if not sep or not dot or not name:
-            raise ConfigError(f"--set {item!r} is not of the form section.key=value (e.g. train.steps=500)")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()
-        result.setdefault(section, {})[name] = value
-    return result
 
 
 def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
@@ -207,7 +173,7 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
     changes: dict[str, Any] = {}
     for section, entries in values.items():
         if section == "preset":
-            changes["preset"] = _coerce(entries, str, "preset", source)
+            changes["preset"] = coerce(entries, str, "preset", source)
             continue
         if section not in SECTIONS:
             raise ConfigError(f"unknown config section [{section}] in {source}; {suggest(section, SECTIONS)}")
@@ -218,45 +184,9 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
         for key, value in entries.items():
             if key not in hints:
                 raise ConfigError(f"unknown config key {section}.{key} in {source}; {suggest(key, hints)}")
-            updates[key] = _coerce(value, hints[key], f"{section}.{key}", source)
+            updates[key] = coerce(value, hints[key], f"{section}.{key}", source)
         changes[section] = dataclasses.replace(getattr(config, section), **updates)
     return dataclasses.replace(config, **changes)
-
-
-def _coerce(value: Any, expected: Any, key: str, source: str) -> Any:
-    """Check `value` against the annotated type; ints are accepted for floats, nothing else is converted."""
-
-    def wrong() -> ConfigError:
-        shown = getattr(expected, "__name__", str(expected))
-        if typing.get_origin(expected) is tuple:
-            shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
-        return ConfigError(f"{key} in {source} must be {shown}, got {value!r} ({type(value).__name__})")
-
-    if typing.get_origin(expected) is tuple:
-        items = typing.get_args(expected)
-        if len(items) == 2 and items[1] is Ellipsis:  # tuple[str, ...]: a list, or a comma-separated string
-            if isinstance(value, str):
-                value = [part.strip() for part in value.split(",") if part.strip()]
-            if not isinstance(value, (list, tuple)):
-                raise wrong()
-            return tuple(_coerce(v, items[0], key, source) for v in value)
-        if not isinstance(value, (list, tuple)) or len(value) != len(items):
-            raise wrong()
-        return tuple(_coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
-    if expected in _SCALARS:
-        accepted, convert = _SCALARS[expected]
-        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
-            raise wrong()
-        return convert(value)
-    raise AssertionError(f"unhandled config type {expected}")
-
-
-_SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)
-    bool: ((bool,), bool),
-    int: ((int,), int),
-    float: ((int, float), float),
-    str: ((str,), str),
-}
 
 
 def _checked(config: Config) -> Config:

@@ -6,9 +6,10 @@ never a feature extractor.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.diagnostics.diagnosis import Diagnosis, diagnose_logs
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.errors import UserError
@@ -36,7 +37,7 @@ def diagnose(target: Path) -> Diagnosis:
     if folder is None:
         raise UserError(f"{target} is not in a run folder's {rundir.CHECKPOINTS}/: diagnose reads the run's logs too; "
                         "give the run folder")
-    logs = rundir.read_run(folder)
+    logs = runlogs.read_run(folder)
     return diagnose_logs(logs, fresh_probe(target) if has_checkpoint else None)
 
 
@@ -46,3 +47,29 @@ def diagnosis_or_reason(folder: Path) -> Diagnosis | str:
         return diagnose(folder)
     except UserError as error:
         return str(error)
+
+
+def diagnose_command(args: argparse.Namespace) -> int:
+    """`wganlab diagnose RUN`: the fresh probe, the tracking, when it was safe to stop, and the findings, printed."""
+    diagnosis = diagnose(args.target)
+    print(f"{diagnosis.folder}  (probe of the checkpoint at step {diagnosis.step})")
+    for key, value in diagnosis.probe.items():
+        if key == "gradients/layer_norms":
+            value = "  ".join(f"{norm:.3g}" for norm in value)  # type: ignore[union-attr]
+            print(f"  {key:<28} {value}")
+        elif key != "step":
+            print(f"  {key:<28} {value:.6g}")
+    if diagnosis.tracking is not None:
+        tracking = diagnosis.tracking
+        against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
+        print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
+    if (stopping := diagnosis.stopping) is not None:
+        rule = f"step {stopping.quality.detected_at}" if stopping.quality else "never"
+        estimate = f"step {stopping.estimate.detected_at}" if stopping.estimate else "never"
+        print(f"  {'safe to stop at':<28} step {stopping.safe_step} of {stopping.final_step}  (best {stopping.metric} "
+              f"{stopping.best:.4g} at step {stopping.best_step}; plateau rule fires at {rule}; the critic's "
+              f"estimate levels off at {estimate})")
+    print("findings:" if diagnosis.findings else "findings: none (no rule fired)")
+    for finding in diagnosis.findings:
+        print(f"  [{finding.severity}] {finding.title}: {finding.message}\n      evidence: {finding.evidence}")
+    return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,3 +60,33 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
     features = FeatureSet.concatenate([evaluator.features(chunk) for chunk in fake.chunks(REAL_CHUNK)])
     metrics = image_metrics(features, evaluator.real(), evaluator.config.eval.metrics)
     return f"{target}: {len(fake)} samples against {evaluator.real_label()}", evaluator.headline(metrics), metrics
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    """`wganlab evaluate TARGET`: a checkpoint measured as its run measures it, or samples against real data."""
+    given = {
+        "eval.metrics": args.metrics,
+        "eval.image_samples": args.samples,
+        "eval.extractor": args.extractor,
+        "eval.extractor_weights": args.extractor_weights,
+    }
+    values = {key: value for key, value in given.items() if value is not None}
+    if is_samples(args.target):
+        if not args.data:
+            raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
+        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack}
+        title, headline, metrics = evaluate_samples(args.target, data | values, args.reference)
+    else:
+        title, headline, metrics = evaluate_checkpoint(args.target, values, args.reference)
+    print(title)
+    print(metric_lines(headline, metrics, None))
+    return 0
+
+
+def metric_lines(headline: str, metrics: dict[str, float], steps_per_second: float | None) -> str:
+    """The headline, then each metric on its own line (and the training speed when given), as the commands print
+    them."""
+    lines = [headline] + [f"  {key} = {value:.6g}" for key, value in metrics.items()]
+    if steps_per_second is not None:
+        lines.append(f"  generator_steps_per_second = {steps_per_second:.2f}")
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ A reference keeps the features' mean and covariance (enough for FID) and, with -
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import zipfile
@@ -82,3 +83,17 @@ def read_reference(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
     if about.get("format") != FORMAT:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` (no {FORMAT!r} marker)")
     return FeatureSet(features, None, statistics, int(about["count"])), about
+
+
+def stats_command(args: argparse.Namespace) -> int:
+    """`wganlab stats`: the real data's features written to a reference file."""
+    values = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack,
+              "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
+              "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
+              "eval.extractor_weights": args.extractor_weights or ""}
+    evaluator = write_reference(values, args.out, args.features)
+    real = evaluator.real()
+    extractor = evaluator.extractor
+    print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
+          f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")
+    return 0

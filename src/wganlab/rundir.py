@@ -1,9 +1,10 @@
-"""The only code that reads or writes run folders.
+"""Run folders: their layout, making one, writing their files, the writer's lock and the checkpoint files in them.
 
 A run folder `NNNNN-name/` holds config.json (the resolved config), stats.jsonl (training statistics),
 metrics.jsonl (evaluations), diagnostics.jsonl (a probe of the critic per evaluation), figures/,
 checkpoints/ and summary.json. JSON files are written atomically; JSONL files are appended a line at a
-time and cut back to a checkpoint on resume. `read_run` reads a whole folder back as typed `RunLogs`.
+time and cut back to a checkpoint on resume. Reading a whole folder back as typed `RunLogs` is `runlogs.py`'s;
+the two are the only code that reads or writes run folders.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,49 +33,12 @@ FIGURES = "figures"
 CHECKPOINTS = "checkpoints"
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(\d+)\.pt$")
 _BEST_NAME = re.compile(r"^best-(\d+)\.pt$")  # the best evaluation's full checkpoint, beside the last ones
-_FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
+FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
 _RUN_NAME = re.compile(r"(\d+)-")
 _RESERVED = re.compile(r"\.reserving-(\d+)$")
 LOCK = ".lock"
 
 Record = dict[str, Any]  # one line of a JSONL log
-
-
-@dataclass(frozen=True)
-class RunLogs:
-    """What a run folder holds, read once: its config (typed), its logs and its evaluation figures."""
-
-    folder: Path
-    config: Config
-    stats: list[Record]
-    metrics: list[Record]
-    diagnostics: list[Record]
-    summary: Record | None  # None until the run has finished once
-    figures: list[tuple[int, Path]]  # (step, figures/eval-NNNNNNN.png), oldest first
-    events: list[Record] = field(default_factory=list)  # events.jsonl: non-finite steps, rollbacks
-
-    @property
-    def name(self) -> str:
-        return self.folder.name
-
-    @property
-    def step(self) -> int:
-        """The last step the folder knows of (logs or summary)."""
-        steps = [int(r["step"]) for r in self.stats + self.metrics] + [int((self.summary or {}).get("step", 0))]
-        return max(steps)
-
-    @property
-    def final_metrics(self) -> Record:
-        """The last evaluation's numbers (summary.json's when the run finished), without step and protocol."""
-        if self.summary and self.summary.get("metrics"):
-            return dict(self.summary["metrics"])
-        last = self.metrics[-1] if self.metrics else {}
-        return {k: v for k, v in last.items() if k not in ("step", "protocol")}
-
-    @property
-    def protocol(self) -> Record | None:
-        """The image-metric protocol (extractor, weights, sample counts) of the latest evaluation that has one."""
-        return next((r["protocol"] for r in reversed(self.metrics) if isinstance(r.get("protocol"), dict)), None)
 
 
 def create(root: Path, name: str, run: bool = True) -> Path:
@@ -179,77 +142,8 @@ def require_run(folder: Path) -> None:
         raise UserError(f"{folder} is not a run folder (no {CONFIG}); give a folder made by `wganlab train`")
 
 
-def read_config(folder: Path) -> Config:
-    """A run folder's config.json, typed; a damaged or invalid file is a one-line UserError naming it."""
-    path = folder / CONFIG
-    try:
-        raw = json.loads(path.read_bytes())
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UserError(f"{path} is not valid JSON ({error}); restore it from a checkpoint with --resume") from None
-    if not isinstance(raw, dict):
-        raise UserError(f"{path} holds {type(raw).__name__}, not a config; restore it from a checkpoint with --resume")
-    try:
-        return configuration.from_dict(raw)
-    except UserError as error:
-        raise UserError(f"{path} is not a valid config ({error})") from None
-
-
 def write_sweep(folder: Path, record: Record) -> None:
     write_json_atomic(folder / SWEEP, record)
-
-
-def expand_sweeps(folders: list[Path]) -> list[Path]:
-    """Run folders as given, with each sweep folder (one holding sweep.json) replaced by its members' run folders."""
-    expanded: list[Path] = []
-    for folder in folders:
-        path = folder / SWEEP
-        if is_run(folder) or not path.is_file():
-            expanded.append(folder)
-            continue
-        try:
-            members = json.loads(path.read_bytes())["members"]
-            expanded += [folder / member["folder"] for member in members]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UserError(f"{path} is not a sweep's record ({error}); give its members' folders instead") from None
-    return expanded
-
-
-def read_run(folder: Path) -> RunLogs:
-    """Read a run folder made by `wganlab train`; a folder without config.json is a user error."""
-    require_run(folder)
-    summary_path = folder / SUMMARY
-    found = [(_FIGURE_NAME.search(path.name), path) for path in (folder / FIGURES).glob("eval-*.png")]
-    return RunLogs(
-        folder=folder,
-        config=read_config(folder),
-        stats=list(read_jsonl(folder / STATS)),
-        metrics=list(read_jsonl(folder / METRICS)),
-        diagnostics=list(read_jsonl(folder / DIAGNOSTICS)),
-        summary=_read_summary(summary_path),
-        events=list(read_jsonl(folder / EVENTS)),
-        figures=sorted((int(match.group(1)), path) for match, path in found if match and _is_png(path)),
-    )
-
-
-def _is_png(path: Path) -> bool:
-    """A figure a crash or a full disk left empty or damaged is left out of the run's figures."""
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(8) == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 8
-    except OSError:
-        return False
-
-
-def _read_summary(path: Path) -> Record | None:
-    """summary.json, or None before the run first finished; a damaged one is rewritten at the next finish, so
-    it is read as absent."""
-    try:
-        summary = json.loads(path.read_bytes())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    return summary if isinstance(summary, dict) else None
 
 
 def checkpoint_path(run: Path, step: int) -> Path:

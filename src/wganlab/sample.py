@@ -6,6 +6,7 @@ when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export 
 
 from __future__ import annotations
 
+import argparse
 import io
 import math
 import shutil
@@ -99,3 +100,13 @@ def _write_folder(pixels: np.ndarray, out: Path) -> None:
 def _check_parent(path: Path) -> None:
     if not path.parent.is_dir():
         raise UserError(f"cannot write {path}: its folder {path.parent} does not exist")
+
+
+def sample_command(args: argparse.Namespace) -> int:
+    """`wganlab sample TARGET`: generated images written to a folder, an .npz file and/or a grid."""
+    request = Request(args.count, args.seed, args.raw, args.out, args.grid)
+    snapshot, count, seed = sample(args.target, request)
+    generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
+    written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)
+    print(f"wrote {count} images of {snapshot.folder} at step {snapshot.step} ({generator}, seed {seed}) to {written}")
+    return 0

@@ -6,6 +6,7 @@ import math
 
 from tests.claims.conftest import assert_well_formed
 from wganlab.claims import claim08_loss_tracks_quality as claim
+from wganlab.claims import critic_optimum
 from wganlab.claims.result import verdict_of
 
 
@@ -14,15 +15,15 @@ def test_quick_run_is_well_formed_and_the_verdict_follows_the_numbers(quick_clai
     assert_well_formed(result, 8)
     assert [row[1] for row in result.tables[0].rows] == list(claim.RUNS)
     optimum = result.tables[1]
-    assert optimum.headers == claim.OPTIMUM_HEADERS
+    assert optimum.headers == critic_optimum.OPTIMUM_HEADERS
     assert [(row[0], row[1]) for row in optimum.rows] == [(seed, label) for seed in (0,) for label in claim.CRITICS]
     for row in optimum.rows:
         _, _, evaluations, _, ratio, share, r, reference, converged_share, converged_r, at_w1, at_share, converged = row
         assert evaluations >= 2  # a checkpoint at every evaluation, not the final one alone
         assert all(math.isfinite(x) for x in (ratio, share, converged_share, at_w1, at_share))
         assert -1 <= r <= 1 and -1 <= reference <= 1 and -1 <= converged_r <= 1
-        assert converged.endswith(f"of {-(-evaluations // claim.EVERY_OTHER)}")  # the first, then every other
-    tried = {(row[0], row[1]): -(-row[2] // claim.EVERY_OTHER) for row in optimum.rows}  # copies trained
+        assert converged.endswith(f"of {-(-evaluations // critic_optimum.EVERY_OTHER)}")  # the first, then every other
+    tried = {(row[0], row[1]): -(-row[2] // critic_optimum.EVERY_OTHER) for row in optimum.rows}  # copies trained
     for outcome in result.outcomes:
         numbers, checks = outcome.numbers, []
         for index, label in enumerate(claim.CRITICS, start=1):
@@ -52,8 +53,8 @@ def test_the_rule_on_known_curves() -> None:
     assert few.verdict == "holds" and len(few.checks) == 3 and few.numbers["WGAN copies converged"] == 2
 
 
-def _measured(step: int, estimate: float, converged: bool) -> claim.Nearness:
-    return claim.Nearness(step, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, estimate, 0.5, 0.5, converged)
+def _measured(step: int, estimate: float, converged: bool) -> critic_optimum.Nearness:
+    return critic_optimum.Nearness(step, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, estimate, 0.5, 0.5, converged)
 
 
 def test_converged_tracking_pairs_each_copy_with_w1_at_its_step() -> None:

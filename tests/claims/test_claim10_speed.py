@@ -10,7 +10,7 @@ import pytest
 from tests.claims.conftest import assert_well_formed
 from wganlab.claims.claim10_speed import time_to_threshold
 from wganlab.config import Config
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 
 def test_time_to_threshold_reads_the_training_clock_at_the_first_good_evaluation():

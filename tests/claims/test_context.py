@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wganlab.claims.context import ClaimContext
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 TINY = {"model.width": 8, "model.depth": 1, "train.batch_size": 16, "train.steps": 4, "eval.every": 2,
         "eval.samples": 50, "eval.w1_samples": 50, "eval.figures": False}

@@ -8,7 +8,7 @@ import pytest
 
 from wganlab.claims import gan_vs_wgan
 from wganlab.config import Config
-from wganlab.rundir import RunLogs, expand_sweeps, read_run
+from wganlab.runlogs import RunLogs, expand_sweeps, read_run
 
 
 def test_claims_8_10_and_11_share_their_paired_runs(quick_claim):

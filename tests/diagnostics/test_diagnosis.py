@@ -6,7 +6,7 @@ from pathlib import Path
 
 from wganlab import config as configuration
 from wganlab.diagnostics.diagnosis import diagnose_logs
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 NONFINITE = "Non-finite values"
 

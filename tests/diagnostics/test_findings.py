@@ -10,7 +10,7 @@ import pytest
 from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.diagnostics.findings import find
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 
 def history(config: Config | None = None, **parts: list) -> RunLogs:

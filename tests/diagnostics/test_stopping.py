@@ -11,7 +11,7 @@ import pytest
 from wganlab import config as configuration
 from wganlab.diagnostics.findings import find
 from wganlab.diagnostics.stopping import find_plateau, metric_noise, plateau_at, stopping_report
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 
 def test_the_noise_is_the_spread_of_one_evaluation_with_or_without_a_trend() -> None:

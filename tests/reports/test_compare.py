@@ -8,7 +8,7 @@ from tests.reports.conftest import HOSTILE_NAME, assert_self_contained, hostile_
 from wganlab.errors import UserError
 from wganlab.reports import html as h
 from wganlab.reports.compare import comparison_html, differing_config, flatten, write_comparison
-from wganlab.rundir import read_run
+from wganlab.runlogs import read_run
 
 
 def test_flatten():

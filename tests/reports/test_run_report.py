@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.reports.conftest import HOSTILE_NAME, SCRIPT, assert_self_contained, hostile_folder, write_run
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.diagnose import diagnose
 from wganlab.diagnostics.diagnosis import Diagnosis
 from wganlab.diagnostics.findings import Finding, run_stopping
@@ -97,7 +97,7 @@ def test_a_run_with_enough_evaluations_shows_where_it_was_safe_to_stop(tmp_path)
     folder = write_run(tmp_path / "long", evaluations=16, images=True)
     page = run_report_html(folder, diagnose(folder))
     assert "safe to stop" in page and "checkpoints/best-*.pt" in page
-    report = run_stopping(rundir.read_run(folder))
+    report = run_stopping(runlogs.read_run(folder))
     assert report is not None and report.metric == "fid_200" and report.evaluations == 16
     title = ("Quality was still improving at the end" if report.safe_step == report.final_step
              else f"Safe to stop at step {report.safe_step}")

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.tiny import TINY
-from wganlab import cli, rundir
+from wganlab import cli, rundir, runlogs
 from wganlab.training import checkpoint, guard, loop
 
 STEADY = [*TINY, "--steps", "30", "--set", "train.checkpoint_every=10", "--set", "eval.every=0",
@@ -76,7 +76,7 @@ def test_rollback_returns_to_the_last_checkpoint_with_lower_rates_and_finishes(t
     assert event == event | {"step": 15, "action": "rollback", "to_step": 10, "lr_scale": 0.25, "rollback": 1}
     last = checkpoint.read(rundir.checkpoint_path(folder, 30))
     assert last["lr_scale"] == 0.25 and last["rollbacks"] == 1
-    config = rundir.read_config(folder)
+    config = runlogs.read_config(folder)
     assert last["critic_scheduler"]["base_lrs"][0] == pytest.approx(config.optim.lr_critic * 0.25)
     steps = [record["step"] for record in rundir.read_jsonl(folder / rundir.STATS)]
     assert steps == list(range(1, 31))  # the steps after the checkpoint were cut back and trained again

@@ -16,7 +16,7 @@ from wganlab import cli
 from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.objectives.penalties import PENALTIES, current_loss_scale, scaled_input_gradients
-from wganlab.rundir import read_run
+from wganlab.runlogs import read_run
 from wganlab.training import checkpoint
 from wganlab.training.build import build
 from wganlab.training.loop import fit

@@ -18,7 +18,7 @@ from wganlab.claims.result import Claim, ClaimResult, Pooled, SeedOutcome, Table
 from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_norms
 from wganlab.diagnostics.weights import clip_saturation
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 from wganlab.training.checkpoint import load_snapshot
 
 CLIP_VALUES = (1.0, 0.1, 0.01, 0.001)  # largest first

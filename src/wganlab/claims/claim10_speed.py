@@ -9,7 +9,7 @@ from wganlab.claims.context import ClaimContext
 from wganlab.claims.gan_vs_wgan import METHODS, metric_key, paired_run, protocol, real_w1_floor, series
 from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 DATASETS = ("grid", "8gaussians")
 HEADERS = ("seed", "data", "W1 target", "W1 real vs real", "s WGAN-GP", "s GAN", "steps/s WGAN-GP", "steps/s GAN")

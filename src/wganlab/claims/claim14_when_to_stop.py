@@ -12,7 +12,7 @@ from wganlab.claims.result import Claim, ClaimResult, SeedOutcome, Table, verdic
 from wganlab.diagnostics.stopping import NOISE_MULTIPLE, StoppingReport, stopping_report
 from wganlab.diagnostics.tracking import estimates_at_evaluations
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 TOYS = ("8gaussians", "grid")  # the WGAN-GP runs claims 8 and 11 train (shared, paid once)
 DIGITS = "stacked digits"

@@ -18,9 +18,9 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import runlogs
 from wganlab.plotting import pyplot as plt
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 FIGURE_DPI = 90
 
@@ -68,7 +68,7 @@ class ClaimContext:
         if key not in self._runs:
             folder, run, state = session.start(config, self.work_dir)
             loop.fit(folder, run, state, console=io.StringIO())
-            self._runs[key] = rundir.read_run(folder)
+            self._runs[key] = runlogs.read_run(folder)
         return self._runs[key]
 
     def train_many(self, preset: str, runs: Sequence[Mapping[str, Any]]) -> list[RunLogs]:
@@ -90,7 +90,7 @@ class ClaimContext:
             for key, member in zip(plans, done.members, strict=True):
                 if member.stopped:
                     raise NonFiniteError(member.stopped)
-                self._runs[key] = rundir.read_run(member.folder)
+                self._runs[key] = runlogs.read_run(member.folder)
         return [self._runs[_key(config)] for config in configs]
 
 

@@ -16,7 +16,7 @@ import torch
 from wganlab.claims.context import ClaimContext
 from wganlab.data.toy import make_toy
 from wganlab.metrics.transport import exact_w1
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 METHODS = {"WGAN-GP": "grid", "GAN": "gan-ns"}  # label -> preset
 DISCRIMINATOR_ITERS = 10  # the near-optimal GAN's discriminator updates per generator step

@@ -15,7 +15,7 @@ from wganlab.diagnostics.findings import Finding, find, run_stopping
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.diagnostics.stopping import StoppingReport
 from wganlab.diagnostics.tracking import Tracking, run_tracking
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 
 @dataclass(frozen=True)

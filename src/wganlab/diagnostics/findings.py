@@ -23,7 +23,7 @@ import numpy as np
 from wganlab.diagnostics.stopping import NOISE_MULTIPLE, StoppingReport, stopping_report
 from wganlab.diagnostics.tracking import rank_correlation, run_tracking
 from wganlab.objectives.losses import LOSSES
-from wganlab.rundir import RunLogs
+from wganlab.runlogs import RunLogs
 
 SATURATED = 0.5  # fraction of critic weights at +/-c
 LIPSCHITZ_HIGH = 5.0  # largest input-gradient norm of a Wasserstein critic

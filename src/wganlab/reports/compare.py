@@ -18,7 +18,7 @@ from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import metric_note
-from wganlab.rundir import RunLogs, expand_sweeps, read_run
+from wganlab.runlogs import RunLogs, expand_sweeps, read_run
 
 LABEL_KEYS = 3  # plot labels name at most this many differing config values
 

@@ -19,7 +19,7 @@ from wganlab.files import write_bytes_atomic
 from wganlab.reports import curves
 from wganlab.reports import html as h
 from wganlab.reports.protocol import diagnostic_note, metric_note
-from wganlab.rundir import RunLogs, read_run
+from wganlab.runlogs import RunLogs, read_run
 
 SAMPLE_FIGURES = 6  # sample evolution: this many evaluation figures, first to last
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
@@ -135,7 +135,7 @@ _MUST_MATCH = ("model", "data", "objective")
 def _check_belongs(folder: Path, path: Path, config: Config) -> None:
     """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
     try:
-        run_config = rundir.read_config(folder)
+        run_config = runlogs.read_config(folder)
     except UserError:
         return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
     ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)

@@ -1,0 +1,85 @@
+"""A config's raw values: read from a TOML file or from `section.key=value` strings (--set), and each checked
+against the type its key is annotated with (`config.py` applies them to a `Config` and checks the ranges).
+"""
+
+from __future__ import annotations
+
+import sys
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wganlab.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's tables; a missing, unreadable or malformed file is a one-line ConfigError."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; give the path of a TOML file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a folder; give the path of a TOML file") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path} is not valid UTF-8 TOML ({error}); fix the syntax") from None
+
+
+def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    """`section.key=value` strings into nested dicts; values parse as TOML, bare words as strings."""
+    result: dict[str, dict[str, Any]] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise ConfigError(f"--set {item!r} is not of the form section.key=value (e.g. train.steps=500)")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        result.setdefault(section, {})[name] = value
+    return result
+
+
+def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
+    """Check `value` against the annotated type; ints are accepted for floats, nothing else is converted."""
+
+    def wrong() -> ConfigError:
+        shown = getattr(expected, "__name__", str(expected))
+        if typing.get_origin(expected) is tuple:
+            shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
+        return ConfigError(f"{key} in {source} must be {shown}, got {value!r} ({type(value).__name__})")
+
+    if typing.get_origin(expected) is tuple:
+        items = typing.get_args(expected)
+        if len(items) == 2 and items[1] is Ellipsis:  # tuple[str, ...]: a list, or a comma-separated string
+            if isinstance(value, str):
+                value = [part.strip() for part in value.split(",") if part.strip()]
+            if not isinstance(value, (list, tuple)):
+                raise wrong()
+            return tuple(coerce(v, items[0], key, source) for v in value)
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise wrong()
+        return tuple(coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
+    if expected in SCALARS:
+        accepted, convert = SCALARS[expected]
+        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
+            raise wrong()
+        return convert(value)
+    raise AssertionError(f"unhandled config type {expected}")
+
+
+SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)
+    bool: ((bool,), bool),
+    int: ((int,), int),
+    float: ((int, float), float),
+    str: ((str,), str),
+}
