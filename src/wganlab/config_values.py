@@ -69,15 +69,15 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             raise wrong()
         return tuple(coerce(v, t, key, source) for v, t in zip(value, items, strict=True))
-    if expected in SCALARS:
-        accepted, convert = SCALARS[expected]
+    if expected in _SCALARS:
+        accepted, convert = _SCALARS[expected]
         if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
             raise wrong()
         return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
 
 
-SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)
+_SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)
     bool: ((bool,), bool),
     int: ((int,), int),
     float: ((int, float), float),
