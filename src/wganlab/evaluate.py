@@ -11,7 +11,8 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
-from wganlab.metrics.images import FeatureSet, image_metrics
+from wganlab.metrics.images import image_metrics
+from wganlab.metrics.summary import needs_of
 from wganlab.reference import image_evaluator, use_reference
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import REAL_CHUNK, ImageEvaluator, build_evaluator
@@ -57,8 +58,9 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
     if fake.shape != tuple(evaluator.dataset.shape):
         shape = tuple(evaluator.dataset.shape)
         raise UserError(f"the samples in {target} are {fake.shape}, the real data {shape}")
-    features = FeatureSet.concatenate([evaluator.features(chunk) for chunk in fake.chunks(REAL_CHUNK)])
-    metrics = image_metrics(features, evaluator.real(), evaluator.config.eval.metrics)
+    requested = evaluator.config.eval.metrics
+    features = evaluator.summarise(fake.chunks(REAL_CHUNK), len(fake), needs_of(requested)).result()
+    metrics = image_metrics(features, evaluator.real(), requested)
     return f"{target}: {len(fake)} samples against {evaluator.real_label()}", evaluator.headline(metrics), metrics
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -22,12 +23,13 @@ def cache_folder() -> Path:
     return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab")).expanduser()
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (same folder, fsync, os.replace)."""
+def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Let `write` fill a file that then becomes `path` atomically (same folder, fsync, os.replace): for contents
+    too large to build in memory first (an .npz written by numpy straight into the file)."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        with os.fdopen(handle, "w+b") as stream:
+            write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, _FILE_MODE)
@@ -35,6 +37,15 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (same folder, fsync, os.replace)."""
+
+    def write(stream: BinaryIO) -> None:
+        stream.write(data)
+
+    write_atomic(path, write)
 
 
 def write_json_atomic(path: Path, value: Any) -> None:

@@ -8,7 +8,6 @@ A reference keeps the features' mean and covariance (enough for FID) and, with -
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import zipfile
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ import numpy as np
 from wganlab import config as configuration
 from wganlab.data.datasets import build_dataset
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic
+from wganlab.files import write_atomic
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
@@ -41,22 +40,21 @@ def image_evaluator(values: Mapping[str, Any]) -> ImageEvaluator:
     return evaluator
 
 
-def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -> ImageEvaluator:
-    """Compute the real features of the data in `values` and write the reference file `out` (.npz)."""
+def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -> tuple[ImageEvaluator, FeatureSet]:
+    """Compute the real features of the data in `values` and write the reference file `out` (.npz); returns the
+    evaluator and the features."""
     if out.suffix != ".npz" or not out.parent.is_dir():
         raise UserError(f"--out {out} must be a .npz file in an existing folder")
     evaluator = image_evaluator(values)
-    real = evaluator.real()
+    real = evaluator.real_features()
     mean, covariance = real.gaussian()
     about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
              "count": real.count, "real": evaluator.real_label()}
     arrays: dict[str, np.ndarray] = {"mean": mean, "covariance": covariance, "about": np.array(json.dumps(about))}
     if keep_features:
         arrays["features"] = real.all_features("a reference")
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    write_bytes_atomic(out, buffer.getvalue())
-    return evaluator
+    write_atomic(out, lambda stream: np.savez(stream, **arrays))
+    return evaluator, real
 
 
 def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
@@ -91,8 +89,7 @@ def stats_command(args: argparse.Namespace) -> int:
               "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
               "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
               "eval.extractor_weights": args.extractor_weights or ""}
-    evaluator = write_reference(values, args.out, args.features)
-    real = evaluator.real()
+    evaluator, real = write_reference(values, args.out, args.features)
     extractor = evaluator.extractor
     print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
           f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")

@@ -7,27 +7,26 @@ when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export 
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from torch import Tensor
 
 from wganlab.data.image_formats import unit_to_uint8
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic
+from wganlab.files import write_atomic
 from wganlab.machine import available_memory
 from wganlab.training.checkpoint import Snapshot, load_snapshot
-from wganlab.training.evaluation import generate
+from wganlab.training.evaluation import BATCH, GRID_IMAGES, generated, keep_first
 from wganlab.training.figures import save_grid
 from wganlab.training.streams import EVALUATION, step_seed
-
-GRID_IMAGES = 64
 
 
 @dataclass(frozen=True)
@@ -43,52 +42,73 @@ class Request:
 
 def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     """Export generated images of the checkpoint `target` (a run folder's latest, or a file); returns the
-    snapshot, the count and the seed used."""
+    snapshot, the count and the seed used. The images are made and written a chunk at a time (an .npz holds
+    them as 8-bit only); the grid keeps only its own."""
     if request.out is None and request.grid is None:
         raise UserError("nothing to write: give --out DIR or --out FILE.npz, and/or --grid FILE.png")
+    for path in (request.out, request.grid):
+        if path is not None:
+            _check_parent(path)
+    if request.out is not None and request.out.suffix != ".npz" and _occupied(request.out):
+        raise UserError(f"{request.out} exists and is not an empty folder; give a new folder or a .npz file")
     snapshot = load_snapshot(target)
     if isinstance(snapshot.dataset, ToyDistribution):
         raise UserError(f"{snapshot.folder} generates 2-D points, not images; its figures are in figures/")
     count = request.count if request.count is not None else snapshot.config.eval.image_samples
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
-    need = count * math.prod(snapshot.dataset.shape) * 5  # float32 images and their 8-bit copy
-    if need > available_memory():
+    pixels = math.prod(snapshot.dataset.shape)
+    need = (count * pixels if request.out is not None and request.out.suffix == ".npz" else 0) + BATCH * pixels * 17
+    if need > available_memory():  # the .npz's 8-bit images, and a chunk as float32, float64 and 8-bit
         raise UserError(f"--count {count} needs about {need / 2**30:.1f} GB, more than the "
-                        f"{available_memory() / 2**30:.1f} GB of memory available; write fewer at a time (--seed)")
+                        f"{available_memory() / 2**30:.1f} GB of memory available; write a folder of PNGs, or "
+                        "fewer at a time (--seed)")
     evaluation_seed = step_seed(snapshot.config.train.seed, snapshot.step, EVALUATION)
     seed = request.seed if request.seed is not None else evaluation_seed
     generator = snapshot.generator if request.raw else snapshot.sampler
-    images = generate(generator, count, snapshot.config.model.latent_dim, seed)  # [N, C, H, W] on the CPU
+    grid: list[Tensor] = []
+    chunks = keep_first(GRID_IMAGES, grid, generated(generator, count, snapshot.config.model.latent_dim, seed))
     if request.out is not None:
-        write_images(images, request.out)
+        write_images(chunks, count, request.out)
+    while sum(len(part) for part in grid) < min(count, GRID_IMAGES):
+        next(chunks)
     if request.grid is not None:
-        _check_parent(request.grid)
-        save_grid(request.grid, images[:GRID_IMAGES])
+        save_grid(request.grid, torch.cat(grid))
     return snapshot, count, seed
 
 
-def write_images(images: Tensor, out: Path) -> None:
-    """`out.npz`: uint8 [N, H, W, C] under "images"; otherwise a new folder of 000000.png, ... Nothing half-written."""
-    pixels = unit_to_uint8(images).permute(0, 2, 3, 1).numpy()  # [N, H, W, C]
-    _check_parent(out)
+def write_images(chunks: Iterable[Tensor], count: int, out: Path) -> None:
+    """`count` images [n, C, H, W] in [-1, 1], given a chunk at a time, written as `out.npz` (uint8 [N, H, W, C]
+    under "images") or as a new folder of 000000.png, ...: nothing half-written."""
+    pixels = (unit_to_uint8(chunk).permute(0, 2, 3, 1).numpy() for chunk in chunks)  # [n, H, W, C] each
     if out.suffix == ".npz":
-        buffer = io.BytesIO()
-        np.savez(buffer, images=pixels)
-        write_bytes_atomic(out, buffer.getvalue())
+        whole: np.ndarray | None = None
+        filled = 0
+        for part in pixels:
+            whole = np.empty((count, *part.shape[1:]), np.uint8) if whole is None else whole
+            whole[filled : filled + len(part)] = part
+            filled += len(part)
+        write_atomic(out, lambda stream: np.savez(stream, images=whole))
         return
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if _occupied(out):
         raise UserError(f"{out} exists and is not an empty folder; give a new folder or a .npz file")
     _write_folder(pixels, out)
 
 
-def _write_folder(pixels: np.ndarray, out: Path) -> None:
+def _occupied(out: Path) -> bool:
+    return out.exists() and (not out.is_dir() or any(out.iterdir()))
+
+
+def _write_folder(pixels: Iterable[np.ndarray], out: Path) -> None:
     from PIL import Image
 
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
-        for index, image in enumerate(pixels):
-            Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(staging / f"{index:06d}.png")
+        index = 0
+        for part in pixels:
+            for image in part:
+                Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(staging / f"{index:06d}.png")
+                index += 1
         if out.exists():
             out.rmdir()  # empty, checked above
         staging.rename(out)

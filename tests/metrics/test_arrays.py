@@ -1,4 +1,5 @@
-"""Metric inputs as finite float64 [N, D] matrices, and the one-line ValueErrors for anything else."""
+"""Metric inputs as finite float [N, D] matrices (float64, or float32 kept as given), and the one-line ValueErrors
+for anything else."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from wganlab.metrics.arrays import as_float64_matrix, feature_pair
+from wganlab.metrics.arrays import as_float64_matrix, as_matrix, feature_pair
 
 
 @pytest.mark.parametrize(
@@ -45,9 +46,22 @@ def test_non_finite_values(bad):
         as_float64_matrix(values, "real")
 
 
+def test_feature_pair_keeps_each_sides_precision_without_a_copy():
+    """Float32 features (Inception's) stay float32 and are not copied: the metrics take float64 blocks of them."""
+    float32 = np.zeros((5, 2), dtype=np.float32)
+    real, fake = feature_pair(torch.ones(3, 2, dtype=torch.float64), float32)
+    assert real.shape == (3, 2) and fake.shape == (5, 2) and real.dtype == np.float64 and fake is float32
+    assert as_matrix(torch.ones(2, 2, dtype=torch.bfloat16), "x").dtype == np.float64  # numpy has no bfloat16
+
+
+def test_a_nan_far_down_a_large_set_is_found():
+    values = np.zeros((10_000, 3), dtype=np.float32)  # checked a block of rows at a time
+    values[9_999, 2] = np.nan
+    with pytest.raises(ValueError, match="^fake contains NaN or infinite values$"):
+        as_matrix(values, "fake")
+
+
 def test_feature_pair():
-    real, fake = feature_pair(torch.ones(3, 2), np.zeros((5, 2), dtype=np.float32))
-    assert real.shape == (3, 2) and fake.shape == (5, 2) and real.dtype == fake.dtype == np.float64
     with pytest.raises(ValueError, match="^real and fake features differ in width: 2 vs 3$"):
         feature_pair(np.zeros((3, 2)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="^fake contains NaN"):

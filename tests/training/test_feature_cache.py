@@ -1,4 +1,5 @@
-"""Real-data features cached on disk under $WGANLAB_CACHE: written once, reused, recomputed when damaged."""
+"""Real-data features cached on disk under $WGANLAB_CACHE (every row and their float64 statistics): written once,
+reused, recomputed when damaged."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ from wganlab.data.images import load_images
 from wganlab.files import cache_folder
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
-from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.evaluation import REAL, ImageEvaluator, build_evaluator
 from wganlab.training.feature_cache import cached_features, images_digest
 
 pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
 def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
-    return cached_features(images_digest(images), len(images), evaluator.extractor, lambda: evaluator.features(images))
+    return cached_features(images_digest(images), len(images), evaluator.extractor, lambda: computed(evaluator, images))
+
+
+def computed(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
+    return evaluator.summarise([images], len(images), REAL).result()
 
 
 def _digits_evaluator() -> ImageEvaluator:
@@ -31,24 +36,26 @@ def _digits_evaluator() -> ImageEvaluator:
 
 
 def _assert_same(a: FeatureSet, b: FeatureSet) -> None:
-    assert a.probabilities is not None and b.probabilities is not None
+    assert a.features is not None and b.features is not None
     assert_close(torch.from_numpy(a.features), torch.from_numpy(b.features), rtol=0, atol=0)
-    assert_close(torch.from_numpy(a.probabilities), torch.from_numpy(b.probabilities), rtol=0, atol=0)
+    for x, y in zip(a.gaussian(), b.gaussian(), strict=True):
+        assert_close(torch.from_numpy(x), torch.from_numpy(y), rtol=0, atol=0)
 
 
 def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cache: Path) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:50]
-    computed = cached(evaluator, images)
+    first = cached(evaluator, images)
     assert cache_folder() == feature_cache
     (path,) = (feature_cache / "real-features").iterdir()  # one entry, no temporary file left behind
     assert path.suffix == ".npz"
-    _assert_same(computed, evaluator.features(images))
-    assert computed.features.shape == (50, 64) and computed.probabilities.shape == (50, 1, 10)
+    _assert_same(first, computed(evaluator, images))
+    assert first.features is not None and first.features.shape == (50, 64) and first.count == 50
+    assert first.gaussian()[1].shape == (64, 64)
 
     # a second call reads the file: replace its contents and the replacement comes back
-    marker = FeatureSet(np.full((50, 64), 7.0), np.full((50, 1, 10), 0.1))
-    np.savez(path, features=marker.features, probabilities=marker.probabilities)
+    marker = FeatureSet(np.full((50, 64), 7.0), None, (np.full(64, 3.0), np.eye(64)))
+    np.savez(path, features=marker.features, mean=np.full(64, 3.0), covariance=np.eye(64))
     _assert_same(cached(evaluator, images), marker)
 
     # other images are another entry
@@ -80,7 +87,7 @@ def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, d
     path.write_bytes(damaged)
     _assert_same(cached(evaluator, images), fresh)
     with np.load(path) as saved:
-        _assert_same(FeatureSet(saved["features"], saved["probabilities"]), fresh)
+        _assert_same(FeatureSet(saved["features"], None, (saved["mean"], saved["covariance"])), fresh)
 
 
 def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> None:
@@ -98,7 +105,7 @@ def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setenv("WGANLAB_CACHE", str(blocker / "cache"))  # a folder cannot be made under a file
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:10]
-    _assert_same(cached(evaluator, images), evaluator.features(images))
+    _assert_same(cached(evaluator, images), computed(evaluator, images))
 
 
 def test_the_cache_folder_defaults_to_the_home_cache(monkeypatch) -> None:

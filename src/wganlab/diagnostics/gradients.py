@@ -15,15 +15,15 @@ from torch import Tensor, nn
 from wganlab.models.layers import WEIGHTED_LAYERS
 from wganlab.objectives.losses import CriticLoss
 
+Grads = tuple[Tensor | None, ...]
+_ZERO = torch.zeros((), dtype=torch.float64)  # the norm of an unused layer's gradient
+Backward = Callable[[Tensor, list[Tensor]], Grads]  # (critic output, activations) -> their gradients
 
-def layer_gradient_norms(
-    critic: nn.Module, loss_fn: Callable[[Tensor], Tensor], points: Tensor
-) -> list[tuple[str, float]]:
-    """[(layer name, ||d loss / d a_l||_2)] in forward order, a_l the layer's output over the whole batch.
 
-    Uses torch.autograd.grad on the activations, so the critic's parameter .grad is left untouched.
-    A layer called twice is listed twice.
-    """
+def _activation_gradients(critic: nn.Module, points: Tensor, backward: Backward) -> tuple[list[str], Grads]:
+    """The weighted layers' names and the gradients `backward` takes of their outputs, in forward order, from one
+    pass of `points` through the critic (the input requires grad, so every activation is in the graph even with
+    frozen parameters)."""
     names: list[str] = []
     activations: list[Tensor] = []
 
@@ -41,32 +41,65 @@ def layer_gradient_norms(
     ]
     try:
         with torch.enable_grad():
-            # the input requires grad so every activation is in the graph, even with frozen parameters
-            loss = loss_fn(critic(points.detach().requires_grad_(True)))  # scalar
-            if loss.dim() != 0:
-                raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
-            if not activations:
-                return []
-            grads = torch.autograd.grad(loss, activations, allow_unused=True)
+            output = critic(points.detach().requires_grad_(True))
+            return names, backward(output, activations) if activations else ()
     finally:
         for handle in handles:
             handle.remove()
-    return [
-        (name, 0.0 if grad is None else grad.double().norm().item()) for name, grad in zip(names, grads, strict=True)
-    ]
+
+
+def _scalar(loss: Tensor) -> Tensor:
+    if loss.dim() != 0:
+        raise ValueError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}")
+    return loss
+
+
+def layer_gradient_norms(
+    critic: nn.Module, loss_fn: Callable[[Tensor], Tensor], points: Tensor, chunk: int | None = None
+) -> list[tuple[str, float]]:
+    """[(layer name, ||d loss / d a_l||_2)] in forward order, a_l the layer's output over the whole batch.
+
+    Uses torch.autograd.grad on the activations, so the critic's parameter .grad is left untouched.
+    A layer called twice is listed twice. With `chunk`, the points go through the critic `chunk` at a time
+    (memory of one chunk's activations): the loss's gradient by each score first, from all scores, then each
+    chunk's activation gradients by that weight; exact for a critic whose score of a point does not depend on
+    the others (eval mode).
+    """
+    if chunk is None or chunk >= len(points):
+
+        def whole(output: Tensor, activations: list[Tensor]) -> Grads:
+            return torch.autograd.grad(_scalar(loss_fn(output)), activations, allow_unused=True)
+
+        names, grads = _activation_gradients(critic, points, whole)
+        return [(name, 0.0 if g is None else g.double().norm().item()) for name, g in zip(names, grads, strict=True)]
+    with torch.no_grad():
+        scores = torch.cat([critic(part) for part in points.split(chunk)]).requires_grad_(True)
+    with torch.enable_grad():
+        (weights,) = torch.autograd.grad(_scalar(loss_fn(scores)), scores)  # d loss / d score, each point
+    names, totals = [], []
+    for part, weight in zip(points.split(chunk), weights.split(chunk), strict=True):
+
+        def by_weight(output: Tensor, activations: list[Tensor], weight: Tensor = weight) -> Grads:
+            return torch.autograd.grad(output, activations, grad_outputs=weight, allow_unused=True)
+
+        names, grads = _activation_gradients(critic, part, by_weight)
+        squares = [_ZERO if g is None else g.double().square().sum() for g in grads]  # on the device: no sync
+        totals = squares if not totals else [total + square for total, square in zip(totals, squares, strict=True)]
+    return [(name, total.sqrt().item()) for name, total in zip(names, totals, strict=True)]
 
 
 def critic_loss_layer_norms(
-    critic: nn.Module, loss: CriticLoss, real: Tensor, fake: Tensor
+    critic: nn.Module, loss: CriticLoss, real: Tensor, fake: Tensor, chunk: int | None = None
 ) -> list[float]:
-    """Per-layer norms (forward order) of d loss(D(real), D(fake)) / d a_l, real and fake scored in one batch."""
+    """Per-layer norms (forward order) of d loss(D(real), D(fake)) / d a_l, real and fake scored in one batch
+    (`chunk` points at a time through the critic when given)."""
     batch = real.shape[0]
 
     def batch_loss(scores: Tensor) -> Tensor:  # scores [2N] or [2N, 1]
         scores = scores.reshape(-1)
         return loss(scores[:batch], scores[batch:])
 
-    return [norm for _, norm in layer_gradient_norms(critic, batch_loss, torch.cat([real, fake]))]
+    return [norm for _, norm in layer_gradient_norms(critic, batch_loss, torch.cat([real, fake]), chunk)]
 
 
 def log_slope(norms: Sequence[float]) -> float:

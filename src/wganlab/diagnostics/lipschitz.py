@@ -18,12 +18,14 @@ from wganlab.models.layers import TRANSPOSED_CONVOLUTIONS, WEIGHTED_LAYERS
 from wganlab.objectives.penalties import Critic, interpolate, squared_gradient_norms
 
 
-def input_gradient_norms(critic: Critic, points: Tensor) -> Tensor:
-    """[N] per-sample ||grad_x D(x)||_2 over all non-batch dims, detached.
+def input_gradient_norms(critic: Critic, points: Tensor, chunk: int | None = None) -> Tensor:
+    """[N] per-sample ||grad_x D(x)||_2 over all non-batch dims, detached; `chunk` points at a time when given
+    (for a critic whose score of a point does not depend on the others: eval mode).
 
     Exact, without the penalties' 1e-12 under the root (it would floor tiny norms at 1e-6).
     """
-    return squared_gradient_norms(critic, points).detach().sqrt()  # [N]
+    parts = points.split(chunk) if chunk is not None else (points,)
+    return torch.cat([squared_gradient_norms(critic, part).detach().sqrt() for part in parts])  # [N]
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,16 @@ class LipschitzEstimate:
         return max(self.real, self.fake, self.interpolated)
 
 
-def estimate_lipschitz(critic: nn.Module, real: Tensor, fake: Tensor, rng: torch.Generator) -> LipschitzEstimate:
-    """Max ||grad_x D(x)|| on real, fake and x_hat = eps real + (1 - eps) fake (eps ~ U[0,1] from `rng`)."""
+def estimate_lipschitz(
+    critic: nn.Module, real: Tensor, fake: Tensor, rng: torch.Generator, chunk: int | None = None
+) -> LipschitzEstimate:
+    """Max ||grad_x D(x)|| on real, fake and x_hat = eps real + (1 - eps) fake (eps ~ U[0,1] from `rng`), `chunk`
+    points at a time when given."""
     points = interpolate(real, fake, rng)  # [N, ...]
     return LipschitzEstimate(
-        real=input_gradient_norms(critic, real).max().item(),
-        fake=input_gradient_norms(critic, fake).max().item(),
-        interpolated=input_gradient_norms(critic, points).max().item(),
+        real=input_gradient_norms(critic, real, chunk).max().item(),
+        fake=input_gradient_norms(critic, fake, chunk).max().item(),
+        interpolated=input_gradient_norms(critic, points, chunk).max().item(),
         spectral_bound=spectral_norm_product(critic),
     )
 

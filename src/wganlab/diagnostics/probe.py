@@ -21,14 +21,19 @@ from wganlab.objectives.losses import CriticLoss
 ProbeRecord = dict[str, float | list[float]]  # one probe: diagnostic name -> value (per-layer norms as a list)
 
 
-def heldout_gap(critic: nn.Module, train: Tensor, held_out: Tensor) -> tuple[float, float, float]:
-    """(mean D(train), mean D(held-out), their difference): > 0 and growing when the critic memorises its data.
+def heldout_gap(
+    critic: nn.Module, train: Tensor, held_out: Tensor, chunk: int | None = None
+) -> tuple[float, float, float]:
+    """(mean D(train), mean D(held-out), their difference): > 0 and growing when the critic memorises its data;
+    `chunk` points at a time through the critic when given.
 
     WGAN-GP Sec. 5.6 (Gulrajani et al. 2017) plots this gap to detect a critic that overfits.
     """
     with torch.no_grad():
-        train_score = critic(train).double().mean().item()
-        held_out_score = critic(held_out).double().mean().item()
+        train_score, held_out_score = (
+            torch.cat([critic(part) for part in points.split(chunk or len(points))]).double().mean().item()
+            for points in (train, held_out)
+        )
     return train_score, held_out_score, train_score - held_out_score
 
 
@@ -44,23 +49,25 @@ def probe_critic(
     rng: torch.Generator,
     held_out: Tensor | None = None,
     clip_value: float | None = None,
+    chunk: int | None = None,
 ) -> ProbeRecord:
-    """Every diagnostic of `critic` on `real`, `fake` [N, ...] (and `held_out` real data, if any)."""
+    """Every diagnostic of `critic` on `real`, `fake` [N, ...] (and `held_out` real data, if any); with `chunk`,
+    that many points at a time go through a critic in eval mode (memory of one chunk's activations)."""
     record: ProbeRecord = {"nonfinite/parameters": float(nonfinite_parameters(critic))}
-    lipschitz = estimate_lipschitz(critic, real, fake, rng)
+    lipschitz = estimate_lipschitz(critic, real, fake, rng, chunk)
     record |= {
         "lipschitz/real": lipschitz.real,
         "lipschitz/fake": lipschitz.fake,
         "lipschitz/interpolated": lipschitz.interpolated,
         "lipschitz/spectral_bound": lipschitz.spectral_bound,
     }
-    norms = critic_loss_layer_norms(critic, loss, real, fake)
+    norms = critic_loss_layer_norms(critic, loss, real, fake, chunk)
     record["gradients/layer_norms"] = norms
     usable = len(norms) >= 2 and all(n > 0 and math.isfinite(n) for n in norms)
     record["gradients/log_slope"] = log_slope(norms) if usable else math.nan
     if clip_value is not None:
         record["weights/clip_saturation"] = clip_saturation(critic, clip_value)
     if held_out is not None:
-        train_score, held_out_score, gap = heldout_gap(critic, real, held_out)
+        train_score, held_out_score, gap = heldout_gap(critic, real, held_out, chunk)
         record |= {"critic/train_score": train_score, "critic/heldout_score": held_out_score, "critic/heldout_gap": gap}
     return record

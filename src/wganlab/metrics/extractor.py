@@ -18,7 +18,8 @@ RANGE_TOLERANCE = 1e-3  # images are expected in [-1, 1]; allow rounding noise, 
 
 @dataclass(frozen=True)
 class FeatureExtractor:
-    """Features [N, D] and optional class probabilities [N, K] (float64, eval mode, no grad).
+    """Features [N, D] and optional class probabilities [N, K] (eval mode, no grad): the features in the precision
+    the network computes them in (float32 for Inception, float64 for the classifiers), probabilities in float64.
 
     Inputs are images [N, C, H, W] in [-1, 1]. Record `name` and `weights_id` with every metric:
     numbers from different extractors are not comparable.
@@ -49,7 +50,7 @@ class FeatureExtractor:
             if batch_probabilities is not None:
                 probabilities.append(batch_probabilities)
         if not features:
-            return torch.empty(0, self.feature_dim, dtype=torch.float64), None
+            return torch.empty(0, self.feature_dim, dtype=torch.float64), None  # no images: no precision to keep
         return torch.cat(features), torch.cat(probabilities) if probabilities else None
 
     def _separately(self, images: Tensor) -> tuple[Tensor, Tensor | None]:

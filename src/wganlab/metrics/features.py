@@ -15,8 +15,8 @@ from torch import Tensor
 
 from wganlab.errors import UserError
 from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
-from wganlab.metrics.inception import check_inception, inception_extractor
-from wganlab.models.classifier import classifier_input_shape, load_classifier
+from wganlab.metrics.inception import INCEPTION_PER_IMAGE, INCEPTION_SIZES, check_inception, inception_extractor
+from wganlab.models.classifier import WIDTHS, classifier_input_shape, classifier_sizes, load_classifier
 from wganlab.parts import Parts
 
 SHIPPED_DIGITS_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits-classifier.pt"
@@ -62,17 +62,35 @@ def _own_file(weights: str | Path | None) -> Path:
 
 
 @dataclass(frozen=True)
+class Sizes:
+    """What an extractor holds, for a memory estimate: its outputs' widths and its working memory."""
+
+    features: int  # feature width
+    classes: int  # class count of its probabilities
+    itemsize: int  # bytes of a feature (the precision it computes in)
+    per_image: int  # bytes its forward pass holds at most per image of a batch (weights aside)
+
+
+def _classifier_sizes(path: Path) -> Sizes:
+    features, classes = classifier_sizes(path)  # run in float64: two conv outputs of the widest layer at most
+    channels, size, _ = classifier_input_shape(path)
+    return Sizes(features, classes, 8, 8 * size * size * (channels + 2 * max(WIDTHS)))
+
+
+@dataclass(frozen=True)
 class ExtractorEntry:
     """A feature extractor as `eval.extractor` names it.
 
     `input_shape(weights)` is cheap: it checks the weights and returns the (C, H, W) the extractor takes, or None
-    for any size; `make(weights, device)` builds it.
+    for any size; `sizes(weights)`, as cheap, its (feature width, class count) for a memory estimate;
+    `make(weights, device)` builds it.
     """
 
     name: str
     description: str
     input_shape: Callable[[str | Path | None], tuple[int, int, int] | None]
     make: Callable[[str | Path | None, str], FeatureExtractor]
+    sizes: Callable[[str | Path | None], Sizes]
 
 
 AUTO = "auto"  # eval.extractor's default: the data set's own extractor (ImageSource.extractor), if it has one
@@ -84,6 +102,7 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "scikit-learn's 8x8 digits; images (1, 8, 8)",
         lambda weights: classifier_input_shape(_shipped_only(weights)),
         lambda weights, device: classifier_extractor("digits-classifier", _shipped_only(weights), device),
+        lambda weights: _classifier_sizes(_shipped_only(weights)),
     ),
     ExtractorEntry(
         "classifier",
@@ -91,6 +110,7 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "save_classifier); images of the shape it was trained on",
         lambda weights: classifier_input_shape(_own_file(weights)),
         lambda weights, device: classifier_extractor("classifier", _own_file(weights), device),
+        lambda weights: _classifier_sizes(_own_file(weights)),
     ),
     ExtractorEntry(
         "inception",
@@ -98,12 +118,14 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "FID/KID/IS); any size, resized to 299; weights from eval.extractor_weights or fetched by torch-fidelity",
         lambda weights: check_inception(weights),
         lambda weights, device: inception_extractor(weights, device, "inception"),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_PER_IMAGE),
     ),
     ExtractorEntry(
         "inception-v3-compat",
         "the same InceptionV3, from the local weights file eval.extractor_weights only (the name older runs use)",
         lambda weights: check_inception(weights, required=True),
         lambda weights, device: inception_extractor(_required(weights), device, "inception-v3-compat"),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_PER_IMAGE),
     ),
 ])
 

@@ -39,6 +39,20 @@ class GaussianStatistics:
         self._outer += centred.T @ centred
         self.count += len(x)
 
+    def merge(self, other: GaussianStatistics) -> None:
+        """Add another set's sums (the same width): as if its features had been given to `update` here."""
+        if other.dim != self.dim:
+            raise ValueError(f"cannot merge statistics of width {other.dim} into width {self.dim}")
+        if other._shift is None:
+            return
+        if self._shift is None:
+            self._shift = other._shift.copy()
+        offset = other._shift - self._shift  # [D]: other's sums re-centred on this shift
+        self._sum += other._sum + other.count * offset
+        self._outer += other._outer + np.outer(offset, other._sum) + np.outer(other._sum, offset)
+        self._outer += other.count * np.outer(offset, offset)
+        self.count += other.count
+
     def compute(self) -> tuple[np.ndarray, np.ndarray]:
         """(mean [D], covariance [D, D]); covariance with the unbiased n - 1 estimator."""
         if self.count < 2:

@@ -23,17 +23,20 @@ from wganlab.parts import Parts
 
 KID_SUBSETS, KID_SUBSET_SIZE, PR_NEIGHBOURS, IS_SPLITS = 100, 1000, 3, 10
 KID_SEED = 0  # the subsets KID averages over are part of its protocol: the same for every evaluation
+STATISTICS, ROWS, PROBABILITIES = "statistics", "rows", "probabilities"  # what a metric reads of a set's features
 
 
 @dataclass(frozen=True)
 class FeatureSet:
     """Features of a set of images, with class probabilities when the extractor has a classifier head.
 
-    A reference made by `wganlab stats` may keep only the features' Gaussian statistics (enough for FID).
+    A set may keep only what its metrics need (metrics/summary.py): the features' Gaussian statistics (enough for
+    FID; all a `wganlab stats` reference keeps without --features), the rows (KID, precision/recall), the
+    probabilities (IS, modes).
     """
 
-    features: np.ndarray | None  # [N, D] float64; None: only `statistics` are kept
-    probabilities: np.ndarray | None  # [N, copies, K] float64: one distribution per channel (copies = 1 unstacked)
+    features: np.ndarray | None  # [N, D] in the extractor's precision (float32 or float64); None: not kept
+    probabilities: np.ndarray | None  # [N, copies, K]: one distribution per channel (copies = 1 unstacked)
     statistics: tuple[np.ndarray, np.ndarray] | None = None  # (mean [D], covariance [D, D]) when known already
     size: int = 0  # the image count when `features` is None
 
@@ -45,15 +48,6 @@ class FeatureSet:
         """(mean, n - 1 covariance) of the features."""
         return self.statistics if self.statistics is not None else gaussian(self.all_features("FID"))
 
-    @staticmethod
-    def concatenate(parts: list[FeatureSet]) -> FeatureSet:
-        """The features of consecutive sets of images, as one set (parts with every feature)."""
-        features = np.concatenate([part.all_features("joining feature sets") for part in parts])
-        probabilities = [part.probabilities for part in parts]
-        if any(p is None for p in probabilities):
-            return FeatureSet(features, None)
-        return FeatureSet(features, np.concatenate(probabilities))  # type: ignore[arg-type]
-
     def all_features(self, metric: str) -> np.ndarray:
         if self.features is None:
             raise UserError(
@@ -61,6 +55,10 @@ class FeatureSet:
                 "`wganlab stats ... --features`"
             )
         return self.features
+
+    def without_rows(self) -> FeatureSet:
+        """The same set keeping only its statistics (computed now if need be) and probabilities."""
+        return FeatureSet(None, self.probabilities, self.gaussian(), self.count)
 
 
 @dataclass(frozen=True)
@@ -142,26 +140,30 @@ class ImageMetric:
     name: str
     description: str
     compute: Callable[[FeatureSet, FeatureSet], dict[str, float]]
-    needs_probabilities: bool = False  # skipped when the extractor has no classifier head
+    needs: str  # what it reads of a set (STATISTICS, ROWS or PROBABILITIES): all that metrics/summary.py keeps;
+    # a metric of PROBABILITIES is skipped when the extractor has no classifier head
 
 
 IMAGE_METRICS: Parts[ImageMetric] = Parts("eval.metrics", [
-    ImageMetric("fid", "Frechet distance between Gaussians fitted to extractor features (n-1 covariance)", _fid),
-    ImageMetric("kid", "unbiased MMD^2 with the cubic polynomial kernel, mean over 100 subsets", _kid),
     ImageMetric(
-        "pr", "precision and recall of k=3 nearest-neighbour manifolds (Kynkaanniemi et al. 2019)", _precision_recall
+        "fid", "Frechet distance between Gaussians fitted to extractor features (n-1 covariance)", _fid, STATISTICS
+    ),
+    ImageMetric("kid", "unbiased MMD^2 with the cubic polynomial kernel, mean over 100 subsets", _kid, ROWS),
+    ImageMetric(
+        "pr", "precision and recall of k=3 nearest-neighbour manifolds (Kynkaanniemi et al. 2019)", _precision_recall,
+        ROWS,
     ),
     ImageMetric(
         "is",
         "Inception Score exp(E KL(p(y|x) || p(y))), 10 splits, on the extractor's class probabilities",
         _inception_score,
-        needs_probabilities=True,
+        PROBABILITIES,
     ),
     ImageMetric(
         "modes",
         "modes captured and reverse KL by the extractor's classes (per channel for stacked data)",
         _modes,
-        needs_probabilities=True,
+        PROBABILITIES,
     ),
 ])
 
@@ -170,7 +172,7 @@ def image_metrics(fake: FeatureSet, real: FeatureSet, metrics: tuple[str, ...]) 
     """The requested metrics of `fake` against `real`; names carry the number of generated samples."""
     result: dict[str, float] = {}
     for metric in IMAGE_METRICS.values():  # the table's order, whatever the request's
-        if metric.name in metrics and (fake.probabilities is not None or not metric.needs_probabilities):
+        if metric.name in metrics and (fake.probabilities is not None or metric.needs != PROBABILITIES):
             result |= metric.compute(fake, real)
     return result
 
@@ -195,12 +197,15 @@ def image_headline(metrics: dict[str, float]) -> str:
     return "  ".join(parts)
 
 
-def stacked_features(extract: Callable[[Tensor], tuple[Tensor, Tensor | None]], images: Tensor) -> FeatureSet:
-    """Run a per-channel extractor on each channel; features are concatenated, probabilities kept per channel."""
+def stacked_features(
+    extract: Callable[[Tensor], tuple[Tensor, Tensor | None]], images: Tensor
+) -> tuple[Tensor, np.ndarray | None]:
+    """Run a per-channel extractor on each channel: features [N, copies * D] (the channels' side by side) and
+    probabilities [N, copies, K] (one distribution per channel), or None."""
     features, probabilities = [], []
     for channel in range(images.shape[1]):
         f, p = extract(images[:, channel : channel + 1])
         features.append(f)
         probabilities.append(p)
     stacked_probabilities = None if probabilities[0] is None else np.stack([p.numpy() for p in probabilities], 1)
-    return FeatureSet(torch.cat(features, dim=1).numpy().astype(np.float64), stacked_probabilities)
+    return torch.cat(features, dim=1), stacked_probabilities

@@ -21,6 +21,9 @@ from wganlab.errors import UserError
 from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
 
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
+INCEPTION_SIZES = (2048, 1008)  # pool3 feature width, classes of the softmax
+# float32 bytes its forward pass holds per image: the 299x299 input and the two widest maps side by side
+INCEPTION_PER_IMAGE = 4 * (3 * 299 * 299 + (32 + 64) * 147 * 147)
 INCEPTION_HOW_TO = (
     "the Inception extractor needs `pip install torch-fidelity` (the wganlab[inception] extra) and its weights "
     f"{INCEPTION_WEIGHTS_NAME} (torch-fidelity v0.2.0's release file; the weights pytorch-fid calls "
@@ -64,12 +67,12 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
         check_images(extractor, images)
         with torch.no_grad():
             pool, logits = model(to_inception_input(images).to(device))  # [N, 2048], [N, 1008]
-        return pool.double().cpu(), torch.softmax(logits.double(), dim=1).cpu()
+        return pool.float().cpu(), torch.softmax(logits.double(), dim=1).cpu()  # features in the network's float32
 
     extractor = FeatureExtractor(
         name=name,
         weights_id=weights_identity(path) if path.is_file() else INCEPTION_WEIGHTS_NAME.removesuffix(".pth")[-8:],
-        feature_dim=2048,
+        feature_dim=INCEPTION_SIZES[0],
         input_shape=None,
         features=lambda images: both(images)[0],
         probabilities=lambda images: both(images)[1],

@@ -6,41 +6,68 @@ import numpy as np
 
 from wganlab.metrics.arrays import Features, feature_pair
 
+PR_BLOCK = 1024  # points a side in a block of distances: float64 blocks of 8 MiB, whatever the sets' sizes
 
-def _squared_distances(x: np.ndarray, y: np.ndarray, y_norms: np.ndarray) -> np.ndarray:
-    """|x_i - y_j|^2 = |x_i|^2 + |y_j|^2 - 2 x_i.y_j for x [b, D], y [M, D] -> [b, M], clamped at 0."""
-    x_norms = np.einsum("ij,ij->i", x, x)  # [b]
+
+def _blocks(count: int, size: int) -> list[np.ndarray]:
+    return [np.arange(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _squared_norms(points: np.ndarray, batch_size: int) -> np.ndarray:
+    """|x_i|^2 in float64 for points [N, D] of any float precision, a block at a time: [N]."""
+    norms = np.empty(len(points), dtype=np.float64)
+    for rows in _blocks(len(points), batch_size):
+        block = points[rows].astype(np.float64)
+        norms[rows] = np.einsum("ij,ij->i", block, block)
+    return norms
+
+
+def _squared_distances(x: np.ndarray, y: np.ndarray, x_norms: np.ndarray, y_norms: np.ndarray) -> np.ndarray:
+    """|x_i - y_j|^2 = |x_i|^2 + |y_j|^2 - 2 x_i.y_j for x [b, D], y [c, D] (float64) -> [b, c], clamped at 0."""
     return np.maximum(x_norms[:, None] + y_norms[None, :] - 2.0 * (x @ y.T), 0.0)
 
 
 def _squared_radii(points: np.ndarray, k: int, batch_size: int) -> np.ndarray:
-    """Squared distance from each point [N, D] to its k-th nearest neighbour in the set, itself excluded."""
-    norms = np.einsum("ij,ij->i", points, points)  # [N]
+    """Squared distance from each point [N, D] to its k-th nearest neighbour in the set, itself excluded: the k
+    smallest distances of each row kept as the blocks of columns go by (memory O(batch_size^2))."""
+    norms = _squared_norms(points, batch_size)  # [N]
     radii = np.empty(len(points), dtype=np.float64)
-    for start in range(0, len(points), batch_size):
-        rows = np.arange(start, min(start + batch_size, len(points)))
-        distances = _squared_distances(points[rows], points, norms)  # [b, N]
-        distances[np.arange(len(rows)), rows] = np.inf  # exclude the point itself (duplicates still count)
-        radii[rows] = np.partition(distances, k - 1, axis=1)[:, k - 1]
+    for rows in _blocks(len(points), batch_size):
+        x = points[rows].astype(np.float64)
+        nearest = np.full((len(rows), k), np.inf)  # [b, k]: the k smallest so far
+        for columns in _blocks(len(points), batch_size):
+            distances = _squared_distances(x, points[columns].astype(np.float64), norms[rows], norms[columns])
+            itself = rows[:, None] == columns[None, :]  # [b, c]: the point itself (duplicates still count)
+            distances[itself] = np.inf
+            nearest = np.partition(np.concatenate([nearest, distances], axis=1), k - 1, axis=1)[:, :k]
+        radii[rows] = nearest.max(axis=1)
     return radii
 
 
 def _fraction_inside(queries: np.ndarray, points: np.ndarray, squared_radii: np.ndarray, batch_size: int) -> float:
     """Fraction of queries within distance radius_j of some manifold point j (boundary counts as inside)."""
-    norms = np.einsum("ij,ij->i", points, points)  # [N]
+    query_norms = _squared_norms(queries, batch_size)  # [M]
+    norms = _squared_norms(points, batch_size)  # [N]
     inside = 0
-    for start in range(0, len(queries), batch_size):
-        distances = _squared_distances(queries[start : start + batch_size], points, norms)  # [b, N]
-        inside += int((distances <= squared_radii[None, :]).any(axis=1).sum())
+    for rows in _blocks(len(queries), batch_size):
+        x = queries[rows].astype(np.float64)
+        covered = np.zeros(len(rows), dtype=bool)
+        for columns in _blocks(len(points), batch_size):
+            distances = _squared_distances(x, points[columns].astype(np.float64), query_norms[rows], norms[columns])
+            covered |= (distances <= squared_radii[None, columns]).any(axis=1)
+        inside += int(covered.sum())
     return inside / len(queries)
 
 
-def precision_recall(real: Features, fake: Features, k: int = 3, batch_size: int = 1024) -> tuple[float, float]:
+def precision_recall(
+    real: Features, fake: Features, k: int = 3, batch_size: int = PR_BLOCK
+) -> tuple[float, float]:
     """(precision, recall) of fake [M, D] against real [N, D] features (Kynkaanniemi et al. 2019).
 
     A set's manifold is the union of balls B(x, r_k(x)), r_k the distance to x's k-th nearest
     neighbour in the set (itself excluded). precision = P_fake(y in real manifold), recall =
-    P_real(x in fake manifold). Distances in float64, in row batches of batch_size (memory O(b N)).
+    P_real(x in fake manifold). Distances in float64, in blocks of batch_size x batch_size points (memory
+    O(batch_size^2) beside the features, which stay in their own precision).
     """
     real_array, fake_array = feature_pair(real, fake)  # [N, D], [M, D]
     if k < 1:

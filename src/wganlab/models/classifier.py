@@ -114,6 +114,13 @@ def classifier_input_shape(path: str | Path) -> tuple[int, int, int]:
     return shape["channels"], shape["size"], shape["size"]
 
 
+def classifier_sizes(path: str | Path) -> tuple[int, int]:
+    """(feature width, class count) of the classifier in `path`, read from the file without building it."""
+    path = Path(path)
+    shape = _architecture(path, _read_payload(path))
+    return shape["feature_dim"], shape["num_classes"]
+
+
 def load_classifier(path: str | Path) -> tuple[Classifier, dict[str, Any]]:
     """Rebuild a classifier written by save_classifier (eval mode) and return it with its report."""
     path = Path(path)

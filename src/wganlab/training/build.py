@@ -34,6 +34,7 @@ from torch import nn
 
 from wganlab.config import Config, TrainConfig
 from wganlab.data.datasets import build_dataset, data_shape
+from wganlab.data.images import ImageData
 from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
@@ -64,7 +65,8 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
     validate(config, team.world)
     seed = config.train.seed
     dataset = build_dataset(config.data, seed)
-    check_memory(config, data_shape(dataset))  # before the networks and buffers are allocated
+    real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
+    check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
     objective = build_objective(config.objective)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     if team.world > 1 and config.train.sync_batchnorm:

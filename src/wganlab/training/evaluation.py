@@ -7,7 +7,7 @@ samples and rank 0 gathers the features and computes the metrics; toy metrics (a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,16 @@ from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.features import AUTO, EXTRACTORS
-from wganlab.metrics.images import FeatureSet, Protocol, image_headline, image_metrics, stacked_features
+from wganlab.metrics.images import (
+    ROWS,
+    STATISTICS,
+    FeatureSet,
+    Protocol,
+    image_headline,
+    image_metrics,
+    stacked_features,
+)
+from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
 from wganlab.training.distributed import SOLO, Team
@@ -33,8 +42,10 @@ from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
-REAL_CHUNK = 4096  # real images converted to float at a time for their features
-BATCH = 500
+BATCH = 500  # generated images made at a time
+REAL_CHUNK = 512  # real images converted to float at a time
+EXTRACT_BATCH = 256  # images featurised at a time, whatever the chunks they come in
+REAL = frozenset({STATISTICS, ROWS})  # what the feature cache keeps of the real data: statistics and every row
 
 
 @dataclass(frozen=True)
@@ -88,32 +99,40 @@ class ImageEvaluator:
             self._extractor = EXTRACTORS[self.extractor_name].make(weights, self.config.train.device)
         return self._extractor
 
-    def features(self, images: Tensor) -> FeatureSet:
+    def features(self, images: Tensor) -> tuple[Tensor, np.ndarray | None]:
+        """One batch's features [n, D] and class probabilities [n, copies, K] (None: the extractor has no head)."""
         extract = self.extractor.extract
         if isinstance(self.dataset, StackedImages):
             return stacked_features(extract, images)
         features, probabilities = extract(images)
-        return FeatureSet(
-            features.numpy().astype(np.float64),
-            None if probabilities is None else probabilities.numpy()[:, None, :].astype(np.float64),
-        )
+        return features, None if probabilities is None else probabilities.numpy()[:, None, :]
+
+    def summarise(self, chunks: Iterable[Tensor], count: int, needs: frozenset[str]) -> FeatureSummary:
+        """The features of `count` images given a chunk at a time, kept as `needs` says; the extractor sees them in
+        batches of EXTRACT_BATCH however they were chunked."""
+        summary = FeatureSummary(count, needs)
+        for batch in rebatch(chunks, EXTRACT_BATCH):
+            summary.update(*self.features(batch))
+        return summary
 
     def real(self) -> FeatureSet:
-        """Features of the real data: all of the split (a chunk at a time, so never all of it as floats in
-        memory), or (stacked) a fixed sample; cached on disk by a digest of the images."""
+        """The real features the metrics are measured against, kept only as far as the metrics need them (the rows
+        for KID and precision/recall; the statistics always): a `wganlab stats` reference, or the data's."""
         if self._real is None:
-            data = self.dataset
-            if isinstance(data, StackedImages):
-                images = data.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
-                self._real = cached_features(images_digest(images), len(images), self.extractor,
-                                             lambda: self.features(images))
-            else:
-                self._real = cached_features(data.fingerprint(), len(data), self.extractor, self._features_of_data)
+            real = self.real_features()
+            self._real = real if ROWS in needs_of(self.config.eval.metrics) else real.without_rows()
         return self._real
 
-    def _features_of_data(self) -> FeatureSet:
-        assert isinstance(self.dataset, ImageData)
-        return FeatureSet.concatenate([self.features(chunk) for chunk in self.dataset.chunks(REAL_CHUNK)])
+    def real_features(self) -> FeatureSet:
+        """Every feature of the real data and their statistics: all of the split (a chunk at a time, so never all of
+        it as floats in memory), or (stacked) a fixed sample; cached on disk by a digest of the images."""
+        data = self.dataset
+        if isinstance(data, StackedImages):
+            images = data.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
+            key, count, chunks = images_digest(images), len(images), lambda: images.split(REAL_CHUNK)
+        else:
+            key, count, chunks = data.fingerprint(), len(data), lambda: data.chunks(REAL_CHUNK)
+        return cached_features(key, count, self.extractor, lambda: self.summarise(chunks(), count, REAL).result())
 
     def use_reference(self, real: FeatureSet, label: str) -> None:
         """Measure against these real features (a `wganlab stats` file) instead of the data set's."""
@@ -125,20 +144,27 @@ class ImageEvaluator:
 
     def measure(self, sampler: nn.Module, critic: nn.Module, seed: int) -> Measurement:
         """The metrics of `image_samples` generated images, measured as 8-bit images (as saved to files and as
-        torch-fidelity reads them), so `wganlab sample` followed by `wganlab evaluate` gives the same numbers."""
-        count, team = self.config.eval.image_samples, self.team
+        torch-fidelity reads them), so `wganlab sample` followed by `wganlab evaluate` gives the same numbers.
+        The images are made, featurised and summarised a chunk at a time; only the grid's are kept."""
+        count, team, metrics = self.config.eval.image_samples, self.team, self.config.eval.metrics
         share = (team.rank, team.world)  # each rank generates its consecutive part of the same latents
-        fake = as_saved(generate(sampler, count, self.config.model.latent_dim, seed, share))
-        grid = fake[:GRID_IMAGES]  # rank 0's part starts at the first image
-        if self.extractor_name is None or not self.config.eval.metrics:
-            return Measurement({}, (lambda path, title: save_grid(path, grid)) if team.main else _nothing)
-        parts = team.gather_to_main(self.features(fake))
+        latent_dim = self.config.model.latent_dim
+        if self.extractor_name is None or not metrics:  # the grid only: its own images, and no others
+            if not team.main:
+                return Measurement({}, _nothing)
+            grid = torch.cat(list(generated(sampler, count, latent_dim, seed, first=GRID_IMAGES)))
+            return Measurement({}, lambda path, title: save_grid(path, grid))
+        kept: list[Tensor] = []  # the grid's images; rank 0's part starts at the first image
+        images = keep_first(GRID_IMAGES, kept, generated(sampler, count, latent_dim, seed, share))
+        draw: Draw = (lambda path, title: save_grid(path, torch.cat(kept))) if team.main else _nothing
+        own = len(torch.tensor_split(torch.empty(count), team.world)[team.rank])
+        parts = team.gather_to_main(self.summarise((as_saved(chunk) for chunk in images), own, needs_of(metrics)))
         if parts is None:
             return Measurement({}, _nothing)
-        features, real = FeatureSet.concatenate(parts), self.real()
-        metrics = image_metrics(features, real, self.config.eval.metrics)
+        real = self.real()
+        measured = image_metrics(FeatureSummary.joined(parts).result(), real, metrics)
         protocol = Protocol(self.extractor.name, self.extractor.weights_id, count, real.count, self.real_label())
-        return Measurement(metrics, lambda path, title: save_grid(path, grid), protocol.as_dict())
+        return Measurement(measured, draw, protocol.as_dict())
 
     @staticmethod
     def headline(metrics: dict[str, float]) -> str:
@@ -148,20 +174,46 @@ class ImageEvaluator:
 Evaluator = ToyEvaluator | ImageEvaluator
 
 
-@torch.no_grad()
-def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
-    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), on the CPU; with
-    `share` = (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides)."""
+def generated(
+    sampler: nn.Module,
+    count: int,
+    latent_dim: int,
+    seed: int,
+    share: tuple[int, int] = (0, 1),
+    first: int | None = None,
+) -> Iterator[Tensor]:
+    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), BATCH at a time on the
+    CPU; with `share` = (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides); with
+    `first`, only the first that many of them. The sampler is in eval mode only while it makes a chunk, so a caller
+    may stop early."""
     rng = torch.Generator().manual_seed(seed)
     parameter = next(sampler.parameters())  # its dtype: float32, unless a test runs the networks in float64
-    was_training = sampler.training
-    sampler.eval()
-    try:
-        latents = torch.randn(count, latent_dim, generator=rng)
-        latents = torch.tensor_split(latents, share[1])[share[0]] if share[1] > 1 else latents
-        return torch.cat([sampler(chunk.to(parameter.device, parameter.dtype)).cpu() for chunk in latents.split(BATCH)])
-    finally:
-        sampler.train(was_training)
+    latents = torch.randn(count, latent_dim, generator=rng)
+    latents = torch.tensor_split(latents, share[1])[share[0]] if share[1] > 1 else latents
+    latents = latents if first is None else latents[:first]
+    for chunk in latents.split(BATCH):
+        was_training = sampler.training
+        sampler.eval()
+        try:
+            with torch.no_grad():
+                images = sampler(chunk.to(parameter.device, parameter.dtype)).cpu()
+        finally:
+            sampler.train(was_training)
+        yield images
+
+
+def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
+    """The samples of `generated`, all at once: [count, ...] (for the few a probe or a test needs)."""
+    return torch.cat(list(generated(sampler, count, latent_dim, seed, share)))
+
+
+def keep_first(wanted: int, kept: list[Tensor], chunks: Iterator[Tensor]) -> Iterator[Tensor]:
+    """The chunks, passed on; copies of the first `wanted` images are appended to `kept` on the way."""
+    for chunk in chunks:
+        have = sum(len(part) for part in kept)
+        if have < wanted:
+            kept.append(chunk[: wanted - have].clone())
+        yield chunk
 
 
 def extractor_name(config: Config) -> str | None:

@@ -1,6 +1,9 @@
 """Features of the real data, cached on disk (~/.cache/wganlab, or $WGANLAB_CACHE) so each evaluation of a run,
 and every run on the same data, extracts them once. The cache is an optimisation: a damaged entry is
 recomputed, an unwritable folder is no error.
+
+An entry keeps every feature row (in the extractor's precision) and their float64 mean and covariance, so a
+run that needs only FID's statistics reads them without recomputing from the rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from wganlab.files import cache_folder
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.images import FeatureSet
 
+LAYOUT = 2  # entries hold features, mean and covariance (layout 1, float64 features and probabilities, is unread)
+
 
 def images_digest(images: Tensor) -> str:
     """A digest of a tensor of images (dtype, shape and bytes) for `cached_features`."""
@@ -28,25 +33,22 @@ def images_digest(images: Tensor) -> str:
 def cached_features(
     images_key: str, count: int, extractor: FeatureExtractor, compute: Callable[[], FeatureSet]
 ) -> FeatureSet:
-    """compute(), read from the cache when it holds it: keyed by a digest of the `count` images (`images_key`),
-    the extractor's name and its weights."""
-    digest = hashlib.sha256(f"{images_key}:{extractor.name}:{extractor.weights_id}:{count}".encode())
-    path = cache_folder() / "real-features" / f"{digest.hexdigest()[:24]}.npz"
+    """compute() (every feature row and their statistics), read from the cache when it holds it: keyed by a digest
+    of the `count` images (`images_key`), the extractor's name and its weights."""
+    key = f"{images_key}:{extractor.name}:{extractor.weights_id}:{count}:layout{LAYOUT}"
+    path = cache_folder() / "real-features" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
     if path.is_file():
         try:
-            with np.load(path) as saved:
-                probabilities = saved["probabilities"] if "probabilities" in saved else None
-                return FeatureSet(saved["features"], probabilities)
+            with np.load(path, allow_pickle=False) as saved:
+                return FeatureSet(saved["features"], None, (saved["mean"], saved["covariance"]))
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # a damaged cache entry is recomputed and rewritten
     features = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"features": features.features}
-        if features.probabilities is not None:
-            arrays["probabilities"] = features.probabilities
+        mean, covariance = features.gaussian()
         temporary = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(temporary, **arrays)
+        np.savez(temporary, features=features.all_features("the feature cache"), mean=mean, covariance=covariance)
         os.replace(temporary, path)
     except OSError:
         pass  # the cache is an optimisation: an unwritable cache folder is not an error

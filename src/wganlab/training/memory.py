@@ -6,12 +6,13 @@ The networks are first built on PyTorch's meta device (shapes, no storage) to co
 they are built for real and run on two samples to count the activations per sample (a forward pass on the meta
 device would import PyTorch's meta kernels: seconds on every start). The estimate is a rough lower bound
 (weights, gradients, optimiser slots, the EMA copy, activations kept for backward and the penalty's second
-backward, the evaluation's buffers): it refuses only what cannot fit.
+backward) and an image evaluation counted as it runs (`image_evaluation`): it refuses only what cannot fit.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -19,7 +20,12 @@ from torch import Tensor, nn
 from wganlab.config import Config
 from wganlab.errors import ConfigError
 from wganlab.machine import available_memory
+from wganlab.metrics.features import EXTRACTORS
+from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
+from wganlab.metrics.precision_recall import PR_BLOCK
+from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
+from wganlab.training.evaluation import BATCH, EXTRACT_BATCH, REAL_CHUNK, extractor_name
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors
@@ -27,8 +33,9 @@ _BACKWARD_FACTOR = 2  # activations kept for backward, and again for the gradien
 GB = 2**30
 
 
-def estimate(config: Config, shape: tuple[int, ...]) -> dict[str, int]:
-    """Bytes by part: the networks' state, their activations for one step, and one evaluation."""
+def estimate(config: Config, shape: tuple[int, ...], real_count: int = 0) -> dict[str, int]:
+    """Bytes by part: the networks' state, their activations for one step, and one evaluation (`real_count`: the
+    real images whose features an image evaluation compares with)."""
     with torch.device("meta"):
         generator, critic = build_networks(config.model, shape)
     slots = _OPTIMIZER_SLOTS.get(config.optim.name, 2)
@@ -38,41 +45,68 @@ def estimate(config: Config, shape: tuple[int, ...]) -> dict[str, int]:
     state = FLOAT * (generator_params * (2 + slots + ema) + critic_params * (2 + slots))
     batch = max(config.train.batch_size, config.train.generator_batch_size)
     if state > available_memory():
-        activations = 0  # refused on the networks alone; no need to build them
+        activations, generator_values = 0, 0.0  # refused on the networks alone; no need to build them
     else:
-        per_sample = _activation_values(config, shape) / 2
-        activations = int(FLOAT * _BACKWARD_FACTOR * per_sample * batch)
+        generator_values, critic_values = (values / 2 for values in _activation_values(config, shape))
+        activations = int(FLOAT * _BACKWARD_FACTOR * (generator_values + critic_values) * batch)
     if len(shape) == 1:  # 2-D data: the exact W1's cost matrix and plan, float64, n x n each
         evaluation = 2 * 8 * config.eval.w1_samples**2 + FLOAT * max(config.eval.samples, config.eval.w1_samples) * 4
-    else:  # generated images as float and as 8-bit, and their features
-        evaluation = config.eval.image_samples * (math.prod(shape) * (2 * FLOAT + 1) + 2048 * 8)
+    else:
+        evaluation = image_evaluation(config, shape, real_count, generator_values)
     return {"networks": state, "activations": activations, "evaluation": evaluation}
 
 
-def _activation_values(config: Config, shape: tuple[int, ...]) -> int:
-    """How many values the leaf modules output in one generator and one critic pass of two samples (real
-    networks on the CPU, the global random state left as it was)."""
-    count = [0]
+def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, generator_values: float) -> int:
+    """Bytes an image evaluation holds at most: one chunk of generated images (as made, through float64 to 8 bits
+    and back, and the generator's activations), the extractor's batch, and what the metrics keep (metrics/summary.py):
+    every feature row of both sets for KID and precision/recall, the class probabilities for IS and the modes, the
+    float64 statistics and FID's matrices, and the distance and kernel blocks."""
+    pixels = math.prod(shape)
+    chunk = BATCH * (pixels * (FLOAT + 8 + 1 + FLOAT) + FLOAT * generator_values)
+    name = extractor_name(config)
+    if name is None or not config.eval.metrics:
+        return int(chunk)
+    sizes = EXTRACTORS[name].sizes(config.eval.extractor_weights or None)
+    copies = shape[0] if config.data.stack > 1 else 1  # stacked data: one distribution per channel
+    width, needs, n = sizes.features * copies, needs_of(config.eval.metrics), config.eval.image_samples
+    real = n if config.data.stack > 1 else real_count
+    kept = 0
+    if ROWS in needs:
+        kept += (n + real) * width * sizes.itemsize
+    if PROBABILITIES in needs:
+        kept += n * (copies * sizes.classes + sizes.classes**copies) * 8  # and the joint one IS takes (K^copies)
+    blocks = 8 * max(4 * PR_BLOCK**2 if "pr" in config.eval.metrics else 0, 3 * KID_SUBSET_SIZE**2)
+    statistics = 8 * width**2 * 8  # two sets' sums and covariances, and FID's square root and products
+    extractor = EXTRACT_BATCH * (sizes.per_image + pixels * 8)
+    return int(max(chunk, REAL_CHUNK * pixels * FLOAT) + extractor + kept + blocks + statistics)
 
-    def record(module: nn.Module, inputs: object, output: object) -> None:
-        if isinstance(output, Tensor):
-            count[0] += output.numel()
+
+def _activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int]:
+    """How many values the leaf modules output in one generator and one critic pass of two samples, each (real
+    networks on the CPU, the global random state left as it was)."""
+    counts = {"generator": 0, "critic": 0}
+
+    def recorder(network: str) -> Callable[[nn.Module, object, object], None]:
+        def record(module: nn.Module, inputs: object, output: object) -> None:
+            if isinstance(output, Tensor):
+                counts[network] += output.numel()
+
+        return record
 
     with torch.random.fork_rng(devices=[]), torch.no_grad():
         generator, critic = build_networks(config.model, shape)
-        generator.eval()  # BatchNorm in train mode refuses a batch of one; two samples are kept anyway
-        critic.eval()
-        leaves = [m for m in (*generator.modules(), *critic.modules()) if not list(m.children())]
-        for leaf in leaves:
-            leaf.register_forward_hook(record)
+        for network, module in (("generator", generator), ("critic", critic)):
+            module.eval()  # BatchNorm in train mode refuses a batch of one; two samples are kept anyway
+            for leaf in (m for m in module.modules() if not list(m.children())):
+                leaf.register_forward_hook(recorder(network))
         critic(generator(torch.zeros(2, config.model.latent_dim)))
-    return count[0]
+    return counts["generator"], counts["critic"]
 
 
-def check_memory(config: Config, shape: tuple[int, ...]) -> None:
+def check_memory(config: Config, shape: tuple[int, ...], real_count: int = 0) -> None:
     """ConfigError when the estimate exceeds the memory available now (the GPU's free memory for the networks on
     CUDA), naming what to lower."""
-    parts = estimate(config, shape)
+    parts = estimate(config, shape, real_count)
     on_device = parts["networks"] + parts["activations"]
     if config.train.device.startswith("cuda") and torch.cuda.is_available():
         free, _ = torch.cuda.mem_get_info(torch.device(config.train.device))

@@ -14,12 +14,14 @@ from torch import nn
 
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, held_out_dataset
+from wganlab.data.toy import ToyDistribution
 from wganlab.diagnostics.probe import ProbeRecord, probe_critic
 from wganlab.objectives.losses import CriticLoss
 from wganlab.objectives.objective import Objective
 from wganlab.training.evaluation import generate
 
 PROBE_POINTS = 256
+PROBE_CHUNK = 64  # images probed at a time: the activations of a training batch, not of 512 images at once
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Prober:
     loss: CriticLoss
     clip_value: float | None  # under weight clipping: report the fraction of weights at +/-c
     latent_dim: int
+    chunk: int | None  # points through the critic at a time (None: 2-D points, all at once)
 
     def probe(self, generator: nn.Module, critic: nn.Module, seed: int) -> ProbeRecord:
         """Probe the critic (in eval mode) on the training generator's samples and real data."""
@@ -39,7 +42,7 @@ class Prober:
         held_out = None if self.held_out_data is None else self.held_out_data.sample(PROBE_POINTS, rng).to(device)
         critic.eval()
         try:
-            return probe_critic(critic, self.loss, real, fake, rng, held_out, self.clip_value)
+            return probe_critic(critic, self.loss, real, fake, rng, held_out, self.clip_value, self.chunk)
         finally:
             critic.train()
 
@@ -51,4 +54,5 @@ def build_prober(config: Config, train_data: Dataset, objective: Objective) -> P
         loss=objective.loss.critic,
         clip_value=objective.constraint.clip_value,
         latent_dim=config.model.latent_dim,
+        chunk=None if isinstance(train_data, ToyDistribution) else PROBE_CHUNK,
     )
