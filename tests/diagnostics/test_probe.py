@@ -44,3 +44,22 @@ def test_nonfinite_parameters_are_counted():
     record = probe_critic(critic, LOSSES["wasserstein"].critic, torch.ones(4, 3), torch.zeros(4, 3),
                           torch.Generator().manual_seed(0))
     assert record["nonfinite/parameters"] == 2.0
+
+
+@pytest.mark.parametrize("loss", ["wasserstein", "hinge", "non-saturating"])
+def test_a_probe_in_chunks_equals_one_of_every_point_at_once(loss: str) -> None:
+    """An image run's probe sends 64 points at a time through the critic (eval mode: a point's score does not
+    depend on the others): every diagnostic as if all had gone at once, for a loss that is not linear too."""
+    torch.manual_seed(0)
+    critic = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(64, 1)
+    ).double().eval()
+    rng = torch.Generator().manual_seed(1)
+    real, fake, held_out = (torch.randn(23, 1, 4, 4, generator=rng, dtype=torch.float64) for _ in range(3))
+    records = [
+        probe_critic(critic, LOSSES[loss].critic, real, fake, torch.Generator().manual_seed(2), held_out, None, chunk)
+        for chunk in (None, 5)
+    ]
+    assert records[0].keys() == records[1].keys()
+    for key, whole in records[0].items():
+        assert records[1][key] == pytest.approx(whole, rel=1e-12, abs=1e-15), key

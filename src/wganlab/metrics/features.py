@@ -19,17 +19,24 @@ from wganlab.metrics.inception import INCEPTION_PER_IMAGE, INCEPTION_SIZES, chec
 from wganlab.models.classifier import WIDTHS, classifier_input_shape, classifier_sizes, load_classifier
 from wganlab.parts import Parts
 
+EXTRACT_BATCH = 256  # images an evaluation gives an extractor at a time
 SHIPPED_DIGITS_WEIGHTS = Path(__file__).resolve().parent / "weights" / "digits-classifier.pt"
+# images through a classifier at a time: in float64 its convolutions unfold each image into columns (9 x the widest
+# input channels x the pixels, 1.2 MB for a 32x32 image), so a batch of 256 would hold hundreds of MB
+CLASSIFIER_BATCH = 32
+
 
 def classifier_extractor(name: str, path: Path, device: str) -> FeatureExtractor:
-    """A Classifier file's hidden layer and softmax head, evaluated in float64."""
+    """A Classifier file's hidden layer and softmax head, evaluated in float64, CLASSIFIER_BATCH images at a time
+    (an image's features do not depend on the others)."""
     model, _ = load_classifier(path)
     model = model.to(device=device, dtype=torch.float64).eval()
 
     def both(images: Tensor) -> tuple[Tensor, Tensor]:
         check_images(extractor, images)
         with torch.no_grad():
-            features = model.features(images.to(device=device, dtype=torch.float64))  # [N, D]
+            parts = images.split(CLASSIFIER_BATCH)  # one empty part for no images
+            features = torch.cat([model.features(part.to(device=device, dtype=torch.float64)) for part in parts])
             probabilities = torch.softmax(model.head(features), dim=1)  # [N, K]
         return features.cpu(), probabilities.cpu()
 
@@ -68,13 +75,15 @@ class Sizes:
     features: int  # feature width
     classes: int  # class count of its probabilities
     itemsize: int  # bytes of a feature (the precision it computes in)
-    per_image: int  # bytes its forward pass holds at most per image of a batch (weights aside)
+    working: int  # bytes its forward pass holds at most for a batch of EXTRACT_BATCH images (weights aside)
 
 
 def _classifier_sizes(path: Path) -> Sizes:
-    features, classes = classifier_sizes(path)  # run in float64: two conv outputs of the widest layer at most
+    features, classes = classifier_sizes(path)
     channels, size, _ = classifier_input_shape(path)
-    return Sizes(features, classes, 8, 8 * size * size * (channels + 2 * max(WIDTHS)))
+    # float64, at full size: the second convolution's unfolded input, its input and output, and the image
+    per_image = 8 * size * size * (9 * WIDTHS[0] + WIDTHS[0] + WIDTHS[1] + channels)
+    return Sizes(features, classes, 8, CLASSIFIER_BATCH * per_image)
 
 
 @dataclass(frozen=True)
@@ -118,14 +127,14 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "FID/KID/IS); any size, resized to 299; weights from eval.extractor_weights or fetched by torch-fidelity",
         lambda weights: check_inception(weights),
         lambda weights, device: inception_extractor(weights, device, "inception"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_PER_IMAGE),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, EXTRACT_BATCH * INCEPTION_PER_IMAGE),
     ),
     ExtractorEntry(
         "inception-v3-compat",
         "the same InceptionV3, from the local weights file eval.extractor_weights only (the name older runs use)",
         lambda weights: check_inception(weights, required=True),
         lambda weights, device: inception_extractor(_required(weights), device, "inception-v3-compat"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_PER_IMAGE),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, EXTRACT_BATCH * INCEPTION_PER_IMAGE),
     ),
 ])
 

@@ -66,6 +66,8 @@ class FeatureSummary:
     @staticmethod
     def joined(parts: list[FeatureSummary]) -> FeatureSummary:
         """The summary of consecutive sets (a distributed run's ranks' shares, in rank order) as one."""
+        if len(parts) == 1:
+            return parts[0]  # one process: nothing to join, and nothing copied
         whole = FeatureSummary(sum(part.count for part in parts), parts[0].needs)
         for part in parts:
             if part._statistics is not None:

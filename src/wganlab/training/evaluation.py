@@ -23,7 +23,7 @@ from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
 from wganlab.metrics.extractor import FeatureExtractor
-from wganlab.metrics.features import AUTO, EXTRACTORS
+from wganlab.metrics.features import AUTO, EXTRACT_BATCH, EXTRACTORS
 from wganlab.metrics.images import (
     ROWS,
     STATISTICS,
@@ -44,7 +44,6 @@ Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's f
 GRID_IMAGES = 64
 BATCH = 500  # generated images made at a time
 REAL_CHUNK = 512  # real images converted to float at a time
-EXTRACT_BATCH = 256  # images featurised at a time, whatever the chunks they come in
 REAL = frozenset({STATISTICS, ROWS})  # what the feature cache keeps of the real data: statistics and every row
 
 
@@ -111,7 +110,7 @@ class ImageEvaluator:
         """The features of `count` images given a chunk at a time, kept as `needs` says; the extractor sees them in
         batches of EXTRACT_BATCH however they were chunked."""
         summary = FeatureSummary(count, needs)
-        for batch in rebatch(chunks, EXTRACT_BATCH):
+        for batch in rebatch(chunks, EXTRACT_BATCH):  # whatever the chunks they come in
             summary.update(*self.features(batch))
         return summary
 

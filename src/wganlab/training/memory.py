@@ -20,12 +20,12 @@ from torch import Tensor, nn
 from wganlab.config import Config
 from wganlab.errors import ConfigError
 from wganlab.machine import available_memory
-from wganlab.metrics.features import EXTRACTORS
+from wganlab.metrics.features import EXTRACT_BATCH, EXTRACTORS
 from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
 from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
-from wganlab.training.evaluation import BATCH, EXTRACT_BATCH, REAL_CHUNK, extractor_name
+from wganlab.training.evaluation import BATCH, REAL_CHUNK, extractor_name
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors
@@ -77,7 +77,7 @@ def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, ge
         kept += n * (copies * sizes.classes + sizes.classes**copies) * 8  # and the joint one IS takes (K^copies)
     blocks = 8 * max(4 * PR_BLOCK**2 if "pr" in config.eval.metrics else 0, 3 * KID_SUBSET_SIZE**2)
     statistics = 8 * width**2 * 8  # two sets' sums and covariances, and FID's square root and products
-    extractor = EXTRACT_BATCH * (sizes.per_image + pixels * 8)
+    extractor = sizes.working + EXTRACT_BATCH * pixels * 8  # and its batch of images, in float64 at most
     return int(max(chunk, REAL_CHUNK * pixels * FLOAT) + extractor + kept + blocks + statistics)
 
 
