@@ -39,7 +39,7 @@ def measure_one(folder: Path, count: int) -> dict[str, float]:
     from wganlab.data.datasets import data_shape
     from wganlab.training.build import build
     from wganlab.training.loop import measure
-    from wganlab.training.memory import _activation_values, image_evaluation
+    from wganlab.training.memory import activation_values, image_evaluation
 
     overrides = [f"data.root={folder / 'real.npz'}", "data.name=npz", "eval.extractor=classifier",
                  f"eval.extractor_weights={folder / 'classifier.pt'}", f"eval.image_samples={count}",
@@ -47,7 +47,7 @@ def measure_one(folder: Path, count: int) -> dict[str, float]:
     config = configuration.load(None, "dcgan", overrides)
     run, state = build(config)
     shape = data_shape(run.dataset)
-    estimate = image_evaluation(config, shape, len(run.dataset), _activation_values(config, shape)[0] / 2)
+    estimate = image_evaluation(config, shape, len(run.dataset), activation_values(config, shape)[0] / 2)
     before = _status("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the high-water mark restarts from the built run
     start = time.perf_counter()

@@ -66,6 +66,19 @@ def test_inception_features_equal_torch_fidelity_own(tmp_path, monkeypatch) -> N
     assert extractor.weights_id == hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
+def test_images_go_through_the_network_a_few_at_a_time_as_if_all_at_once(tmp_path, monkeypatch) -> None:
+    """INCEPTION_BATCH images at a time (on a CPU a batch of 256 held 3.4 GB): the features and probabilities of the
+    whole batch at once, whatever the split."""
+    reference, path = random_inception_weights(tmp_path, monkeypatch)
+    pixels = torch.randint(0, 256, (5, 3, 16, 16), generator=torch.Generator().manual_seed(2))
+    monkeypatch.setattr(inception, "INCEPTION_BATCH", 2)  # 2 + 2 + 1
+    feats, probs = make_extractor("inception", weights=path).extract(pixels / 127.5 - 1)
+    with torch.no_grad():
+        pool, logits = reference(pixels.to(torch.uint8))
+    torch.testing.assert_close(feats, pool, rtol=0, atol=1e-5)
+    torch.testing.assert_close(probs, torch.softmax(logits.double(), dim=1), rtol=0, atol=1e-5)
+
+
 def test_without_weights_torch_fidelitys_own_loader_fetches_them(tmp_path, monkeypatch) -> None:
     reference, path = random_inception_weights(tmp_path, monkeypatch)
     inception_class = inception.torch_fidelity_inception()

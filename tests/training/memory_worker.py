@@ -19,7 +19,7 @@ from wganlab import config as configuration
 from wganlab.data.datasets import data_shape
 from wganlab.training.build import build
 from wganlab.training.loop import measure
-from wganlab.training.memory import _activation_values, image_evaluation
+from wganlab.training.memory import activation_values, image_evaluation
 
 
 def _status(field: str) -> int:
@@ -37,7 +37,7 @@ def main(folder: Path, count: int) -> None:
     config = configuration.load(None, None, overrides)
     run, state = build(config)
     shape = data_shape(run.dataset)
-    generator_values = _activation_values(config, shape)[0] / 2
+    generator_values = activation_values(config, shape)[0] / 2
     estimate = image_evaluation(config, shape, len(run.dataset), generator_values)
     before = _status("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the high-water mark starts again from the current set

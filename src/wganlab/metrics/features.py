@@ -15,7 +15,13 @@ from torch import Tensor
 
 from wganlab.errors import UserError
 from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
-from wganlab.metrics.inception import INCEPTION_PER_IMAGE, INCEPTION_SIZES, check_inception, inception_extractor
+from wganlab.metrics.inception import (
+    INCEPTION_BATCH,
+    INCEPTION_PER_IMAGE,
+    INCEPTION_SIZES,
+    check_inception,
+    inception_extractor,
+)
 from wganlab.models.classifier import WIDTHS, classifier_input_shape, classifier_sizes, load_classifier
 from wganlab.parts import Parts
 
@@ -127,14 +133,14 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "FID/KID/IS); any size, resized to 299; weights from eval.extractor_weights or fetched by torch-fidelity",
         lambda weights: check_inception(weights),
         lambda weights, device: inception_extractor(weights, device, "inception"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, EXTRACT_BATCH * INCEPTION_PER_IMAGE),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_BATCH * INCEPTION_PER_IMAGE),
     ),
     ExtractorEntry(
         "inception-v3-compat",
         "the same InceptionV3, from the local weights file eval.extractor_weights only (the name older runs use)",
         lambda weights: check_inception(weights, required=True),
         lambda weights, device: inception_extractor(_required(weights), device, "inception-v3-compat"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, EXTRACT_BATCH * INCEPTION_PER_IMAGE),
+        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_BATCH * INCEPTION_PER_IMAGE),
     ),
 ])
 

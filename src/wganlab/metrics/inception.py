@@ -22,8 +22,11 @@ from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_id
 
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_SIZES = (2048, 1008)  # pool3 feature width, classes of the softmax
-# float32 bytes its forward pass holds per image: the 299x299 input and the two widest maps side by side
-INCEPTION_PER_IMAGE = 4 * (3 * 299 * 299 + (32 + 64) * 147 * 147)
+# images through the network at a time (torch-fidelity's own default batch): on a CPU its forward pass holds about
+# 14.4 MB an image (the input resized to 299x299 and its widest maps; measured at 64 and 256 images of 64x64, see
+# docs/benchmarks.md), so 256 at once held 3.4 GB; an image's features do not depend on the others in its batch
+INCEPTION_BATCH = 64
+INCEPTION_PER_IMAGE = 15 * 10**6  # bytes, rounded up from the 14.4 MB measured
 INCEPTION_HOW_TO = (
     "the Inception extractor needs `pip install torch-fidelity` (the wganlab[inception] extra) and its weights "
     f"{INCEPTION_WEIGHTS_NAME} (torch-fidelity v0.2.0's release file; the weights pytorch-fid calls "
@@ -66,7 +69,8 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
     def both(images: Tensor) -> tuple[Tensor, Tensor]:
         check_images(extractor, images)
         with torch.no_grad():
-            pool, logits = model(to_inception_input(images).to(device))  # [N, 2048], [N, 1008]
+            outputs = [model(to_inception_input(part).to(device)) for part in images.split(INCEPTION_BATCH)]
+        pool, logits = (torch.cat(parts) for parts in zip(*outputs, strict=True))  # [N, 2048], [N, 1008]
         return pool.float().cpu(), torch.softmax(logits.double(), dim=1).cpu()  # features in the network's float32
 
     extractor = FeatureExtractor(
