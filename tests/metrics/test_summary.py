@@ -10,7 +10,9 @@ import torch
 
 from wganlab.metrics.frechet import GaussianStatistics
 from wganlab.metrics.images import PROBABILITIES, ROWS, STATISTICS, gaussian
-from wganlab.metrics.summary import EVERYTHING, FeatureSummary, needs_of, rebatch
+from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
+
+EVERYTHING = frozenset({STATISTICS, ROWS, PROBABILITIES})
 
 
 def _features(n: int, seed: int = 0) -> tuple[torch.Tensor, np.ndarray]:

@@ -179,7 +179,7 @@ def test_a_killed_rank_ends_the_job_in_one_line_and_the_resumed_job_ends_bitwise
 
 @pytest.mark.equivalence
 def test_an_image_evaluation_shared_by_two_ranks_equals_one_process_s(tmp_path) -> None:
-    """Each rank generates and featurises its half of the images; rank 0 gathers the features in order, so every
+    """Each rank generates and summarises its half of the images; rank 0 joins the summaries in order, so every
     metric (KID's subsets and IS's splits depend on the order too) equals one process's: to float64 rounding (the
     generator runs in float64 in the worker, the features are float64, and batches of other sizes may sum in
     another order), far below any difference a wrong share or order makes."""

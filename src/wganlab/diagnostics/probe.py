@@ -31,7 +31,7 @@ def heldout_gap(
     """
     with torch.no_grad():
         train_score, held_out_score = (
-            torch.cat([critic(part) for part in points.split(chunk or len(points))]).double().mean().item()
+            torch.cat([critic(part) for part in points.split(chunk or max(1, len(points)))]).double().mean().item()
             for points in (train, held_out)
         )
     return train_score, held_out_score, train_score - held_out_score

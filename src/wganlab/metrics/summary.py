@@ -3,7 +3,8 @@
 FID needs the features' mean and covariance, accumulated in float64 as the batches come; KID and precision/recall
 need every feature row, kept in the precision the extractor computes them in (float32 for Inception, float64 for
 the small classifiers run in float64), in one array filled in place; IS and the mode count need every sample's
-class probabilities. A summary knows its image count from the start, so nothing is concatenated or copied.
+class probabilities. A summary knows its image count from the start, so nothing is concatenated or copied (but
+once, on rank 0, to join a distributed run's shares).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from torch import Tensor
 
 from wganlab.metrics.frechet import GaussianStatistics
 from wganlab.metrics.images import IMAGE_METRICS, PROBABILITIES, ROWS, STATISTICS, FeatureSet
-
-EVERYTHING = frozenset({STATISTICS, ROWS, PROBABILITIES})
 
 
 def needs_of(metrics: Iterable[str]) -> frozenset[str]:

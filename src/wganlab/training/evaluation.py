@@ -1,8 +1,10 @@
 """What an evaluation measures and draws, chosen once at build time: toy metrics or image metrics.
 
 An evaluator never touches the training RNG streams: it draws from its own generator seeded by the step.
-In a distributed run every rank evaluates together: for images each generates and featurises its share of the
-samples and rank 0 gathers the features and computes the metrics; toy metrics (a second or two) are rank 0's.
+In a distributed run every rank evaluates together: for images each generates, featurises and summarises its
+share of the samples and rank 0 joins the summaries in order and computes the metrics; toy metrics (a second or
+two) are rank 0's. Generated images are never held whole (docs/architecture.md, "An image evaluation in bounded
+memory").
 """
 
 from __future__ import annotations
