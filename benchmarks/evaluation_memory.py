@@ -4,8 +4,9 @@
 The DCGAN preset's networks (dcgan-paper, width 64, 64x64 RGB), random weights; real data: 2,000 random 64x64
 images in an .npz; the extractor: a random-weight `classifier` file with Inception's output widths (2,048 features,
 1,008 classes), computed in float64, so its rows take twice the bytes Inception's float32 rows do; every metric on
-(FID, KID, precision/recall, IS, modes). Prints, per count, the process's peak RSS, how far it rose above the built
-run during the evaluation, the memory estimate's evaluation part, and the wall time. Run it under the memory cap:
+(FID, KID, precision/recall, IS, modes). Each count is measured by tests/training/memory_worker.py (the memory
+test's own measurement); printed per count: the process's peak RSS, how far it rose above the built run during the
+evaluation, the memory estimate's evaluation part, and the wall time of the evaluation. Run it under the cap:
 
     ../shared/tools/capped 12G 3600 -- python benchmarks/evaluation_memory.py [--samples 10000 50000]
 """
@@ -19,55 +20,26 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import numpy as np
+import torch
+
+from wganlab.models.classifier import Classifier, save_classifier
 
 MIB = 2**20
 REAL_IMAGES = 2000
+WORKER = Path(__file__).resolve().parent.parent / "tests" / "training" / "memory_worker.py"
 
 
-def _status(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
-
-
-def measure_one(folder: Path, count: int) -> dict[str, float]:
-    """In this process: build the run, evaluate once, and report the memory."""
-    from wganlab import config as configuration
-    from wganlab.data.datasets import data_shape
-    from wganlab.training.build import build
-    from wganlab.training.loop import measure
-    from wganlab.training.memory import activation_values, image_evaluation
-
-    overrides = [f"data.root={folder / 'real.npz'}", "data.name=npz", "eval.extractor=classifier",
-                 f"eval.extractor_weights={folder / 'classifier.pt'}", f"eval.image_samples={count}",
-                 "eval.metrics=['fid','kid','pr','is','modes']"]
-    config = configuration.load(None, "dcgan", overrides)
-    run, state = build(config)
-    shape = data_shape(run.dataset)
-    estimate = image_evaluation(config, shape, len(run.dataset), activation_values(config, shape)[0] / 2)
-    before = _status("VmRSS")
-    Path("/proc/self/clear_refs").write_text("5")  # the high-water mark restarts from the built run
-    start = time.perf_counter()
-    metrics = measure(run, state).metrics
-    seconds = time.perf_counter() - start
-    growth = _status("VmHWM") - before
-    return {"samples": count, "growth": growth, "estimate": estimate, "seconds": seconds,
-            "fid": metrics[f"fid_{count}"]}
-
-
-def prepare(folder: Path) -> None:
-    import numpy as np
-    import torch
-
-    from wganlab.models.classifier import Classifier, save_classifier
-
+def prepare(folder: Path) -> list[str]:
+    """The real images and the extractor in `folder`; the overrides that use them."""
     rng = np.random.default_rng(0)
     np.savez(folder / "real.npz", images=rng.integers(0, 256, size=(REAL_IMAGES, 64, 64, 3), dtype=np.uint8))
     torch.manual_seed(0)
     save_classifier(folder / "classifier.pt", Classifier(3, 64, num_classes=1008, feature_dim=2048), {})
+    return [f"data.root={folder / 'real.npz'}", "data.name=npz", "eval.extractor=classifier",
+            f"eval.extractor_weights={folder / 'classifier.pt'}", "eval.metrics=['fid','kid','pr','is','modes']"]
 
 
 def cpu_name() -> str:
@@ -80,19 +52,15 @@ def cpu_name() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, nargs="+", default=[10000, 50000])
-    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # FOLDER COUNT: measure in this process
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure_one(Path(args.one[0]), int(args.one[1]))))
-        return
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores")
     print(f"{'samples':>8} {'peak RSS MiB':>13} {'evaluation MiB':>15} {'estimate MiB':>13} {'seconds':>8}")
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work)
-        prepare(folder)
+        overrides = prepare(folder)
         env = os.environ | {"WGANLAB_CACHE": str(folder / "cache")}
         for count in args.samples:
-            command = ["/usr/bin/time", "-f", "%M", sys.executable, __file__, "--one", str(folder), str(count)]
+            command = ["/usr/bin/time", "-f", "%M", sys.executable, str(WORKER), "dcgan", str(count), *overrides]
             done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
             row = json.loads(done.stdout.splitlines()[-1])
             peak = int(done.stderr.strip().splitlines()[-1]) * 1024  # /usr/bin/time's maximum resident set, KiB

@@ -15,7 +15,7 @@ from wganlab.metrics.images import image_metrics
 from wganlab.metrics.summary import needs_of
 from wganlab.reference import image_evaluator, use_reference
 from wganlab.training.checkpoint import load_snapshot
-from wganlab.training.evaluation import REAL_CHUNK, ImageEvaluator, build_evaluator
+from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
 from wganlab.training.validation import validate
 
@@ -59,7 +59,7 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
         shape = tuple(evaluator.dataset.shape)
         raise UserError(f"the samples in {target} are {fake.shape}, the real data {shape}")
     requested = evaluator.config.eval.metrics
-    features = evaluator.summarise(fake.chunks(REAL_CHUNK), len(fake), needs_of(requested)).result()
+    features = evaluator.summarise(fake.chunks(STORED_CHUNK), len(fake), needs_of(requested)).result()
     metrics = image_metrics(features, evaluator.real(), requested)
     return f"{target}: {len(fake)} samples against {evaluator.real_label()}", evaluator.headline(metrics), metrics
 

@@ -66,12 +66,12 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     evaluation_seed = step_seed(snapshot.config.train.seed, snapshot.step, EVALUATION)
     seed = request.seed if request.seed is not None else evaluation_seed
     generator = snapshot.generator if request.raw else snapshot.sampler
+    latent_dim = snapshot.config.model.latent_dim
     grid: list[Tensor] = []
-    chunks = keep_first(GRID_IMAGES, grid, generated(generator, count, snapshot.config.model.latent_dim, seed))
-    if request.out is not None:
-        write_images(chunks, count, request.out)
-    while sum(len(part) for part in grid) < min(count, GRID_IMAGES):
-        next(chunks)
+    if request.out is not None:  # the grid's images kept as they go by
+        write_images(keep_first(GRID_IMAGES, grid, generated(generator, count, latent_dim, seed)), count, request.out)
+    else:  # the grid's own, and no others (as a run's evaluation without an extractor makes them)
+        grid = list(generated(generator, count, latent_dim, seed, first=GRID_IMAGES))
     if request.grid is not None:
         save_grid(request.grid, torch.cat(grid))
     return snapshot, count, seed

@@ -55,10 +55,13 @@ def test_a_10000_sample_evaluation_gives_the_numbers_of_the_code_that_held_every
 
 def _worker(folder: Path, count: int) -> dict[str, int]:
     worker = str(Path(__file__).with_name("memory_worker.py"))
+    overrides = [f"data.root={folder / 'real.npz'}", "data.name=npz", "model.arch=dcgan", "model.width=8",
+                 "eval.extractor=classifier", f"eval.extractor_weights={folder / 'classifier.pt'}",
+                 "eval.metrics=['fid','kid','pr','is','modes']", "train.ema_decay=0"]
     # large blocks straight from the kernel and back: the peak is what the evaluation holds, not what glibc's heap
     # keeps of freed blocks (with its moving threshold that varies by tens of MB from run to run)
     env = os.environ | {"OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": str(64 * 1024)}
-    done = subprocess.run([sys.executable, worker, str(folder), str(count)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, worker, "grid", str(count), *overrides], capture_output=True, text=True,
                           timeout=300, env=env, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.splitlines()[-1])

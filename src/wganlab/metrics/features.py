@@ -22,7 +22,7 @@ from wganlab.metrics.inception import (
     check_inception,
     inception_extractor,
 )
-from wganlab.models.classifier import WIDTHS, classifier_input_shape, classifier_sizes, load_classifier
+from wganlab.models.classifier import WIDTHS, classifier_architecture, classifier_input_shape, load_classifier
 from wganlab.parts import Parts
 
 EXTRACT_BATCH = 256  # images an evaluation gives an extractor at a time
@@ -85,11 +85,10 @@ class Sizes:
 
 
 def _classifier_sizes(path: Path) -> Sizes:
-    features, classes = classifier_sizes(path)
-    channels, size, _ = classifier_input_shape(path)
+    shape = classifier_architecture(path)
     # float64, at full size: the second convolution's unfolded input, its input and output, and the image
-    per_image = 8 * size * size * (9 * WIDTHS[0] + WIDTHS[0] + WIDTHS[1] + channels)
-    return Sizes(features, classes, 8, CLASSIFIER_BATCH * per_image)
+    per_image = 8 * shape["size"] ** 2 * (9 * WIDTHS[0] + WIDTHS[0] + WIDTHS[1] + shape["channels"])
+    return Sizes(shape["feature_dim"], shape["num_classes"], 8, CLASSIFIER_BATCH * per_image)
 
 
 @dataclass(frozen=True)

@@ -27,27 +27,26 @@ def _squared_distances(x: np.ndarray, y: np.ndarray, x_norms: np.ndarray, y_norm
     return np.maximum(x_norms[:, None] + y_norms[None, :] - 2.0 * (x @ y.T), 0.0)
 
 
-def _squared_radii(points: np.ndarray, k: int, batch_size: int) -> np.ndarray:
-    """Squared distance from each point [N, D] to its k-th nearest neighbour in the set, itself excluded: the k
-    smallest distances of each row kept as the blocks of columns go by (memory O(batch_size^2))."""
-    norms = _squared_norms(points, batch_size)  # [N]
+def _squared_radii(points: np.ndarray, norms: np.ndarray, k: int, batch_size: int) -> np.ndarray:
+    """Squared distance from each point [N, D] (squared norms [N]) to its k-th nearest neighbour in the set, itself
+    excluded: the k smallest distances of each row kept as the blocks of columns go by (memory O(batch_size^2))."""
     radii = np.empty(len(points), dtype=np.float64)
     for rows in _blocks(len(points), batch_size):
         x = points[rows].astype(np.float64)
         nearest = np.full((len(rows), k), np.inf)  # [b, k]: the k smallest so far
         for columns in _blocks(len(points), batch_size):
             distances = _squared_distances(x, points[columns].astype(np.float64), norms[rows], norms[columns])
-            itself = rows[:, None] == columns[None, :]  # [b, c]: the point itself (duplicates still count)
-            distances[itself] = np.inf
+            distances[rows[:, None] == columns[None, :]] = np.inf  # the point itself (duplicates still count)
             nearest = np.partition(np.concatenate([nearest, distances], axis=1), k - 1, axis=1)[:, :k]
         radii[rows] = nearest.max(axis=1)
     return radii
 
 
-def _fraction_inside(queries: np.ndarray, points: np.ndarray, squared_radii: np.ndarray, batch_size: int) -> float:
+def _fraction_inside(
+    queries: np.ndarray, query_norms: np.ndarray, points: np.ndarray, norms: np.ndarray, squared_radii: np.ndarray,
+    batch_size: int,
+) -> float:
     """Fraction of queries within distance radius_j of some manifold point j (boundary counts as inside)."""
-    query_norms = _squared_norms(queries, batch_size)  # [M]
-    norms = _squared_norms(points, batch_size)  # [N]
     inside = 0
     for rows in _blocks(len(queries), batch_size):
         x = queries[rows].astype(np.float64)
@@ -76,8 +75,9 @@ def precision_recall(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if min(len(real_array), len(fake_array)) <= k:
         raise ValueError(f"each set needs more than k={k} points, got {len(real_array)} real, {len(fake_array)} fake")
-    real_radii = _squared_radii(real_array, k, batch_size)  # [N]
-    fake_radii = _squared_radii(fake_array, k, batch_size)  # [M]
-    precision = _fraction_inside(fake_array, real_array, real_radii, batch_size)
-    recall = _fraction_inside(real_array, fake_array, fake_radii, batch_size)
+    real_norms, fake_norms = _squared_norms(real_array, batch_size), _squared_norms(fake_array, batch_size)
+    real_radii = _squared_radii(real_array, real_norms, k, batch_size)  # [N]
+    fake_radii = _squared_radii(fake_array, fake_norms, k, batch_size)  # [M]
+    precision = _fraction_inside(fake_array, fake_norms, real_array, real_norms, real_radii, batch_size)
+    recall = _fraction_inside(real_array, real_norms, fake_array, fake_norms, fake_radii, batch_size)
     return precision, recall

@@ -107,18 +107,16 @@ def _architecture(path: Path, payload: dict[str, Any]) -> dict[str, int]:
         raise UserError(f"classifier file {path} is inconsistent: {error}; {_REMEDY}") from None
 
 
+def classifier_architecture(path: str | Path) -> dict[str, int]:
+    """The constructor arguments of the classifier in `path` (ARCHITECTURE_KEYS), read without building it."""
+    path = Path(path)
+    return _architecture(path, _read_payload(path))
+
+
 def classifier_input_shape(path: str | Path) -> tuple[int, int, int]:
     """(C, H, W) of the images the classifier in `path` takes, read from the file without building it."""
-    path = Path(path)
-    shape = _architecture(path, _read_payload(path))
+    shape = classifier_architecture(path)
     return shape["channels"], shape["size"], shape["size"]
-
-
-def classifier_sizes(path: str | Path) -> tuple[int, int]:
-    """(feature width, class count) of the classifier in `path`, read from the file without building it."""
-    path = Path(path)
-    shape = _architecture(path, _read_payload(path))
-    return shape["feature_dim"], shape["num_classes"]
 
 
 def load_classifier(path: str | Path) -> tuple[Classifier, dict[str, Any]]:

@@ -45,7 +45,7 @@ from wganlab.training.figures import plot_toy, save_grid
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
 BATCH = 500  # generated images made at a time
-REAL_CHUNK = 512  # real images converted to float at a time
+STORED_CHUNK = 512  # stored 8-bit images (a data set, a samples file) converted to float at a time
 REAL = frozenset({STATISTICS, ROWS})  # what the feature cache keeps of the real data: statistics and every row
 
 
@@ -130,9 +130,9 @@ class ImageEvaluator:
         data = self.dataset
         if isinstance(data, StackedImages):
             images = data.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
-            key, count, chunks = images_digest(images), len(images), lambda: images.split(REAL_CHUNK)
+            key, count, chunks = images_digest(images), len(images), lambda: images.split(STORED_CHUNK)
         else:
-            key, count, chunks = data.fingerprint(), len(data), lambda: data.chunks(REAL_CHUNK)
+            key, count, chunks = data.fingerprint(), len(data), lambda: data.chunks(STORED_CHUNK)
         return cached_features(key, count, self.extractor, lambda: self.summarise(chunks(), count, REAL).result())
 
     def use_reference(self, real: FeatureSet, label: str) -> None:
@@ -158,7 +158,7 @@ class ImageEvaluator:
         kept: list[Tensor] = []  # the grid's images; rank 0's part starts at the first image
         images = keep_first(GRID_IMAGES, kept, generated(sampler, count, latent_dim, seed, share))
         draw: Draw = (lambda path, title: save_grid(path, torch.cat(kept))) if team.main else _nothing
-        own = len(torch.tensor_split(torch.empty(count), team.world)[team.rank])
+        own = count // team.world + (team.rank < count % team.world)  # this rank's part, as tensor_split cuts
         parts = team.gather_to_main(self.summarise((as_saved(chunk) for chunk in images), own, needs_of(metrics)))
         if parts is None:
             return Measurement({}, _nothing)

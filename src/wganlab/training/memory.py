@@ -25,7 +25,7 @@ from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
 from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
-from wganlab.training.evaluation import BATCH, REAL_CHUNK, extractor_name
+from wganlab.training.evaluation import BATCH, STORED_CHUNK, extractor_name
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors
@@ -78,7 +78,7 @@ def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, ge
     blocks = 8 * max(4 * PR_BLOCK**2 if "pr" in config.eval.metrics else 0, 3 * KID_SUBSET_SIZE**2)
     statistics = 8 * width**2 * 8  # two sets' sums and covariances, and FID's square root and products
     extractor = sizes.working + EXTRACT_BATCH * pixels * 8  # and its batch of images, in float64 at most
-    return int(max(chunk, REAL_CHUNK * pixels * FLOAT) + extractor + kept + blocks + statistics)
+    return int(max(chunk, STORED_CHUNK * pixels * FLOAT) + extractor + kept + blocks + statistics)
 
 
 def activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int]:
