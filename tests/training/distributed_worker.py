@@ -11,6 +11,7 @@ SyncBatchNorm themselves).
 
 from __future__ import annotations
 
+import faulthandler
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from wganlab.training.step import train_step
 
 def main(argv: list[str]) -> None:
     out, steps, dtype, cases = Path(argv[0]), int(argv[1]), getattr(torch, argv[2]), argv[3:]
+    faulthandler.enable(all_threads=True)  # a native crash prints each thread's Python stack
     team, finished = distributed.join(), False
     try:
         for name, preset, overrides in zip(cases[0::3], cases[1::3], cases[2::3], strict=True):
@@ -37,9 +39,11 @@ def main(argv: list[str]) -> None:
             if team.main:
                 networks = {"generator": state.generator.state_dict(), "critic": state.critic.state_dict()}
                 torch.save(networks, out / f"{name}.pt")
+            print(f"[rank{team.rank}] {name}: {steps} steps trained", file=sys.stderr, flush=True)
         finished = True
     finally:
         distributed.leave(team, finished)
+    print(f"[rank{team.rank}] left the job", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
