@@ -2,10 +2,10 @@
 
 Layers, lowest first (STYLE.md): errors, config -> data -> models -> objectives -> metrics -> diagnostics ->
 training -> claims -> reports -> cli. A module may import only from its own layer or the layers before it.
-Top-level modules are placed by what they are: the foundation (errors, files, plotting, sharding, stacking) imports
-nothing but itself (sharding draws per member of a sweep with stacking's streams); config, config_values, presets,
-parts, rundir and runlogs describe runs; the command modules sit with the CLI. (Validation and its tables collect
-the parts of every layer up to training, its optimisers included: they are in training/.)
+Top-level modules are placed by what they are: the foundation (errors, files, integrity, plotting, sharding,
+stacking) imports nothing but itself (sharding draws per member of a sweep with stacking's streams); config,
+config_values, presets, parts, rundir and runlogs describe runs; the command modules sit with the CLI. (Validation
+and its tables collect the parts of every layer up to training, its optimisers included: they are in training/.)
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ LAYERS = ["errors", "config", "data", "models", "objectives", "metrics", "diagno
 TOP_LEVEL = {
     "wganlab.errors": "errors",
     "wganlab.files": "errors",
+    "wganlab.integrity": "errors",
     "wganlab.machine": "errors",
     "wganlab.plotting": "errors",
     "wganlab.sharding": "errors",

@@ -90,3 +90,94 @@ def test_a_reference_of_another_extractor_is_refused(samples, tmp_path, capsys):
                      "--reference", str(tmp_path / "ref.npz")]) == 2
     assert "not comparable" in capsys.readouterr().err
     assert cli.main(["stats", "digits", "--out", str(tmp_path / "ref.txt")]) == 2
+
+
+@pytest.fixture(scope="module")
+def good_reference(tmp_path_factory) -> dict[str, np.ndarray]:
+    """The arrays of a sound digits reference with every feature (made once for the damaged variants)."""
+    folder = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as patch:  # a cache of its own: it is made before any test's
+        patch.setenv("WGANLAB_CACHE", str(folder / "cache"))
+        assert cli.main(["stats", "digits", "--out", str(folder / "ref.npz"), "--features"]) == 0
+    with np.load(folder / "ref.npz") as saved:
+        return {name: saved[name] for name in saved.files}
+
+
+def _about(arrays, **changes):
+    import json
+
+    about = json.loads(str(arrays["about"])) | changes
+    return np.array(json.dumps(about))
+
+
+def _indefinite(covariance):
+    values, vectors = np.linalg.eigh(covariance)
+    values[-1] = -values[-1]  # the largest variance made negative
+    return (vectors * values) @ vectors.T
+
+
+# each damage a hostile-input probe found (traceback, or a number computed from it), and what the line names
+DAMAGED = {
+    "mean of 2 dimensions": (lambda a: a | {"mean": a["mean"][None]}, "its mean has shape [1, 64], not [D]"),
+    "covariance of another shape": (lambda a: a | {"covariance": a["covariance"][:, :10]},
+                                    "its covariance has shape [64, 10], not [64, 64]"),
+    "mean and covariance of different sizes": (lambda a: a | {"mean": a["mean"][:10]},
+                                               "its covariance has shape [64, 64], not [10, 10]"),
+    "NaN in the mean": (lambda a: a | {"mean": np.where(np.arange(64) == 3, np.nan, a["mean"])},
+                        "its mean holds NaN or infinite values"),
+    "inf in the covariance": (lambda a: a | {"covariance": np.where(np.eye(64) > 0, np.inf, a["covariance"])},
+                              "its covariance holds NaN or infinite values"),
+    "NaN in a feature": (lambda a: a | {"features": np.where(np.arange(64) == 5, np.nan, a["features"])},
+                         "its feature rows hold NaN or infinite values"),
+    "integer mean": (lambda a: a | {"mean": a["mean"].round().astype(np.int64)},
+                     "its mean is int64, not floating point"),
+    "text covariance": (lambda a: a | {"covariance": a["covariance"].astype(str)}, "its covariance is <U"),
+    "negative covariance": (lambda a: a | {"covariance": -a["covariance"]}, "no positive variance"),
+    "zero covariance": (lambda a: a | {"covariance": np.zeros_like(a["covariance"])}, "no positive variance"),
+    "indefinite covariance": (lambda a: a | {"covariance": _indefinite(a["covariance"])},
+                              "its covariance is not positive semi-definite"),
+    "asymmetric covariance": (lambda a: a | {"covariance": a["covariance"] + np.triu(a["covariance"], 1)},
+                              "its covariance is not symmetric"),
+    "text count": (lambda a: a | {"about": _about(a, count="1437")}, "its image count is '1437'"),
+    "zero count": (lambda a: a | {"about": _about(a, count=0)}, "its image count is 0"),
+    "negative count": (lambda a: a | {"about": _about(a, count=-5)}, "its image count is -5"),
+    "fractional count": (lambda a: a | {"about": _about(a, count=1437.5)}, "its image count is 1437.5"),
+    "count of other rows": (lambda a: a | {"about": _about(a, count=1000)},
+                            "its feature rows have shape [1437, 64], not [1000, 64]"),
+    "a list where the table belongs": (lambda a: a | {"about": np.array('["format", "extractor"]')},
+                                       "not a reference file written by `wganlab stats` (no"),
+    "about not JSON": (lambda a: a | {"about": np.array("{format: 1")}, "not a reference file written by"),
+    "no extractor named": (lambda a: a | {"about": _about(a, extractor=None)}, "its 'extractor' is None"),
+    "no covariance": (lambda a: {k: v for k, v in a.items() if k != "covariance"}, "without 'mean' and 'covariance'"),
+    "features of other dimensions": (lambda a: a | {"features": a["features"][:, :10]},
+                                     "its feature rows have shape [1437, 10], not [1437, 64]"),
+    "statistics of other dimensions": (
+        lambda a: a | {"mean": a["mean"][:10], "covariance": a["covariance"][:10, :10],
+                       "features": a["features"][:, :10]},
+        "holds features of 10 dimensions, and digits-classifier makes 64"),
+    "an object array": (lambda a: a | {"mean": np.array([{"a": 1}], dtype=object)}, "Object arrays cannot be loaded"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED))
+def test_a_damaged_reference_is_refused_in_one_line_and_nothing_is_measured(samples, tmp_path, capsys,
+                                                                            good_reference, damage):
+    make, message = DAMAGED[damage]
+    path = tmp_path / "ref.npz"
+    np.savez(path, **make(dict(good_reference)))
+    capsys.readouterr()
+    code = cli.main(["evaluate", str(samples), "--data", "digits", "--metrics", "fid,kid,pr", "--reference", str(path)])
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and message in lines[0] and str(path) in lines[0], err
+    assert "fid" not in out and "kid" not in out
+
+
+def test_the_sound_reference_the_damaged_ones_come_from_is_accepted(samples, tmp_path, capsys, good_reference):
+    np.savez(tmp_path / "ref.npz", **good_reference)
+    measured_against = measured(samples, capsys, "--reference", str(tmp_path / "ref.npz"))
+    assert measured_against == measured(samples, capsys)
+    # a float32 copy (rounding near -1e-7 of the mean variance in its eigenvalues) is sound too
+    np.savez(tmp_path / "ref32.npz", **good_reference | {name: good_reference[name].astype(np.float32)
+                                                          for name in ("mean", "covariance", "features")})
+    assert set(measured(samples, capsys, "--reference", str(tmp_path / "ref32.npz"))) == set(measured_against)

@@ -161,7 +161,8 @@ def _claims(args: argparse.Namespace) -> int:
     import time
 
     from wganlab.claims.context import ClaimContext
-    from wganlab.claims.runner import Finished, parse_only, run_claims
+    from wganlab.claims.kept import Finished
+    from wganlab.claims.runner import parse_only, run_claims
     from wganlab.reports.claims_markdown import machine_line, write_claims_report
 
     numbers = parse_only(args.only)
@@ -171,7 +172,7 @@ def _claims(args: argparse.Namespace) -> int:
     out = args.out or (Path("claims-quick") if args.quick else Path("docs"))  # a smoke test never replaces docs/
     started = time.perf_counter()
     finished = Finished(out / "claims" / "finished", args.resume)
-    if not args.resume and any(finished.folder.glob("claim-*.pickle")):
+    if not args.resume and finished.any_kept():
         print(f"claims an earlier run finished are kept in {finished.folder}: add --resume to reuse them (they are "
               "replaced as this run finishes its claims)", flush=True)
     with tempfile.TemporaryDirectory(prefix="wganlab-claims-") as scratch:

@@ -21,6 +21,7 @@ from wganlab.data.datasets import build_dataset
 from wganlab.errors import UserError
 from wganlab.files import write_atomic
 from wganlab.metrics.images import FeatureSet
+from wganlab.metrics.soundness import statistics_problem
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.validation import validate_measurement
@@ -66,21 +67,41 @@ def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
             f"{path} holds features of {about['extractor']} (weights {about['weights']}), not of {extractor.name} "
             f"(weights {extractor.weights_id}): numbers from different extractors are not comparable"
         )
+    dims = real.gaussian()[0].shape[0]
+    if dims != extractor.feature_dim:
+        raise UserError(f"{path} holds features of {dims} dimensions, and {extractor.name} makes "
+                        f"{extractor.feature_dim}: make the reference again with `wganlab stats`")
     evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
 
 
 def read_reference(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
-    """The real features a reference file holds, and what it says about them; a bad file is a one-line error."""
+    """The real features a reference file holds, and what it says about them. Nothing is computed from a file that
+    fails a check (metrics/soundness.py): a bad file is a one-line error naming what is wrong."""
+    def refuse(problem: str) -> UserError:
+        return UserError(f"{path} cannot be measured against: {problem}; make it again with `wganlab stats`")
+
     try:
         with np.load(path, allow_pickle=False) as saved:
-            about = json.loads(str(saved["about"]))
-            features = saved["features"] if "features" in saved else None
-            statistics = (saved["mean"], saved["covariance"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            names = set(saved.files)
+            if "about" not in names:
+                raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record)")
+            about = json.loads(str(saved["about"][()]))
+            if not {"mean", "covariance"} <= names:
+                raise refuse(f"it holds {sorted(names)}, without 'mean' and 'covariance'")
+            features = saved["features"] if "features" in names else None
+            mean, covariance = saved["mean"], saved["covariance"]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
-    if about.get("format") != FORMAT:
+    if not isinstance(about, dict) or about.get("format") != FORMAT:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` (no {FORMAT!r} marker)")
-    return FeatureSet(features, None, statistics, int(about["count"])), about
+    for name in ("extractor", "weights", "real"):
+        if not isinstance(about.get(name), str) or not about[name]:
+            raise refuse(f"its '{name}' is {about.get(name)!r}, not a name")
+    count = about.get("count")
+    if (problem := statistics_problem(mean, covariance, features, count)) is not None:
+        raise refuse(problem)
+    statistics = (mean.astype(np.float64, copy=False), covariance.astype(np.float64, copy=False))
+    return FeatureSet(features, None, statistics, int(count)), about
 
 
 def stats_command(args: argparse.Namespace) -> int:

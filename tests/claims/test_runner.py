@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -71,37 +73,129 @@ def _refuse(number, context):
 
 
 def test_a_finished_claim_is_kept_and_reused_only_by_the_same_seeds_size_and_code(tmp_path, monkeypatch):
-    from wganlab.claims import runner
+    from wganlab.claims import kept, runner
 
     lines: list[str] = []
     context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
-    (first,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=False))
-    assert (tmp_path / "finished" / "claim-12.pickle").is_file()  # kept as soon as it was finished
+    (first,) = run_claims([12], context, 1, kept.Finished(tmp_path / "finished", resume=False))
+    assert (tmp_path / "finished" / "claim-12.json").is_file()  # kept as soon as it was finished
 
     monkeypatch.setattr(runner, "run_claim", _refuse)
     lines.clear()
-    (again,) = run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=True))
-    assert repr(again) == repr(first) and lines[-1].endswith("s, kept from an earlier run)")
+    (again,) = run_claims([12], context, 1, kept.Finished(tmp_path / "finished", resume=True))
+    assert _same(again, first) and lines[-1].endswith("s, kept from an earlier run)")
+    assert again.figures == first.figures and again.figures  # Paths again
 
     ran: list[int] = []
     monkeypatch.setattr(runner, "run_claim", lambda number, context: ran.append(number) or first)
     other_seeds = ClaimContext((1,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
-    run_claims([12], other_seeds, 1, runner.Finished(tmp_path / "finished", resume=True))
+    run_claims([12], other_seeds, 1, kept.Finished(tmp_path / "finished", resume=True))
     assert ran == [12] and "is of other seeds, sizes or code; running claim 12" in lines[-2]
-    monkeypatch.setattr(runner, "_code_digest", lambda: "other code")
-    run_claims([12], other_seeds, 1, runner.Finished(tmp_path / "finished", resume=True))
+    monkeypatch.setattr(kept, "code_digest", lambda: "other code")
+    run_claims([12], other_seeds, 1, kept.Finished(tmp_path / "finished", resume=True))
     assert ran == [12] * 2
-    (tmp_path / "finished" / "claim-12.pickle").write_bytes(b"half a file")
-    run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=True))
-    assert ran == [12] * 3 and "cannot be read (UnpicklingError); running claim 12" in lines[-2]
-    run_claims([12], context, 1, runner.Finished(tmp_path / "finished", resume=False))  # without --resume: runs
+    (tmp_path / "finished" / "claim-12.json").write_bytes(b"half a file")
+    run_claims([12], context, 1, kept.Finished(tmp_path / "finished", resume=True))
+    assert ran == [12] * 3 and "cannot be read (JSONDecodeError); running claim 12" in lines[-2]
+    run_claims([12], context, 1, kept.Finished(tmp_path / "finished", resume=False))  # without --resume: runs
     assert ran == [12] * 4
+
+
+def _same(a, b) -> bool:
+    """Two results alike in every field (a nan equal to a nan)."""
+    from wganlab.claims import kept
+
+    return kept.canonical(kept.encode(a)) == kept.canonical(kept.encode(b))
+
+
+class _WritesAFile:
+    """Unpickled, writes a file: what a crafted pickle in a results folder could do."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.write_text, (self.path, "this ran"))
+
+
+def test_a_planted_pickle_is_never_loaded(tmp_path, monkeypatch):
+    """A pickle planted where kept results are (the old name, and the new name) would write a file if it were
+    loaded: the claim runs again, and the file is never written."""
+    import pickle
+
+    from wganlab.claims import kept, runner
+
+    marker = tmp_path / "code-ran"
+    planted = pickle.dumps(_WritesAFile(marker))
+    pickle.loads(planted)  # the plant works: unpickled, it writes the file
+    assert marker.read_text() == "this ran"
+    marker.unlink()
+    folder = tmp_path / "finished"
+    folder.mkdir()
+    (folder / "claim-12.pickle").write_bytes(planted)
+    (folder / "claim-05.json").write_bytes(planted)
+    lines: list[str] = []
+    context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
+    ran: list[int] = []
+    monkeypatch.setattr(runner, "run_claim", lambda number, context: ran.append(number) or _result(number, context))
+    run_claims([12, 5], context, 1, kept.Finished(folder, resume=True))
+    assert ran == [12, 5] and not marker.exists()
+    assert any("was kept by an older wganlab as a pickle, which is never read" in line for line in lines)
+    assert any("claim-05.json cannot be read (UnicodeDecodeError); running claim 5" in line for line in lines)
+
+
+def _result(number, context):
+    from wganlab.claims.catalogue import experiment
+    from wganlab.claims.result import ClaimResult, SeedOutcome, Table
+
+    figure = context.figure(number, "figure")
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    figure.write_bytes(b"a PNG")
+    return ClaimResult(experiment(number).CLAIM, "protocol", "rule", (SeedOutcome(0, "holds", {"gap": 0.25}),),
+                       (Table(("a", "b"), ((1, float("nan")), ("x", None))),), (figure,))
+
+
+def test_an_edited_kept_result_or_figure_is_never_reported(tmp_path, monkeypatch):
+    """A kept result edited after it was written (even with a fresh sha256 beside it: the signature is an HMAC
+    under this user's key, kept outside the results folder), or whose figure was changed, runs again."""
+    import json
+
+    from wganlab.claims import kept, runner
+
+    lines: list[str] = []
+    context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lines.append)
+    ran: list[int] = []
+    monkeypatch.setattr(runner, "run_claim", lambda number, context: ran.append(number) or _result(number, context))
+    finished = kept.Finished(tmp_path / "finished", resume=True)
+    (first,) = run_claims([12], context, 1, finished)
+    path = finished.path(12)
+    saved = json.loads(path.read_text())
+    (again,) = run_claims([12], context, 1, finished)
+    assert ran == [12] and _same(again, first)  # sound: reused (nan, None, ints and all)
+
+    saved["body"]["result"]["outcomes"][0]["numbers"]["gap"] = 0.75  # an edited number
+    path.write_text(json.dumps(saved))
+    (rerun,) = run_claims([12], context, 1, finished)
+    assert ran == [12] * 2 and rerun.outcomes[0].numbers["gap"] == 0.25
+    assert "is not as this user's wganlab wrote it (edited since" in lines[-2]
+
+    first.figures[0].write_bytes(b"another picture")  # a changed figure
+    run_claims([12], context, 1, finished)
+    assert ran == [12] * 3
+    first.figures[0].write_bytes(b"another picture")
+    run_claims([12], context, 1, finished)
+    assert ran == [12] * 4 and "names a figure that was changed after the claim drew it" in lines[-2]
+
+    (tmp_path / "wganlab-cache-key").mkdir()
+    monkeypatch.setattr(kept.integrity, "key_path", lambda: tmp_path / "wganlab-cache-key" / "other.key")
+    run_claims([12], context, 1, finished)  # another user's key (or a deleted one): not reused
+    assert ran == [12] * 5 and "is not as this user's wganlab wrote it" in lines[-2]
 
 
 def test_claims_resume_reuses_what_a_stopped_run_finished_and_clears_it_with_the_report(tmp_path, monkeypatch,
                                                                                          capsys):
     from wganlab import cli
-    from wganlab.claims import runner
+    from wganlab.claims import kept, runner
 
     out = tmp_path / "out"
     command = ["claims", "--quick", "--only", "12", "--out", str(out)]
@@ -109,13 +203,13 @@ def test_claims_resume_reuses_what_a_stopped_run_finished_and_clears_it_with_the
 
     def dies_after_the_claim(number, context):  # a run stopped after claim 12 was kept, before its report
         result = real_run(number, context)
-        runner.Finished(out / "claims" / "finished", False).keep(result, context)
+        kept.Finished(out / "claims" / "finished", False).keep(result, context)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(runner, "run_claim", dies_after_the_claim)
     assert cli.main(command) == 130
     assert "interrupted; the same command with --resume reuses the claims it finished" in capsys.readouterr().err
-    assert not (out / "claims.md").exists() and (out / "claims" / "finished" / "claim-12.pickle").is_file()
+    assert not (out / "claims.md").exists() and (out / "claims" / "finished" / "claim-12.json").is_file()
 
     monkeypatch.setattr(runner, "run_claim", _refuse)
     with pytest.raises(AssertionError):

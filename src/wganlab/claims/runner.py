@@ -1,16 +1,13 @@
 """Run the claim experiments, timing each; the reports package turns the results into docs/claims.md and HTML.
 
-Each claim's result is kept as soon as it is finished (`Finished`), so a run that is stopped or dies loses only the
-claim it was in: the same command with --resume reuses the claims it finished.
+Each claim's result is kept as soon as it is finished (kept.Finished), so a run that is stopped or dies loses only
+the claim it was in: the same command with --resume reuses the claims it finished.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import multiprocessing
-import pickle
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -20,9 +17,9 @@ import torch
 
 from wganlab.claims.catalogue import CLAIMS, experiment
 from wganlab.claims.context import ClaimContext
+from wganlab.claims.kept import Finished
 from wganlab.claims.result import ClaimResult, unjudged
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic
 
 
 def parse_only(text: str | None) -> list[int]:
@@ -37,59 +34,6 @@ def parse_only(text: str | None) -> list[int]:
     if unknown or not numbers:
         raise UserError(f"--only: no claim {unknown or text!r}; the claims are numbered 1 to {max(CLAIMS)}")
     return numbers
-
-
-@functools.cache
-def _code_digest() -> str:
-    """A digest of wganlab's own source (read once per process): a kept result is reused only by the code that
-    computed it."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-@dataclasses.dataclass(frozen=True)
-class Finished:
-    """Where each finished claim's result is kept until the report is written, and what it must match to be reused:
-    the seeds, the size (--quick) and the code."""
-
-    folder: Path
-    resume: bool  # reuse the results kept by an earlier run of the same claims (--resume)
-
-    def key(self, context: ClaimContext) -> dict[str, object]:
-        return {"seeds": list(context.seeds), "quick": context.quick, "code": _code_digest()}
-
-    def path(self, number: int) -> Path:
-        return self.folder / f"claim-{number:02d}.pickle"
-
-    def keep(self, result: ClaimResult, context: ClaimContext) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(self.path(result.number), pickle.dumps({"key": self.key(context), "result": result}))
-
-    def kept(self, number: int, context: ClaimContext) -> ClaimResult | None:
-        """The result an earlier run kept for this claim, if --resume and it matches; else None (and a line why)."""
-        path = self.path(number)
-        if not self.resume or not path.is_file():
-            return None
-        try:
-            saved = pickle.loads(path.read_bytes())
-            matches = saved["key"] == self.key(context) and saved["result"].number == number
-        except Exception as error:  # a damaged or foreign file: run the claim again
-            context.log(f"    the kept result {path} cannot be read ({type(error).__name__}); running claim {number}")
-            return None
-        if not matches:
-            context.log(f"    the kept result {path} is of other seeds, sizes or code; running claim {number}")
-            return None
-        return saved["result"]
-
-    def clear(self, numbers: Sequence[int]) -> None:
-        """Once the report is written: these claims' kept results are in it (others, of another run, stay)."""
-        for number in numbers:
-            self.path(number).unlink(missing_ok=True)
-        if self.folder.is_dir() and not any(self.folder.iterdir()):
-            self.folder.rmdir()
 
 
 def run_claim(number: int, context: ClaimContext) -> ClaimResult:

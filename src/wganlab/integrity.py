@@ -1,0 +1,82 @@
+"""Telling a file's content from a damaged or an edited one.
+
+Two kinds of file are read back from places wganlab does not control:
+- cache entries (~/.cache/wganlab): damage is the risk (a truncated write, a changed byte), so each entry carries a
+  `content_digest` of what it holds, checked when read;
+- kept results in a results folder (`claims --resume`): anyone who can write there can edit a file and its digest
+  alike, so these are `sign`ed with an HMAC-SHA256 under a key of this user's, kept outside every results folder
+  (in the cache folder, readable by its owner only). A file of another machine, or of a deleted key, is simply
+  not reused.
+Neither kind is ever unpickled: what is read is JSON, .npy or .npz without objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from wganlab.files import cache_folder
+
+KEY_BYTES = 32
+
+
+def content_digest(*arrays: np.ndarray) -> str:
+    """sha256 of each array's dtype, shape and bytes, in order (the bytes hashed in place, never copied unless
+    the array is not contiguous)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(f"{array.dtype.str}{array.shape};".encode())
+        digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks (bounded memory whatever its size)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def key_path() -> Path:
+    return cache_folder() / "keys" / "results.key"
+
+
+def signing_key() -> bytes:
+    """This user's key for `sign`, made on first use (0600, published whole by a hard link so that two processes
+    that make it at once agree on one). OSError when the cache folder cannot hold it."""
+    path = key_path()
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(secrets.token_bytes(KEY_BYTES))
+                file.flush()
+                os.fsync(file.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink(missing_ok=True)
+        key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise OSError(f"{path} is not a key of {KEY_BYTES} bytes; delete it and a new one is made")
+    return key
+
+
+def sign(payload: bytes, key: bytes) -> str:
+    """HMAC-SHA256 of `payload` under `key`, hex."""
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def signed_by(payload: bytes, signature: str, key: bytes) -> bool:
+    """Whether `signature` is `sign(payload, key)` (compared in constant time)."""
+    return hmac.compare_digest(sign(payload, key), signature)
