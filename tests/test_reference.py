@@ -154,7 +154,7 @@ DAMAGED = {
     "statistics of other dimensions": (
         lambda a: a | {"mean": a["mean"][:10], "covariance": a["covariance"][:10, :10],
                        "features": a["features"][:, :10]},
-        "holds features of 10 dimensions, and digits-classifier makes 64"),
+        "holds features of 10 dimensions, and digits-classifier makes 64 of these images"),
     "an object array": (lambda a: a | {"mean": np.array([{"a": 1}], dtype=object)}, "Object arrays cannot be loaded"),
 }
 

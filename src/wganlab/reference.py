@@ -68,9 +68,9 @@ def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
             f"(weights {extractor.weights_id}): numbers from different extractors are not comparable"
         )
     dims = real.gaussian()[0].shape[0]
-    if dims != extractor.feature_dim:
+    if dims != evaluator.feature_dim:
         raise UserError(f"{path} holds features of {dims} dimensions, and {extractor.name} makes "
-                        f"{extractor.feature_dim}: make the reference again with `wganlab stats`")
+                        f"{evaluator.feature_dim} of these images: make the reference again with `wganlab stats`")
     evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
 
 

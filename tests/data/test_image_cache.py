@@ -118,6 +118,68 @@ def test_a_damaged_entry_is_decoded_again(tmp_path: Path, damage: str, capsys) -
     assert "is damaged" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("a pixel", "pixels.npy changed since it was written: the digest does not match"),
+        ("a label", "labels.npy changed since it was written"),
+        ("an older entry", "it holds no digest: written by an older wganlab"),
+    ],
+)
+def test_an_entry_changed_after_it_was_written_is_reported_in_one_line_and_decoded_again(
+        tmp_path: Path, capsys, change: str, message: str) -> None:
+    """Changed pixels or labels of the same size used to be taken as the training data without a word."""
+    import json
+
+    write_folder(tmp_path / "data")
+    first = decode_folder(tmp_path / "data", CELEBA)
+    expected, labels = np.array(first.pixels), np.array(first.labels)
+    entry = image_cache.images_folder() / first.key
+    del first
+    if change == "a pixel":
+        pixels = np.load(entry / "pixels.npy", mmap_mode="r+")
+        pixels[3, 1, 4, 5] ^= 0xFF
+        pixels.flush()
+        del pixels
+    elif change == "a label":
+        np.save(entry / "labels.npy", 1 - labels)
+    else:
+        meta = json.loads((entry / "meta.json").read_text())
+        del meta["digests"]
+        (entry / "meta.json").write_text(json.dumps(meta))
+    capsys.readouterr()
+    again = decode_folder(tmp_path / "data", CELEBA)
+    assert np.array_equal(again.pixels, expected) and np.array_equal(again.labels, labels)
+    lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("decoding ")]  # progress
+    assert len(lines) == 1 and message in lines[0] and str(entry) in lines[0] and "decoding again" in lines[0], lines
+    capsys.readouterr()
+    decode_folder(tmp_path / "data", CELEBA)  # written again: read without a word
+    assert capsys.readouterr().err == ""
+
+
+def test_an_entry_that_cannot_be_finished_goes_on_from_memory_in_one_line(tmp_path: Path, monkeypatch,
+                                                                         capsys) -> None:
+    """The disk fills after the pixels' space was claimed (the labels or the record cannot be written): the
+    decoded images go on from memory, nothing half-written is left."""
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    write_folder(tmp_path / "data")
+    expected = np.array(decode_folder(tmp_path / "data", CELEBA, cache=False).pixels)
+    monkeypatch.setattr(image_cache, "write_json_atomic", full)
+    capsys.readouterr()
+    decoded = decode_folder(tmp_path / "data", CELEBA)
+    assert np.array_equal(decoded.pixels, expected) and not isinstance(decoded.pixels, np.memmap)
+    lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("decoding ")]  # progress
+    assert len(lines) == 1 and "No space left on device" in lines[0] and "going on from memory" in lines[0], lines
+    assert [p.name for p in image_cache.images_folder().iterdir()] == []
+    monkeypatch.setattr(image_cache, "_MEMORY_SHARE", 0.0)
+    with pytest.raises(UserError) as info:
+        decode_folder(tmp_path / "data", CELEBA)
+    assert "would not fit in memory" in str(info.value) and "\n" not in str(info.value)
+    assert [p.name for p in image_cache.images_folder().iterdir()] == []
+
+
 def test_a_bad_file_is_one_line_and_leaves_nothing_behind(tmp_path: Path) -> None:
     paths = write_folder(tmp_path / "data", count=100)
     data = paths[70].read_bytes()

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
 def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
-    return cached_features(images_digest(images), len(images), evaluator.extractor, lambda: computed(evaluator, images))
+    return cached_features(images_digest(images), len(images), evaluator.feature_dim, evaluator.extractor,
+                           lambda: computed(evaluator, images))
 
 
 def computed(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
@@ -42,6 +43,28 @@ def _assert_same(a: FeatureSet, b: FeatureSet) -> None:
         assert_close(torch.from_numpy(x), torch.from_numpy(y), rtol=0, atol=0)
 
 
+def _marked(count: int, value: float) -> FeatureSet:
+    """A sound feature set, unlike any real one."""
+    features = np.full((count, 64), value) + np.eye(count, 64)
+    mean, covariance = FeatureSet(features, None).gaussian()
+    return FeatureSet(features, None, (mean, covariance))
+
+
+def _entry(count: int, value: float, **changes: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of a cache entry holding `_marked` (with its 'about' record as written), `changes` replacing
+    arrays after the record was made."""
+    import json
+
+    from wganlab.integrity import content_digest
+
+    marked = _marked(count, value)
+    arrays = {"features": marked.features, "mean": marked.gaussian()[0], "covariance": marked.gaussian()[1]}
+    about = {"shapes": {name: list(a.shape) for name, a in arrays.items()},
+             "dtypes": {name: a.dtype.str for name, a in arrays.items()},
+             "digest": content_digest(*arrays.values())}
+    return {"about": np.array(json.dumps(about)), **arrays, **changes}
+
+
 def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cache: Path) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:50]
@@ -53,10 +76,9 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
     assert first.features is not None and first.features.shape == (50, 64) and first.count == 50
     assert first.gaussian()[1].shape == (64, 64)
 
-    # a second call reads the file: replace its contents and the replacement comes back
-    marker = FeatureSet(np.full((50, 64), 7.0), None, (np.full(64, 3.0), np.eye(64)))
-    np.savez(path, features=marker.features, mean=np.full(64, 3.0), covariance=np.eye(64))
-    _assert_same(cached(evaluator, images), marker)
+    # a second call reads the file (a marked sound entry comes back), and checks it
+    np.savez(path, **_entry(50, 7.0))
+    _assert_same(cached(evaluator, images), _marked(50, 7.0))
 
     # other images are another entry
     cached(evaluator, evaluator.dataset.images[:20])
@@ -99,13 +121,86 @@ def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> Non
     _assert_same(cached(evaluator, images), fresh)
 
 
-def test_an_unwritable_cache_is_not_an_error(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("a changed value", "has changed since it was written (its digest does not match)"),
+        ("a changed mean", "has changed since it was written"),
+        ("another shape", "holds arrays of shapes"),
+        ("NaN, its digest made again", "is unsound: its feature rows hold NaN or infinite values"),
+        ("another dtype", "holds arrays of shapes"),
+        ("no record", "cannot be read (KeyError"),
+    ],
+)
+def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(feature_cache: Path, capsys,
+                                                                                damage: str, message: str) -> None:
+    """An entry of the right size whose values were changed is not used silently; neither is one of another shape
+    or with NaN inside (which used to crash the run's final evaluation)."""
+    from wganlab.integrity import content_digest
+
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:30]
+    fresh = cached(evaluator, images)
+    (path,) = (feature_cache / "real-features").iterdir()
+    with np.load(path) as saved:
+        arrays = {name: saved[name] for name in saved.files}
+    changed = arrays["features"].copy()
+    changed[3, 7] += 1.0
+    nan = arrays["features"].copy()
+    nan[0, 0] = np.nan
+    import json
+
+    about = json.loads(str(arrays["about"]))
+    renewed = np.array(json.dumps(about | {"digest": content_digest(nan, arrays["mean"], arrays["covariance"])}))
+    arrays |= {
+        "a changed value": {"features": changed},
+        "a changed mean": {"mean": arrays["mean"] * 1.001},
+        "another shape": {"features": arrays["features"][:20]},
+        "NaN, its digest made again": {"features": nan, "about": renewed},
+        "another dtype": {"features": arrays["features"].astype(np.float32)},
+        "no record": {},
+    }[damage]
+    if damage == "no record":
+        del arrays["about"]
+    np.savez(path, **arrays)
+    capsys.readouterr()
+    _assert_same(cached(evaluator, images), fresh)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and str(path) in lines[0] and "extracting" in lines[0], lines
+    capsys.readouterr()
+    _assert_same(cached(evaluator, images), fresh)  # rewritten: read back sound, without a word
+    assert capsys.readouterr().err == ""
+
+
+def test_an_unwritable_cache_is_skipped_with_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("WGANLAB_CACHE", str(blocker / "cache"))  # a folder cannot be made under a file
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:10]
+    capsys.readouterr()
     _assert_same(cached(evaluator, images), computed(evaluator, images))
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cannot write the feature cache in") and "going on" in lines[0]
+
+
+def test_a_full_disk_is_skipped_with_one_line_and_leaves_no_file(feature_cache: Path, monkeypatch, capsys) -> None:
+    import errno
+
+    from wganlab.training import feature_cache as module
+
+    def full(stream, **arrays):
+        stream.write(b"part of an entry")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(module.np, "savez", full)
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:10]
+    capsys.readouterr()
+    _assert_same(cached(evaluator, images), computed(evaluator, images))
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "(No space left on device); going on without it" in lines[0]
+    assert list((feature_cache / "real-features").iterdir()) == []
 
 
 def test_the_cache_folder_defaults_to_the_home_cache(monkeypatch) -> None:

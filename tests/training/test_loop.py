@@ -122,6 +122,32 @@ def test_fit_with_eval_every_zero_evaluates_only_at_the_end(tmp_path: Path) -> N
     assert [p.name for p in rundir.checkpoints(folder)] == ["checkpoint-0000002.pt", "checkpoint-0000003.pt"]
 
 
+@pytest.mark.parametrize(("steps", "then"), [(3, "wganlab evaluate"), (5, "wganlab train --resume")])
+def test_a_failed_evaluation_never_costs_the_run_its_checkpoint(tmp_path: Path, monkeypatch, steps: int,
+                                                                then: str) -> None:
+    """The final evaluation (or one on the way, between checkpoints) fails: the step's checkpoint is written
+    before the error goes on, and a line says where it is and what takes it from there."""
+    def fails_at_step_3(folder, run, state):
+        if state.step == 3:
+            raise RuntimeError("the evaluation failed")
+        return {}
+
+    monkeypatch.setattr(loop, "evaluate", fails_at_step_3)
+    folder, run, state = start(_config(f"train.steps={steps}", "eval.every=3", "train.checkpoint_every=100"),
+                               tmp_path / "runs")
+    console = io.StringIO()
+    with pytest.raises(RuntimeError, match="the evaluation failed"):
+        fit(folder, run, state, console=console)
+    assert [p.name for p in rundir.checkpoints(folder)] == ["checkpoint-0000003.pt"]
+    line = console.getvalue().splitlines()[-1]
+    assert line.startswith("the evaluation at step 3 failed; the step's checkpoint is kept (") and then in line
+    if steps > 3:
+        monkeypatch.undo()
+        _, run, state = resume(folder)
+        assert state.step == 3
+        assert fit(folder, run, state, console=io.StringIO()).step == 5
+
+
 def test_resume_refuses_a_run_already_at_its_last_step(tmp_path: Path) -> None:
     folder = _trained(tmp_path, "train.steps=2", "eval.every=0")
     before = sorted((p, p.stat().st_mtime_ns) for p in folder.rglob("*"))

@@ -2,10 +2,13 @@
 larger than memory trains in bounded memory (the operating system pages in the batches it reads).
 
 An entry is keyed by the content of every file (its blake2b digest and path) and by the transform and Pillow
-version that decoded it. Finding it needs no reading: an index per folder and transform names the entry with
-each file's size and modification time; only when those differ are the files read again, to learn whether
-their content changed. Entries are written in a temporary folder and renamed into place whole,
-so a killed process leaves nothing half-written; a damaged entry is decoded again.
+version that decoded it, and carries the sha256 of its own files, checked whenever it is opened: an entry whose
+pixels or labels changed after it was written is reported in one line, removed and decoded again (the check reads
+the entry once, at disk speed: docs/benchmarks.md). Finding it needs no reading of the source images: an index
+per folder and transform names the entry with each file's size and modification time; only when those differ are
+the files read again, to learn whether their content changed. Entries are written in a temporary folder and
+renamed into place whole, so a killed process leaves nothing half-written; a damaged entry is decoded again, and
+an entry that cannot be finished (a full disk) is skipped with one line, the run going on from memory.
 Where: $WGANLAB_CACHE/images (default ~/.cache/wganlab/images); delete the folder to reclaim the space.
 """
 
@@ -27,6 +30,7 @@ from wganlab.data.image_folder import Listing, decode_into, file_digests, list_f
 from wganlab.data.transforms import Transform
 from wganlab.errors import UserError
 from wganlab.files import cache_folder, write_json_atomic
+from wganlab.integrity import file_digest
 from wganlab.machine import available_memory
 
 FORMAT = "wganlab-images-2"  # 2: EXIF orientation applied
@@ -53,8 +57,8 @@ def _recipe(transform: Transform) -> dict[str, Any]:
 
 def content_key(listing: Listing, digests: list[str], transform: Transform) -> str:
     digest = hashlib.sha256(json.dumps(_recipe(transform), sort_keys=True).encode())
-    for (relative, _, _), file_digest in zip(listing.stats, digests, strict=True):
-        digest.update(f"{relative}\0{file_digest}\n".encode())
+    for (relative, _, _), each in zip(listing.stats, digests, strict=True):
+        digest.update(f"{relative}\0{each}\n".encode())
     return digest.hexdigest()[:32]
 
 
@@ -82,19 +86,27 @@ def find(listing: Listing, transform: Transform, progress: bool = True) -> Decod
 
 
 def _open(key: str) -> Decoded | None:
-    """An entry, or None when it is missing or damaged (then it is removed)."""
+    """An entry, or None when it is missing or fails its checks (then one line says why and it is removed): the
+    shape and dtype it promises, and the digest of its files' bytes."""
     folder = images_folder() / key
     if not folder.is_dir():
         return None
     try:
         meta = json.loads((folder / "meta.json").read_text())
+        if "digests" not in meta:
+            raise ValueError("it holds no digest: written by an older wganlab")
+        names = ["pixels.npy", *(["labels.npy"] if meta["labelled"] else [])]
+        digests = {name: file_digest(folder / name) for name in names}
+        if digests != meta["digests"]:
+            changed = ", ".join(name for name in names if digests[name] != meta["digests"].get(name))
+            raise ValueError(f"{changed} changed since it was written: the digest does not match")
         pixels = np.load(folder / "pixels.npy", mmap_mode="c")  # copy-on-write: never written back
-        labels = np.load(folder / "labels.npy") if meta["labelled"] else None
+        labels = np.load(folder / "labels.npy", allow_pickle=False) if meta["labelled"] else None
         if list(pixels.shape) != meta["shape"] or pixels.dtype != np.uint8:
             raise ValueError(f"pixels are {pixels.dtype} {list(pixels.shape)}, the entry says {meta['shape']}")
         if labels is not None and labels.shape != (len(pixels),):
             raise ValueError("labels do not match the images")
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as error:
         print(f"image cache entry {folder} is damaged ({error}); decoding again", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
         return None
@@ -129,16 +141,22 @@ class Writer:
             raise
 
     def commit(self, listing: Listing, digests: list[str], transform: Transform) -> Decoded:
-        """Flush, record what was decoded, and rename the entry into place (or use the one another process
-        finished first)."""
+        """Flush, record what was decoded (with the digests of its files), and rename the entry into place (or use
+        the one another process finished first). An entry that cannot be finished (a full disk) is skipped with one
+        line, and the decoded images go on from memory."""
         key = content_key(listing, digests, transform)
         labels = listing.labels
-        self.out.flush()
-        if labels is not None:
-            np.save(self.folder / "labels.npy", labels)
-        meta = {"key": key, "root": str(listing.root), "shape": list(self.out.shape), "labelled": labels is not None,
-                "transform": transform.describe(), **_recipe(transform)}
-        write_json_atomic(self.folder / "meta.json", meta)
+        try:
+            self.out.flush()
+            if labels is not None:
+                np.save(self.folder / "labels.npy", labels)
+            names = ["pixels.npy", *(["labels.npy"] if labels is not None else [])]
+            meta = {"key": key, "root": str(listing.root), "shape": list(self.out.shape),
+                    "labelled": labels is not None, "transform": transform.describe(),
+                    "digests": {name: file_digest(self.folder / name) for name in names}, **_recipe(transform)}
+            write_json_atomic(self.folder / "meta.json", meta)
+        except OSError as error:
+            return self._in_memory(key, labels, error)
         del self.out
         target = images_folder() / key
         try:
@@ -152,6 +170,21 @@ class Writer:
         if entry is None:
             raise UserError(f"the image cache entry {target} could not be read back; check the disk")
         return entry
+
+    def _in_memory(self, key: str, labels: np.ndarray | None, error: OSError) -> Decoded:
+        """The decoded images copied to memory (when they fit), the unfinished entry removed."""
+        size = self.out.nbytes
+        reason = f"cannot finish the image cache entry in {images_folder()} ({error.strerror or error})"
+        if size > _MEMORY_SHARE * available_memory():
+            self.discard()
+            raise UserError(f"{reason}, and the {size / 2**20:,.0f} MB of decoded images would not fit in memory: "
+                            "free space there or set WGANLAB_CACHE to a folder with room") from None
+        pixels = np.array(self.out)
+        del self.out
+        self.discard()
+        print(f"{reason}; going on from memory (set WGANLAB_CACHE to a folder with room to keep them)",
+              file=sys.stderr)
+        return Decoded(pixels, labels, key)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -100,6 +100,12 @@ class ImageEvaluator:
             self._extractor = EXTRACTORS[self.extractor_name].make(weights, self.config.train.device)
         return self._extractor
 
+    @property
+    def feature_dim(self) -> int:
+        """D of the feature rows: the extractor's, side by side per channel for stacked data."""
+        copies = self.dataset.copies if isinstance(self.dataset, StackedImages) else 1
+        return copies * self.extractor.feature_dim
+
     def features(self, images: Tensor) -> tuple[Tensor, np.ndarray | None]:
         """One batch's features [n, D] and class probabilities [n, copies, K] (None: the extractor has no head)."""
         extract = self.extractor.extract
@@ -133,7 +139,8 @@ class ImageEvaluator:
             key, count, chunks = images_digest(images), len(images), lambda: images.split(STORED_CHUNK)
         else:
             key, count, chunks = data.fingerprint(), len(data), lambda: data.chunks(STORED_CHUNK)
-        return cached_features(key, count, self.extractor, lambda: self.summarise(chunks(), count, REAL).result())
+        return cached_features(key, count, self.feature_dim, self.extractor,
+                               lambda: self.summarise(chunks(), count, REAL).result())
 
     def use_reference(self, real: FeatureSet, label: str) -> None:
         """Measure against these real features (a `wganlab stats` file) instead of the data set's."""

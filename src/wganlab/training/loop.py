@@ -145,13 +145,31 @@ def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes
     return True
 
 
+def _keep_before_failing(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> None:
+    """An evaluation failed: the step's checkpoint is written first (rank 0, when the state is finite), so the
+    failure never costs the run its training: `wganlab train --resume` or `wganlab evaluate` take it from there."""
+    if folder is None or guard.locate({}, state, with_optimizers=True) is not None:
+        return
+    path = rundir.checkpoint_path(folder, state.step)
+    if not path.is_file():
+        save_checkpoint(folder, run, state)
+    then = f"wganlab evaluate {folder}` measures it" if state.step >= run.config.train.steps else \
+        f"wganlab train --resume {folder}` goes on from it"
+    print(f"the evaluation at step {state.step} failed; the step's checkpoint is kept ({path}): once the cause is "
+          f"fixed, `{then}", file=console, flush=True)
+
+
 def _evaluate_and_watch(
     folder: Path | None, run: Run, state: TrainState, events: tensorboard.TensorboardWriter | None,
     watch: QualityWatch | None, console: TextIO,
 ) -> tuple[dict[str, float], Plateau | None]:
     """The evaluation (every rank takes part; rank 0 writes), its TensorBoard scalars and console line, and the
     watch's verdict on it: the best checkpoint kept, and the plateau if the rule fires here."""
-    metrics = evaluate(folder, run, state)
+    try:
+        metrics = evaluate(folder, run, state)
+    except Exception:
+        _keep_before_failing(folder, run, state, console)
+        raise
     if events is not None:
         tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})
     if folder is not None and not console.isatty():
