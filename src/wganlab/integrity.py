@@ -1,8 +1,8 @@
 """Telling a file's content from a damaged or an edited one.
 
 Two kinds of file are read back from places wganlab does not control:
-- cache entries (~/.cache/wganlab): damage is the risk (a truncated write, a changed byte), so each entry carries a
-  `content_digest` of what it holds, checked when read;
+- cache entries (~/.cache/wganlab): damage is the risk (a truncated write, a changed byte), so each entry carries
+  digests of what it holds (`content_digest` of an array, `file_digest` of a file), checked when read;
 - kept results in a results folder (`claims --resume`): anyone who can write there can edit a file and its digest
   alike, so these are `sign`ed with an HMAC-SHA256 under a key of this user's, kept outside every results folder
   (in the cache folder, readable by its owner only). A file of another machine, or of a deleted key, is simply
@@ -36,9 +36,12 @@ def content_digest(*arrays: np.ndarray) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, read in blocks (bounded memory whatever its size)."""
+    """sha256 of a file's bytes, read in blocks of 1 MiB (bounded memory whatever its size)."""
+    digest = hashlib.sha256()
     with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def key_path() -> Path:

@@ -47,7 +47,7 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -
     if out.suffix != ".npz" or not out.parent.is_dir():
         raise UserError(f"--out {out} must be a .npz file in an existing folder")
     evaluator = image_evaluator(values)
-    real = evaluator.real_features()
+    real = evaluator.real_features(rows=keep_features)
     mean, covariance = real.gaussian()
     about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
              "count": real.count, "real": evaluator.real_label()}

@@ -13,21 +13,22 @@ from torch.testing import assert_close
 from tests.training.conftest import config_with
 from wganlab.data.images import load_images
 from wganlab.files import cache_folder
+from wganlab.integrity import content_digest
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
-from wganlab.training.evaluation import REAL, ImageEvaluator, build_evaluator
-from wganlab.training.feature_cache import cached_features, images_digest
+from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.feature_cache import WITH_ROWS, _write, cached_features
 
 pytestmark = pytest.mark.usefixtures("feature_cache")
 
 
-def cached(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
-    return cached_features(images_digest(images), len(images), evaluator.feature_dim, evaluator.extractor,
-                           lambda: computed(evaluator, images))
+def cached(evaluator: ImageEvaluator, images: torch.Tensor, rows: bool = True) -> FeatureSet:
+    return cached_features(content_digest(images.numpy()), len(images), evaluator.feature_dim, evaluator.extractor,
+                           rows, lambda needs: evaluator.summarise([images], len(images), needs).result())
 
 
 def computed(evaluator: ImageEvaluator, images: torch.Tensor) -> FeatureSet:
-    return evaluator.summarise([images], len(images), REAL).result()
+    return evaluator.summarise([images], len(images), WITH_ROWS).result()
 
 
 def _digits_evaluator() -> ImageEvaluator:
@@ -50,21 +51,6 @@ def _marked(count: int, value: float) -> FeatureSet:
     return FeatureSet(features, None, (mean, covariance))
 
 
-def _entry(count: int, value: float, **changes: np.ndarray) -> dict[str, np.ndarray]:
-    """The arrays of a cache entry holding `_marked` (with its 'about' record as written), `changes` replacing
-    arrays after the record was made."""
-    import json
-
-    from wganlab.integrity import content_digest
-
-    marked = _marked(count, value)
-    arrays = {"features": marked.features, "mean": marked.gaussian()[0], "covariance": marked.gaussian()[1]}
-    about = {"shapes": {name: list(a.shape) for name, a in arrays.items()},
-             "dtypes": {name: a.dtype.str for name, a in arrays.items()},
-             "digest": content_digest(*arrays.values())}
-    return {"about": np.array(json.dumps(about)), **arrays, **changes}
-
-
 def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cache: Path) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:50]
@@ -77,7 +63,7 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
     assert first.gaussian()[1].shape == (64, 64)
 
     # a second call reads the file (a marked sound entry comes back), and checks it
-    np.savez(path, **_entry(50, 7.0))
+    _write(path, _marked(50, 7.0))
     _assert_same(cached(evaluator, images), _marked(50, 7.0))
 
     # other images are another entry
@@ -124,11 +110,11 @@ def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> Non
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        ("a changed value", "has changed since it was written (its digest does not match)"),
-        ("a changed mean", "has changed since it was written"),
+        ("a changed value", "has changed since it was written (features: the digest does not match)"),
+        ("a changed mean", "has changed since it was written (mean: the digest does not match)"),
         ("another shape", "holds arrays of shapes"),
         ("NaN, its digest made again", "is unsound: its feature rows hold NaN or infinite values"),
-        ("another dtype", "holds arrays of shapes"),
+        ("another dtype", "has changed since it was written (features: the digest does not match)"),
         ("no record", "cannot be read (KeyError"),
     ],
 )
@@ -136,8 +122,6 @@ def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(
                                                                                 damage: str, message: str) -> None:
     """An entry of the right size whose values were changed is not used silently; neither is one of another shape
     or with NaN inside (which used to crash the run's final evaluation)."""
-    from wganlab.integrity import content_digest
-
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:30]
     fresh = cached(evaluator, images)
@@ -151,7 +135,7 @@ def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(
     import json
 
     about = json.loads(str(arrays["about"]))
-    renewed = np.array(json.dumps(about | {"digest": content_digest(nan, arrays["mean"], arrays["covariance"])}))
+    renewed = np.array(json.dumps({"digests": about["digests"] | {"features": content_digest(nan)}}))
     arrays |= {
         "a changed value": {"features": changed},
         "a changed mean": {"mean": arrays["mean"] * 1.001},
@@ -170,6 +154,33 @@ def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(
     capsys.readouterr()
     _assert_same(cached(evaluator, images), fresh)  # rewritten: read back sound, without a word
     assert capsys.readouterr().err == ""
+
+
+def test_a_run_that_needs_only_the_statistics_reads_and_holds_only_them(feature_cache: Path, monkeypatch,
+                                                                       capsys) -> None:
+    """FID needs the mean and covariance: an entry made for statistics keeps no rows, an entry with rows serves
+    statistics without its rows being read, and a run that needs rows an entry lacks extracts again, silently
+    (nothing was damaged), and keeps them."""
+    evaluator = _digits_evaluator()
+    images = evaluator.dataset.images[:40]
+    full = computed(evaluator, images)
+    statistics = cached(evaluator, images, rows=False)
+    assert statistics.features is None and statistics.count == 40
+    for x, y in zip(statistics.gaussian(), full.gaussian(), strict=True):
+        assert_close(torch.from_numpy(x), torch.from_numpy(y), rtol=0, atol=0)
+    (path,) = (feature_cache / "real-features").iterdir()
+    with np.load(path) as saved:
+        assert sorted(saved.files) == ["about", "covariance", "mean"]
+    _assert_same(cached(evaluator, images), full)  # rows needed: extracted again and kept
+    with np.load(path) as saved:
+        assert "features" in saved.files
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(evaluator, "summarise", lambda *args: pytest.fail("extracted again"))
+    read: list[str] = []
+    load = np.lib.npyio.NpzFile.__getitem__
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", lambda self, name: read.append(name) or load(self, name))
+    assert cached(evaluator, images, rows=False).features is None
+    assert "features" not in read and {"mean", "covariance"} <= set(read)
 
 
 def test_an_unwritable_cache_is_skipped_with_one_line(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -81,6 +81,11 @@ def canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=True).encode()
 
 
+def provenance(context: ClaimContext) -> dict[str, object]:
+    """What made a result, which a kept one must share to be reused: the seeds, the size and the code."""
+    return {"seeds": list(context.seeds), "quick": context.quick, "code": code_digest()}
+
+
 def _figure_digests(figures: Sequence[str]) -> dict[str, str]:
     return {path: integrity.file_digest(Path(path)) for path in figures}
 
@@ -92,9 +97,6 @@ class Finished:
 
     folder: Path
     resume: bool
-
-    def provenance(self, context: ClaimContext) -> dict[str, object]:
-        return {"seeds": list(context.seeds), "quick": context.quick, "code": code_digest()}
 
     def path(self, number: int) -> Path:
         return self.folder / f"claim-{number:02d}.json"
@@ -108,7 +110,7 @@ class Finished:
                         f"{integrity.key_path().parent} ({error})")
             return
         encoded = encode(result)
-        body = {"format": FORMAT, "made_by": self.provenance(context), "result": encoded,
+        body = {"format": FORMAT, "made_by": provenance(context), "result": encoded,
                 "figures": _figure_digests(encoded["figures"])}
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.path(result.number), {"body": body, "signature": integrity.sign(canonical(body), key)})
@@ -124,13 +126,13 @@ class Finished:
                 context.log(f"    {path.with_suffix(OLD_SUFFIX)} was kept by an older wganlab as a pickle, which is "
                             f"never read (it could run code); running claim {number}")
             return None
-        why = self._unusable(path, number, context)
-        if isinstance(why, str):
-            context.log(f"    the kept result {path} {why}; running claim {number}")
+        found = self._read(path, number, context)
+        if isinstance(found, str):
+            context.log(f"    the kept result {path} {found}; running claim {number}")
             return None
-        return why
+        return found
 
-    def _unusable(self, path: Path, number: int, context: ClaimContext) -> ClaimResult | str:
+    def _read(self, path: Path, number: int, context: ClaimContext) -> ClaimResult | str:
         """The kept result, or why it cannot be reused."""
         try:
             saved = json.loads(path.read_text())
@@ -146,7 +148,7 @@ class Finished:
             return "is not as this user's wganlab wrote it (edited since, or kept by another user or machine)"
         if body.get("format") != FORMAT:
             return f"is of another format ({body.get('format')!r}, this wganlab reads {FORMAT!r})"
-        if body["made_by"] != self.provenance(context):
+        if body["made_by"] != provenance(context):
             return "is of other seeds, sizes or code"
         try:
             figures = _figure_digests(list(body["figures"]))

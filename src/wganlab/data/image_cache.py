@@ -93,12 +93,11 @@ def _open(key: str) -> Decoded | None:
         return None
     try:
         meta = json.loads((folder / "meta.json").read_text())
-        if "digests" not in meta:
+        if not isinstance(meta.get("digests"), dict):
             raise ValueError("it holds no digest: written by an older wganlab")
-        names = ["pixels.npy", *(["labels.npy"] if meta["labelled"] else [])]
-        digests = {name: file_digest(folder / name) for name in names}
+        digests = _digests(folder, meta["labelled"])
         if digests != meta["digests"]:
-            changed = ", ".join(name for name in names if digests[name] != meta["digests"].get(name))
+            changed = ", ".join(name for name in digests if digests[name] != meta["digests"].get(name))
             raise ValueError(f"{changed} changed since it was written: the digest does not match")
         pixels = np.load(folder / "pixels.npy", mmap_mode="c")  # copy-on-write: never written back
         labels = np.load(folder / "labels.npy", allow_pickle=False) if meta["labelled"] else None
@@ -106,11 +105,16 @@ def _open(key: str) -> Decoded | None:
             raise ValueError(f"pixels are {pixels.dtype} {list(pixels.shape)}, the entry says {meta['shape']}")
         if labels is not None and labels.shape != (len(pixels),):
             raise ValueError("labels do not match the images")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as error:  # meta not a table too
         print(f"image cache entry {folder} is damaged ({error}); decoding again", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return Decoded(pixels, labels, key)
+
+
+def _digests(folder: Path, labelled: bool) -> dict[str, str]:
+    """The sha256 of each file of an entry: its pixels, and its labels when it has them."""
+    return {name: file_digest(folder / name) for name in ("pixels.npy", *(("labels.npy",) if labelled else ()))}
 
 
 def _remember(index: Path, key: str, listing: Listing) -> None:
@@ -150,10 +154,9 @@ class Writer:
             self.out.flush()
             if labels is not None:
                 np.save(self.folder / "labels.npy", labels)
-            names = ["pixels.npy", *(["labels.npy"] if labels is not None else [])]
             meta = {"key": key, "root": str(listing.root), "shape": list(self.out.shape),
                     "labelled": labels is not None, "transform": transform.describe(),
-                    "digests": {name: file_digest(self.folder / name) for name in names}, **_recipe(transform)}
+                    "digests": _digests(self.folder, labels is not None), **_recipe(transform)}
             write_json_atomic(self.folder / "meta.json", meta)
         except OSError as error:
             return self._in_memory(key, labels, error)

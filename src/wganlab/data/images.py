@@ -10,7 +10,6 @@ gathered, moved to the device that asks for it, and only there converted to floa
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from wganlab.data import image_formats as formats
 from wganlab.data.image_cache import decode_folder
 from wganlab.data.transforms import Transform, transform_float, transform_uint8
 from wganlab.errors import UserError
+from wganlab.integrity import content_digest
 from wganlab.parts import Parts
 
 
@@ -78,13 +78,9 @@ class ImageData:
             yield to_unit(self.pixels[start : start + size].clone())
 
     def fingerprint(self) -> str:
-        """A digest of the pixels (the reader's content key when it has one; else the bytes, read in chunks)."""
-        if self.key:
-            return self.key
-        digest = hashlib.sha256(f"{self.pixels.dtype}{tuple(self.pixels.shape)}".encode())
-        for start in range(0, len(self), 4096):
-            digest.update(self.pixels[start : start + 4096].contiguous().numpy().tobytes())
-        return digest.hexdigest()
+        """A digest of the pixels (the reader's content key when it has one; else their dtype, shape and bytes,
+        hashed in place)."""
+        return self.key or content_digest(self.pixels.numpy())
 
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         """`n` rows drawn uniformly with replacement using only `rng`, on `rng.device` (flipped if `flip`)."""

@@ -21,9 +21,14 @@ def as_matrix(values: Features, name: str) -> np.ndarray:
         array = array.astype(np.float64)
     if array.ndim != 2:
         raise ValueError(f"{name} must be a [N, D] matrix, got shape {tuple(array.shape)}")
-    if not all(np.isfinite(array[start : start + _CHECK_ROWS]).all() for start in range(0, len(array), _CHECK_ROWS)):
+    if not all_finite(array):
         raise ValueError(f"{name} contains NaN or infinite values")
     return array
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """No NaN or infinity in `array`, checked _CHECK_ROWS rows at a time (no mask as large as the array)."""
+    return all(np.isfinite(array[start : start + _CHECK_ROWS]).all() for start in range(0, len(array), _CHECK_ROWS))
 
 
 def as_float64_matrix(values: Features, name: str) -> np.ndarray:

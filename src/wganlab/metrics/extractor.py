@@ -3,7 +3,6 @@ probabilities [N, K]), in batches whose size changes no result."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import torch
 from torch import Tensor
 
 from wganlab.errors import UserError
+from wganlab.integrity import file_digest
 
 RANGE_TOLERANCE = 1e-3  # images are expected in [-1, 1]; allow rounding noise, reject other scalings
 
@@ -78,8 +78,4 @@ def check_images(extractor: FeatureExtractor, images: Tensor) -> None:
 
 def weights_identity(path: Path) -> str:
     """First 16 hex digits of the file's sha256."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
+    return file_digest(path)[:16]

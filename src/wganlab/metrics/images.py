@@ -56,10 +56,6 @@ class FeatureSet:
             )
         return self.features
 
-    def without_rows(self) -> FeatureSet:
-        """The same set keeping only its statistics (computed now if need be) and probabilities."""
-        return FeatureSet(None, self.probabilities, self.gaussian(), self.count)
-
 
 @dataclass(frozen=True)
 class Protocol:

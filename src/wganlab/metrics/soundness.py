@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from wganlab.metrics.arrays import all_finite
+
 SYMMETRY = 1e-6
 PSD = 1e-5
 
@@ -48,7 +50,7 @@ def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.nd
         if features.ndim != 2 or features.shape != (rows, dims):
             return f"its feature rows have shape {list(features.shape)}, not [{rows}, {dims}]"
     for name, array in (("mean", mean), ("covariance", covariance), ("feature rows", features)):
-        if array is not None and not np.isfinite(array).all():
+        if array is not None and not all_finite(array):
             return f"its {name} hold{'s' if name != 'feature rows' else ''} NaN or infinite values"
     covariance = covariance.astype(np.float64, copy=False)
     largest = float(np.abs(covariance).max())

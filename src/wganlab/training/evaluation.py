@@ -24,11 +24,11 @@ from wganlab.data.images import IMAGE_DATASETS, ImageData
 from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
+from wganlab.integrity import content_digest
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.features import AUTO, EXTRACT_BATCH, EXTRACTORS
 from wganlab.metrics.images import (
     ROWS,
-    STATISTICS,
     FeatureSet,
     Protocol,
     image_headline,
@@ -39,14 +39,13 @@ from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
 from wganlab.metrics.toy import evaluate_toy, headline
 from wganlab.objectives.losses import Estimate
 from wganlab.training.distributed import SOLO, Team
-from wganlab.training.feature_cache import cached_features, images_digest
+from wganlab.training.feature_cache import cached_features
 from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
 BATCH = 500  # generated images made at a time
 STORED_CHUNK = 512  # stored 8-bit images (a data set, a samples file) converted to float at a time
-REAL = frozenset({STATISTICS, ROWS})  # what the feature cache keeps of the real data: statistics and every row
 
 
 @dataclass(frozen=True)
@@ -126,21 +125,21 @@ class ImageEvaluator:
         """The real features the metrics are measured against, kept only as far as the metrics need them (the rows
         for KID and precision/recall; the statistics always): a `wganlab stats` reference, or the data's."""
         if self._real is None:
-            real = self.real_features()
-            self._real = real if ROWS in needs_of(self.config.eval.metrics) else real.without_rows()
+            self._real = self.real_features(rows=ROWS in needs_of(self.config.eval.metrics))
         return self._real
 
-    def real_features(self) -> FeatureSet:
-        """Every feature of the real data and their statistics: all of the split (a chunk at a time, so never all of
-        it as floats in memory), or (stacked) a fixed sample; cached on disk by a digest of the images."""
+    def real_features(self, rows: bool = True) -> FeatureSet:
+        """The real data's feature statistics and, with `rows`, every feature row: of all of the split (a chunk at
+        a time, so never all of it as floats in memory), or (stacked) of a fixed sample; cached on disk by a digest
+        of the images."""
         data = self.dataset
         if isinstance(data, StackedImages):
             images = data.sample(self.config.eval.image_samples, torch.Generator().manual_seed(0))
-            key, count, chunks = images_digest(images), len(images), lambda: images.split(STORED_CHUNK)
+            key, count, chunks = content_digest(images.numpy()), len(images), lambda: images.split(STORED_CHUNK)
         else:
             key, count, chunks = data.fingerprint(), len(data), lambda: data.chunks(STORED_CHUNK)
-        return cached_features(key, count, self.feature_dim, self.extractor,
-                               lambda: self.summarise(chunks(), count, REAL).result())
+        return cached_features(key, count, self.feature_dim, self.extractor, rows,
+                               lambda needs: self.summarise(chunks(), count, needs).result())
 
     def use_reference(self, real: FeatureSet, label: str) -> None:
         """Measure against these real features (a `wganlab stats` file) instead of the data set's."""

@@ -1,12 +1,14 @@
 """Features of the real data, cached on disk (~/.cache/wganlab, or $WGANLAB_CACHE) so each evaluation of a run,
-and every run on the same data, extracts them once. The cache is an optimisation, and never trusted blindly: an
-entry carries the shapes and dtypes it promises and a digest of its content (integrity.content_digest), checked
-with its statistics' soundness (metrics/soundness.py) whenever it is read. An entry that fails (changed values,
-another shape, NaN, a truncated file) is reported in one line and extracted again; a cache that cannot be written
-is skipped with one line, and the run goes on from memory.
+and every run on the same data, extracts them once. The cache is an optimisation, and never trusted blindly: each
+array of an entry carries its own digest (integrity.content_digest: dtype, shape and bytes), checked with the
+shapes this evaluation needs and the statistics' soundness (metrics/soundness.py) whenever it is read. An entry
+that fails (a changed value, another shape or dtype, NaN, a truncated file) is reported in one line and extracted
+again; a cache that cannot be written is skipped with one line, and the run goes on from memory.
 
-An entry keeps every feature row (in the extractor's precision) and their float64 mean and covariance, so a
-run that needs only FID's statistics reads them without recomputing from the rows.
+An entry keeps the features' float64 mean and covariance (all FID needs) and, once a run has needed them (KID,
+precision/recall, a `stats --features` reference), every feature row in the extractor's precision. A run that
+needs only the statistics reads, checks and holds only them; one that needs rows an entry lacks extracts again and
+keeps them.
 """
 
 from __future__ import annotations
@@ -19,75 +21,71 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from torch import Tensor
 
 from wganlab.files import cache_folder, write_atomic
 from wganlab.integrity import content_digest
 from wganlab.metrics.extractor import FeatureExtractor
-from wganlab.metrics.images import FeatureSet
+from wganlab.metrics.images import ROWS, STATISTICS, FeatureSet
 from wganlab.metrics.soundness import statistics_problem
 
-LAYOUT = 3  # 3: with an 'about' record (shapes, dtypes, digest); layouts 1 and 2, without one, are not read
-ARRAYS = ("features", "mean", "covariance")
+LAYOUT = 3  # 3: each array with its digest, the rows optional; layouts 1 and 2, without digests, are not read
+STATISTICS_ONLY = frozenset({STATISTICS})
+WITH_ROWS = frozenset({STATISTICS, ROWS})
 
 
-def images_digest(images: Tensor) -> str:
-    """A digest of a tensor of images (dtype, shape and bytes) for `cached_features`."""
-    digest = hashlib.sha256(f"{images.dtype}{tuple(images.shape)}".encode())
-    digest.update(images.contiguous().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def cached_features(
-    images_key: str, count: int, dims: int, extractor: FeatureExtractor, compute: Callable[[], FeatureSet]
-) -> FeatureSet:
-    """compute() (every feature row, [count, dims], and their statistics), read from the cache when it holds it
-    soundly: keyed by a digest of the `count` images (`images_key`), the extractor's name and its weights."""
+def cached_features(images_key: str, count: int, dims: int, extractor: FeatureExtractor, rows: bool,
+                    compute: Callable[[frozenset[str]], FeatureSet]) -> FeatureSet:
+    """The statistics of `count` images' features [count, dims] and, with `rows`, every row: read from the cache
+    when it holds them soundly, else compute(needs) and kept. Keyed by a digest of the images (`images_key`), the
+    extractor's name and its weights."""
     key = f"{images_key}:{extractor.name}:{extractor.weights_id}:{count}:layout{LAYOUT}"
     path = cache_folder() / "real-features" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
     if path.is_file():
-        found = _read(path, count, dims)
+        found = _read(path, count, dims, rows)
         if isinstance(found, FeatureSet):
             return found
-        print(f"the feature cache entry {path} {found}; extracting the real features again", file=sys.stderr)
-    features = compute()
+        if found is not None:
+            print(f"the feature cache entry {path} {found}; extracting the real features again", file=sys.stderr)
+    features = compute(WITH_ROWS if rows else STATISTICS_ONLY)
     _write(path, features)
     return features
 
 
-def _read(path: Path, count: int, dims: int) -> FeatureSet | str:
-    """The entry's features, or what is wrong with it."""
+def _read(path: Path, count: int, dims: int, rows: bool) -> FeatureSet | str | None:
+    """The entry's statistics (and rows, with `rows`), what is wrong with it, or None when it holds no rows and
+    they are needed (not a damage: the entry was made for statistics only)."""
+    names = ("mean", "covariance", *(("features",) if rows else ()))
     try:
         with np.load(path, allow_pickle=False) as saved:
             about = json.loads(str(saved["about"][()]))
-            arrays = {name: saved[name] for name in ARRAYS}
+            if rows and "features" not in saved.files:
+                return None
+            arrays = {name: saved[name] for name in names}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         return f"cannot be read ({type(error).__name__}: {error})"
-    features, mean, covariance = (arrays[name] for name in ARRAYS)
-    promised = {"features": [count, dims], "mean": [dims], "covariance": [dims, dims]}
-    if not isinstance(about, dict) or about.get("shapes") != promised:
-        return f"does not promise the shapes {promised} this evaluation needs"
-    shapes = {name: list(array.shape) for name, array in arrays.items()}
-    dtypes = {name: array.dtype.str for name, array in arrays.items()}
-    if shapes != promised or dtypes != about.get("dtypes"):
-        return f"holds arrays of shapes {shapes} and dtypes {dtypes}, not the {promised} and {about.get('dtypes')} " \
-               "it promises"
-    if content_digest(features, mean, covariance) != about.get("digest"):
-        return "has changed since it was written (its digest does not match)"
-    if (problem := statistics_problem(mean, covariance, features, count)) is not None:
+    digests = about.get("digests") if isinstance(about, dict) else None
+    if not isinstance(digests, dict):
+        return "holds no digests"
+    needed = {"mean": (dims,), "covariance": (dims, dims), "features": (count, dims)}
+    shapes = {name: array.shape for name, array in arrays.items()}
+    if any(shape != needed[name] for name, shape in shapes.items()):
+        return f"holds arrays of shapes {shapes}, not the {needed} this evaluation needs"
+    changed = [name for name, array in arrays.items() if content_digest(array) != digests.get(name)]
+    if changed:
+        return f"has changed since it was written ({', '.join(changed)}: the digest does not match)"
+    if (problem := statistics_problem(arrays["mean"], arrays["covariance"], arrays.get("features"), count)):
         return f"is unsound: {problem}"
-    return FeatureSet(features, None, (mean, covariance))
+    return FeatureSet(arrays.get("features"), None, (arrays["mean"], arrays["covariance"]), count)
 
 
 def _write(path: Path, features: FeatureSet) -> None:
-    """Keep `features` as a cache entry, atomically; a cache that cannot be written is skipped with one line."""
+    """Keep `features` (its statistics, and its rows when it has them) as a cache entry, atomically; a cache that
+    cannot be written is skipped with one line."""
     mean, covariance = features.gaussian()
-    arrays = {"features": features.all_features("the feature cache"), "mean": mean, "covariance": covariance}
-    about = {
-        "shapes": {name: list(array.shape) for name, array in arrays.items()},
-        "dtypes": {name: array.dtype.str for name, array in arrays.items()},
-        "digest": content_digest(*(arrays[name] for name in ARRAYS)),
-    }
+    arrays = {"mean": mean, "covariance": covariance}
+    if features.features is not None:
+        arrays["features"] = features.features
+    about = {"digests": {name: content_digest(array) for name, array in arrays.items()}}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, lambda stream: np.savez(stream, about=np.array(json.dumps(about)), **arrays))
