@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,9 @@ import numpy as np
 import torch
 
 from wganlab.models.classifier import Classifier, save_classifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runs import cpu_name  # noqa: E402
 
 MIB = 2**20
 REAL_IMAGES = 2000
@@ -40,13 +42,6 @@ def prepare(folder: Path) -> list[str]:
     save_classifier(folder / "classifier.pt", Classifier(3, 64, num_classes=1008, feature_dim=2048), {})
     return [f"data.root={folder / 'real.npz'}", "data.name=npz", "eval.extractor=classifier",
             f"eval.extractor_weights={folder / 'classifier.pt'}", "eval.metrics=['fid','kid','pr','is','modes']"]
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def main() -> None:

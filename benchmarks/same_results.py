@@ -20,6 +20,8 @@ from typing import Any
 
 import torch
 
+from wganlab.training import checkpoint
+
 CLOCK = ("time/", "seconds", "steps_per_second", "sha256")  # sha256: the checkpoint digest, which covers the clock
 PER_PROCESS = ("torch_rng",)
 SKIPPED_SUFFIXES = (".png", ".html", ".log")
@@ -58,7 +60,7 @@ def read(path: Path) -> Any:
     if path.suffix == ".json":
         return json.loads(path.read_text())
     if path.suffix == ".pt":
-        return torch.load(path, map_location="cpu", weights_only=False)  # our own checkpoints, just written
+        return checkpoint.read(path)  # verified, and never unpickled beyond tensors
     return path.read_bytes()
 
 

@@ -79,6 +79,22 @@ def test_statistics_match_numpy_for_any_batch_size() -> None:
         np.testing.assert_allclose(frechet_distance(mean, cov, *other.compute()), fid_ref, rtol=1e-9)
 
 
+def test_merged_statistics_equal_one_pass() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(100.0, 1.0, size=(200, 3))  # a mean large next to the spread: the shifts must line up
+    one, first, second = GaussianStatistics(3), GaussianStatistics(3), GaussianStatistics(3)
+    one.update(x)
+    first.update(x[:80])
+    second.update(x[80:])
+    first.merge(second)
+    first.merge(GaussianStatistics(3))  # an empty set changes nothing
+    assert first.count == 200
+    for a, b in zip(first.compute(), one.compute(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="width 2 into width 3"):
+        first.merge(GaussianStatistics(2))
+
+
 def test_reset_and_too_few_samples() -> None:
     stats = GaussianStatistics(3)
     with pytest.raises(ValueError, match="at least 2"):

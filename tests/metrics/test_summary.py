@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from wganlab.metrics.frechet import GaussianStatistics
 from wganlab.metrics.images import PROBABILITIES, ROWS, STATISTICS, gaussian
 from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
 
@@ -70,22 +69,6 @@ def test_ranks_shares_joined_in_order_equal_one_summary() -> None:
     np.testing.assert_array_equal(joined.probabilities, whole.probabilities)
     for a, b in zip(joined.gaussian(), whole.gaussian(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-
-
-def test_merged_statistics_equal_one_pass() -> None:
-    rng = np.random.default_rng(1)
-    x = rng.normal(100.0, 1.0, size=(200, 3))  # a mean large next to the spread: the shifts must line up
-    one, first, second = GaussianStatistics(3), GaussianStatistics(3), GaussianStatistics(3)
-    one.update(x)
-    first.update(x[:80])
-    second.update(x[80:])
-    first.merge(second)
-    first.merge(GaussianStatistics(3))  # an empty set changes nothing
-    assert first.count == 200
-    for a, b in zip(first.compute(), one.compute(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    with pytest.raises(ValueError, match="width 2 into width 3"):
-        first.merge(GaussianStatistics(2))
 
 
 def test_a_summary_must_be_given_exactly_its_count() -> None:

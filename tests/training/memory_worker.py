@@ -20,7 +20,7 @@ from wganlab import config as configuration
 from wganlab.data.datasets import data_shape
 from wganlab.training.build import build
 from wganlab.training.loop import measure
-from wganlab.training.memory import activation_values, image_evaluation
+from wganlab.training.memory import estimate as memory_estimate
 
 
 def _status(field: str) -> int:
@@ -34,7 +34,7 @@ def main(preset: str, count: int, overrides: list[str]) -> None:
     config = configuration.load(None, preset, [*overrides, f"eval.image_samples={count}"])
     run, state = build(config)
     shape = data_shape(run.dataset)
-    estimate = image_evaluation(config, shape, len(run.dataset), activation_values(config, shape)[0] / 2)
+    estimate = memory_estimate(config, shape, len(run.dataset))["evaluation"]  # what the run was checked against
     before = _status("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the high-water mark starts again from the current set
     start = time.perf_counter()

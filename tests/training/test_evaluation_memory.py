@@ -19,8 +19,6 @@ from wganlab.training import evaluation
 from wganlab.training.build import build
 from wganlab.training.loop import measure
 
-pytestmark = pytest.mark.usefixtures("feature_cache")
-
 # The metrics of d8617e0 (every generated image and feature held whole, as float64) for the evaluation below: the
 # digits classifier in float64 and the generator in float64, so they hold on every CPU to far below the printed
 # digits (`{:.6g}`, as `wganlab evaluate` prints them).

@@ -226,15 +226,15 @@ def test_a_new_state_starts_at_step_zero_with_no_time() -> None:
 
 
 @pytest.mark.parametrize(
-    "step, expected",
+    "at, expected",
     [(0, 100), (1, 100), (24, 100), (25, 5), (26, 5), (499, 5), (500, 100), (501, 5), (1000, 100), (1001, 5)],
 )
-def test_warmup_schedule(step: int, expected: int) -> None:
-    assert critic_iters_at(step, 5, warmup=True) == expected
+def test_warmup_schedule(at: int, expected: int) -> None:
+    assert critic_iters_at(at, 5, warmup=True) == expected
 
 
 def test_warmup_covers_exactly_the_first_25_steps_and_every_500th() -> None:
-    warm = [step for step in range(2001) if critic_iters_at(step, 5, warmup=True) == 100]
+    warm = [at for at in range(2001) if critic_iters_at(at, 5, warmup=True) == 100]
     assert warm == list(range(25)) + [500, 1000, 1500, 2000]
 
 
@@ -316,12 +316,12 @@ def _critic_iterations(run, state, at: int) -> int:
 
 
 @pytest.mark.parametrize(
-    ("warmup", "step", "expected"),
+    ("warmup", "at", "expected"),
     [(False, 0, 3), (True, 0, 100), (True, 25, 3), (True, 500, 100)],
 )
-def test_train_step_runs_critic_iters_at_the_step(warmup: bool, step: int, expected: int) -> None:
+def test_train_step_runs_critic_iters_at_the_step(warmup: bool, at: int, expected: int) -> None:
     run, state = _build("train.critic_iters=3", f"train.critic_warmup={str(warmup).lower()}")
-    assert _critic_iterations(run, state, step) == expected
+    assert _critic_iterations(run, state, at) == expected
 
 
 def test_train_step_steps_both_schedulers_once_and_moves_the_generator() -> None:

@@ -12,10 +12,10 @@ from wganlab.claims.critic_optimum import (
     COPY_BATCH,
     EVERY_OTHER,
     OPTIMUM_HEADERS,
-    OPTIMUM_POINTS,
     Nearness,
     against_optimum,
     converging,
+    optimum_points,
     optimum_row,
 )
 from wganlab.claims.fixed_generator import CONVERGING_LR
@@ -162,7 +162,7 @@ def run(context: ClaimContext) -> ClaimResult:
         outcomes=tuple(outcomes),
         tables=(Table(HEADERS, tuple(rows)), Table(OPTIMUM_HEADERS, tuple(optimum_rows))),
         figures=(_draw(context, shown, nearest), _draw_nearness(context, nearest)),
-        notes=NOTES.format(iters=DISCRIMINATOR_ITERS, points=context.size(OPTIMUM_POINTS, 200), every_other=EVERY_OTHER,
+        notes=NOTES.format(iters=DISCRIMINATOR_ITERS, points=optimum_points(context), every_other=EVERY_OTHER,
                            lr=CONVERGING_LR, batch=COPY_BATCH, rule_every=rule.every, window=rule.window, cap=cap,
                            seed=context.seeds[0]),
     )

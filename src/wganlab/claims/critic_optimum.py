@@ -99,11 +99,16 @@ def nearness(path: Path, seed: int, count: int, rule: Convergence | None, cap: i
                     converged_estimate, converged_r, converged_w1_share, converged)
 
 
+def optimum_points(context: ClaimContext) -> int:
+    """The real and generated points f* is solved on (and as many it is compared on) at this size."""
+    return context.size(OPTIMUM_POINTS, 200)
+
+
 def against_optimum(context: ClaimContext, run: RunLogs, seed: int) -> list[Nearness]:
     """`nearness` at each of the run's evaluations (the checkpoints it kept there), trained on at the first and at
     every EVERY_OTHER-th after it."""
     rule, cap = converging(context)
-    count = context.size(OPTIMUM_POINTS, 200)
+    count = optimum_points(context)
     return [nearness(path, seed, count, None if index % EVERY_OTHER else rule, cap)
             for index, path in enumerate(checkpoints(run.folder))]
 

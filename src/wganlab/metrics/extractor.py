@@ -35,9 +35,12 @@ class FeatureExtractor:
     features_and_probabilities: Callable[[Tensor], tuple[Tensor, Tensor | None]] | None = field(
         default=None, repr=False
     )
+    batch_size: int = 256  # images through the network at a time by default: what bounds its working memory
 
-    def extract(self, images: Tensor, batch_size: int = 256) -> tuple[Tensor, Tensor | None]:
-        """Features [N, D] and probabilities [N, K] (or None) over batches; batch_size changes no result."""
+    def extract(self, images: Tensor, batch_size: int | None = None) -> tuple[Tensor, Tensor | None]:
+        """Features [N, D] and probabilities [N, K] (or None) over batches of `batch_size` (the extractor's own by
+        default); batch_size changes no result."""
+        batch_size = batch_size or self.batch_size
         if batch_size < 1:
             raise UserError(f"batch_size must be >= 1, got {batch_size}")
         check_images(self, images)

@@ -41,8 +41,7 @@ def classifier_extractor(name: str, path: Path, device: str) -> FeatureExtractor
     def both(images: Tensor) -> tuple[Tensor, Tensor]:
         check_images(extractor, images)
         with torch.no_grad():
-            parts = images.split(CLASSIFIER_BATCH)  # one empty part for no images
-            features = torch.cat([model.features(part.to(device=device, dtype=torch.float64)) for part in parts])
+            features = model.features(images.to(device=device, dtype=torch.float64))
             probabilities = torch.softmax(model.head(features), dim=1)  # [N, K]
         return features.cpu(), probabilities.cpu()
 
@@ -54,6 +53,7 @@ def classifier_extractor(name: str, path: Path, device: str) -> FeatureExtractor
         features=lambda images: both(images)[0],
         probabilities=lambda images: both(images)[1],
         features_and_probabilities=both,
+        batch_size=CLASSIFIER_BATCH,
     )
     return extractor
 
@@ -81,7 +81,7 @@ class Sizes:
     features: int  # feature width
     classes: int  # class count of its probabilities
     itemsize: int  # bytes of a feature (the precision it computes in)
-    working: int  # bytes its forward pass holds at most for a batch of EXTRACT_BATCH images (weights aside)
+    working: int  # bytes its forward pass holds at most, for one of its batches (weights aside)
 
 
 def _classifier_sizes(path: Path) -> Sizes:
@@ -89,6 +89,9 @@ def _classifier_sizes(path: Path) -> Sizes:
     # float64, at full size: the second convolution's unfolded input, its input and output, and the image
     per_image = 8 * shape["size"] ** 2 * (9 * WIDTHS[0] + WIDTHS[0] + WIDTHS[1] + shape["channels"])
     return Sizes(shape["feature_dim"], shape["num_classes"], 8, CLASSIFIER_BATCH * per_image)
+
+
+_INCEPTION = Sizes(*INCEPTION_SIZES, 4, INCEPTION_BATCH * INCEPTION_PER_IMAGE)  # float32 features
 
 
 @dataclass(frozen=True)
@@ -132,14 +135,14 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
         "FID/KID/IS); any size, resized to 299; weights from eval.extractor_weights or fetched by torch-fidelity",
         lambda weights: check_inception(weights),
         lambda weights, device: inception_extractor(weights, device, "inception"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_BATCH * INCEPTION_PER_IMAGE),
+        lambda weights: _INCEPTION,
     ),
     ExtractorEntry(
         "inception-v3-compat",
         "the same InceptionV3, from the local weights file eval.extractor_weights only (the name older runs use)",
         lambda weights: check_inception(weights, required=True),
         lambda weights, device: inception_extractor(_required(weights), device, "inception-v3-compat"),
-        lambda weights: Sizes(*INCEPTION_SIZES, 4, INCEPTION_BATCH * INCEPTION_PER_IMAGE),
+        lambda weights: _INCEPTION,
     ),
 ])
 

@@ -69,8 +69,7 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
     def both(images: Tensor) -> tuple[Tensor, Tensor]:
         check_images(extractor, images)
         with torch.no_grad():
-            outputs = [model(to_inception_input(part).to(device)) for part in images.split(INCEPTION_BATCH)]
-        pool, logits = (torch.cat(parts) for parts in zip(*outputs, strict=True))  # [N, 2048], [N, 1008]
+            pool, logits = model(to_inception_input(images).to(device))  # [N, 2048], [N, 1008]
         return pool.float().cpu(), torch.softmax(logits.double(), dim=1).cpu()  # features in the network's float32
 
     extractor = FeatureExtractor(
@@ -81,6 +80,7 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
         features=lambda images: both(images)[0],
         probabilities=lambda images: both(images)[1],
         features_and_probabilities=both,
+        batch_size=INCEPTION_BATCH,
     )
     return extractor
 

@@ -31,8 +31,7 @@ class FeatureSummary:
         self.count, self.needs, self.filled = count, needs, 0
         self._statistics: GaussianStatistics | None = None
         self._rows: np.ndarray | None = None  # [count, D] in the extractor's precision
-        self._probabilities: np.ndarray | None = None  # [count, copies, K]
-        self._without_probabilities = False  # the extractor has no classifier head
+        self._probabilities: np.ndarray | None = None  # [count, copies, K]; None too when the extractor has no head
 
     def update(self, features: Tensor, probabilities: np.ndarray | None) -> None:
         """The next batch: features [n, D] and class probabilities [n, copies, K] (None: the extractor has none)."""
@@ -46,9 +45,7 @@ class FeatureSummary:
             if self._rows is None:
                 self._rows = np.empty((self.count, rows.shape[1]), dtype=rows.dtype)
             self._rows[self.filled : self.filled + n] = rows
-        if PROBABILITIES in self.needs and probabilities is None:
-            self._without_probabilities = True
-        elif PROBABILITIES in self.needs:
+        if PROBABILITIES in self.needs and probabilities is not None:
             if self._probabilities is None:
                 self._probabilities = np.empty((self.count, *probabilities.shape[1:]), dtype=probabilities.dtype)
             self._probabilities[self.filled : self.filled + n] = probabilities
@@ -59,8 +56,7 @@ class FeatureSummary:
         if self.filled != self.count:
             raise ValueError(f"a summary of {self.count} images was given {self.filled}")
         statistics = None if self._statistics is None else self._statistics.compute()
-        probabilities = None if self._without_probabilities else self._probabilities
-        return FeatureSet(self._rows, probabilities, statistics, self.count)
+        return FeatureSet(self._rows, self._probabilities, statistics, self.count)
 
     @staticmethod
     def joined(parts: list[FeatureSummary]) -> FeatureSummary:
@@ -72,7 +68,6 @@ class FeatureSummary:
             if part._statistics is not None:
                 whole._statistics = whole._statistics or GaussianStatistics(part._statistics.dim)
                 whole._statistics.merge(part._statistics)
-            whole._without_probabilities |= part._without_probabilities
         whole._rows = _joined([part._rows for part in parts])
         whole._probabilities = _joined([part._probabilities for part in parts])
         whole.filled = whole.count

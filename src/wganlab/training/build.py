@@ -12,7 +12,7 @@ critic, one for the generator, both checkpointed), and a gradient penalty scales
 `autograd.grad` and unscales the input gradients in float32 (penalties.scaled_input_gradients), as PyTorch's
 AMP examples do for a gradient penalty. A step whose scaled gradients overflow is skipped by the scaler, which
 then halves its scale: the non-finite guard counts those as the scaler's, not as a broken run, until the scale
-falls below MIN_SCALE.
+falls below guard.MIN_SCALE.
 
 Compilation (train.compile): the networks' forward passes compiled with torch.compile (TorchInductor), where
 that is sound. The compiled networks (torch.compile's wrappers, sharing the modules' parameters) are used by the
@@ -98,7 +98,6 @@ def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
 
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
 
 
 def autocast_for(config: TrainConfig) -> Autocast:

@@ -8,7 +8,7 @@ false alarm: `locate` finds nothing and training goes on.
 
 Under fp16 loss scaling an overflowing gradient is the scaler's business: it skips that update and halves its
 scale (build.py). So the losses of a skipped update and the gradients are not checked there; the
-parameters are, and so is the scale, whose fall below build.MIN_SCALE is the failure.
+parameters are, and so is the scale, whose fall below MIN_SCALE is the failure.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from torch import Tensor, nn
 from wganlab import rundir
 from wganlab.errors import CollectiveError
 from wganlab.training import checkpoint
-from wganlab.training.build import MIN_SCALE
 from wganlab.training.distributed import Team
 from wganlab.training.step import Run, TrainState
+
+MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
 
 
 class NonFiniteError(CollectiveError):

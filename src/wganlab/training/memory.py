@@ -47,7 +47,7 @@ def estimate(config: Config, shape: tuple[int, ...], real_count: int = 0) -> dic
     if state > available_memory():
         activations, generator_values = 0, 0.0  # refused on the networks alone; no need to build them
     else:
-        generator_values, critic_values = (values / 2 for values in activation_values(config, shape))
+        generator_values, critic_values = (values / 2 for values in _activation_values(config, shape))
         activations = int(FLOAT * _BACKWARD_FACTOR * (generator_values + critic_values) * batch)
     if len(shape) == 1:  # 2-D data: the exact W1's cost matrix and plan, float64, n x n each
         evaluation = 2 * 8 * config.eval.w1_samples**2 + FLOAT * max(config.eval.samples, config.eval.w1_samples) * 4
@@ -81,7 +81,7 @@ def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, ge
     return int(max(chunk, STORED_CHUNK * pixels * FLOAT) + extractor + kept + blocks + statistics)
 
 
-def activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int]:
+def _activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int]:
     """How many values the leaf modules output in one generator and one critic pass of two samples, each (real
     networks on the CPU, the global random state left as it was)."""
     counts = {"generator": 0, "critic": 0}
