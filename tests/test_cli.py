@@ -196,5 +196,6 @@ def test_console_script_exit_code(tmp_path: Path):
         env=env,
     )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == ["wganlab: error: train.critic_iters (n_critic) must be >= 1"]
+    expected = "wganlab: error: train.critic_iters (n_critic) must be in [1, 10,000] (in --set)"
+    assert done.stderr.strip().splitlines() == [expected]
     assert not (tmp_path / "runs").exists()

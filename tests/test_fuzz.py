@@ -1,13 +1,16 @@
-"""Property-based fuzzing (hypothesis) of everything that reads what a user gives: config files and --set
-values, every data loader, the checkpoint reader and the run logs. The only outcomes allowed are a result or
-a one-line UserError: never another exception, never a hang. The budget is fixed (examples per test, below)
-so CI time stays bounded; `WGANLAB_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py` searches longer."""
+"""Property-based fuzzing (hypothesis) of everything that reads what a user gives: config files, every config key
+with values of every type (directly and as --set text), the command line's numbers and ranges, every data loader,
+the checkpoint reader and the run logs. The only outcomes allowed are a result or a one-line UserError: never
+another exception, never a hang. The budget is fixed (examples per test, below) so CI time stays bounded;
+`WGANLAB_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py` searches longer."""
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
+import typing
 from collections.abc import Callable
 
 import numpy as np
@@ -179,3 +182,102 @@ def test_the_fuzzed_readers_are_the_ones_users_reach() -> None:
     from wganlab.data import images
 
     assert images.formats is image_formats and images.decode_folder is decode_folder
+
+
+# Every config key with values of every type: integers past int64, NaN, infinities, negative counts, empty or
+# multi-line strings, lists where scalars belong; what is accepted must be a config a run can use.
+KEYS = [f"{section}.{name}" for section, table in configuration.SECTIONS.items()
+        for name in typing.get_type_hints(table)]
+EXTREMES = [2**63, 2**63 - 1, -(2**63) - 1, 10**26, 10**9 + 1, 10**8 + 1, 2**20 + 1, 0, -1, -5]
+ANY_VALUE = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80), st.sampled_from(EXTREMES),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.text(max_size=8), st.sampled_from(["", "\n", "a\nb", "nan", "inf", " "]),
+    st.lists(st.one_of(st.integers(), st.floats(), st.text(max_size=3)), max_size=3),
+)
+
+
+def _sound(config: configuration.Config) -> None:
+    """Every number of an accepted config is one a run can hold: an int64, a finite float."""
+    def leaves(value: object) -> list[object]:
+        if isinstance(value, dict):
+            return [leaf for item in value.values() for leaf in leaves(item)]
+        return [leaf for item in value for leaf in leaves(item)] if isinstance(value, (list, tuple)) else [value]
+
+    for leaf in leaves(configuration.to_dict(config)):
+        if isinstance(leaf, float):
+            assert math.isfinite(leaf), leaf
+        elif isinstance(leaf, int):
+            assert -(2**63) <= leaf < 2**63, leaf
+        elif isinstance(leaf, str):
+            assert "\n" not in leaf, leaf
+
+
+@FUZZ
+@given(key=st.sampled_from(KEYS), value=ANY_VALUE)
+def test_every_config_key_takes_a_sound_value_or_refuses_it_in_one_line(key: str, value: object) -> None:
+    from wganlab.training.validation import validate
+
+    config = only_clear_errors(lambda: configuration.with_values(configuration.Config(), {key: value}))
+    if config is not None:
+        _sound(config)
+        only_clear_errors(lambda: validate(config))
+
+
+SET_TEXT = st.one_of(st.integers(min_value=-(2**80), max_value=2**80).map(str), st.floats().map(repr),
+                     st.sampled_from(["nan", "inf", "-inf", "1e400", "[1, 2]", "[]", '""', "{}", "", "a = 1",
+                                      "99999999999999999999999999", "0x7fffffffffffffff", "1_000", "true"]),
+                     st.text(max_size=10))
+
+
+@FUZZ
+@given(key=st.sampled_from(KEYS), text=SET_TEXT)
+def test_every_config_key_through_set_text(key: str, text: str) -> None:
+    config = only_clear_errors(lambda: configuration.load(overrides=[f"{key}={text}"]))
+    if config is not None:
+        _sound(config)
+
+
+NUMBER_TEXT = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str),
+                        st.sampled_from(["1e12", "abc", "", "nan", "inf", "-1", "0", "0x10", "1_000", " 5", "\u0663",
+                                         "0-2000000", ",,,", "3-1", "5,5", "1000000000000"]),
+                        st.text(max_size=8))
+
+
+def _command_lines(value: str, missing: str) -> list[list[str]]:
+    """Commands that read a number or range from the command line and stop early (a dry run, or a missing run)."""
+    tiny = ["--set", "model.width=4", "--set", "model.depth=1"]
+    return [
+        ["train", *tiny, "--dry-run", "--steps", value],
+        ["train", *tiny, "--dry-run", "--set", f"train.log_every={value}"],
+        ["sweep", *tiny, "--dry-run", "--seeds", value],
+        ["sweep", *tiny, "--dry-run", "--grid", f"objective.clip_value={value}"],
+        ["sweep", *tiny, "--dry-run", "--steps", value, "--seeds", "0"],
+        ["sample", missing, "--count", value, "--grid", missing + ".png"],
+        ["sample", missing, "--seed", value, "--grid", missing + ".png"],
+        ["evaluate", missing, "--samples", value],
+        ["claims", "--only", "99", "--seeds", value],
+        ["claims", "--only", "99", "--jobs", value],
+        ["stats", "digits", "--resize", value, "--out", missing],
+    ]
+
+
+@FUZZ
+@given(value=NUMBER_TEXT, which=st.integers(0, 10))
+def test_command_line_numbers_end_in_a_result_or_one_line(value: str, which: int,
+                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    import contextlib
+
+    from wganlab import cli
+
+    missing = str(tmp_path_factory.mktemp("cli") / "missing")
+    argv = _command_lines(value, missing)[which]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as stop:  # argparse
+            code = stop.code
+    lines = err.getvalue().splitlines()
+    assert code == 0 or (code == 2 and len(lines) == 1 and lines[0].startswith("wganlab: error: ")), (argv, code,
+                                                                                                       err.getvalue())

@@ -160,14 +160,15 @@ def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
     assert "config.json is not valid JSON" in _one_line_exit_2(["report", str(run)], capsys)
 
 
-@pytest.mark.parametrize(("setting", "part"), [
-    ("model.width=1000000", "networks"),
-    ("model.latent_dim=100000000", "networks"),
-    ("train.batch_size=100000000", "activations"),
-    ("eval.w1_samples=1000000", "evaluation"),
+@pytest.mark.parametrize(("settings", "part"), [
+    (["model.width=1000000"], "networks"),
+    (["model.latent_dim=1000000", "model.width=100000"], "networks"),
+    (["train.batch_size=100000000"], "activations"),
+    (["eval.w1_samples=1000000"], "evaluation"),
 ])
-def test_sizes_a_machine_cannot_hold_are_refused_before_allocating(tmp_path: Path, capsys, setting, part) -> None:
-    error = _one_line_exit_2(["train", "--set", setting, "--outdir", str(tmp_path)], capsys)
+def test_sizes_a_machine_cannot_hold_are_refused_before_allocating(tmp_path: Path, capsys, settings, part) -> None:
+    overrides = [item for setting in settings for item in ("--set", setting)]
+    error = _one_line_exit_2(["train", *overrides, "--outdir", str(tmp_path)], capsys)
     assert "this config needs about" in error and "GB available" in error and part in error
     assert not tmp_path.exists() or not list(tmp_path.iterdir())  # no run folder
 
@@ -199,7 +200,9 @@ def test_os_errors_are_one_line_naming_the_path_and_the_fix(tmp_path: Path, caps
     assert "not valid UTF-8 TOML" in _one_line_exit_2(["train", str(tmp_path / "latin1.toml")], capsys)
     (tmp_path / "preset.toml").write_text("preset = 3\n")
     assert "must be a name in quotes" in _one_line_exit_2(["train", str(tmp_path / "preset.toml")], capsys)
-    assert "train.seed must be in [0, 2**63)" in _one_line_exit_2(["train", "--set", f"train.seed={2**64}"], capsys)
+    assert "train.seed in --set must be a whole number that fits in 64 bits" in _one_line_exit_2(
+        ["train", "--set", f"train.seed={2**64}"], capsys)
+    assert "train.seed must be in [0, 2**63)" in _one_line_exit_2(["train", "--set", "train.seed=-1"], capsys)
 
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -10,6 +10,8 @@ from PIL import Image
 
 from tests.tiny import TINY
 from wganlab import cli
+from wganlab import sample as sample_module
+from wganlab.errors import UserError
 from wganlab.runlogs import read_run
 
 DIGITS = ["--preset", "digits", "--set", "data.stack=1", "--set", "model.width=8", "--set", "model.latent_dim=8",
@@ -73,8 +75,8 @@ def test_raw_takes_the_trained_generator_rather_than_its_ema(run, tmp_path):
         ([], "nothing to write"),
         (["--out", "{tmp}/missing/x.npz"], "does not exist"),
         (["--out", "{tmp}/full"], "is not an empty folder"),
-        (["--count", "0", "--out", "{tmp}/x.npz"], "--count must be >= 1"),
-        (["--count", "100000000000", "--out", "{tmp}/x.npz"], "of memory available"),
+        (["--count", "0", "--out", "{tmp}/x.npz"], "--count: 0 is not in [1, 100,000,000]"),
+        (["--count", "100000000000", "--out", "{tmp}/x.npz"], "--count: 100000000000 is not in [1, 100,000,000]"),
     ],
 )
 def test_mistakes_are_one_line_and_write_nothing(run, tmp_path, capsys, arguments, message):
@@ -86,6 +88,13 @@ def test_mistakes_are_one_line_and_write_nothing(run, tmp_path, capsys, argument
     assert len(err) == 1 and message in err[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "full"] or not (tmp_path / "x.npz").exists()
     assert [p.name for p in (tmp_path / "full").iterdir()] == ["keep.txt"]
+
+
+def test_a_count_beyond_memory_is_one_line_and_writes_nothing(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(sample_module, "available_memory", lambda: 2**20)  # a machine with 1 MiB free
+    with pytest.raises(UserError, match="of memory available"):
+        sample_module.sample(run, sample_module.Request(count=100_000, out=tmp_path / "x.npz"))
+    assert not (tmp_path / "x.npz").exists()
 
 
 def test_a_2d_run_has_no_images_to_write(tmp_path, capsys):

@@ -1,7 +1,5 @@
 """`python -m wganlab` (and `torchrun -m wganlab`): the `wganlab` command."""
 
-import sys
+from wganlab.cli import run
 
-from wganlab.cli import main
-
-sys.exit(main())
+run()

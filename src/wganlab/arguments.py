@@ -1,13 +1,48 @@
-"""The `wganlab` command line: every command and its options (cli.py runs them)."""
+"""The `wganlab` command line: every command and its options (cli.py runs them).
+
+A mistake on the command line is one line on stderr and exit code 2, as every other user error: the usage is
+printed by --help only, and every number is parsed with its range, so nothing absurd reaches a command.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
+
+from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS
+
+SEEDS = 2**63  # a seed is in [0, 2**63), as torch's generators take it
+
+_FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with its errors in one line (the usage block stays with --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"wganlab: error: {self.prog}: {' '.join(message.split())}; see {self.prog} --help\n")
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number in [low, high], or argparse's one-line error saying what was wrong."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (write 50000, not 5e4)") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in [{low:,}, {high:,}]")
+        return value
+
+    parse.__name__ = "whole number"  # what argparse names the type in its own messages
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
+    parser = _Parser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
     for add in (_add_train, _add_sweep, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
         add(commands)
@@ -27,7 +62,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         metavar="SECTION.KEY=VALUE",
         help="override one config value, e.g. --set objective.penalty_weight=1",
     )
-    train.add_argument("--steps", type=int, help="generator steps (also extends a resumed run)")
+    train.add_argument("--steps", type=whole(1, MAX_STEPS), help="generator steps (also extends a resumed run)")
     train.add_argument("--resume", type=Path, metavar="RUN", help="continue a run folder or checkpoint file")
     train.add_argument("--outdir", type=Path, default=Path("runs"), help="where run folders go (default: runs)")
     train.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
@@ -44,7 +79,7 @@ def _add_sweep(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--grid", action="append", default=[], metavar="SECTION.KEY=V1,V2,...",
                        help="sweep one config value, e.g. --grid objective.clip_value=0.1,0.01 (repeat for a product)")
     sweep.add_argument("--seeds", metavar="SEEDS", help="seeds per grid point: 0-3, 0,1,2 or 5 (default: the config's)")
-    sweep.add_argument("--steps", type=int, help="generator steps of every member")
+    sweep.add_argument("--steps", type=whole(1, MAX_STEPS), help="generator steps of every member")
     sweep.add_argument("--outdir", type=Path, default=Path("runs"), help="where the sweep folder goes (default: runs)")
     sweep.add_argument("--dry-run", action="store_true", help="print the members and their groups, and exit")
 
@@ -55,37 +90,44 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument("target", type=Path, metavar="TARGET")
     evaluate.add_argument("--metrics", help="image metrics, comma-separated: fid,kid,is,pr,modes")
-    evaluate.add_argument("--samples", type=int, help="generated images to draw from a run (eval.image_samples)")
+    evaluate.add_argument("--samples", type=whole(2, MAX_IMAGES),
+                          help="generated images to draw from a run (eval.image_samples)")
     evaluate.add_argument("--extractor", help="feature extractor (see `wganlab list`)")
     evaluate.add_argument("--extractor-weights", help="weights file for the extractor")
     evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
     evaluate.add_argument("--root", default="", help="where the real data's files are")
     evaluate.add_argument("--split", default="train", help="real data split (train or test)")
-    evaluate.add_argument("--stack", type=int, default=1, help="3 for stacked data (samples have 3 channels)")
-    evaluate.add_argument("--reference", type=Path, help="real features from `wganlab stats` instead of the data")
+    evaluate.add_argument("--stack", type=int, choices=(1, 3), default=1,
+                          help="3 for stacked data (samples have 3 channels)")
+    evaluate.add_argument("--reference", type=Path,
+                          help="real features from `wganlab stats` instead of the data (then --data is not needed)")
     stats = commands.add_parser("stats", help="the real data's features under an extractor, once, for --reference")
     stats.add_argument("data", help="image data: mnist, cifar10, folder, npz, digits, ...")
     stats.add_argument("--root", default="", help="where its files are")
     stats.add_argument("--split", default="train", help="train (the usual FID reference) or test")
-    stats.add_argument("--stack", type=int, default=1)
+    stats.add_argument("--stack", type=int, choices=(1, 3), default=1)
     stats.add_argument("--crop", action="store_true", help="centre crop to a square first (as data.crop)")
-    stats.add_argument("--resize", type=int, default=0, help="as data.resize (use the training run's)")
+    stats.add_argument("--resize", type=whole(0, MAX_SIDE), default=0, help="as data.resize (use the training run's)")
     stats.add_argument("--resize-filter", default="bilinear", help="as data.resize_filter")
-    stats.add_argument("--pad-to", type=int, default=0)
+    stats.add_argument("--pad-to", type=whole(0, MAX_SIDE), default=0)
     stats.add_argument("--extractor", default="auto", help="e.g. inception (standard FID); auto: the data's own")
     stats.add_argument("--extractor-weights", help="weights file for the extractor")
     stats.add_argument("--out", type=Path, required=True, metavar="FILE.npz")
     stats.add_argument("--features", action="store_true", help="keep every feature too (for KID, precision/recall)")
+    stats.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
 
 
 def _add_sample(commands: argparse._SubParsersAction) -> None:
     sample = commands.add_parser("sample", help="write generated images of a run to a folder of PNGs or an .npz file")
     sample.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
-    sample.add_argument("--count", type=int, help="how many (default: the run's eval.image_samples)")
+    sample.add_argument("--count", type=whole(1, MAX_IMAGES), help="how many (default: the run's eval.image_samples)")
     sample.add_argument("--out", type=Path, help="a new folder (000000.png, ...) or a FILE.npz (uint8 [N, H, W, C])")
-    sample.add_argument("--seed", type=int, help="latent seed (default: the run's evaluation seed at that step)")
+    sample.add_argument("--seed", type=whole(0, SEEDS - 1),
+                        help="latent seed (default: the run's evaluation seed at that step)")
     sample.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
     sample.add_argument("--grid", type=Path, metavar="FILE.png", help="also a grid of the first 64")
+    sample.add_argument("--force", action="store_true",
+                        help=_FORCE.format(what="the --out .npz file and the --grid file") + " (never a folder)")
 
 
 def _add_classifier(commands: argparse._SubParsersAction) -> None:
@@ -95,10 +137,11 @@ def _add_classifier(commands: argparse._SubParsersAction) -> None:
     classifier_train.add_argument("--data", required=True, help="labelled image data: digits, mnist, cifar10, ...")
     classifier_train.add_argument("--root", default="", help="where its files are")
     classifier_train.add_argument("--out", type=Path, required=True, help="where to write the classifier file")
-    classifier_train.add_argument("--epochs", type=int, default=10)
-    classifier_train.add_argument("--seed", type=int, default=0)
-    classifier_train.add_argument("--resize", type=int, default=0)
-    classifier_train.add_argument("--pad-to", type=int, default=0)
+    classifier_train.add_argument("--epochs", type=whole(1, 100_000), default=10)
+    classifier_train.add_argument("--seed", type=whole(0, SEEDS - 1), default=0)
+    classifier_train.add_argument("--resize", type=whole(0, MAX_SIDE), default=0)
+    classifier_train.add_argument("--pad-to", type=whole(0, MAX_SIDE), default=0)
+    classifier_train.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
 
 
 def _add_inspection(commands: argparse._SubParsersAction) -> None:
@@ -106,19 +149,23 @@ def _add_inspection(commands: argparse._SubParsersAction) -> None:
     diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
     report = commands.add_parser("report", help="write a run's self-contained HTML report")
     report.add_argument("run", type=Path, metavar="RUN")
-    report.add_argument("--out", type=Path, help="the HTML file to write (default: RUN/report.html)")
+    report.add_argument("--out", type=Path,
+                        help="the HTML file to write (default: RUN/report.html, the run's own, brought up to date)")
+    report.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
     compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
     compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
     compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")
+    compare.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
 
 
 def _add_claims(commands: argparse._SubParsersAction) -> None:
     claims = commands.add_parser("claims", help="run the published claims as experiments and write the claims report")
     claims.add_argument("--only", metavar="N[,M...]", help="only these claims, e.g. --only 2,5,12")
-    claims.add_argument("--seeds", type=int, default=None, metavar="K",
+    claims.add_argument("--seeds", type=whole(1, 1000), default=None, metavar="K",
                         help="seeds per claim (default 3; 1 with --quick)")
-    claims.add_argument("--first-seed", type=int, default=0, metavar="S", help="seeds S .. S+K-1 (default 0)")
-    claims.add_argument("--jobs", type=int, default=1, metavar="J",
+    claims.add_argument("--first-seed", type=whole(0, SEEDS - 1000), default=0, metavar="S",
+                        help="seeds S .. S+K-1 (default 0)")
+    claims.add_argument("--jobs", type=whole(1, 1024), default=1, metavar="J",
                         help="run the claims in J processes, each with 1/J of the threads (default 1)")
     claims.add_argument("--quick", action="store_true", help="a smoke test: minutes, tiny sizes, no verdicts")
     claims.add_argument("--resume", action="store_true",

@@ -14,6 +14,7 @@ import errno
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from wganlab.arguments import parser
 from wganlab.errors import CollectiveError, UserError
@@ -22,7 +23,10 @@ EXIT_USER_ERROR = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0), or a command-line mistake, printed in one line by the parser (2)
+        return stop.code if isinstance(stop.code, int) else EXIT_USER_ERROR
     try:
         return int(HANDLERS[args.command](args) or 0)
     except CollectiveError as error:  # every rank of a distributed run met it: rank 0 alone says so
@@ -44,6 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"wganlab: interrupted{_RESUME.get(args.command, '')}", file=sys.stderr)
         return 130
+
+
+def run() -> NoReturn:
+    """The `wganlab` console script (and `python -m wganlab`): `main`, then exit with its code; a process of a
+    torchrun job ends without the interpreter's teardown (distributed.end_process says why)."""
+    code = main()
+    if _rank() is not None:
+        from wganlab.training.distributed import end_process
+
+        end_process(code)
+    sys.exit(code)
 
 
 _RESUME = {  # what an interrupted command keeps, and how to go on from it
@@ -127,9 +142,11 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _classifier_train(args: argparse.Namespace) -> int:
     from wganlab.data.images import load_images
+    from wganlab.files import refuse_to_replace
     from wganlab.models.classifier import save_classifier
     from wganlab.training.classifier import train_classifier
 
+    refuse_to_replace(args.out, args.force)
     data = load_images(args.data, args.root or None, split="train", resize=args.resize, pad_to=args.pad_to)
     if data.labels is None:
         raise UserError(f"{args.data} at {data.source} has no labels: a classifier needs labelled images")
@@ -143,15 +160,19 @@ def _classifier_train(args: argparse.Namespace) -> int:
 
 def _report_run(args: argparse.Namespace) -> int:
     from wganlab.diagnose import diagnosis_or_reason
+    from wganlab.files import refuse_to_replace
     from wganlab.reports.run_report import write_run_report
 
+    refuse_to_replace(args.out, args.force)  # the run's own RUN/report.html (no --out) is brought up to date
     print(f"wrote {write_run_report(args.run, diagnosis_or_reason(args.run), args.out)}")
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from wganlab.files import refuse_to_replace
     from wganlab.reports.compare import write_comparison
 
+    refuse_to_replace(args.out, args.force)
     print(f"wrote {write_comparison(args.runs, args.out)}")
     return 0
 
@@ -223,4 +244,4 @@ HANDLERS = {
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -118,6 +118,16 @@ class Config:
     eval: EvalConfig = field(default_factory=EvalConfig)
 
 
+# Bounds past which a value is a mistake, not a plan: a thousand times the longest published GAN runs (BigGAN,
+# StyleGAN: under 10^6 generator steps), two thousand times the field's largest evaluation (50,000 images).
+MAX_STEPS = 10**9
+MAX_IMAGES = 10**8
+MAX_SIDE = 8192  # pixels per image side: eight times the largest GAN images (1024 x 1024)
+MAX_WIDTH = 2**20  # units or channels per layer, and latent dimensions: hundreds of times BigGAN's widest (1,536);
+# below it a network's size stays countable (the memory check then refuses what does not fit), above it overflows
+MAX_DEPTH = 1000  # hidden layers of the MLP
+MAX_CRITIC_ITERS = 10_000  # critic updates per generator step (the WGAN code's warm-up: 100)
+
 SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Config).items() if name != "preset"}
 
 
@@ -153,7 +163,8 @@ def load(
     overrides: Sequence[str] = (),
     steps: int | None = None,
 ) -> Config:
-    """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, then check."""
+    """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, each layer checked as it
+    is applied: a value out of range is refused where it is written, never hidden by a later layer."""
     file_values: dict[str, Any] = read_toml(path) if path is not None else {}
     from_file = file_values.pop("preset", None)
     if from_file is not None and not isinstance(from_file, str):
@@ -161,8 +172,8 @@ def load(
     preset_name = preset or from_file or Config.preset
     chosen = PRESETS.resolve(preset_name, key="preset")
     config = _merge(Config(preset=preset_name), chosen.values, source="preset")
-    config = _merge(config, file_values, source=str(path))
-    config = _merge(config, parse_overrides(overrides), source="--set")
+    config = _checked(_merge(config, file_values, source=str(path)), source=str(path) if path else "the preset")
+    config = _checked(_merge(config, parse_overrides(overrides), source="--set"), source="--set")
     if steps is not None:
         config = _merge(config, {"train": {"steps": steps}}, source="--steps")
     return _checked(config)
@@ -189,45 +200,50 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
     return dataclasses.replace(config, **changes)
 
 
-def _checked(config: Config) -> Config:
-    """Refuse values out of range: each rule names the key and the range it must lie in."""
+def _checked(config: Config, source: str = "") -> Config:
+    """Refuse values out of range: each rule names the key and the range it must lie in (and the `source` the
+    value came from, when given)."""
     m, o, p, t, e, d = config.model, config.objective, config.optim, config.train, config.eval, config.data
     rules = [
-        (m.latent_dim >= 1, "model.latent_dim must be >= 1"),
-        (m.width >= 1, "model.width must be >= 1"),
-        (m.depth >= 1, "model.depth must be >= 1"),
+        (1 <= m.latent_dim <= MAX_WIDTH, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.width <= MAX_WIDTH, f"model.width must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.depth <= MAX_DEPTH, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
         (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
         (o.penalty_target > 0, "objective.penalty_target must be > 0"),
         (o.clip_value > 0, "objective.clip_value (c) must be > 0"),
         (o.max_norm > 0, "objective.max_norm must be > 0"),
         (o.grad_clip_norm > 0, "objective.grad_clip_norm must be > 0"),
         (o.instance_noise_std >= 0, "objective.instance_noise_std must be >= 0"),
-        (o.instance_noise_steps >= 0, "objective.instance_noise_steps must be >= 0"),
+        (0 <= o.instance_noise_steps <= MAX_STEPS, f"objective.instance_noise_steps must be in [0, {MAX_STEPS:,}]"),
         (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
-        (t.steps >= 1, "train.steps must be >= 1"),
+        (1 <= t.steps <= MAX_STEPS, f"train.steps must be in [1, {MAX_STEPS:,}]"),
         (0 <= t.seed < 2**63, "train.seed must be in [0, 2**63)"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
         (t.generator_batch_size >= 0, "train.generator_batch_size must be >= 0 (0 = train.batch_size)"),
-        (p.decay_steps >= 0, "optim.decay_steps must be >= 0 (0 = train.steps)"),
-        (t.critic_iters >= 1, "train.critic_iters (n_critic) must be >= 1"),
+        (0 <= p.decay_steps <= MAX_STEPS, f"optim.decay_steps must be in [0, {MAX_STEPS:,}] (0 = train.steps)"),
+        (1 <= t.critic_iters <= MAX_CRITIC_ITERS,
+         f"train.critic_iters (n_critic) must be in [1, {MAX_CRITIC_ITERS:,}]"),
         (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
-        (t.log_every >= 1, "train.log_every must be >= 1"),
-        (t.checkpoint_every >= 1, "train.checkpoint_every must be >= 1"),
+        (1 <= t.log_every <= MAX_STEPS, f"train.log_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
+        (1 <= t.checkpoint_every <= MAX_STEPS,
+         f"train.checkpoint_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
         (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (t.plateau_patience >= 2, "train.plateau_patience must be >= 2 (evaluations)"),
-        (e.every >= 0, "eval.every must be >= 0 (0 = only at the end)"),
-        (e.samples >= 1 and e.w1_samples >= 1, "eval.samples and eval.w1_samples must be >= 1"),
-        (e.image_samples >= 2, "eval.image_samples must be >= 2"),
-        (d.resize >= 0 and d.pad_to >= 0, "data.resize and data.pad_to must be >= 0"),
+        (0 <= e.every <= MAX_STEPS, f"eval.every must be in [0, {MAX_STEPS:,}] (0 = only at the end)"),
+        (1 <= min(e.samples, e.w1_samples) and max(e.samples, e.w1_samples) <= MAX_IMAGES,
+         f"eval.samples and eval.w1_samples must be in [1, {MAX_IMAGES:,}]"),
+        (2 <= e.image_samples <= MAX_IMAGES, f"eval.image_samples must be in [2, {MAX_IMAGES:,}]"),
+        (0 <= min(d.resize, d.pad_to) and max(d.resize, d.pad_to) <= MAX_SIDE,
+         f"data.resize and data.pad_to must be in [0, {MAX_SIDE:,}] (pixels; 0 = keep)"),
         (d.stack in (1, 3), "data.stack must be 1 or 3"),
         (d.limit >= 0, "data.limit must be >= 0 (0 = all images)"),
     ]
     for ok, message in rules:
         if not ok:
-            raise ConfigError(message)
+            raise ConfigError(f"{message} (in {source})" if source else message)
     return config

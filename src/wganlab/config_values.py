@@ -4,6 +4,7 @@ against the type its key is annotated with (`config.py` applies them to a `Confi
 
 from __future__ import annotations
 
+import math
 import sys
 import typing
 from collections.abc import Sequence
@@ -73,6 +74,12 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         accepted, convert = _SCALARS[expected]
         if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
             raise wrong()
+        if expected is int and not -(2**63) <= value < 2**63:
+            raise ConfigError(f"{key} in {source} must be a whole number that fits in 64 bits, got {value}")
+        if expected is float and not math.isfinite(value):
+            raise ConfigError(f"{key} in {source} must be a finite number, got {value!r}")
+        if expected is str and "\n" in value:
+            raise ConfigError(f"{key} in {source} must be one line of text, got {value!r}")
         return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
 

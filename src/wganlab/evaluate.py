@@ -13,7 +13,7 @@ from wganlab.data.images import load_images
 from wganlab.errors import UserError
 from wganlab.metrics.images import image_metrics
 from wganlab.metrics.summary import needs_of
-from wganlab.reference import image_evaluator, use_reference
+from wganlab.reference import image_evaluator, reference_extractor, use_reference
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
@@ -49,12 +49,27 @@ def evaluate_checkpoint(target: Path, values: Mapping[str, Any], reference: Path
 
 def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | None = None) -> Report:
     """Image metrics of generated images read from `target` (npz or folder) against the real data in `values`
-    (or the `wganlab stats` file `reference`)."""
-    evaluator = image_evaluator(values)
-    if reference is not None:
-        use_reference(evaluator, reference)
+    (data.*), or against the `wganlab stats` file `reference`, which then needs no data (its extractor is the
+    file's unless eval.extractor is given)."""
     kind = "npz" if target.is_file() else "folder"
-    fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
+    if "data.name" not in values:
+        if reference is None:
+            raise UserError(f"{target} holds samples: name the real data to compare with (e.g. --data digits) or "
+                            "give a reference made by `wganlab stats` (--reference FILE.npz)")
+        if not reference.is_file():
+            raise UserError(f"reference file {reference} does not exist; make one with `wganlab stats`")
+        if values.get("data.stack", 1) != 1:
+            raise UserError("stacked samples (--stack 3) are measured per channel: name their real data (--data)")
+        fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
+        extractor = {"eval.extractor": name} if (name := reference_extractor(reference)) else {}
+        own = {"data.name": kind, "data.root": str(target)} | extractor | dict(values)
+        evaluator = image_evaluator(own, dataset=fake)
+        use_reference(evaluator, reference)
+    else:
+        evaluator = image_evaluator(values)
+        if reference is not None:
+            use_reference(evaluator, reference)
+        fake = load_images(kind, target, cache=False)
     if fake.shape != tuple(evaluator.dataset.shape):
         shape = tuple(evaluator.dataset.shape)
         raise UserError(f"the samples in {target} are {fake.shape}, the real data {shape}")
@@ -74,10 +89,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
     }
     values = {key: value for key, value in given.items() if value is not None}
     if is_samples(args.target):
-        if not args.data:
-            raise UserError(f"{args.target} holds samples: name the real data to compare with, e.g. --data digits")
-        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack}
-        title, headline, metrics = evaluate_samples(args.target, data | values, args.reference)
+        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split} if args.data else {}
+        title, headline, metrics = evaluate_samples(args.target, data | {"data.stack": args.stack} | values,
+                                                    args.reference)
     else:
         title, headline, metrics = evaluate_checkpoint(args.target, values, args.reference)
     print(title)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from wganlab.errors import UserError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -21,6 +24,33 @@ def cache_folder() -> Path:
     """Where wganlab keeps what it can recompute (decoded images, real features): $WGANLAB_CACHE or
     ~/.cache/wganlab."""
     return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab")).expanduser()
+
+
+def refuse_to_replace(path: Path | None, force: bool) -> None:
+    """No command replaces a file the user already has unless asked: one line unless `path` is new (or None) or
+    `force` (the commands' --force) is given. Call it before any work, so a refusal writes nothing."""
+    if path is not None and not force and (path.exists() or path.is_symlink()):
+        kind = "a folder" if path.is_dir() else "a file"
+        raise UserError(f"{path} exists ({kind}): pass --force to replace it, or give a new path")
+
+
+def load_tensors(source: Path | BinaryIO) -> Any:
+    """What torch.save wrote, read with `weights_only=True` (tensors and plain values: nothing in the file can run
+    code), onto the CPU and with torch's warnings silenced. Any failure is a ValueError of one line saying why:
+    never torch's own advice to load the file with weights_only=False, which runs whatever code a pickle holds."""
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(source, map_location="cpu", weights_only=True)
+    except Exception as error:  # a damaged file makes the unpickler raise almost anything  # noqa: BLE001
+        text = str(error)
+        if "weights only load failed" in text.lower() or "weights_only" in text:
+            reason = "it holds Python objects besides tensors and plain values, which wganlab never unpickles"
+        else:
+            reason = " ".join(text.split()[:40]) or type(error).__name__
+        raise ValueError(reason) from None
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:

@@ -18,8 +18,9 @@ import numpy as np
 
 from wganlab import config as configuration
 from wganlab.data.datasets import build_dataset
+from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import write_atomic
+from wganlab.files import refuse_to_replace, write_atomic
 from wganlab.metrics.images import FeatureSet
 from wganlab.metrics.soundness import statistics_problem
 from wganlab.objectives.losses import mean_difference
@@ -29,11 +30,13 @@ from wganlab.training.validation import validate_measurement
 FORMAT = "wganlab-reference-1"
 
 
-def image_evaluator(values: Mapping[str, Any]) -> ImageEvaluator:
-    """The evaluator of the default config with `values` (data.*, eval.*): image data and an extractor."""
+def image_evaluator(values: Mapping[str, Any], dataset: ImageData | None = None) -> ImageEvaluator:
+    """The evaluator of the default config with `values` (data.*, eval.*): image data (built from data.*, unless
+    `dataset` is given) and an extractor."""
     config = configuration.with_values(configuration.load(), values)
     validate_measurement(config)
-    evaluator = build_evaluator(config, build_dataset(config.data, config.train.seed), mean_difference)
+    data = dataset if dataset is not None else build_dataset(config.data, config.train.seed)
+    evaluator = build_evaluator(config, data, mean_difference)
     if not isinstance(evaluator, ImageEvaluator):
         raise UserError(f"{config.data.name} is 2-D data; image metrics compare images")
     if evaluator.extractor_name is None:
@@ -41,11 +44,13 @@ def image_evaluator(values: Mapping[str, Any]) -> ImageEvaluator:
     return evaluator
 
 
-def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -> tuple[ImageEvaluator, FeatureSet]:
-    """Compute the real features of the data in `values` and write the reference file `out` (.npz); returns the
-    evaluator and the features."""
+def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
+                    force: bool = False) -> tuple[ImageEvaluator, FeatureSet]:
+    """Compute the real features of the data in `values` and write the reference file `out` (.npz; an existing
+    one replaced only with `force`); returns the evaluator and the features."""
     if out.suffix != ".npz" or not out.parent.is_dir():
         raise UserError(f"--out {out} must be a .npz file in an existing folder")
+    refuse_to_replace(out, force)
     evaluator = image_evaluator(values)
     real = evaluator.real_features(rows=keep_features)
     mean, covariance = real.gaussian()
@@ -56,6 +61,18 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool) -
         arrays["features"] = real.all_features("a reference")
     write_atomic(out, lambda stream: np.savez(stream, **arrays))
     return evaluator, real
+
+
+def reference_extractor(path: Path) -> str | None:
+    """The extractor a reference file names (None where it names none or is no reference: `use_reference` then
+    says what is wrong with it), read without its arrays."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            about = json.loads(str(saved["about"][()]))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    found = about.get("extractor") if isinstance(about, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
@@ -110,7 +127,7 @@ def stats_command(args: argparse.Namespace) -> int:
               "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
               "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
               "eval.extractor_weights": args.extractor_weights or ""}
-    evaluator, real = write_reference(values, args.out, args.features)
+    evaluator, real = write_reference(values, args.out, args.features, args.force)
     extractor = evaluator.extractor
     print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
           f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")

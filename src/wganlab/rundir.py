@@ -1,6 +1,7 @@
 """Run folders: their layout, making one, writing their files, the writer's lock and the checkpoint files in them.
 
-A run folder `NNNNN-name/` holds config.json (the resolved config), stats.jsonl (training statistics),
+A run folder `NNNNN-name/` holds run.json (the run's id, which its checkpoints carry), config.json (the resolved
+config), stats.jsonl (training statistics),
 metrics.jsonl (evaluations), diagnostics.jsonl (a probe of the critic per evaluation), figures/,
 checkpoints/ and summary.json. JSON files are written atomically; JSONL files are appended a line at a
 time and cut back to a checkpoint on resume. Reading a whole folder back as typed `RunLogs` is `runlogs.py`'s;
@@ -13,6 +14,7 @@ import fcntl
 import json
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.files import write_bytes_atomic, write_json_atomic
 
+IDENTITY = "run.json"  # {"id": 32 hex digits}, made with the folder; every checkpoint of the run carries the id
 CONFIG = "config.json"
 STATS = "stats.jsonl"
 METRICS = "metrics.jsonl"
@@ -70,6 +73,7 @@ def create(root: Path, name: str, run: bool = True) -> Path:
             if run:
                 (path / FIGURES).mkdir()
                 (path / CHECKPOINTS).mkdir()
+                write_json_atomic(path / IDENTITY, {"id": uuid.uuid4().hex})
             return path
         finally:
             marker.unlink(missing_ok=True)
@@ -140,6 +144,30 @@ def require_run(folder: Path) -> None:
     """Raise a one-line UserError unless `folder` is a run folder."""
     if not is_run(folder):
         raise UserError(f"{folder} is not a run folder (no {CONFIG}); give a folder made by `wganlab train`")
+
+
+def run_id(folder: Path) -> str | None:
+    """The id of the run folder (None for a folder made before runs had ids); a damaged run.json is one line."""
+    path = folder / IDENTITY
+    if not path.exists():
+        return None
+    try:
+        found = json.loads(path.read_bytes()).get("id")
+    except (OSError, ValueError, AttributeError):
+        found = None
+    if not (isinstance(found, str) and re.fullmatch(r"[0-9a-f]{32}", found)):
+        raise UserError(f"{path} is damaged (it holds no run id); restore it from a copy of the run folder")
+    return found
+
+
+def check_belongs(folder: Path, checkpoint: Path, carried: str | None) -> None:
+    """Refuse, in one line, a checkpoint that carries another run's id (or none) than its run folder's: a file
+    copied between run folders is never measured, sampled or resumed as the folder's run."""
+    own = run_id(folder)
+    if own is not None and carried != own:
+        other = f"run {carried}" if carried else "no run (it carries no run id)"
+        raise UserError(f"{checkpoint} belongs to {other}, not to {folder} (run {own}): it was copied from another "
+                        "run folder; give its own run folder, or the file outside any run folder")
 
 
 def write_sweep(folder: Path, record: Record) -> None:

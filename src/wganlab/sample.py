@@ -21,7 +21,7 @@ from torch import Tensor
 from wganlab.data.image_formats import unit_to_uint8
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
-from wganlab.files import write_atomic
+from wganlab.files import refuse_to_replace, write_atomic
 from wganlab.machine import available_memory
 from wganlab.training.checkpoint import Snapshot, load_snapshot
 from wganlab.training.evaluation import BATCH, GRID_IMAGES, generated, keep_first
@@ -38,6 +38,7 @@ class Request:
     raw: bool = False  # the trained generator itself rather than its EMA
     out: Path | None = None  # a folder (PNG files) or a .npz file
     grid: Path | None = None  # a PNG grid of the first 64
+    force: bool = False  # replace an existing .npz or grid file (never a folder)
 
 
 def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
@@ -51,6 +52,9 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
             _check_parent(path)
     if request.out is not None and request.out.suffix != ".npz" and _occupied(request.out):
         raise UserError(f"{request.out} exists and is not an empty folder; give a new folder or a .npz file")
+    refuse_to_replace(request.out if request.out is not None and request.out.suffix == ".npz" else None,
+                      request.force)
+    refuse_to_replace(request.grid, request.force)
     snapshot = load_snapshot(target)
     if isinstance(snapshot.dataset, ToyDistribution):
         raise UserError(f"{snapshot.folder} generates 2-D points, not images; its figures are in figures/")
@@ -124,7 +128,7 @@ def _check_parent(path: Path) -> None:
 
 def sample_command(args: argparse.Namespace) -> int:
     """`wganlab sample TARGET`: generated images written to a folder, an .npz file and/or a grid."""
-    request = Request(args.count, args.seed, args.raw, args.out, args.grid)
+    request = Request(args.count, args.seed, args.raw, args.out, args.grid, args.force)
     snapshot, count, seed = sample(args.target, request)
     generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
     written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)

@@ -45,3 +45,4 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    distributed.end_process(0)  # as `wganlab` ends a torchrun process: no interpreter teardown

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,16 +56,20 @@ NATIVE_CRASH = re.compile(r"exitcode\s*:\s*-(6|11|7|4) ")
 
 def torchrun(*arguments: str, timeout: float = 300, **environment: str) -> subprocess.CompletedProcess[str]:
     """torchrun with 2 processes on this machine (gloo), as a user starts it. A job in which a rank died of a
-    native crash runs once more, the first attempt's end printed as a warning (CI saw gloo abort rank 1 once,
-    "terminate called without an active exception", in a run this machine passed 8 times in 8): a crash that
-    repeats fails the test, and whatever the first attempt printed (each rank's progress and, from
-    faulthandler, its Python stack at the crash) is in the test's output."""
-    env = os.environ | {"OMP_NUM_THREADS": "1"} | environment
+    native crash runs once more (from an empty --outdir), the first attempt's end printed as a warning: a crash
+    that repeats fails the test. Gloo aborted rank 1 at interpreter teardown after finished jobs (CI twice; here 1
+    job in 12), which `distributed.end_process` now avoids; should a crash come back, what the first attempt
+    printed (each rank's progress, standard output and, from faulthandler, the Python stacks) is in the test's
+    output."""
+    env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"} | environment
     command = [*TORCHRUN, "--standalone", "--nproc_per_node", "2", *arguments]
     job = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     if job.returncode != 0 and NATIVE_CRASH.search(job.stderr):
-        warnings.warn(f"a rank crashed natively; running the job once more. The first attempt:\n{_failed(job.stderr)}",
-                      stacklevel=2)
+        warnings.warn(f"a rank crashed natively; running the job once more. The first attempt:\n"
+                      f"{_failed(job.stderr, job.stdout)}", stacklevel=2)
+        if "--outdir" in arguments:  # the second attempt starts from an empty folder, as the first did
+            outdir = Path(arguments[arguments.index("--outdir") + 1])
+            shutil.rmtree(outdir, ignore_errors=True)
         job = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     return job
 
@@ -82,13 +87,14 @@ def networks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, 
     return {name: (torch.load(one / f"{name}.pt"), torch.load(two / f"{name}.pt")) for name in CASES}
 
 
-def _failed(stderr: str) -> str:
-    """What a failed torchrun job printed: each rank's own lines (torchrun's traceback hides them), the Python stacks
-    of a native crash, then the end."""
+def _failed(stderr: str, stdout: str = "") -> str:
+    """What a failed torchrun job printed: each rank's own lines (torchrun's traceback hides them), the end of its
+    standard output, the Python stacks of a native crash (faulthandler, PYTHONFAULTHANDLER=1), then the end."""
     ranks = ["\n".join(line for line in stderr.splitlines() if line.startswith(f"[rank{r}]"))[-3000:] for r in (0, 1)]
-    crash = stderr.find("Fatal Python error")  # faulthandler's stacks, where a worker enabled it and a rank crashed
-    stacks = f"the crash:\n{stderr[crash:crash + 3000]}\n" if crash >= 0 else ""
-    return f"rank 0 printed:\n{ranks[0]}\nrank 1 printed:\n{ranks[1]}\n{stacks}the end:\n{stderr[-3000:]}"
+    crash = stderr.find("Fatal Python error")
+    stacks = f"the crash:\n{stderr[crash:crash + 6000]}\n" if crash >= 0 else ""
+    return (f"rank 0 printed:\n{ranks[0]}\nrank 1 printed:\n{ranks[1]}\nstandard output:\n{stdout[-1500:]}\n"
+            f"{stacks}the end:\n{stderr[-3000:]}")
 
 
 def _largest_difference(a: dict, b: dict) -> float:

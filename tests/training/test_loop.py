@@ -53,7 +53,7 @@ def test_start_writes_config_json_into_a_new_run_folder(tmp_path: Path) -> None:
     saved = json.loads((folder / "config.json").read_text())
     assert configuration.from_dict(saved) == config == run.config
     assert saved["train"]["steps"] == 3 and saved["model"]["width"] == 16
-    assert sorted(p.name for p in folder.iterdir()) == [".lock", "checkpoints", "config.json", "figures"]
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", "checkpoints", "config.json", "figures", "run.json"]
     assert state.step == 0
     second, _, _ = start(config, tmp_path / "runs")
     assert second.name == "00001-grid-grid"

@@ -8,12 +8,14 @@ A photo's EXIF orientation is applied (as image viewers do), so a camera's portr
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +113,8 @@ def _header(path: Path) -> tuple[str, tuple[int, int]]:
 def output_layout(listing: Listing, transform: Transform) -> tuple[str, tuple[int, int, int]]:
     """From the headers alone: the colour mode ("L" when every image is grayscale, else "RGB") and the output
     (C, H, W); UserError when the images would come out in different sizes."""
-    headers = list(_pool().map(_header, listing.paths, chunksize=_CHUNK))
+    with _pillow_quiet():
+        headers = list(_pool().map(_header, listing.paths, chunksize=_CHUNK))
     sizes = [transform.output_size(width, height, str(listing.root)) for _, (width, height) in headers]
     if len(set(sizes)) > 1:
         other = next(i for i, size in enumerate(sizes) if size != sizes[0])
@@ -145,8 +148,20 @@ def decode_into(
             out[index] = transform.pad(pixels, 0)
         return min(_CHUNK, len(listing.paths) - start)
 
-    _in_parallel(decode, len(listing.paths), f"decoding {len(listing.paths):,} images from {listing.root}", progress)
+    with _pillow_quiet():
+        _in_parallel(decode, len(listing.paths), f"decoding {len(listing.paths):,} images from {listing.root}",
+                     progress)
     return digests
+
+
+@contextlib.contextmanager
+def _pillow_quiet() -> Iterator[None]:
+    """Pillow's warnings silenced while the decoding threads run (this thread holds the filter until they end): an
+    image that decodes is used as it is (a photo over Pillow's 89-million-pixel decompression-bomb warning, a
+    malformed EXIF block), and one that does not is one line (twice that size is Pillow's DecompressionBombError)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def file_digests(listing: Listing, progress: bool = True) -> list[str]:
@@ -175,10 +190,10 @@ def _workers() -> int:
 
 
 def _in_parallel(task: Callable[[int], int], count: int, what: str, progress: bool) -> None:
-    """Run task(start) for every chunk start, on all cores, with a progress bar on a terminal and a line at the
-    start and the end on stderr (so a log shows it too)."""
+    """Run task(start) for every chunk start, on all cores, with (on a terminal) a line at the start and a progress
+    bar, and a line at the end on stderr (so a log shows it too; a failure is then the one line on stderr)."""
     began = time.perf_counter()
-    if progress:
+    if progress and sys.stderr.isatty():
         print(f"{what} ({_workers()} threads) ...", file=sys.stderr, flush=True)
     starts: Sequence[int] = range(0, count, _CHUNK)
     bar = tqdm(total=count, unit="img", disable=True if not progress else None, file=sys.stderr)  # None: a tty only

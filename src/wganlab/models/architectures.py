@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 from wganlab.config import ModelConfig
@@ -101,8 +102,11 @@ def parameter_count(network: nn.Module) -> int:
 
 
 def describe(config: ModelConfig, shape: tuple[int, ...]) -> str:
-    """Both networks for data of `shape`, layer by layer, each with its parameter count (what --dry-run shows)."""
-    generator, critic = build_networks(config, shape)
+    """Both networks for data of `shape`, layer by layer, each with its parameter count (what --dry-run shows),
+    built on the meta device: no weights are made, so a size too large for this machine is described, not
+    allocated."""
+    with torch.device("meta"):
+        generator, critic = build_networks(config, shape)
     return "\n".join(
         f"{role} ({network.__class__.__name__}): {parameter_count(network):,} parameters\n{network}"
         for role, network in (("generator", generator), ("critic", critic))

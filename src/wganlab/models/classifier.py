@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic
+from wganlab.files import load_tensors, write_bytes_atomic
 
 FILE_FORMAT = "wganlab-classifier"
 FILE_VERSION = 1
@@ -89,9 +89,8 @@ def _read_payload(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserError(f"classifier file {path} not found; {_REMEDY}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many types for damaged files
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        payload = load_tensors(path)
+    except ValueError as reason:
         raise UserError(f"cannot read classifier file {path} (damaged or truncated?): {reason}; {_REMEDY}") from None
     if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
         raise UserError(f"{path} is not a wganlab classifier file; {_REMEDY}")

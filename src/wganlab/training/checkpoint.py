@@ -21,7 +21,7 @@ from wganlab import rundir
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, build_dataset, data_shape
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic
+from wganlab.files import load_tensors, write_bytes_atomic
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.build import seeded_networks
 from wganlab.training.step import TrainState, make_ema
@@ -39,14 +39,17 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
 
 
 def save(path: Path, state: TrainState, config: Config) -> None:
-    """Serialise to memory, then write atomically: a crash mid-write leaves the previous checkpoint intact."""
-    write_bytes_atomic(path, encode(state, config))
+    """Serialise to memory, then write atomically: a crash mid-write leaves the previous checkpoint intact. A file
+    in a run folder's checkpoints/ carries that run's id."""
+    run = rundir.run_id(path.parent.parent) if path.parent.name == rundir.CHECKPOINTS else None
+    write_bytes_atomic(path, encode(state, config, run))
 
 
-def encode(state: TrainState, config: Config) -> bytes:
-    """The checkpoint file's bytes: the full state, with its digest."""
+def encode(state: TrainState, config: Config, run: str | None = None) -> bytes:
+    """The checkpoint file's bytes: the full state, with the id of the `run` it belongs to and its digest."""
     payload: dict[str, Any] = {
         "format": FORMAT,
+        "run": run,
         "step": state.step,
         "train_seconds": state.train_seconds,
         "config": configuration.to_dict(config),
@@ -95,6 +98,16 @@ def digest(payload: dict[str, Any]) -> str:
     return hasher.hexdigest()
 
 
+def read_of_run(folder: Path | None, path: Path, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`read(path)` (or the `payload` already read from it) for the checkpoint `path` of the run `folder` (None: a
+    loose file), refused in one line if it belongs to another run."""
+    payload = read(path) if payload is None else payload
+    if folder is not None:
+        carried = payload.get("run")
+        rundir.check_belongs(folder, path, carried if isinstance(carried, str) else None)
+    return payload
+
+
 def read(path: Path) -> dict[str, Any]:
     """Load a checkpoint's payload; a missing, truncated, corrupt, malformed or foreign file is a `UserError`."""
     if not path.is_file():
@@ -109,9 +122,8 @@ def read(path: Path) -> dict[str, Any]:
 def decode(data: bytes, where: str) -> dict[str, Any]:
     """A checkpoint's payload from its bytes, verified (`where` names it in errors)."""
     try:
-        payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as error:  # a damaged file makes the unpickler raise almost anything  # noqa: BLE001
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        payload = load_tensors(io.BytesIO(data))
+    except ValueError as reason:
         raise UserError(
             f"checkpoint {where} is damaged or not a checkpoint ({reason}); resume from an earlier checkpoint-*.pt"
         ) from None
@@ -199,7 +211,7 @@ def load_snapshot(target: Path) -> Snapshot:
     """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
     where this machine lacks it, on the CPU."""
     folder, path = rundir.resolve_checkpoint(target)
-    payload = read(path)
+    payload = read_of_run(folder, path)
     config = usable_here(config_of(payload))
     validate(config)
     dataset = build_dataset(config.data, config.train.seed)

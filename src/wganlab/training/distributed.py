@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 import torch.distributed as dist
@@ -162,6 +163,18 @@ def leave(team: Team, finished: bool) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def end_process(code: int) -> NoReturn:
+    """End this process of a torchrun job with `code`, its output flushed, without the interpreter's teardown:
+    there gloo's threads, left behind by `destroy_process_group`, can outlive what they use and abort the process
+    ("terminate called without an active exception", SIGABRT) after a job that finished, which torchrun then
+    reports as failed (rank 1 of 1 job in 12 on an AMD EPYC with torch 2.13; faulthandler shows no Python frame
+    left). Call it after `leave`, once everything is written: files are closed by then, and torchrun needs only
+    the exit code."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:

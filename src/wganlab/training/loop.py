@@ -109,7 +109,7 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
             bar.reset(train.steps)
             bar.update(state.step)
             continue
-        if state.step % train.log_every == 0:
+        if state.step % train.log_every == 0 or state.step == train.steps:  # the last step's always
             stats = team.mean_stats(stats)  # the global batch's values
             if folder is not None:
                 log_stats(folder, state, stats, events)

@@ -43,7 +43,8 @@ def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Pat
     payload = checkpoint.read(path)
     config = checkpoint.config_of(payload)
     if folder is not None:
-        _check_belongs(folder, path, config)
+        _check_belongs(folder, path, config)  # the first difference, where the configs differ
+        checkpoint.read_of_run(folder, path, payload)  # the run's id, where they do not
     if checkpoint.usable_here(config).train.device != config.train.device:
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "

@@ -16,6 +16,7 @@ run folders; `wganlab compare SWEEP` puts them side by side. A member's checkpoi
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import sys
 import time
@@ -40,6 +41,7 @@ from wganlab.training.step import Run, TrainState, train_step
 from wganlab.training.watch import QualityWatch
 
 Grid = dict[str, list[Any]]  # {"section.key": [values]}
+MAX_MEMBERS = 10_000  # runs in one sweep (each a run folder of its own): more is a typo in --seeds or --grid
 
 
 def parse_grid(items: Sequence[str]) -> Grid:
@@ -57,6 +59,8 @@ def parse_grid(items: Sequence[str]) -> Grid:
             values = tomllib.loads(f"v = [{text}]")["v"]
         except tomllib.TOMLDecodeError:
             values = [word.strip() for word in text.split(",") if word.strip()]
+        if not values:
+            raise ConfigError(f"--grid {item!r} gives no values; list them: {key}=v1,v2,...")
         if key in grid:
             raise ConfigError(f"--grid names {key} twice; give all its values in one --grid {key}=v1,v2,...")
         grid[key] = values
@@ -64,15 +68,20 @@ def parse_grid(items: Sequence[str]) -> Grid:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """`0-3`, `0,1,2` or `5` into seeds, in order, without repeats."""
-    seeds: list[int] = []
+    """`0-3`, `0,1,2` or `5` into seeds, in order, without repeats (at most MAX_MEMBERS of them)."""
+    ranges = []
     for part in text.split(","):
         match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
         if match is None or (match.group(2) is not None and int(match.group(2)) < int(match.group(1))):
             raise ConfigError(f"--seeds {text!r}: give seeds as 0-3, 0,1,2 or 5 (non-negative, ranges low-high)")
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))
-        seeds += [seed for seed in range(low, high + 1) if seed not in seeds]
-    return seeds
+        if high >= 2**63:
+            raise ConfigError(f"--seeds {text!r}: seeds must be below 2**63")
+        ranges.append(range(low, high + 1))
+    if sum(map(len, ranges)) > MAX_MEMBERS:
+        raise ConfigError(f"--seeds {text!r} asks for {sum(map(len, ranges)):,} seeds, more than a sweep's "
+                          f"{MAX_MEMBERS:,} runs; give fewer")
+    return list(dict.fromkeys(seed for each in ranges for seed in each))
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,9 @@ def plan(base: Config, grid: Grid, seeds: Sequence[int] | None) -> list[Plan]:
     axes = dict(grid) | ({"train.seed": list(seeds)} if seeds else {})
     if not axes:
         raise ConfigError("nothing to sweep: give --grid section.key=v1,v2,... and/or --seeds 0-3")
+    if (count := math.prod(map(len, axes.values()))) > MAX_MEMBERS:
+        raise ConfigError(f"the grid and seeds make {count:,} runs, more than a sweep's {MAX_MEMBERS:,}; give fewer "
+                          "values")
     plans = []
     for point in itertools.product(*axes.values()):
         values = dict(zip(axes, point, strict=True))
@@ -205,7 +217,7 @@ def fit_group(members: list[Member], console: TextIO) -> None:
                 stop(members[k], state, k, row(stats, k), console)
         if all(member.stopped for member in members):
             break
-        if state.step % train.log_every == 0:
+        if state.step % train.log_every == 0 or state.step == train.steps:  # as loop.fit logs
             for k, member in enumerate(members):
                 if member.stopped is None:
                     sync_clock(state, member.state)
