@@ -11,9 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS
-
-SEEDS = 2**63  # a seed is in [0, 2**63), as torch's generators take it
+from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS, SEEDS
 
 _FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
 
@@ -29,12 +27,13 @@ def whole(low: int, high: int) -> Callable[[str], int]:
     """An argument type: a whole number in [low, high], or argparse's one-line error saying what was wrong."""
 
     def parse(text: str) -> int:
+        shown = repr(text) if len(text) <= 40 else f"a text of {len(text):,} characters"
         try:
-            value = int(text)
+            value = int(text)  # over 4,300 digits, a ValueError too
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (write 50000, not 5e4)") from None
+            raise argparse.ArgumentTypeError(f"{shown} is not a whole number (write 50000, not 5e4)") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not in [{low:,}, {high:,}]")
+            raise argparse.ArgumentTypeError(f"{shown.strip(chr(39))} is not in [{low:,}, {high:,}]")
         return value
 
     parse.__name__ = "whole number"  # what argparse names the type in its own messages

@@ -9,6 +9,7 @@ question for the parts themselves: `training/validation.py` asks it, and `traini
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,6 +121,7 @@ class Config:
 
 # Bounds past which a value is a mistake, not a plan: a thousand times the longest published GAN runs (BigGAN,
 # StyleGAN: under 10^6 generator steps), two thousand times the field's largest evaluation (50,000 images).
+SEEDS = 2**63  # a seed is in [0, 2**63), as torch's generators take it
 MAX_STEPS = 10**9
 MAX_IMAGES = 10**8
 MAX_SIDE = 8192  # pixels per image side: eight times the largest GAN images (1024 x 1024)
@@ -138,18 +140,20 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 def from_dict(raw: Mapping[str, Any]) -> Config:
     """Rebuild and check a config saved by `to_dict` (from config.json or a checkpoint)."""
-    return _checked(_merge(Config(), raw, source="saved config"))
+    return _checked(_merge(Config(), raw, source="saved config"), saved=True)
 
 
 def with_values(config: Config, values: Mapping[str, Any]) -> Config:
-    """`config` with typed values by dotted key, e.g. {"train.steps": 500, "eval.metrics": ["fid"]}, checked."""
+    """`config` with typed values by dotted key, e.g. {"train.steps": 500, "eval.metrics": ["fid"]}, checked: the
+    given values against every bound, the rest (a run's own config, perhaps older than an upper bound) as saved."""
     nested: dict[str, dict[str, Any]] = {}
     for dotted, value in values.items():
         section, dot, key = dotted.partition(".")
         if not dot or not key:
             raise ConfigError(f"{dotted!r} is not a section.key name (e.g. train.steps)")
         nested.setdefault(section, {})[key] = value
-    return _checked(_merge(config, nested, source="the given values"))
+    _checked(_merge(Config(), nested, source="the given values"))  # the defaults are within every bound
+    return _checked(_merge(config, nested, source="the given values"), saved=True)
 
 
 def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
@@ -200,33 +204,36 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
     return dataclasses.replace(config, **changes)
 
 
-def _checked(config: Config, source: str = "") -> Config:
+def _checked(config: Config, source: str = "", saved: bool = False) -> Config:
     """Refuse values out of range: each rule names the key and the range it must lie in (and the `source` the
-    value came from, when given)."""
+    value came from, when given). A `saved` config (a run's, read back) is held to the lower bounds only: the
+    upper ones catch typos in a new config and must never lock a user out of a run made before them."""
     m, o, p, t, e, d = config.model, config.objective, config.optim, config.train, config.eval, config.data
+    steps, images, side, width, depth, iters = (math.inf,) * 6 if saved else (
+        MAX_STEPS, MAX_IMAGES, MAX_SIDE, MAX_WIDTH, MAX_DEPTH, MAX_CRITIC_ITERS)
     rules = [
-        (1 <= m.latent_dim <= MAX_WIDTH, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
-        (1 <= m.width <= MAX_WIDTH, f"model.width must be in [1, {MAX_WIDTH:,}]"),
-        (1 <= m.depth <= MAX_DEPTH, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
+        (1 <= m.latent_dim <= width, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.width <= width, f"model.width must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.depth <= depth, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
         (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
         (o.penalty_target > 0, "objective.penalty_target must be > 0"),
         (o.clip_value > 0, "objective.clip_value (c) must be > 0"),
         (o.max_norm > 0, "objective.max_norm must be > 0"),
         (o.grad_clip_norm > 0, "objective.grad_clip_norm must be > 0"),
         (o.instance_noise_std >= 0, "objective.instance_noise_std must be >= 0"),
-        (0 <= o.instance_noise_steps <= MAX_STEPS, f"objective.instance_noise_steps must be in [0, {MAX_STEPS:,}]"),
+        (0 <= o.instance_noise_steps <= steps, f"objective.instance_noise_steps must be in [0, {MAX_STEPS:,}]"),
         (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
-        (1 <= t.steps <= MAX_STEPS, f"train.steps must be in [1, {MAX_STEPS:,}]"),
-        (0 <= t.seed < 2**63, "train.seed must be in [0, 2**63)"),
+        (1 <= t.steps <= steps, f"train.steps must be in [1, {MAX_STEPS:,}]"),
+        (0 <= t.seed < SEEDS, "train.seed must be in [0, 2**63)"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
         (t.generator_batch_size >= 0, "train.generator_batch_size must be >= 0 (0 = train.batch_size)"),
-        (0 <= p.decay_steps <= MAX_STEPS, f"optim.decay_steps must be in [0, {MAX_STEPS:,}] (0 = train.steps)"),
-        (1 <= t.critic_iters <= MAX_CRITIC_ITERS,
+        (0 <= p.decay_steps <= steps, f"optim.decay_steps must be in [0, {MAX_STEPS:,}] (0 = train.steps)"),
+        (1 <= t.critic_iters <= iters,
          f"train.critic_iters (n_critic) must be in [1, {MAX_CRITIC_ITERS:,}]"),
         (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
-        (1 <= t.log_every <= MAX_STEPS, f"train.log_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
-        (1 <= t.checkpoint_every <= MAX_STEPS,
+        (1 <= t.log_every <= steps, f"train.log_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
+        (1 <= t.checkpoint_every <= steps,
          f"train.checkpoint_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
@@ -234,11 +241,11 @@ def _checked(config: Config, source: str = "") -> Config:
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (t.plateau_patience >= 2, "train.plateau_patience must be >= 2 (evaluations)"),
-        (0 <= e.every <= MAX_STEPS, f"eval.every must be in [0, {MAX_STEPS:,}] (0 = only at the end)"),
-        (1 <= min(e.samples, e.w1_samples) and max(e.samples, e.w1_samples) <= MAX_IMAGES,
+        (0 <= e.every <= steps, f"eval.every must be in [0, {MAX_STEPS:,}] (0 = only at the end)"),
+        (1 <= min(e.samples, e.w1_samples) and max(e.samples, e.w1_samples) <= images,
          f"eval.samples and eval.w1_samples must be in [1, {MAX_IMAGES:,}]"),
-        (2 <= e.image_samples <= MAX_IMAGES, f"eval.image_samples must be in [2, {MAX_IMAGES:,}]"),
-        (0 <= min(d.resize, d.pad_to) and max(d.resize, d.pad_to) <= MAX_SIDE,
+        (2 <= e.image_samples <= images, f"eval.image_samples must be in [2, {MAX_IMAGES:,}]"),
+        (0 <= min(d.resize, d.pad_to) and max(d.resize, d.pad_to) <= side,
          f"data.resize and data.pad_to must be in [0, {MAX_SIDE:,}] (pixels; 0 = keep)"),
         (d.stack in (1, 3), "data.stack must be 1 or 3"),
         (d.limit >= 0, "data.limit must be >= 0 (0 = all images)"),

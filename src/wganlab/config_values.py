@@ -32,6 +32,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"config file {path} is not valid UTF-8 TOML ({error}); fix the syntax") from None
+    except ValueError:  # tomllib's integers of over 4,300 digits
+        raise ConfigError(f"config file {path} holds a number of thousands of digits; fix it") from None
 
 
 def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
@@ -44,7 +46,7 @@ def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
             raise ConfigError(f"--set {item!r} is not of the form section.key=value (e.g. train.steps=500)")
         try:
             value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
+        except ValueError:  # not TOML (TOMLDecodeError), or an integer of over 4,300 digits
             value = text.strip()
         result.setdefault(section, {})[name] = value
     return result
@@ -57,7 +59,8 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         shown = getattr(expected, "__name__", str(expected))
         if typing.get_origin(expected) is tuple:
             shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
-        return ConfigError(f"{key} in {source} must be {shown}, got {value!r} ({type(value).__name__})")
+        given = repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:50]}... ({len(repr(value)):,} characters)"
+        return ConfigError(f"{key} in {source} must be {shown}, got {given} ({type(value).__name__})")
 
     if typing.get_origin(expected) is tuple:
         items = typing.get_args(expected)
@@ -75,13 +78,19 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
             raise wrong()
         if expected is int and not -(2**63) <= value < 2**63:
-            raise ConfigError(f"{key} in {source} must be a whole number that fits in 64 bits, got {value}")
-        if expected is float and not math.isfinite(value):
-            raise ConfigError(f"{key} in {source} must be a finite number, got {value!r}")
-        if expected is str and "\n" in value:
+            raise ConfigError(f"{key} in {source} must be a whole number that fits in 64 bits, got {_shown(value)}")
+        if expected is float and not (abs(value) < 1e308 and math.isfinite(value)):  # 10**309 cannot be a float
+            raise ConfigError(f"{key} in {source} must be a finite number, got {_shown(value)}")
+        if expected is str and value.splitlines() not in ([], [value]):  # \n, \r, \x85, \u2028, ...
             raise ConfigError(f"{key} in {source} must be one line of text, got {value!r}")
         return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
+
+
+def _shown(value: int | float) -> str:
+    """A number as an error shows it: a huge integer by its digits' count."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"an integer of {len(text):,} digits"
 
 
 _SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)

@@ -64,7 +64,7 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
         extractor = {"eval.extractor": name} if (name := reference_extractor(reference)) else {}
         own = {"data.name": kind, "data.root": str(target)} | extractor | dict(values)
         evaluator = image_evaluator(own, dataset=fake)
-        use_reference(evaluator, reference)
+        use_reference(evaluator, reference, alone=True)
     else:
         evaluator = image_evaluator(values)
         if reference is not None:

@@ -1,6 +1,8 @@
 """Files written whole or not at all: a temporary file in the same folder, fsync, then a rename over the target.
 
-A crash (or a kill) mid-write leaves the previous file intact; readers never see half a file.
+A crash (or a kill) mid-write leaves the previous file intact; readers never see half a file. A file the user
+already has is replaced only when they ask (`refuse_to_replace`), and what torch wrote is read without
+unpickling anything but tensors and plain values (`load_tensors`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def cache_folder() -> Path:
 def refuse_to_replace(path: Path | None, force: bool) -> None:
     """No command replaces a file the user already has unless asked: one line unless `path` is new (or None) or
     `force` (the commands' --force) is given. Call it before any work, so a refusal writes nothing."""
+    if path is not None and path.is_dir():
+        raise UserError(f"{path} is a folder: give the path of a file")
     if path is not None and not force and (path.exists() or path.is_symlink()):
-        kind = "a folder" if path.is_dir() else "a file"
-        raise UserError(f"{path} exists ({kind}): pass --force to replace it, or give a new path")
+        raise UserError(f"{path} exists: pass --force to replace it, or give a new path")
 
 
 def load_tensors(source: Path | BinaryIO) -> Any:
@@ -45,12 +48,19 @@ def load_tensors(source: Path | BinaryIO) -> Any:
             warnings.simplefilter("ignore")
             return torch.load(source, map_location="cpu", weights_only=True)
     except Exception as error:  # a damaged file makes the unpickler raise almost anything  # noqa: BLE001
-        text = str(error)
-        if "weights only load failed" in text.lower() or "weights_only" in text:
-            reason = "it holds Python objects besides tensors and plain values, which wganlab never unpickles"
-        else:
-            reason = " ".join(text.split()[:40]) or type(error).__name__
-        raise ValueError(reason) from None
+        raise ValueError(_load_failure(str(error)) or type(error).__name__) from None
+
+
+def _load_failure(text: str) -> str:
+    """torch's reason in a few words: what its weights-only unpickler met, without its advice around it."""
+    if "Unsupported global" in text:
+        return "it holds Python objects besides tensors and plain values, which wganlab never unpickles"
+    if "WeightsUnpickler error:" in text:  # the unpickler's own complaint, e.g. "Unsupported operand 103"
+        complaint = text.split("WeightsUnpickler error:", 1)[1].strip().split("\n")[0]
+        return f"not a file torch wrote: {' '.join(complaint.split()[:12])}"
+    if "weights_only" in text or "Weights only" in text:  # whatever else it says, never its advice
+        return "torch's weights-only reader refused it"
+    return " ".join(text.split()[:40])
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:

@@ -55,7 +55,7 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
     real = evaluator.real_features(rows=keep_features)
     mean, covariance = real.gaussian()
     about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
-             "count": real.count, "real": evaluator.real_label()}
+             "count": real.count, "real": evaluator.real_label(), "shape": list(evaluator.dataset.shape)}
     arrays: dict[str, np.ndarray] = {"mean": mean, "covariance": covariance, "about": np.array(json.dumps(about))}
     if keep_features:
         arrays["features"] = real.all_features("a reference")
@@ -75,9 +75,19 @@ def reference_extractor(path: Path) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
-    """Measure against the reference file `path`; its extractor and weights must be the evaluator's."""
+def use_reference(evaluator: ImageEvaluator, path: Path, alone: bool = False) -> None:
+    """Measure against the reference file `path`; its extractor and weights must be the evaluator's, and the images
+    it was made of the shape of the evaluator's (`alone`: the evaluator's data are the generated images themselves,
+    so the reference must say the shape of its own)."""
     real, about = read_reference(path)
+    shape = about.get("shape")
+    if shape is None and alone:
+        raise UserError(f"{path} does not say the shape of its images (made before references did): give the real "
+                        "data too (--data), or make the reference again with `wganlab stats`")
+    if shape is not None and tuple(shape) != tuple(evaluator.dataset.shape):
+        raise UserError(f"{path} holds features of images of shape {tuple(shape)}, and these are "
+                        f"{tuple(evaluator.dataset.shape)}: FID across sizes is not comparable; make a reference "
+                        "of images of this size (wganlab stats --resize)")
     extractor = evaluator.extractor
     if (about["extractor"], about["weights"]) != (extractor.name, extractor.weights_id):
         raise UserError(
@@ -114,6 +124,10 @@ def read_reference(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
     for name in ("extractor", "weights", "real"):
         if not isinstance(about.get(name), str) or not about[name]:
             raise refuse(f"its '{name}' is {about.get(name)!r}, not a name")
+    shape = about.get("shape")
+    if shape is not None and not (isinstance(shape, list) and len(shape) == 3
+                                  and all(type(side) is int and 1 <= side <= 2**31 for side in shape)):
+        raise refuse(f"its 'shape' is {shape!r}, not the three sides of its images")
     count = about.get("count")
     if (problem := statistics_problem(mean, covariance, features, count)) is not None:
         raise refuse(problem)

@@ -160,10 +160,11 @@ def run_id(folder: Path) -> str | None:
     return found
 
 
-def check_belongs(folder: Path, checkpoint: Path, carried: str | None) -> None:
-    """Refuse, in one line, a checkpoint that carries another run's id (or none) than its run folder's: a file
-    copied between run folders is never measured, sampled or resumed as the folder's run."""
+def check_belongs(folder: Path, checkpoint: Path, carried: object) -> None:
+    """Refuse, in one line, a checkpoint that carries another run's id (or none, or no id at all) than its run
+    folder's: a file copied between run folders is never measured, sampled or resumed as the folder's run."""
     own = run_id(folder)
+    carried = carried if isinstance(carried, str) and re.fullmatch(r"[0-9a-f]{32}", carried) else None
     if own is not None and carried != own:
         other = f"run {carried}" if carried else "no run (it carries no run id)"
         raise UserError(f"{checkpoint} belongs to {other}, not to {folder} (run {own}): it was copied from another "
@@ -190,13 +191,17 @@ def has_checkpoint(target: Path) -> bool:
     return target.is_file() or bool(checkpoints(target))
 
 
+def run_of(checkpoint: Path) -> Path | None:
+    """The run folder a checkpoint file sits in (in its checkpoints/), or None for a loose one."""
+    folder = checkpoint.parent.parent
+    return folder if checkpoint.parent.name == CHECKPOINTS and is_run(folder) else None
+
+
 def resolve_checkpoint(target: Path) -> tuple[Path | None, Path]:
     """(run folder, checkpoint file) for a run folder (its latest checkpoint) or a checkpoint file; the folder
     is None for a loose checkpoint, one that does not sit in a run folder's checkpoints/."""
     if target.is_file():
-        folder = target.parent.parent
-        inside = target.parent.name == CHECKPOINTS and is_run(folder)
-        return (folder if inside else None), target
+        return run_of(target), target
     if not target.is_dir():
         raise UserError(f"{target} is neither a run folder nor a checkpoint file; give one of them")
     found = checkpoints(target)

@@ -83,7 +83,7 @@ def networks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, 
                            timeout=300, env=env, check=False)
     assert alone.returncode == 0, alone.stderr[-3000:]
     pair = torchrun(str(WORKER), *_arguments(two))
-    assert pair.returncode == 0, _failed(pair.stderr)
+    assert pair.returncode == 0, _failed(pair.stderr, pair.stdout)
     return {name: (torch.load(one / f"{name}.pt"), torch.load(two / f"{name}.pt")) for name in CASES}
 
 
@@ -214,7 +214,7 @@ def test_an_image_evaluation_shared_by_two_ranks_equals_one_process_s(tmp_path) 
                            text=True, timeout=300, env=env, check=False)
     assert alone.returncode == 0, alone.stderr[-3000:]
     pair = torchrun(worker, str(tmp_path / "two.json"), overrides)
-    assert pair.returncode == 0, _failed(pair.stderr)
+    assert pair.returncode == 0, _failed(pair.stderr, pair.stdout)
     one, two = (json.loads((tmp_path / name).read_text()) for name in ("one.json", "two.json"))
     assert one["modes_600"] >= 5 and one["is_600"] > 2  # diverse images, so a wrong share would show
     assert one.keys() == two.keys()

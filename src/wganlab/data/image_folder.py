@@ -156,9 +156,10 @@ def decode_into(
 
 @contextlib.contextmanager
 def _pillow_quiet() -> Iterator[None]:
-    """Pillow's warnings silenced while the decoding threads run (this thread holds the filter until they end): an
-    image that decodes is used as it is (a photo over Pillow's 89-million-pixel decompression-bomb warning, a
-    malformed EXIF block), and one that does not is one line (twice that size is Pillow's DecompressionBombError)."""
+    """Warnings silenced while the decoding threads run (this thread holds the filter until they end; the filter
+    is the process's, so other threads' warnings are silenced meanwhile too): an image that decodes is used as it
+    is (a photo over Pillow's 89-million-pixel decompression-bomb warning, a malformed EXIF block), and one that
+    does not is one line (twice that size is Pillow's DecompressionBombError)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, build_dataset, data_shape
 from wganlab.errors import UserError
@@ -41,8 +41,8 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
 def save(path: Path, state: TrainState, config: Config) -> None:
     """Serialise to memory, then write atomically: a crash mid-write leaves the previous checkpoint intact. A file
     in a run folder's checkpoints/ carries that run's id."""
-    run = rundir.run_id(path.parent.parent) if path.parent.name == rundir.CHECKPOINTS else None
-    write_bytes_atomic(path, encode(state, config, run))
+    folder = rundir.run_of(path)
+    write_bytes_atomic(path, encode(state, config, rundir.run_id(folder) if folder is not None else None))
 
 
 def encode(state: TrainState, config: Config, run: str | None = None) -> bytes:
@@ -98,14 +98,36 @@ def digest(payload: dict[str, Any]) -> str:
     return hasher.hexdigest()
 
 
-def read_of_run(folder: Path | None, path: Path, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`read(path)` (or the `payload` already read from it) for the checkpoint `path` of the run `folder` (None: a
-    loose file), refused in one line if it belongs to another run."""
-    payload = read(path) if payload is None else payload
+def read_of_run(folder: Path | None, path: Path) -> dict[str, Any]:
+    """`read(path)` for the checkpoint `path` of the run `folder` (None: a loose file, read as itself), refused in
+    one line unless it belongs to that run: trained with the run's model, data and objective (else the first
+    difference is named) and carrying the run's id (else both runs are named)."""
+    payload = read(path)
     if folder is not None:
-        carried = payload.get("run")
-        rundir.check_belongs(folder, path, carried if isinstance(carried, str) else None)
+        _same_networks_and_data(folder, path, config_of(payload))
+        rundir.check_belongs(folder, path, payload.get("run"))
     return payload
+
+
+# What must agree between a run folder's config.json and a checkpoint in it (train.steps may differ).
+_MUST_MATCH = ("model", "data", "objective")
+
+
+def _same_networks_and_data(folder: Path, path: Path, config: Config) -> None:
+    """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
+    try:
+        run_config = runlogs.read_config(folder)
+    except UserError:
+        return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
+    ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
+    for section in _MUST_MATCH:
+        for key, value in theirs[section].items():
+            if ours[section].get(key) != value:
+                raise UserError(
+                    f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
+                    f"has {value!r}: it belongs to another run; give its own run folder, or copy it out of "
+                    "checkpoints/ to use it alone"
+                )
 
 
 def read(path: Path) -> dict[str, Any]:

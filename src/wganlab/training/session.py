@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wganlab import config as configuration
-from wganlab import rundir, runlogs
+from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
@@ -40,11 +40,8 @@ def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Pat
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
     folder is None when it sits in none)."""
     folder, path = rundir.resolve_checkpoint(target)
-    payload = checkpoint.read(path)
+    payload = checkpoint.read_of_run(folder, path)
     config = checkpoint.config_of(payload)
-    if folder is not None:
-        _check_belongs(folder, path, config)  # the first difference, where the configs differ
-        checkpoint.read_of_run(folder, path, payload)  # the run's id, where they do not
     if checkpoint.usable_here(config).train.device != config.train.device:
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
@@ -128,23 +125,3 @@ def release(folder: Path) -> None:
     if lock is not None:
         lock.release()
 
-
-# What must agree between a run folder's config.json and a checkpoint resumed in it (train.steps may differ).
-_MUST_MATCH = ("model", "data", "objective")
-
-
-def _check_belongs(folder: Path, path: Path, config: Config) -> None:
-    """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
-    try:
-        run_config = runlogs.read_config(folder)
-    except UserError:
-        return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
-    ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
-    for section in _MUST_MATCH:
-        for key, value in theirs[section].items():
-            if ours[section].get(key) != value:
-                raise UserError(
-                    f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
-                    f"has {value!r}: it belongs to another run; resume it from its own run folder, or copy it out of "
-                    "checkpoints/ to start a new run folder from it"
-                )

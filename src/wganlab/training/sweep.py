@@ -57,7 +57,7 @@ def parse_grid(items: Sequence[str]) -> Grid:
             )
         try:
             values = tomllib.loads(f"v = [{text}]")["v"]
-        except tomllib.TOMLDecodeError:
+        except ValueError:  # not TOML (TOMLDecodeError), or an integer of over 4,300 digits
             values = [word.strip() for word in text.split(",") if word.strip()]
         if not values:
             raise ConfigError(f"--grid {item!r} gives no values; list them: {key}=v1,v2,...")
@@ -71,17 +71,17 @@ def parse_seeds(text: str) -> list[int]:
     """`0-3`, `0,1,2` or `5` into seeds, in order, without repeats (at most MAX_MEMBERS of them)."""
     ranges = []
     for part in text.split(","):
-        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        match = re.fullmatch(r"\s*(\d{1,30})\s*(?:-\s*(\d{1,30})\s*)?", part)
         if match is None or (match.group(2) is not None and int(match.group(2)) < int(match.group(1))):
             raise ConfigError(f"--seeds {text!r}: give seeds as 0-3, 0,1,2 or 5 (non-negative, ranges low-high)")
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))
-        if high >= 2**63:
+        if high >= configuration.SEEDS:
             raise ConfigError(f"--seeds {text!r}: seeds must be below 2**63")
-        ranges.append(range(low, high + 1))
-    if sum(map(len, ranges)) > MAX_MEMBERS:
-        raise ConfigError(f"--seeds {text!r} asks for {sum(map(len, ranges)):,} seeds, more than a sweep's "
-                          f"{MAX_MEMBERS:,} runs; give fewer")
-    return list(dict.fromkeys(seed for each in ranges for seed in each))
+        ranges.append((low, high))
+    if (count := sum(high - low + 1 for low, high in ranges)) > MAX_MEMBERS:
+        raise ConfigError(f"--seeds {text!r} asks for {count:,} seeds, more than a sweep's {MAX_MEMBERS:,} runs; "
+                          "give fewer")
+    return list(dict.fromkeys(seed for low, high in ranges for seed in range(low, high + 1)))
 
 
 @dataclass(frozen=True)
