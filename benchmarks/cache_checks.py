@@ -97,6 +97,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["WGANLAB_CACHE"] = scratch
         from wganlab.data import image_cache
+        from wganlab.metrics.images import FeatureSet
         from wganlab.training import feature_cache
 
         for count, shape in ((50_000, (3, 32, 32)), (20_000, (3, 64, 64))):
@@ -108,13 +109,13 @@ def main() -> None:
                   f"{after * 1000:,.1f} ms checked ({mib / max(after - before, 1e-9):,.0f} MiB/s checked)")
         count, dims = 50_000, 2048
         path, mib = feature_entry(count, dims)
-        assert not isinstance(feature_cache._read(path, count, dims, True), str)
+        assert isinstance(feature_cache._read(path, count, dims, True), FeatureSet)  # found and sound
         before = median_seconds(lambda path=path: read_unchecked(path), args.repeats)
         after = median_seconds(lambda: feature_cache._read(path, count, dims, True), args.repeats)
-        statistics = median_seconds(lambda: feature_cache._read(path, count, dims, False), args.repeats)
+        statistics_only = median_seconds(lambda: feature_cache._read(path, count, dims, False), args.repeats)
         print(f"feature cache, {count:,} x {dims} float32 rows ({mib:,.0f} MiB): read {before:.2f} s before, "
               f"{after:.2f} s checked ({after / before:.2f}x); the statistics alone (FID), checked: "
-              f"{statistics:.2f} s")
+              f"{statistics_only:.2f} s")
 
 
 if __name__ == "__main__":

@@ -17,26 +17,10 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.tiny import TINY
+from tests.hostile import refused
+from tests.tiny import DIGITS, TINY
 from wganlab import cli, rundir
 from wganlab.training import checkpoint
-
-DIGITS = ["--preset", "digits", "--set", "data.stack=1", "--set", "model.width=8", "--set", "model.latent_dim=8",
-          "--set", "train.batch_size=16", "--set", "eval.image_samples=40", "--set", "train.critic_iters=1",
-          "--set", "eval.figures=false", "--set", "eval.diagnostics=false"]
-
-
-def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    """Run the command; it must end with exit code 2 and exactly one line on stderr, which is returned."""
-    capsys.readouterr()
-    try:
-        code = cli.main(argv)
-    except SystemExit as stop:  # argparse's own errors
-        code = stop.code
-    err = capsys.readouterr().err
-    lines = err.splitlines()
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("wganlab: error: "), (code, err)
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.hostile import refused
 from tests.tiny import TINY
 from wganlab import cli, rundir, runlogs
 from wganlab.errors import UserError
@@ -29,14 +30,6 @@ def run(tmp_path: Path) -> Path:
     assert cli.main(["train", *SHORT, "--outdir", str(tmp_path / "runs")]) == 0
     (folder,) = (tmp_path / "runs").iterdir()
     return folder
-
-
-def _one_line_exit_2(argv: list[str], capsys) -> str:
-    capsys.readouterr()
-    assert cli.main(argv) == 2
-    error = capsys.readouterr().err.strip()
-    assert "\n" not in error and error.startswith("wganlab: error: "), error
-    return error
 
 
 def _flip_a_bit_inside_the_largest_tensor(path: Path) -> None:
@@ -55,7 +48,7 @@ def test_a_flipped_bit_in_a_tensor_is_one_line_everywhere(run: Path, capsys) -> 
     _flip_a_bit_inside_the_largest_tensor(latest)
     torch.load(latest, weights_only=True)  # torch alone does not notice
     for argv in (["train", "--resume", str(run), "--steps", "20"], ["evaluate", str(run)], ["diagnose", str(run)]):
-        assert "fails its checksum" in _one_line_exit_2(argv, capsys)
+        assert "fails its checksum" in refused(argv, capsys)
     assert cli.main(["train", "--resume", str(rundir.checkpoint_path(run, 5)), "--steps", "20"]) == 0  # the earlier one
 
 
@@ -71,7 +64,7 @@ def test_a_malformed_checkpoint_with_a_valid_marker_is_one_line(run: Path, capsy
     change(payload)
     payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)  # well written, wrongly made
     torch.save(payload, path)
-    assert needle in _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+    assert needle in refused(["train", "--resume", str(run), "--steps", "20"], capsys)
 
 
 def test_a_foreign_checkpoint_is_refused_and_the_run_is_untouched(run: Path, tmp_path: Path, capsys) -> None:
@@ -80,7 +73,7 @@ def test_a_foreign_checkpoint_is_refused_and_the_run_is_untouched(run: Path, tmp
     (foreign,) = other.iterdir()
     shutil.copy(rundir.checkpoint_path(foreign, 10), rundir.checkpoint_path(run, 15))
     before = {name: (run / name).read_bytes() for name in ("config.json", "stats.jsonl", "metrics.jsonl")}
-    error = _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+    error = refused(["train", "--resume", str(run), "--steps", "20"], capsys)
     assert "model.width = 8" in error and "has 16" in error and "belongs to another run" in error
     assert {name: (run / name).read_bytes() for name in before} == before
 
@@ -124,7 +117,7 @@ def test_a_second_writer_is_refused_naming_the_first(run: Path, capsys) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         before = (run / "stats.jsonl").read_bytes()
-        error = _one_line_exit_2(["train", "--resume", str(run), "--steps", "20"], capsys)
+        error = refused(["train", "--resume", str(run), "--steps", "20"], capsys)
         assert f"is being trained by process {holder.pid}" in error
         assert (run / "stats.jsonl").read_bytes() == before  # refused before cutting its logs back
     finally:
@@ -157,7 +150,7 @@ def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
     (run / "summary.json").write_text("{")
     assert runlogs.read_run(run).summary is None  # rewritten at the next finish
     (run / "config.json").write_bytes(b"\xff\xfe not json")
-    assert "config.json is not valid JSON" in _one_line_exit_2(["report", str(run)], capsys)
+    assert "config.json is not valid JSON" in refused(["report", str(run)], capsys)
 
 
 @pytest.mark.parametrize(("settings", "part"), [
@@ -168,7 +161,7 @@ def test_a_damaged_config_json_or_summary_is_handled(run: Path, capsys) -> None:
 ])
 def test_sizes_a_machine_cannot_hold_are_refused_before_allocating(tmp_path: Path, capsys, settings, part) -> None:
     overrides = [item for setting in settings for item in ("--set", setting)]
-    error = _one_line_exit_2(["train", *overrides, "--outdir", str(tmp_path)], capsys)
+    error = refused(["train", *overrides, "--outdir", str(tmp_path)], capsys)
     assert "this config needs about" in error and "GB available" in error and part in error
     assert not tmp_path.exists() or not list(tmp_path.iterdir())  # no run folder
 
@@ -192,23 +185,23 @@ def test_os_errors_are_one_line_naming_the_path_and_the_fix(tmp_path: Path, caps
     from wganlab import files
 
     (tmp_path / "a-file").write_text("")
-    assert "is not a folder" in _one_line_exit_2(["train", "--outdir", str(tmp_path / "a-file")], capsys)
-    assert "Not a directory" in _one_line_exit_2(["train", "--outdir", str(tmp_path / "a-file" / "x")], capsys)
+    assert "is not a folder" in refused(["train", "--outdir", str(tmp_path / "a-file")], capsys)
+    assert "Not a directory" in refused(["train", "--outdir", str(tmp_path / "a-file" / "x")], capsys)
     (tmp_path / "folder.toml").mkdir()
-    assert "is a folder" in _one_line_exit_2(["train", str(tmp_path / "folder.toml")], capsys)
+    assert "is a folder" in refused(["train", str(tmp_path / "folder.toml")], capsys)
     (tmp_path / "latin1.toml").write_bytes(b"[train]\nsteps = 5 # \xe9\n")
-    assert "not valid UTF-8 TOML" in _one_line_exit_2(["train", str(tmp_path / "latin1.toml")], capsys)
+    assert "not valid UTF-8 TOML" in refused(["train", str(tmp_path / "latin1.toml")], capsys)
     (tmp_path / "preset.toml").write_text("preset = 3\n")
-    assert "must be a name in quotes" in _one_line_exit_2(["train", str(tmp_path / "preset.toml")], capsys)
-    assert "train.seed in --set must be a whole number that fits in 64 bits" in _one_line_exit_2(
+    assert "must be a name in quotes" in refused(["train", str(tmp_path / "preset.toml")], capsys)
+    assert "train.seed in --set must be a whole number that fits in 64 bits" in refused(
         ["train", "--set", f"train.seed={2**64}"], capsys)
-    assert "train.seed must be in [0, 2**63)" in _one_line_exit_2(["train", "--set", "train.seed=-1"], capsys)
+    assert "train.seed must be in [0, 2**63)" in refused(["train", "--set", "train.seed=-1"], capsys)
 
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(files.os, "fsync", full_disk)
-    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path / "runs")], capsys)
+    error = refused(["train", *SHORT, "--outdir", str(tmp_path / "runs")], capsys)
     assert "No space left on device" in error and "free space" in error
     (made,) = (tmp_path / "runs").iterdir()
     assert not [p for p in made.rglob("*") if p.name.endswith(".tmp")]  # nothing half-written
@@ -245,7 +238,7 @@ def test_checkpoints_from_before_checksums_still_load_and_new_ones_must_carry_on
     payload = checkpoint.read(path)
     del payload[checkpoint.CHECKSUM]
     torch.save(payload, path)
-    assert "fails its checksum" in _one_line_exit_2(["train", "--resume", str(run), "--steps", "12"], capsys)
+    assert "fails its checksum" in refused(["train", "--resume", str(run), "--steps", "12"], capsys)
     payload["format"] = checkpoint.LEGACY  # as wganlab wrote them before: no digest to check
     torch.save(payload, path)
     assert cli.main(["train", "--resume", str(run), "--steps", "12"]) == 0
@@ -270,7 +263,7 @@ def test_a_read_only_or_forbidden_folder_is_one_line(tmp_path: Path, capsys, mon
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
 
     monkeypatch.setattr(Path, "mkdir", refuse)  # as root, permissions cannot be taken away: simulate the system's
-    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path / "ro")], capsys)
+    error = refused(["train", *SHORT, "--outdir", str(tmp_path / "ro")], capsys)
     assert "cannot make the output folder" in error and "Read-only file system" in error
 
 
@@ -282,5 +275,5 @@ def test_an_allocation_that_fails_anyway_is_one_line(tmp_path: Path, capsys, mon
                            "tried to allocate 81920000000 bytes.")
 
     monkeypatch.setattr(loop, "train_step", allocator_fails)
-    error = _one_line_exit_2(["train", *SHORT, "--outdir", str(tmp_path)], capsys)
+    error = refused(["train", *SHORT, "--outdir", str(tmp_path)], capsys)
     assert "out of memory" in error and "train.batch_size" in error

@@ -8,15 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.tiny import TINY
+from tests.tiny import DIGITS, TINY
 from wganlab import cli
 from wganlab import sample as sample_module
 from wganlab.errors import UserError
 from wganlab.runlogs import read_run
 
-DIGITS = ["--preset", "digits", "--set", "data.stack=1", "--set", "model.width=8", "--set", "model.latent_dim=8",
-          "--set", "train.batch_size=16", "--set", "eval.image_samples=120", "--set", "train.critic_iters=1",
-          "--set", "train.ema_decay=0.5", "--set", "eval.figures=false", "--set", "eval.diagnostics=false"]
 METRICS = "fid,kid,pr,is,modes"
 
 

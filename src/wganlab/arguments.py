@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS, SEEDS
+from wganlab.config_values import shown_value
 
 _FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
 
@@ -27,7 +28,7 @@ def whole(low: int, high: int) -> Callable[[str], int]:
     """An argument type: a whole number in [low, high], or argparse's one-line error saying what was wrong."""
 
     def parse(text: str) -> int:
-        shown = repr(text) if len(text) <= 40 else f"a text of {len(text):,} characters"
+        shown = shown_value(text)
         try:
             value = int(text)  # over 4,300 digits, a ValueError too
         except ValueError:

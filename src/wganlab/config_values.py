@@ -59,8 +59,7 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         shown = getattr(expected, "__name__", str(expected))
         if typing.get_origin(expected) is tuple:
             shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
-        given = repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:50]}... ({len(repr(value)):,} characters)"
-        return ConfigError(f"{key} in {source} must be {shown}, got {given} ({type(value).__name__})")
+        return ConfigError(f"{key} in {source} must be {shown}, got {shown_value(value)} ({type(value).__name__})")
 
     if typing.get_origin(expected) is tuple:
         items = typing.get_args(expected)
@@ -78,19 +77,21 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         if isinstance(value, bool) is not (expected is bool) or not isinstance(value, accepted):
             raise wrong()
         if expected is int and not -(2**63) <= value < 2**63:
-            raise ConfigError(f"{key} in {source} must be a whole number that fits in 64 bits, got {_shown(value)}")
+            raise ConfigError(f"{key} in {source} must be a whole number that fits in 64 bits, got "
+                              f"{shown_value(value)}")
         if expected is float and not (abs(value) < 1e308 and math.isfinite(value)):  # 10**309 cannot be a float
-            raise ConfigError(f"{key} in {source} must be a finite number, got {_shown(value)}")
+            raise ConfigError(f"{key} in {source} must be a finite number, got {shown_value(value)}")
         if expected is str and value.splitlines() not in ([], [value]):  # \n, \r, \x85, \u2028, ...
             raise ConfigError(f"{key} in {source} must be one line of text, got {value!r}")
         return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
 
 
-def _shown(value: int | float) -> str:
-    """A number as an error shows it: a huge integer by its digits' count."""
+def shown_value(value: object) -> str:
+    """A value as a one-line error shows it: its repr, cut short past 60 characters (a number of thousands of
+    digits, a pasted text)."""
     text = repr(value)
-    return text if len(text) <= 40 else f"an integer of {len(text):,} digits"
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
 
 
 _SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)

@@ -13,7 +13,7 @@ from wganlab.data.images import load_images
 from wganlab.errors import UserError
 from wganlab.metrics.images import image_metrics
 from wganlab.metrics.summary import needs_of
-from wganlab.reference import image_evaluator, reference_extractor, use_reference
+from wganlab.reference import adopt_reference, image_evaluator, read_reference, use_reference
 from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
 from wganlab.training.streams import EVALUATION, step_seed
@@ -52,7 +52,8 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
     (data.*), or against the `wganlab stats` file `reference`, which then needs no data (its extractor is the
     file's unless eval.extractor is given)."""
     kind = "npz" if target.is_file() else "folder"
-    if "data.name" not in values:
+    alone = "data.name" not in values  # no real data named: the reference is the real side, and names the extractor
+    if alone:
         if reference is None:
             raise UserError(f"{target} holds samples: name the real data to compare with (e.g. --data digits) or "
                             "give a reference made by `wganlab stats` (--reference FILE.npz)")
@@ -60,16 +61,16 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
             raise UserError(f"reference file {reference} does not exist; make one with `wganlab stats`")
         if values.get("data.stack", 1) != 1:
             raise UserError("stacked samples (--stack 3) are measured per channel: name their real data (--data)")
-        fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
-        extractor = {"eval.extractor": name} if (name := reference_extractor(reference)) else {}
-        own = {"data.name": kind, "data.root": str(target)} | extractor | dict(values)
+    fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
+    if alone:
+        real, about = read_reference(reference)
+        own = {"data.name": kind, "data.root": str(target), "eval.extractor": about["extractor"]} | dict(values)
         evaluator = image_evaluator(own, dataset=fake)
-        use_reference(evaluator, reference, alone=True)
+        adopt_reference(evaluator, real, about, reference, alone=True)
     else:
         evaluator = image_evaluator(values)
         if reference is not None:
             use_reference(evaluator, reference)
-        fake = load_images(kind, target, cache=False)
     if fake.shape != tuple(evaluator.dataset.shape):
         shape = tuple(evaluator.dataset.shape)
         raise UserError(f"the samples in {target} are {fake.shape}, the real data {shape}")

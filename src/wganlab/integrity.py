@@ -25,13 +25,11 @@ from wganlab.files import cache_folder
 KEY_BYTES = 32
 
 
-def content_digest(*arrays: np.ndarray) -> str:
-    """sha256 of each array's dtype, shape and bytes, in order (the bytes hashed in place, never copied unless
-    the array is not contiguous)."""
-    digest = hashlib.sha256()
-    for array in arrays:
-        digest.update(f"{array.dtype.str}{array.shape};".encode())
-        digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
+def content_digest(array: np.ndarray) -> str:
+    """sha256 of an array's dtype, shape and bytes (the bytes hashed in place, never copied unless the array is not
+    contiguous)."""
+    digest = hashlib.sha256(f"{array.dtype.str}{array.shape};".encode())
+    digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
     return digest.hexdigest()
 
 

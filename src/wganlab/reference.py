@@ -63,23 +63,17 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
     return evaluator, real
 
 
-def reference_extractor(path: Path) -> str | None:
-    """The extractor a reference file names (None where it names none or is no reference: `use_reference` then
-    says what is wrong with it), read without its arrays."""
-    try:
-        with np.load(path, allow_pickle=False) as saved:
-            about = json.loads(str(saved["about"][()]))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        return None
-    found = about.get("extractor") if isinstance(about, dict) else None
-    return found if isinstance(found, str) else None
+def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
+    """Measure against the reference file `path` (see `adopt_reference`)."""
+    adopt_reference(evaluator, *read_reference(path), path)
 
 
-def use_reference(evaluator: ImageEvaluator, path: Path, alone: bool = False) -> None:
-    """Measure against the reference file `path`; its extractor and weights must be the evaluator's, and the images
-    it was made of the shape of the evaluator's (`alone`: the evaluator's data are the generated images themselves,
-    so the reference must say the shape of its own)."""
-    real, about = read_reference(path)
+def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str, Any], path: Path,
+                    alone: bool = False) -> None:
+    """Measure against the features `real` that `read_reference` read from `path`, with what it says of them in
+    `about`: its extractor and weights must be the evaluator's, and the images it was made of the shape of the
+    evaluator's (`alone`: the evaluator's data are the generated images themselves, so the reference must say the
+    shape of its own)."""
     shape = about.get("shape")
     if shape is None and alone:
         raise UserError(f"{path} does not say the shape of its images (made before references did): give the real "

@@ -24,7 +24,7 @@ from wganlab.errors import UserError
 from wganlab.files import refuse_to_replace, write_atomic
 from wganlab.machine import available_memory
 from wganlab.training.checkpoint import Snapshot, load_snapshot
-from wganlab.training.evaluation import BATCH, GRID_IMAGES, generated, keep_first
+from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, generated, keep_first
 from wganlab.training.figures import save_grid
 from wganlab.training.streams import EVALUATION, step_seed
 
@@ -62,7 +62,7 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
     pixels = math.prod(snapshot.dataset.shape)
-    need = (count * pixels if request.out is not None and request.out.suffix == ".npz" else 0) + BATCH * pixels * 17
+    need = (count * pixels if request.out is not None and request.out.suffix == ".npz" else 0) + chunk_bytes(pixels)
     if need > available_memory():  # the .npz's 8-bit images, and a chunk as float32, float64 and 8-bit
         raise UserError(f"--count {count} needs about {need / 2**30:.1f} GB, more than the "
                         f"{available_memory() / 2**30:.1f} GB of memory available; write a folder of PNGs, or "

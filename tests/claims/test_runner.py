@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
+from tests.hostile import ActsIfUnpickled
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.runner import parse_only, run_claims, threads_per_job
 from wganlab.errors import UserError
@@ -108,28 +107,18 @@ def _same(a, b) -> bool:
     return kept.canonical(kept.encode(a)) == kept.canonical(kept.encode(b))
 
 
-class _WritesAFile:
-    """Unpickled, writes a file: what a crafted pickle in a results folder could do."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (Path.write_text, (self.path, "this ran"))
-
-
 def test_a_planted_pickle_is_never_loaded(tmp_path, monkeypatch):
-    """A pickle planted where kept results are (the old name, and the new name) would write a file if it were
-    loaded: the claim runs again, and the file is never written."""
+    """A pickle planted where kept results are (the old name, and the new name) would make a folder if it were
+    loaded: the claim runs again, and the folder is never made."""
     import pickle
 
     from wganlab.claims import kept, runner
 
     marker = tmp_path / "code-ran"
-    planted = pickle.dumps(_WritesAFile(marker))
-    pickle.loads(planted)  # the plant works: unpickled, it writes the file
-    assert marker.read_text() == "this ran"
-    marker.unlink()
+    planted = pickle.dumps(ActsIfUnpickled(marker))
+    pickle.loads(planted)  # the plant works: unpickled, it makes the folder
+    assert marker.is_dir()
+    marker.rmdir()
     folder = tmp_path / "finished"
     folder.mkdir()
     (folder / "claim-12.pickle").write_bytes(planted)

@@ -54,13 +54,3 @@ def expect_user_error(match: str, *args: object, **kwargs: object) -> str:
     return message
 
 
-class MakeFolder:
-    """A pickle that, if unpickled by a trusting loader, would create a folder."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = str(path)
-
-    def __reduce__(self):
-        import os
-
-        return os.mkdir, (self.path,)

@@ -17,13 +17,13 @@ from torch.testing import assert_close
 from tests.data.conftest import (
     MNIST_IMAGES,
     MNIST_LABELS,
-    MakeFolder,
     expect_user_error,
     idx_bytes,
     unit,
     write_cifar,
     write_idx,
 )
+from tests.hostile import ActsIfUnpickled
 from wganlab.data import image_formats as formats
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
@@ -241,7 +241,7 @@ def test_read_idx_exact_values(tmp_path: Path) -> None:
 
 def test_cifar_batch_never_runs_pickled_code(tmp_path: Path) -> None:
     target = tmp_path / "created-by-pickle"
-    (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": MakeFolder(target), b"labels": [0]}))
+    (tmp_path / "test_batch").write_bytes(pickle.dumps({b"data": ActsIfUnpickled(target), b"labels": [0]}))
     with pytest.raises(UserError, match="refusing to load") as info:
         formats.read_cifar10(tmp_path, ["test_batch"])
     assert str(tmp_path / "test_batch") in str(info.value) and not target.exists()

@@ -56,10 +56,15 @@ def test_a_probe_in_chunks_equals_one_of_every_point_at_once(loss: str) -> None:
     ).double().eval()
     rng = torch.Generator().manual_seed(1)
     real, fake, held_out = (torch.randn(23, 1, 4, 4, generator=rng, dtype=torch.float64) for _ in range(3))
-    records = [
-        probe_critic(critic, LOSSES[loss].critic, real, fake, torch.Generator().manual_seed(2), held_out, None, chunk)
-        for chunk in (None, 5)
-    ]
+    seen: list[int] = []  # how many points each call of the critic got
+    critic.register_forward_hook(lambda module, inputs, output: seen.append(len(inputs[0])))
+    records, largest = [], []
+    for chunk in (None, 5):
+        seen.clear()
+        records.append(probe_critic(critic, LOSSES[loss].critic, real, fake, torch.Generator().manual_seed(2),
+                                    held_out, None, chunk))
+        largest.append(max(seen))
+    assert largest[0] > 5 and largest[1] == 5  # in chunks of 5, and not otherwise
     assert records[0].keys() == records[1].keys()
     for key, whole in records[0].items():
         assert records[1][key] == pytest.approx(whole, rel=1e-12, abs=1e-15), key

@@ -3,6 +3,7 @@ loader (tested with the download replaced); offline without weights, one line th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from urllib.error import URLError
 
@@ -72,7 +73,12 @@ def test_images_go_through_the_network_a_few_at_a_time_as_if_all_at_once(tmp_pat
     reference, path = random_inception_weights(tmp_path, monkeypatch)
     pixels = torch.randint(0, 256, (5, 3, 16, 16), generator=torch.Generator().manual_seed(2))
     monkeypatch.setattr(inception, "INCEPTION_BATCH", 2)  # 2 + 2 + 1
-    feats, probs = make_extractor("inception", weights=path).extract(pixels / 127.5 - 1)
+    extractor, seen = make_extractor("inception", weights=path), []
+    network = extractor.features_and_probabilities
+    recording = dataclasses.replace(extractor, features_and_probabilities=lambda batch: (seen.append(len(batch)),
+                                                                                         network(batch))[1])
+    feats, probs = recording.extract(pixels / 127.5 - 1)
+    assert seen == [2, 2, 1]  # the network saw the batches, not the whole
     with torch.no_grad():
         pool, logits = reference(pixels.to(torch.uint8))
     torch.testing.assert_close(feats, pool, rtol=0, atol=1e-5)

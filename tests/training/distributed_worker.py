@@ -11,7 +11,6 @@ SyncBatchNorm themselves).
 
 from __future__ import annotations
 
-import faulthandler
 import sys
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from wganlab.training.step import train_step
 
 def main(argv: list[str]) -> None:
     out, steps, dtype, cases = Path(argv[0]), int(argv[1]), getattr(torch, argv[2]), argv[3:]
-    faulthandler.enable(all_threads=True)  # a native crash prints each thread's Python stack
     team, finished = distributed.join(), False
     try:
         for name, preset, overrides in zip(cases[0::3], cases[1::3], cases[2::3], strict=True):

@@ -9,7 +9,6 @@ float32 batches of other sizes may round otherwise (by CPU), which can move an i
 
 from __future__ import annotations
 
-import faulthandler
 import json
 import sys
 from pathlib import Path
@@ -24,7 +23,6 @@ from wganlab.training.loop import measure
 
 def main(argv: list[str]) -> None:
     out, overrides = Path(argv[0]), argv[1].split(",")
-    faulthandler.enable(all_threads=True)  # a native crash prints each thread's Python stack
     team, finished = distributed.join(), False
     try:
         run, state = build(configuration.load(None, "digits", overrides), team)

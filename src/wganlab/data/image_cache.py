@@ -85,9 +85,10 @@ def find(listing: Listing, transform: Transform, progress: bool = True) -> Decod
     return entry
 
 
-def _open(key: str) -> Decoded | None:
+def _open(key: str, digested: bool = False) -> Decoded | None:
     """An entry, or None when it is missing or fails its checks (then one line says why and it is removed): the
-    shape and dtype it promises, and the digest of its files' bytes."""
+    shape and dtype it promises, and the digest of its files' bytes (unless this process has just `digested` them,
+    writing the entry)."""
     folder = images_folder() / key
     if not folder.is_dir():
         return None
@@ -95,7 +96,7 @@ def _open(key: str) -> Decoded | None:
         meta = json.loads((folder / "meta.json").read_text())
         if not isinstance(meta.get("digests"), dict):
             raise ValueError("it holds no digest: written by an older wganlab")
-        digests = _digests(folder, meta["labelled"])
+        digests = meta["digests"] if digested else _digests(folder, meta["labelled"])
         if digests != meta["digests"]:
             changed = ", ".join(name for name in digests if digests[name] != meta["digests"].get(name))
             raise ValueError(f"{changed} changed since it was written: the digest does not match")
@@ -164,12 +165,14 @@ class Writer:
         target = images_folder() / key
         try:
             os.rename(self.folder, target)
+            ours = True
         except OSError:
             if not target.is_dir():
                 raise
-            self.discard()  # another process decoded the same folder first
+            self.discard()  # another process decoded the same folder first: its entry is checked as any other
+            ours = False
         _remember(_index_path(listing, transform), key, listing)
-        entry = _open(key)
+        entry = _open(key, digested=ours)
         if entry is None:
             raise UserError(f"the image cache entry {target} could not be read back; check the disk")
         return entry

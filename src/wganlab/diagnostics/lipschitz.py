@@ -24,8 +24,12 @@ def input_gradient_norms(critic: Critic, points: Tensor, chunk: int | None = Non
 
     Exact, without the penalties' 1e-12 under the root (it would floor tiny norms at 1e-6).
     """
-    parts = points.split(chunk) if chunk is not None else (points,)
-    return torch.cat([squared_gradient_norms(critic, part).detach().sqrt() for part in parts])  # [N]
+    return torch.cat([squared_gradient_norms(critic, part).detach().sqrt() for part in chunks(points, chunk)])
+
+
+def chunks(points: Tensor, chunk: int | None) -> tuple[Tensor, ...]:
+    """`points` `chunk` at a time (all at once when `chunk` is None), as the probes pass them through a critic."""
+    return points.split(chunk) if chunk is not None else (points,)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab.diagnostics.gradients import critic_loss_layer_norms, log_slope
-from wganlab.diagnostics.lipschitz import estimate_lipschitz
+from wganlab.diagnostics.lipschitz import chunks, estimate_lipschitz
 from wganlab.diagnostics.weights import clip_saturation
 from wganlab.objectives.losses import CriticLoss
 
@@ -31,7 +31,7 @@ def heldout_gap(
     """
     with torch.no_grad():
         train_score, held_out_score = (
-            torch.cat([critic(part) for part in points.split(chunk or max(1, len(points)))]).double().mean().item()
+            torch.cat([critic(part) for part in chunks(points, chunk)]).double().mean().item()
             for points in (train, held_out)
         )
     return train_score, held_out_score, train_score - held_out_score

@@ -9,15 +9,20 @@ from wganlab.metrics.arrays import Features, feature_pair
 PR_BLOCK = 1024  # points a side in a block of distances: float64 blocks of 8 MiB, whatever the sets' sizes
 
 
-def _blocks(count: int, size: int) -> list[np.ndarray]:
-    return [np.arange(start, min(start + size, count)) for start in range(0, count, size)]
+def _blocks(count: int, size: int) -> list[slice]:
+    """Consecutive blocks of `size` rows (the last shorter), as slices: indexing with them is a view."""
+    return [slice(start, min(start + size, count)) for start in range(0, count, size)]
+
+
+def _float64(block: np.ndarray) -> np.ndarray:
+    return block.astype(np.float64, copy=False)  # a float64 block as it is; float32 converted once
 
 
 def _squared_norms(points: np.ndarray, batch_size: int) -> np.ndarray:
     """|x_i|^2 in float64 for points [N, D] of any float precision, a block at a time: [N]."""
     norms = np.empty(len(points), dtype=np.float64)
     for rows in _blocks(len(points), batch_size):
-        block = points[rows].astype(np.float64)
+        block = _float64(points[rows])
         norms[rows] = np.einsum("ij,ij->i", block, block)
     return norms
 
@@ -32,11 +37,12 @@ def _squared_radii(points: np.ndarray, norms: np.ndarray, k: int, batch_size: in
     excluded: the k smallest distances of each row kept as the blocks of columns go by (memory O(batch_size^2))."""
     radii = np.empty(len(points), dtype=np.float64)
     for rows in _blocks(len(points), batch_size):
-        x = points[rows].astype(np.float64)
-        nearest = np.full((len(rows), k), np.inf)  # [b, k]: the k smallest so far
+        x = _float64(points[rows])
+        nearest = np.full((len(x), k), np.inf)  # [b, k]: the k smallest so far
         for columns in _blocks(len(points), batch_size):
-            distances = _squared_distances(x, points[columns].astype(np.float64), norms[rows], norms[columns])
-            distances[rows[:, None] == columns[None, :]] = np.inf  # the point itself (duplicates still count)
+            distances = _squared_distances(x, _float64(points[columns]), norms[rows], norms[columns])
+            if columns == rows:  # the block of the points themselves: each one's own distance is its diagonal
+                np.fill_diagonal(distances, np.inf)  # (duplicates still count)
             nearest = np.partition(np.concatenate([nearest, distances], axis=1), k - 1, axis=1)[:, :k]
         radii[rows] = nearest.max(axis=1)
     return radii
@@ -49,10 +55,10 @@ def _fraction_inside(
     """Fraction of queries within distance radius_j of some manifold point j (boundary counts as inside)."""
     inside = 0
     for rows in _blocks(len(queries), batch_size):
-        x = queries[rows].astype(np.float64)
-        covered = np.zeros(len(rows), dtype=bool)
+        x = _float64(queries[rows])
+        covered = np.zeros(len(x), dtype=bool)
         for columns in _blocks(len(points), batch_size):
-            distances = _squared_distances(x, points[columns].astype(np.float64), query_norms[rows], norms[columns])
+            distances = _squared_distances(x, _float64(points[columns]), query_norms[rows], norms[columns])
             covered |= (distances <= squared_radii[None, columns]).any(axis=1)
         inside += int(covered.sum())
     return inside / len(queries)

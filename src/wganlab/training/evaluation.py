@@ -48,6 +48,12 @@ BATCH = 500  # generated images made at a time
 STORED_CHUNK = 512  # stored 8-bit images (a data set, a samples file) converted to float at a time
 
 
+def chunk_bytes(pixels: int) -> int:
+    """Bytes of one chunk of BATCH generated images of `pixels` values each: as made (float32), through float64 to
+    8 bits and back to float32 (what `generated` and `as_saved` hold at once)."""
+    return BATCH * pixels * (4 + 8 + 1 + 4)
+
+
 @dataclass(frozen=True)
 class Measurement:
     metrics: dict[str, float]
@@ -128,7 +134,7 @@ class ImageEvaluator:
             self._real = self.real_features(rows=ROWS in needs_of(self.config.eval.metrics))
         return self._real
 
-    def real_features(self, rows: bool = True) -> FeatureSet:
+    def real_features(self, rows: bool) -> FeatureSet:
         """The real data's feature statistics and, with `rows`, every feature row: of all of the split (a chunk at
         a time, so never all of it as floats in memory), or (stacked) of a fixed sample; cached on disk by a digest
         of the images."""
@@ -164,7 +170,8 @@ class ImageEvaluator:
         kept: list[Tensor] = []  # the grid's images; rank 0's part starts at the first image
         images = keep_first(GRID_IMAGES, kept, generated(sampler, count, latent_dim, seed, share))
         draw: Draw = (lambda path, title: save_grid(path, torch.cat(kept))) if team.main else _nothing
-        own = count // team.world + (team.rank < count % team.world)  # this rank's part, as tensor_split cuts
+        start, stop = share_bounds(count, share)
+        own = stop - start  # this rank's part of the images
         parts = team.gather_to_main(self.summarise((as_saved(chunk) for chunk in images), own, needs_of(metrics)))
         if parts is None:
             return Measurement({}, _nothing)
@@ -195,8 +202,8 @@ def generated(
     may stop early."""
     rng = torch.Generator().manual_seed(seed)
     parameter = next(sampler.parameters())  # its dtype: float32, unless a test runs the networks in float64
-    latents = torch.randn(count, latent_dim, generator=rng)
-    latents = torch.tensor_split(latents, share[1])[share[0]] if share[1] > 1 else latents
+    start, stop = share_bounds(count, share)
+    latents = torch.randn(count, latent_dim, generator=rng)[start:stop]
     latents = latents if first is None else latents[:first]
     for chunk in latents.split(BATCH):
         was_training = sampler.training
@@ -207,6 +214,15 @@ def generated(
         finally:
             sampler.train(was_training)
         yield images
+
+
+def share_bounds(count: int, share: tuple[int, int]) -> tuple[int, int]:
+    """[start, stop) of the k-th of n consecutive parts of `count` items, `share` = (k, n), as torch.tensor_split
+    divides them (the first count % n parts one longer)."""
+    k, n = share
+    size, extra = divmod(count, n)
+    start = k * size + min(k, extra)
+    return start, start + size + (k < extra)
 
 
 def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:

@@ -25,7 +25,7 @@ from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
 from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
-from wganlab.training.evaluation import BATCH, STORED_CHUNK, extractor_name
+from wganlab.training.evaluation import BATCH, STORED_CHUNK, chunk_bytes, extractor_name
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors
@@ -62,7 +62,7 @@ def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, ge
     every feature row of both sets for KID and precision/recall, the class probabilities for IS and the modes, the
     float64 statistics and FID's matrices, and the distance and kernel blocks."""
     pixels = math.prod(shape)
-    chunk = BATCH * (pixels * (FLOAT + 8 + 1 + FLOAT) + FLOAT * generator_values)
+    chunk = chunk_bytes(pixels) + BATCH * FLOAT * generator_values
     name = extractor_name(config)
     if name is None or not config.eval.metrics:
         return int(chunk)
