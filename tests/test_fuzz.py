@@ -139,7 +139,7 @@ def good_checkpoint() -> bytes:
 
     config = configuration.with_values(configuration.load(), {"model.width": 8, "model.depth": 1})
     _, state = build(config)
-    return checkpoint.encode(state, config)
+    return checkpoint.encode(state, config, (2,))
 
 
 @FUZZ

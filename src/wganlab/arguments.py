@@ -41,10 +41,28 @@ def whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _data_root(text: str) -> str:
+    """--set data.root=DIR: where a run's training data is now, the one value a command that reads a run may change."""
+    key, equals, value = text.partition("=")
+    if key.strip() != "data.root" or not equals or not value.strip():
+        raise argparse.ArgumentTypeError(f"only data.root=DIR can be set here (where the run's training data is "
+                                         f"now), got {shown_value(text)}")
+    return value.strip()
+
+
+_data_root.__name__ = "data.root=DIR"
+
+
+def _add_data_root(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--set", dest="data_root", type=_data_root, metavar="data.root=DIR",
+                         help="where the run's training data is now, when it moved (only if it is needed)")
+
+
 def parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wganlab", description="Train, diagnose and evaluate Wasserstein GANs.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_train, _add_sweep, _add_evaluate, _add_sample, _add_classifier, _add_inspection, _add_claims):
+    for add in (_add_train, _add_sweep, _add_evaluate, _add_sample, _add_export, _add_classifier, _add_inspection,
+                _add_claims):
         add(commands)
     commands.add_parser("list", help="list datasets, losses, penalties, constraints and presets")
     return parser
@@ -101,6 +119,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
                           help="3 for stacked data (samples have 3 channels)")
     evaluate.add_argument("--reference", type=Path,
                           help="real features from `wganlab stats` instead of the data (then --data is not needed)")
+    _add_data_root(evaluate)
     stats = commands.add_parser("stats", help="the real data's features under an extractor, once, for --reference")
     stats.add_argument("data", help="image data: mnist, cifar10, folder, npz, digits, ...")
     stats.add_argument("--root", default="", help="where its files are")
@@ -128,6 +147,16 @@ def _add_sample(commands: argparse._SubParsersAction) -> None:
     sample.add_argument("--grid", type=Path, metavar="FILE.png", help="also a grid of the first 64")
     sample.add_argument("--force", action="store_true",
                         help=_FORCE.format(what="the --out .npz file and the --grid file") + " (never a folder)")
+    _add_data_root(sample)
+
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser("export", help="write a run's generator to a .safetensors file, to use anywhere")
+    export.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    export.add_argument("--out", type=Path, metavar="FILE.safetensors",
+                        help="where to write it (default: generator-STEP.safetensors in the run folder)")
+    export.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
+    export.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
 
 
 def _add_classifier(commands: argparse._SubParsersAction) -> None:
@@ -147,11 +176,13 @@ def _add_classifier(commands: argparse._SubParsersAction) -> None:
 def _add_inspection(commands: argparse._SubParsersAction) -> None:
     diagnose = commands.add_parser("diagnose", help="diagnose a run: probe its critic and explain what its logs show")
     diagnose.add_argument("target", type=Path, metavar="RUN", help="a run folder (latest checkpoint) or a checkpoint")
+    _add_data_root(diagnose)
     report = commands.add_parser("report", help="write a run's self-contained HTML report")
     report.add_argument("run", type=Path, metavar="RUN")
     report.add_argument("--out", type=Path,
                         help="the HTML file to write (default: RUN/report.html, the run's own, brought up to date)")
     report.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
+    _add_data_root(report)
     compare = commands.add_parser("compare", help="put several runs side by side in one HTML page")
     compare.add_argument("runs", type=Path, nargs="+", metavar="RUN")
     compare.add_argument("--out", type=Path, default=Path("comparison.html"), help="default: comparison.html")

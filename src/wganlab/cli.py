@@ -164,7 +164,7 @@ def _report_run(args: argparse.Namespace) -> int:
     from wganlab.reports.run_report import write_run_report
 
     refuse_to_replace(args.out, args.force)  # the run's own RUN/report.html (no --out) is brought up to date
-    print(f"wrote {write_run_report(args.run, diagnosis_or_reason(args.run), args.out)}")
+    print(f"wrote {write_run_report(args.run, diagnosis_or_reason(args.run, args.data_root), args.out)}")
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +22,14 @@ from wganlab.errors import ConfigError
 from wganlab.parts import suggest
 from wganlab.presets import PRESETS
 
+SAVED = "saved config"  # the source of a config read back from a run (from_dict)
 
 @dataclass(frozen=True)
 class DataConfig:
     name: str = "grid"
     theta: float = 0.0  # parallel-lines only: the x position of the lines
-    root: str = ""  # image data: the folder (or .npy/.npz file) to read; digits needs none
+    root: str = ""  # image data: the folder (or .npy/.npz file) to read; digits needs none. Kept absolute
+    root_given: str = ""  # written by wganlab: data.root as given, when it was relative (or began with ~)
     split: str = "train"  # image data: "train" or "test"
     crop: bool = False  # image data: centre crop to the largest square first (CelebA's 218x178 -> 178x178)
     resize: int = 0  # image data: resize to resize x resize; 0 = keep
@@ -140,7 +143,7 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 def from_dict(raw: Mapping[str, Any]) -> Config:
     """Rebuild and check a config saved by `to_dict` (from config.json or a checkpoint)."""
-    return _checked(_merge(Config(), raw, source="saved config"), saved=True)
+    return _checked(_merge(Config(), raw, source=SAVED), saved=True)
 
 
 def with_values(config: Config, values: Mapping[str, Any]) -> Config:
@@ -153,7 +156,8 @@ def with_values(config: Config, values: Mapping[str, Any]) -> Config:
             raise ConfigError(f"{dotted!r} is not a section.key name (e.g. train.steps)")
         nested.setdefault(section, {})[key] = value
     _checked(_merge(Config(), nested, source="the given values"))  # the defaults are within every bound
-    return _checked(_merge(config, nested, source="the given values"), saved=True)
+    changed = _checked(_merge(config, nested, source="the given values"), saved=True)
+    return _with_root_resolved(changed) if "root" in nested.get("data", {}) else changed
 
 
 def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
@@ -180,7 +184,16 @@ def load(
     config = _checked(_merge(config, parse_overrides(overrides), source="--set"), source="--set")
     if steps is not None:
         config = _merge(config, {"train": {"steps": steps}}, source="--steps")
-    return _checked(config)
+    return _with_root_resolved(_checked(config))
+
+
+def _with_root_resolved(config: Config) -> Config:
+    """data.root made absolute (against the working directory, ~ expanded), the path as given kept beside it in
+    data.root_given: the run's config names its data wherever the run is read from later."""
+    given = config.data.root
+    resolved = os.path.abspath(os.path.expanduser(given)) if given else given
+    data = dataclasses.replace(config.data, root=resolved, root_given=given if resolved != given else "")
+    return dataclasses.replace(config, data=data)
 
 
 def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
@@ -199,6 +212,9 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
         for key, value in entries.items():
             if key not in hints:
                 raise ConfigError(f"unknown config key {section}.{key} in {source}; {suggest(key, hints)}")
+            if (section, key) == ("data", "root_given") and source != SAVED:
+                raise ConfigError(f"data.root_given (in {source}) is written by wganlab, the data.root given when it "
+                                  "was relative; set data.root")
             updates[key] = coerce(value, hints[key], f"{section}.{key}", source)
         changes[section] = dataclasses.replace(getattr(config, section), **updates)
     return dataclasses.replace(config, **changes)

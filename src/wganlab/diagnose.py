@@ -18,40 +18,41 @@ from wganlab.training.probing import build_prober
 from wganlab.training.streams import FRESH_PROBE, step_seed
 
 
-def fresh_probe(target: Path) -> ProbeRecord:
+def fresh_probe(target: Path, data_root: str | None = None) -> ProbeRecord:
     """A probe of the checkpoint (a run folder's latest, or a checkpoint file), with its "step".
 
     It draws the same points whatever the checkpoint's step, so fresh probes of two checkpoints compare like
     with like.
     """
-    snapshot = load_snapshot(target)
+    snapshot = load_snapshot(target, data_root)
     prober = build_prober(snapshot.config, snapshot.dataset, snapshot.objective)
     seed = step_seed(snapshot.config.train.seed, 0, FRESH_PROBE)
     return {"step": snapshot.step} | prober.probe(snapshot.generator, snapshot.critic, seed=seed)
 
 
-def diagnose(target: Path) -> Diagnosis:
-    """Diagnose a run folder (its latest checkpoint) or a checkpoint file."""
+def diagnose(target: Path, data_root: str | None = None) -> Diagnosis:
+    """Diagnose a run folder (its latest checkpoint) or a checkpoint file, its training data read from `data_root`
+    when given (it moved: the probe draws real points)."""
     has_checkpoint = rundir.has_checkpoint(target)
     folder = rundir.resolve_checkpoint(target)[0] if has_checkpoint else target
     if folder is None:
         raise UserError(f"{target} is not in a run folder's {rundir.CHECKPOINTS}/: diagnose reads the run's logs too; "
                         "give the run folder")
     logs = runlogs.read_run(folder)
-    return diagnose_logs(logs, fresh_probe(target) if has_checkpoint else None)
+    return diagnose_logs(logs, fresh_probe(target, data_root) if has_checkpoint else None)
 
 
-def diagnosis_or_reason(folder: Path) -> Diagnosis | str:
+def diagnosis_or_reason(folder: Path, data_root: str | None = None) -> Diagnosis | str:
     """A fresh diagnosis, or the one-line reason there is none (what a report shows in its place)."""
     try:
-        return diagnose(folder)
+        return diagnose(folder, data_root)
     except UserError as error:
         return str(error)
 
 
 def diagnose_command(args: argparse.Namespace) -> int:
     """`wganlab diagnose RUN`: the fresh probe, the tracking, when it was safe to stop, and the findings, printed."""
-    diagnosis = diagnose(args.target)
+    diagnosis = diagnose(args.target, args.data_root)
     print(f"{diagnosis.folder}  (probe of the checkpoint at step {diagnosis.step})")
     for key, value in diagnosis.probe.items():
         if key == "gradients/layer_norms":

@@ -29,10 +29,13 @@ def is_samples(target: Path) -> bool:
     return target.is_dir() and not rundir.is_run(target) and not (target / rundir.CHECKPOINTS).exists()
 
 
-def evaluate_checkpoint(target: Path, values: Mapping[str, Any], reference: Path | None = None) -> Report:
-    """The run's evaluation of its checkpoint, with `values` ({"eval.metrics": ...}) changing how it measures and
-    image metrics against a `wganlab stats` file when `reference` is given."""
-    snapshot = load_snapshot(target)
+def evaluate_checkpoint(
+    target: Path, values: Mapping[str, Any], reference: Path | None = None, data_root: str | None = None
+) -> Report:
+    """The run's evaluation of its checkpoint, with `values` ({"eval.metrics": ...}) changing how it measures,
+    image metrics against a `wganlab stats` file when `reference` is given, the training data read from
+    `data_root` when given (it moved)."""
+    snapshot = load_snapshot(target, data_root)
     config = configuration.with_values(snapshot.config, values)
     validate(config)
     evaluator = build_evaluator(config, snapshot.dataset, snapshot.objective.estimate)
@@ -90,11 +93,14 @@ def evaluate_command(args: argparse.Namespace) -> int:
     }
     values = {key: value for key, value in given.items() if value is not None}
     if is_samples(args.target):
+        if args.data_root is not None:
+            raise UserError(f"{args.target} holds samples: --set data.root applies to a run; name the real data to "
+                            "compare with by --data and --root")
         data = {"data.name": args.data, "data.root": args.root, "data.split": args.split} if args.data else {}
         title, headline, metrics = evaluate_samples(args.target, data | {"data.stack": args.stack} | values,
                                                     args.reference)
     else:
-        title, headline, metrics = evaluate_checkpoint(args.target, values, args.reference)
+        title, headline, metrics = evaluate_checkpoint(args.target, values, args.reference, args.data_root)
     print(title)
     print(metric_lines(headline, metrics, None))
     return 0

@@ -19,12 +19,12 @@ import torch
 from torch import Tensor
 
 from wganlab.data.image_formats import unit_to_uint8
-from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
 from wganlab.files import refuse_to_replace, write_atomic
 from wganlab.machine import available_memory
+from wganlab.models.sampling import generated
 from wganlab.training.checkpoint import Snapshot, load_snapshot
-from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, generated, keep_first
+from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, keep_first
 from wganlab.training.figures import save_grid
 from wganlab.training.streams import EVALUATION, step_seed
 
@@ -39,6 +39,7 @@ class Request:
     out: Path | None = None  # a folder (PNG files) or a .npz file
     grid: Path | None = None  # a PNG grid of the first 64
     force: bool = False  # replace an existing .npz or grid file (never a folder)
+    data_root: str | None = None  # where the training data is now (only a checkpoint older than its shape record)
 
 
 def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
@@ -55,13 +56,13 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     refuse_to_replace(request.out if request.out is not None and request.out.suffix == ".npz" else None,
                       request.force)
     refuse_to_replace(request.grid, request.force)
-    snapshot = load_snapshot(target)
-    if isinstance(snapshot.dataset, ToyDistribution):
+    snapshot = load_snapshot(target, request.data_root)
+    if len(snapshot.shape) != 3:
         raise UserError(f"{snapshot.folder} generates 2-D points, not images; its figures are in figures/")
     count = request.count if request.count is not None else snapshot.config.eval.image_samples
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
-    pixels = math.prod(snapshot.dataset.shape)
+    pixels = math.prod(snapshot.shape)
     need = (count * pixels if request.out is not None and request.out.suffix == ".npz" else 0) + chunk_bytes(pixels)
     if need > available_memory():  # the .npz's 8-bit images, and a chunk as float32, float64 and 8-bit
         raise UserError(f"--count {count} needs about {need / 2**30:.1f} GB, more than the "
@@ -128,7 +129,7 @@ def _check_parent(path: Path) -> None:
 
 def sample_command(args: argparse.Namespace) -> int:
     """`wganlab sample TARGET`: generated images written to a folder, an .npz file and/or a grid."""
-    request = Request(args.count, args.seed, args.raw, args.out, args.grid, args.force)
+    request = Request(args.count, args.seed, args.raw, args.out, args.grid, args.force, args.data_root)
     snapshot, count, seed = sample(args.target, request)
     generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
     written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)

@@ -21,6 +21,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from wganlab.data.datasets import data_shape
+
 EQUAL = 1e-6  # the largest parameter difference two float64 runs of the same computation may show
 
 
@@ -32,6 +34,10 @@ class Cast:
 
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         return self.dataset.sample(n, rng).to(self.dtype)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return data_shape(self.dataset)
 
 
 

@@ -3,7 +3,7 @@ ranks share the generated images) and as one process, to compare the two.
 
     python evaluation_worker.py OUT.json KEY=VALUE,KEY=VALUE
 
-The generator runs in float64: one process generates in chunks of evaluation.BATCH, each rank its share, and in
+The generator runs in float64: one process generates in chunks of sampling.BATCH, each rank its share, and in
 float32 batches of other sizes may round otherwise (by CPU), which can move an image's 8-bit pixel.
 """
 

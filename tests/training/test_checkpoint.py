@@ -56,7 +56,7 @@ def test_save_read_restore_round_trip_is_bitwise(tmp_path: Path, constraint: str
     state = _trained(config)
     global_rng = torch.get_rng_state()
     path = tmp_path / "checkpoint-0000002.pt"
-    checkpoint.save(path, state, config)
+    checkpoint.save(path, state, config, (2,))
 
     payload = checkpoint.read(path)
     assert payload["format"] == checkpoint.FORMAT and payload["step"] == 2
@@ -82,7 +82,7 @@ def test_save_read_restore_round_trip_is_bitwise(tmp_path: Path, constraint: str
 def test_save_without_ema_round_trips(tmp_path: Path) -> None:
     config = _config("train.ema_decay=0.0")
     state = _trained(config, steps=1)
-    checkpoint.save(tmp_path / "c.pt", state, config)
+    checkpoint.save(tmp_path / "c.pt", state, config, (2,))
     payload = checkpoint.read(tmp_path / "c.pt")
     assert payload["generator_ema"] is None
     _, restored = build(config)
@@ -96,7 +96,7 @@ def saved(tmp_path_factory) -> tuple[Config, bytes]:
     """A real checkpoint's bytes and its config."""
     config = _config()
     path = tmp_path_factory.mktemp("saved") / "checkpoint.pt"
-    checkpoint.save(path, _trained(config), config)
+    checkpoint.save(path, _trained(config), config, (2,))
     return config, path.read_bytes()
 
 

@@ -58,6 +58,6 @@ def test_compiled_updates_compute_what_eager_ones_compute(objective: list[str]) 
         assert torch.allclose(tensor, compiled.critic.state_dict()[name], rtol=0, atol=EQUAL), name
     for name, tensor in eager.generator.state_dict().items():
         assert torch.allclose(tensor, compiled.generator.state_dict()[name], rtol=0, atol=EQUAL), name
-    payload = checkpoint.decode(checkpoint.encode(compiled, compiled_run.config), "compiled")
+    payload = checkpoint.decode(checkpoint.encode(compiled, compiled_run.config, (2,)), "compiled")
     assert set(payload["generator"]) == set(eager.generator.state_dict())
     assert set(payload["critic"]) == set(eager.critic.state_dict())

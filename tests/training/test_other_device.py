@@ -18,7 +18,7 @@ def _as_if_trained_on_cuda(run: Path) -> None:
     path = rundir.checkpoints(run)[-1]
     _, _, state = session.load(path)
     config = configuration.with_values(checkpoint.config_of(checkpoint.read(path)), {"train.device": "cuda"})
-    checkpoint.save(path, state, config)
+    checkpoint.save(path, state, config, checkpoint.read(path)["shape"])
 
 
 def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(

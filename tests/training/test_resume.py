@@ -39,8 +39,8 @@ KILLER = textwrap.dedent("""
     from wganlab import cli
     from wganlab.training import checkpoint
     original = checkpoint.save
-    def save_then_die(path, state, config):
-        original(path, state, config)
+    def save_then_die(path, state, config, shape):
+        original(path, state, config, shape)
         if state.step == 20:
             os.kill(os.getpid(), signal.SIGKILL)
     checkpoint.save = save_then_die

@@ -7,6 +7,7 @@ every read: a flipped bit, a bad disk or a bad copy is one line, never a run res
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from torch import nn
 from wganlab import config as configuration
 from wganlab import rundir, runlogs
 from wganlab.config import Config
-from wganlab.data.datasets import Dataset, build_dataset, data_shape
+from wganlab.data.datasets import Dataset, build_dataset, data_shape, expected_shape
 from wganlab.errors import UserError
 from wganlab.files import load_tensors, write_bytes_atomic
 from wganlab.objectives.objective import Objective, build_objective
@@ -38,18 +39,20 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
 }
 
 
-def save(path: Path, state: TrainState, config: Config) -> None:
+def save(path: Path, state: TrainState, config: Config, shape: tuple[int, ...]) -> None:
     """Serialise to memory, then write atomically: a crash mid-write leaves the previous checkpoint intact. A file
     in a run folder's checkpoints/ carries that run's id."""
     folder = rundir.run_of(path)
-    write_bytes_atomic(path, encode(state, config, rundir.run_id(folder) if folder is not None else None))
+    write_bytes_atomic(path, encode(state, config, shape, rundir.run_id(folder) if folder is not None else None))
 
 
-def encode(state: TrainState, config: Config, run: str | None = None) -> bytes:
-    """The checkpoint file's bytes: the full state, with the id of the `run` it belongs to and its digest."""
+def encode(state: TrainState, config: Config, shape: tuple[int, ...], run: str | None = None) -> bytes:
+    """The checkpoint file's bytes: the full state, the shape of one sample of the data (so the networks can be
+    built without the data), the id of the `run` it belongs to and its digest."""
     payload: dict[str, Any] = {
         "format": FORMAT,
         "run": run,
+        "shape": list(shape),
         "step": state.step,
         "train_seconds": state.train_seconds,
         "config": configuration.to_dict(config),
@@ -206,12 +209,13 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A checkpoint's networks with the data and objective they were trained with; no optimiser, no evaluator."""
+    """A checkpoint's networks with the objective they were trained with; no optimiser, no evaluator, and the
+    training data only when asked for (`dataset`): sampling needs none of it."""
 
     folder: Path  # the run folder, or the checkpoint file itself when it sits in none
     config: Config
     step: int
-    dataset: Dataset
+    shape: tuple[int, ...]  # one sample's: (2,) or (C, H, W)
     objective: Objective
     generator: nn.Module
     critic: nn.Module
@@ -222,6 +226,21 @@ class Snapshot:
         """The generator to evaluate: the EMA copy when there is one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
+    @functools.cached_property
+    def dataset(self) -> Dataset:
+        """The run's training data, read on first use (what a probe or real features need)."""
+        return training_data(self.config)
+
+
+def training_data(config: Config) -> Dataset:
+    """The data set of a run's config; where it cannot be read (moved, another machine), one line naming the key
+    that points to it."""
+    try:
+        return build_dataset(config.data, config.train.seed)
+    except UserError as error:
+        raise UserError(f"the run's training data is needed here and cannot be read ({error}); point to where it "
+                        "is now with --set data.root=DIR") from None
+
 
 def usable_here(config: Config) -> Config:
     """`config` with train.device "cpu" when it names a GPU this machine lacks: a checkpoint's networks can be used
@@ -229,19 +248,32 @@ def usable_here(config: Config) -> Config:
     return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
 
 
-def load_snapshot(target: Path) -> Snapshot:
+def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
-    where this machine lacks it, on the CPU."""
+    where this machine lacks it, on the CPU; its training data read from `data_root` when given (the data moved)."""
     folder, path = rundir.resolve_checkpoint(target)
     payload = read_of_run(folder, path)
     config = usable_here(config_of(payload))
+    if data_root is not None:
+        config = configuration.with_values(config, {"data.root": data_root})
     validate(config)
-    dataset = build_dataset(config.data, config.train.seed)
     objective = build_objective(config.objective)
-    generator, critic = seeded_networks(config, data_shape(dataset), objective)
+    shape = shape_of(payload, config)
+    generator, critic = seeded_networks(config, shape, objective)
     ema = make_ema(generator) if config.train.ema_decay > 0 else None
     _load_states(payload, {"generator": generator, "critic": critic, "generator_ema": ema})
-    return Snapshot(folder or path, config, int(payload["step"]), dataset, objective, generator, critic, ema)
+    return Snapshot(folder or path, config, int(payload["step"]), shape, objective, generator, critic, ema)
+
+
+def shape_of(payload: dict[str, Any], config: Config) -> tuple[int, ...]:
+    """One sample's shape: the checkpoint's record of it, or (a checkpoint written before it kept one) what the
+    config fixes, else what its data holds."""
+    shape = payload.get("shape")
+    if isinstance(shape, list) and len(shape) in (1, 3) and all(type(n) is int and n > 0 for n in shape):
+        return tuple(shape)
+    if shape is not None:
+        raise UserError(f"the checkpoint's sample shape {shape!r} is malformed; give a file wganlab wrote")
+    return expected_shape(config.data) or data_shape(training_data(config))
 
 
 def _load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:

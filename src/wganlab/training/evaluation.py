@@ -37,6 +37,7 @@ from wganlab.metrics.images import (
 )
 from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
 from wganlab.metrics.toy import evaluate_toy, headline
+from wganlab.models.sampling import BATCH, generated, share_bounds
 from wganlab.objectives.losses import Estimate
 from wganlab.training.distributed import SOLO, Team
 from wganlab.training.feature_cache import cached_features
@@ -44,7 +45,6 @@ from wganlab.training.figures import plot_toy, save_grid
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
-BATCH = 500  # generated images made at a time
 STORED_CHUNK = 512  # stored 8-bit images (a data set, a samples file) converted to float at a time
 
 
@@ -186,48 +186,6 @@ class ImageEvaluator:
 
 
 Evaluator = ToyEvaluator | ImageEvaluator
-
-
-def generated(
-    sampler: nn.Module,
-    count: int,
-    latent_dim: int,
-    seed: int,
-    share: tuple[int, int] = (0, 1),
-    first: int | None = None,
-) -> Iterator[Tensor]:
-    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), BATCH at a time on the
-    CPU; with `share` = (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides); with
-    `first`, only the first that many of them. The sampler is in eval mode only while it makes a chunk, so a caller
-    may stop early."""
-    rng = torch.Generator().manual_seed(seed)
-    parameter = next(sampler.parameters())  # its dtype: float32, unless a test runs the networks in float64
-    start, stop = share_bounds(count, share)
-    latents = torch.randn(count, latent_dim, generator=rng)[start:stop]
-    latents = latents if first is None else latents[:first]
-    for chunk in latents.split(BATCH):
-        was_training = sampler.training
-        sampler.eval()
-        try:
-            with torch.no_grad():
-                images = sampler(chunk.to(parameter.device, parameter.dtype)).cpu()
-        finally:
-            sampler.train(was_training)
-        yield images
-
-
-def share_bounds(count: int, share: tuple[int, int]) -> tuple[int, int]:
-    """[start, stop) of the k-th of n consecutive parts of `count` items, `share` = (k, n), as torch.tensor_split
-    divides them (the first count % n parts one longer)."""
-    k, n = share
-    size, extra = divmod(count, n)
-    start = k * size + min(k, extra)
-    return start, start + size + (k < extra)
-
-
-def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
-    """The samples of `generated`, all at once: [count, ...] (for the few a probe or a test needs)."""
-    return torch.cat(list(generated(sampler, count, latent_dim, seed, share)))
 
 
 def keep_first(wanted: int, kept: list[Tensor], chunks: Iterator[Tensor]) -> Iterator[Tensor]:

@@ -90,7 +90,7 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
     metrics: dict[str, float] = {}
     seconds, first_step = 0.0, state.step
     # rolling back before the first checkpoint returns to the state training started from
-    initial = checkpoint.encode(state, run.config) if train.on_nonfinite == "rollback" else None
+    initial = checkpoint.encode(state, run.config, run.shape) if train.on_nonfinite == "rollback" else None
     watched = guard.parameters(state)
     events = tensorboard.open_writer(folder, purge_step=state.step or None) if folder is not None else None
     watch = QualityWatch(folder, run) if folder is not None else None  # the best checkpoint, the plateau rule
@@ -191,7 +191,7 @@ def _stop_on_plateau(folder: Path, run: Run, plateau: Plateau, watch: QualityWat
 
 def save_checkpoint(folder: Path, run: Run, state: TrainState) -> None:
     """The step's checkpoint, written atomically, and the older ones beyond train.keep_checkpoints pruned."""
-    checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config)
+    checkpoint.save(rundir.checkpoint_path(folder, state.step), state, run.config, run.shape)
     rundir.prune_checkpoints(folder, run.config.train.keep_checkpoints)
 
 

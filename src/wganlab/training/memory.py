@@ -25,7 +25,8 @@ from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
 from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
-from wganlab.training.evaluation import BATCH, STORED_CHUNK, chunk_bytes, extractor_name
+from wganlab.models.sampling import BATCH
+from wganlab.training.evaluation import STORED_CHUNK, chunk_bytes, extractor_name
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors

@@ -16,9 +16,9 @@ from wganlab.config import Config
 from wganlab.data.datasets import Dataset, held_out_dataset
 from wganlab.data.toy import ToyDistribution
 from wganlab.diagnostics.probe import ProbeRecord, probe_critic
+from wganlab.models.sampling import generate
 from wganlab.objectives.losses import CriticLoss
 from wganlab.objectives.objective import Objective
-from wganlab.training.evaluation import generate
 
 PROBE_POINTS = 256
 PROBE_CHUNK = 64  # images probed at a time: the activations of a training batch, not of 512 images at once

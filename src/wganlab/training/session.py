@@ -93,7 +93,7 @@ def begin(
         except BaseException as error:
             team.broadcast(("error", str(error)))  # the others stop too, silently: rank 0 says why
             raise
-        team.broadcast(("state", checkpoint.encode(state, run.config)))
+        team.broadcast(("state", checkpoint.encode(state, run.config, run.shape)))
         team.barrier()  # the other nodes' first processes build
         return folder, run, state
     kind, value = team.broadcast(None)

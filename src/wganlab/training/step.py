@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from wganlab import sharding, stacking
 from wganlab.config import Config
-from wganlab.data.datasets import Dataset
+from wganlab.data.datasets import Dataset, data_shape
 from wganlab.objectives.objective import Objective
 from wganlab.objectives.penalties import full_precision, scaled_input_gradients
 from wganlab.training.distributed import SOLO, Team
@@ -99,6 +99,11 @@ class Run:
     team: Team = SOLO  # the processes of a distributed run (torchrun); one process alone by default
     notes: tuple[str, ...] = ()  # one line each, for the user: what a choice could not do (train.compile)
     members: int = 0  # the runs a sweep trains as one (stack.py): its tensors are [K, N, ...]; 0 for one run
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """One sample's shape: (2,) for toy data, (C, H, W) for images (a single run's; not a sweep's stack)."""
+        return data_shape(self.dataset)
 
 
 WARMUP_ITERS = 100

@@ -56,7 +56,7 @@ class QualityWatch:
         """The full state at this evaluation, written atomically before the previous best is removed."""
         older = rundir.best_checkpoints(self.folder)
         path = rundir.best_path(self.folder, state.step)
-        checkpoint.save(path, state, self.run.config)
+        checkpoint.save(path, state, self.run.config, self.run.shape)
         for _, old in older:
             if old != path:
                 old.unlink(missing_ok=True)

@@ -1,0 +1,56 @@
+"""Samples from a generator: the latents drawn from a seed, the generator run in eval mode a chunk at a time.
+
+One definition for every place that makes samples (a run's evaluation, `wganlab sample`, a generator loaded with
+`wganlab.load_generator`), so the same seed gives bitwise the same images in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import Tensor, nn
+
+BATCH = 500  # generated samples made at a time
+
+
+def generated(
+    sampler: nn.Module,
+    count: int,
+    latent_dim: int,
+    seed: int,
+    share: tuple[int, int] = (0, 1),
+    first: int | None = None,
+) -> Iterator[Tensor]:
+    """`count` samples from the generator in eval mode (BatchNorm uses running statistics), BATCH at a time on the
+    CPU; latents z ~ N(0, I) [count, latent_dim] drawn at once from a generator seeded with `seed`. With `share` =
+    (k, n) only the k-th of n consecutive parts of them (as torch.tensor_split divides); with `first`, only the
+    first that many of them. The sampler is in eval mode only while it makes a chunk, so a caller may stop early."""
+    rng = torch.Generator().manual_seed(seed)
+    parameter = next(sampler.parameters())  # its dtype: float32, unless a test runs the networks in float64
+    start, stop = share_bounds(count, share)
+    latents = torch.randn(count, latent_dim, generator=rng)[start:stop]
+    latents = latents if first is None else latents[:first]
+    for chunk in latents.split(BATCH):
+        was_training = sampler.training
+        sampler.eval()
+        try:
+            with torch.no_grad():
+                images = sampler(chunk.to(parameter.device, parameter.dtype)).cpu()
+        finally:
+            sampler.train(was_training)
+        yield images
+
+
+def share_bounds(count: int, share: tuple[int, int]) -> tuple[int, int]:
+    """[start, stop) of the k-th of n consecutive parts of `count` items, `share` = (k, n), as torch.tensor_split
+    divides them (the first count % n parts one longer)."""
+    k, n = share
+    size, extra = divmod(count, n)
+    start = k * size + min(k, extra)
+    return start, start + size + (k < extra)
+
+
+def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
+    """The samples of `generated`, all at once: [count, ...] (for the few a probe or a test needs)."""
+    return torch.cat(list(generated(sampler, count, latent_dim, seed, share)))
