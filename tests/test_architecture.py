@@ -39,6 +39,8 @@ TOP_LEVEL = {
     "wganlab.diagnose": "cli",
     "wganlab.evaluate": "cli",
     "wganlab.sample": "cli",
+    "wganlab.export": "cli",
+    "wganlab.generator": "cli",
     "wganlab.reference": "cli",
     "wganlab.train": "cli",
     "wganlab.cli": "cli",

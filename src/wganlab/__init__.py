@@ -8,7 +8,9 @@ The pieces for one's own training loop, loaded when first used (so `import wganl
 - constraints on a critic module: `clip_weights_`, `apply_spectral_norm`, `max_norm_`, and `CONSTRAINTS`;
 - metrics with update(x, real=...) / compute(), on images or features, any device: `FID`, `KID`,
   `InceptionScore`, `PrecisionRecall`; `exact_w1` and `mode_coverage` for 2-D samples;
-- the critic probe: `probe_critic` (Lipschitz estimates, per-layer gradients, weights at +/-c, held-out gap).
+- the critic probe: `probe_critic` (Lipschitz estimates, per-layer gradients, weights at +/-c, held-out gap);
+- a trained generator: `load_generator` (a run folder, a checkpoint or a `wganlab export` file) returning a
+  `TrainedGenerator` (the module in eval mode, its latent size, sample shape and value range), and `save_grid`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ _EXPORTS = {
     "wganlab.metrics.transport": ("exact_w1",),
     "wganlab.metrics.modes": ("mode_coverage",),
     "wganlab.diagnostics.probe": ("probe_critic",),
+    "wganlab.generator": ("load_generator",),
+    "wganlab.models.portable": ("TrainedGenerator",),
+    "wganlab.training.figures": ("save_grid",),
 }
 _ALIASES = {"gradient_penalty": ("wganlab.objectives.penalties", "two_sided_penalty")}
 _WHERE = {name: (module, name) for module, names in _EXPORTS.items() for name in names} | _ALIASES

@@ -2,9 +2,9 @@
 
 A problem the user can fix (bad config, bad file, wrong checkpoint, a full disk, too little memory) ends with one
 line on stderr and exit code 2. Each command's own code sits beside this module, named after it: `train`
-(train, sweep), `evaluate`, `reference` (stats), `sample`, `diagnose`; it is imported only when its command runs,
-so `wganlab --help` stays quick. The commands that are a call or two and a print (classifier, report, compare,
-claims, list) are here.
+(train, sweep), `evaluate`, `reference` (stats), `sample`, `export`, `diagnose`; it is imported only when its
+command runs, so `wganlab --help` stays quick. The commands that are a call or two and a print (classifier,
+report, compare, claims, list) are here.
 """
 
 from __future__ import annotations
@@ -134,6 +134,12 @@ def _sample(args: argparse.Namespace) -> int:
     return sample_command(args)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from wganlab.export import export_command
+
+    return export_command(args)
+
+
 def _diagnose(args: argparse.Namespace) -> int:
     from wganlab.diagnose import diagnose_command
 
@@ -232,6 +238,7 @@ HANDLERS = {
     "evaluate": _evaluate,
     "stats": _stats,
     "sample": _sample,
+    "export": _export,
     "classifier": _classifier_train,
     "diagnose": _diagnose,
     "report": _report_run,

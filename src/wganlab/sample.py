@@ -1,7 +1,9 @@
 """`wganlab sample`: write N generated images of a run to a folder of PNGs or an .npz file, for other tools.
 
 By default the images are those the run's own evaluation measures at that checkpoint (the same generator, EMA
-when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export gives the run's numbers.
+when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export gives the run's numbers. The
+generator is `wganlab.load_generator`'s, from a run folder, a checkpoint or an exported .safetensors file, so the
+same seed gives the same images in all three; the training data is never read.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from torch import Tensor
 from wganlab.data.image_formats import unit_to_uint8
 from wganlab.errors import UserError
 from wganlab.files import refuse_to_replace, write_atomic
+from wganlab.generator import load_generator
 from wganlab.machine import available_memory
+from wganlab.models.portable import TrainedGenerator
 from wganlab.models.sampling import generated
-from wganlab.training.checkpoint import Snapshot, load_snapshot
 from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, keep_first
 from wganlab.training.figures import save_grid
 from wganlab.training.streams import EVALUATION, step_seed
@@ -39,13 +42,13 @@ class Request:
     out: Path | None = None  # a folder (PNG files) or a .npz file
     grid: Path | None = None  # a PNG grid of the first 64
     force: bool = False  # replace an existing .npz or grid file (never a folder)
-    data_root: str | None = None  # where the training data is now (only a checkpoint older than its shape record)
+    data_root: str | None = None  # where the training data is now (read only for a checkpoint older than its shape)
 
 
-def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
-    """Export generated images of the checkpoint `target` (a run folder's latest, or a file); returns the
-    snapshot, the count and the seed used. The images are made and written a chunk at a time (an .npz holds
-    them as 8-bit only); the grid keeps only its own."""
+def sample(target: Path, request: Request) -> tuple[TrainedGenerator, int, int]:
+    """Export generated images of `target` (a run folder's latest checkpoint, a checkpoint file or an exported
+    generator); returns the generator, the count and the seed used. The images are made and written a chunk at
+    a time (an .npz holds them as 8-bit only); the grid keeps only its own."""
     if request.out is None and request.grid is None:
         raise UserError("nothing to write: give --out DIR or --out FILE.npz, and/or --grid FILE.png")
     for path in (request.out, request.grid):
@@ -56,22 +59,21 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
     refuse_to_replace(request.out if request.out is not None and request.out.suffix == ".npz" else None,
                       request.force)
     refuse_to_replace(request.grid, request.force)
-    snapshot = load_snapshot(target, request.data_root)
-    if len(snapshot.shape) != 3:
-        raise UserError(f"{snapshot.folder} generates 2-D points, not images; its figures are in figures/")
-    count = request.count if request.count is not None else snapshot.config.eval.image_samples
+    trained = load_generator(target, ema=not request.raw, data_root=request.data_root)
+    if trained.value_range is None:
+        raise UserError(f"{target} generates 2-D points, not images; a run's figures are in its figures/")
+    count = request.count if request.count is not None else trained.config.eval.image_samples
     if count < 1:
         raise UserError(f"--count must be >= 1, got {count}")
-    pixels = math.prod(snapshot.shape)
+    pixels = math.prod(trained.shape)
     need = (count * pixels if request.out is not None and request.out.suffix == ".npz" else 0) + chunk_bytes(pixels)
     if need > available_memory():  # the .npz's 8-bit images, and a chunk as float32, float64 and 8-bit
         raise UserError(f"--count {count} needs about {need / 2**30:.1f} GB, more than the "
                         f"{available_memory() / 2**30:.1f} GB of memory available; write a folder of PNGs, or "
                         "fewer at a time (--seed)")
-    evaluation_seed = step_seed(snapshot.config.train.seed, snapshot.step, EVALUATION)
+    evaluation_seed = step_seed(trained.config.train.seed, trained.step, EVALUATION)
     seed = request.seed if request.seed is not None else evaluation_seed
-    generator = snapshot.generator if request.raw else snapshot.sampler
-    latent_dim = snapshot.config.model.latent_dim
+    generator, latent_dim = trained.module, trained.latent_dim
     grid: list[Tensor] = []
     if request.out is not None:  # the grid's images kept as they go by
         write_images(keep_first(GRID_IMAGES, grid, generated(generator, count, latent_dim, seed)), count, request.out)
@@ -79,7 +81,7 @@ def sample(target: Path, request: Request) -> tuple[Snapshot, int, int]:
         grid = list(generated(generator, count, latent_dim, seed, first=GRID_IMAGES))
     if request.grid is not None:
         save_grid(request.grid, torch.cat(grid))
-    return snapshot, count, seed
+    return trained, count, seed
 
 
 def write_images(chunks: Iterable[Tensor], count: int, out: Path) -> None:
@@ -130,8 +132,8 @@ def _check_parent(path: Path) -> None:
 def sample_command(args: argparse.Namespace) -> int:
     """`wganlab sample TARGET`: generated images written to a folder, an .npz file and/or a grid."""
     request = Request(args.count, args.seed, args.raw, args.out, args.grid, args.force, args.data_root)
-    snapshot, count, seed = sample(args.target, request)
-    generator = "generator" if args.raw or snapshot.generator_ema is None else "EMA generator"
+    trained, count, seed = sample(args.target, request)
+    generator = "EMA generator" if trained.ema else "generator"
     written = " and ".join(str(path) for path in (args.out, args.grid) if path is not None)
-    print(f"wrote {count} images of {snapshot.folder} at step {snapshot.step} ({generator}, seed {seed}) to {written}")
+    print(f"wrote {count} images of {args.target} at step {trained.step} ({generator}, seed {seed}) to {written}")
     return 0

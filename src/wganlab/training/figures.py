@@ -41,8 +41,9 @@ def plot_toy(path: Path, critic: nn.Module, real: Tensor, fake: Tensor, title: s
         plt.close(figure)
 
 
-def save_grid(path: Path, images: Tensor, columns: int = 0, min_cell: int = 32) -> None:
-    """Tile [N, C, H, W] images (C = 1 or 3) in a grid; small images are enlarged to at least `min_cell` pixels."""
+def save_grid(path: str | Path, images: Tensor, columns: int = 0, min_cell: int = 32) -> None:
+    """Tile [N, C, H, W] images in [-1, 1] (C = 1 or 3) in a PNG grid, written atomically; small images are
+    enlarged to at least `min_cell` pixels."""
     from PIL import Image
 
     count, channels, height, width = images.shape
@@ -61,4 +62,4 @@ def save_grid(path: Path, images: Tensor, columns: int = 0, min_cell: int = 32) 
     picture = Image.fromarray(canvas[0] if channels == 1 else canvas.transpose(1, 2, 0), mode)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
-    write_bytes_atomic(path, buffer.getvalue())
+    write_bytes_atomic(Path(path), buffer.getvalue())

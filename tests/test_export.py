@@ -1,0 +1,230 @@
+"""A trained generator taken away: `wganlab sample`, `wganlab export` and `wganlab.load_generator` (from the run
+folder and from the exported file) give bitwise the same images for a seed, with the training data moved away;
+the commands that need the data say so in one line; a bad file is refused in one line, nothing executed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import wganlab
+from tests.hostile import ActsIfUnpickled, refused
+from tests.tiny import DIGITS
+from wganlab import cli, rundir
+from wganlab.data.image_formats import unit_to_uint8
+from wganlab.errors import UserError
+from wganlab.integrity import file_digest
+from wganlab.training import checkpoint
+
+COUNT, SEED = 40, 5
+
+
+@pytest.fixture(scope="module")
+def moved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A 20-step run on a folder of PNGs named by a relative data.root, the folder then moved away: (run folder,
+    where the data was, where it is now)."""
+    root = tmp_path_factory.mktemp("export")
+    faces = root / "faces"
+    faces.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(24):
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(faces / f"{index:02d}.png")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WGANLAB_CACHE", str(root / "cache"))
+        patch.chdir(root)
+        argv = ["train", *DIGITS, "--set", "data.name=folder", "--set", "data.root=faces", "--steps", "20",
+                "--set", "eval.every=0", "--outdir", "runs"]
+        assert cli.main(argv) == 0
+    run = next((root / "runs").iterdir())
+    now = root / "elsewhere"
+    faces.rename(now)
+    return run, faces, now
+
+
+@pytest.fixture
+def no_data_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading any data set fails the test."""
+
+    def read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the training data was read")
+
+    monkeypatch.setattr("wganlab.data.datasets.build_dataset", read)
+    monkeypatch.setattr("wganlab.training.checkpoint.build_dataset", read)
+
+
+def _npz(path: Path) -> np.ndarray:
+    with np.load(path) as file:
+        return file["images"]
+
+
+def test_a_relative_data_root_is_stored_resolved_beside_the_path_as_given(moved) -> None:
+    run, faces, _ = moved
+    data = json.loads((run / rundir.CONFIG).read_text())["data"]
+    assert data["root"] == str(faces) and data["root_given"] == "faces"
+
+
+@pytest.mark.usefixtures("no_data_read")
+def test_sample_export_and_load_generator_give_the_same_images_without_the_data(moved, tmp_path, capsys) -> None:
+    run, _, _ = moved
+    exported = tmp_path / "g.safetensors"
+    sampled = ["--count", str(COUNT), "--seed", str(SEED)]
+    assert cli.main(["sample", str(run), *sampled, "--out", str(tmp_path / "a.npz")]) == 0
+    assert cli.main(["export", str(run), "--out", str(exported)]) == 0
+    assert f"wrote {exported}: the EMA generator at step 20" in capsys.readouterr().out
+    assert cli.main(["sample", str(exported), *sampled, "--out", str(tmp_path / "b.npz")]) == 0
+    from_run, from_file = wganlab.load_generator(run), wganlab.load_generator(str(exported))
+    for generator in (from_run, from_file):
+        assert (generator.latent_dim, generator.shape, generator.value_range) == (8, (1, 8, 8), (-1.0, 1.0))
+        assert generator.ema and generator.step == 20 and not generator.module.training
+        assert not any(parameter.requires_grad for parameter in generator.module.parameters())
+    images = from_run.sample(COUNT, seed=SEED)
+    assert torch.equal(from_file.sample(COUNT, seed=SEED), images)
+    with torch.no_grad():  # the module itself, on the latents sample() draws
+        latents = torch.randn(COUNT, 8, generator=torch.Generator().manual_seed(SEED))
+        assert torch.equal(from_file.module(latents), images)
+    as_written = unit_to_uint8(images).permute(0, 2, 3, 1).numpy()
+    assert np.array_equal(_npz(tmp_path / "a.npz"), as_written)
+    assert np.array_equal(_npz(tmp_path / "b.npz"), as_written)
+    assert not torch.equal(from_run.sample(COUNT, seed=SEED + 1), images)
+
+
+@pytest.mark.usefixtures("no_data_read")
+def test_the_export_carries_the_config_and_its_provenance(moved, tmp_path) -> None:
+    from safetensors import safe_open
+
+    run, _, _ = moved
+    assert cli.main(["export", str(run), "--raw"]) == 0  # by default beside the run's checkpoints
+    exported = run / "generator-0000020-raw.safetensors"
+    with safe_open(str(exported), framework="pt") as file:
+        metadata = file.metadata()
+    provenance = json.loads(metadata["provenance"])
+    latest = rundir.checkpoints(run)[-1]
+    assert provenance["run"] == rundir.run_id(run) and provenance["step"] == 20
+    assert provenance["checkpoint"] == str(latest.resolve())
+    assert provenance["checkpoint_sha256"] == file_digest(latest)
+    measured = next(rundir.read_jsonl(run / rundir.METRICS))
+    assert measured["step"] == 20 and provenance["protocol"] == measured.get("protocol")
+    assert provenance["metrics"] == {k: v for k, v in measured.items() if k not in ("step", "protocol")}
+    assert json.loads(metadata["config"])["data"]["root_given"] == "faces" and metadata["weights"] == "trained"
+    raw = wganlab.load_generator(exported, ema=False)
+    assert not raw.ema and torch.equal(raw.sample(8), wganlab.load_generator(run, ema=False).sample(8))
+    with pytest.raises(UserError, match="exported with --raw"):
+        wganlab.load_generator(exported)
+
+
+def test_diagnose_and_report_need_the_data_and_say_where_to_point(moved, tmp_path, capsys) -> None:
+    run, faces, now = moved
+    line = refused(["diagnose", str(run)], capsys)
+    assert str(faces) in line and "--set data.root=DIR" in line
+    assert cli.main(["diagnose", str(run), "--set", f"data.root={now}"]) == 0
+    assert "probe of the checkpoint at step 20" in capsys.readouterr().out
+    assert cli.main(["report", str(run), "--out", str(tmp_path / "r.html")]) == 0  # the probe's place says why
+    assert "--set data.root=DIR" in (tmp_path / "r.html").read_text()
+    assert "only data.root=DIR can be set here" in refused(["diagnose", str(run), "--set", "train.steps=3"], capsys)
+
+
+def test_a_checkpoint_older_than_its_shape_record_reads_the_data_for_it(moved, tmp_path, capsys) -> None:
+    run, _, now = moved
+    older = tmp_path / "older"
+    shutil.copytree(run, older)
+    path = rundir.checkpoints(older)[-1]
+    payload = checkpoint.read(path)
+    del payload["shape"]
+    payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)
+    torch.save(payload, path)
+    assert "--set data.root=DIR" in refused(["sample", str(older), "--out", str(tmp_path / "x.npz")], capsys)
+    assert cli.main(["sample", str(older), "--count", "8", "--seed", "1", "--out", str(tmp_path / "x.npz"),
+                     "--set", f"data.root={now}"]) == 0
+    expected = unit_to_uint8(wganlab.load_generator(run).sample(8, seed=1)).permute(0, 2, 3, 1).numpy()
+    assert np.array_equal(_npz(tmp_path / "x.npz"), expected)
+
+
+def test_an_exported_file_loads_with_the_network_code_alone(moved, tmp_path) -> None:
+    run, _, _ = moved
+    exported = tmp_path / "g.safetensors"
+    assert cli.main(["export", str(run), "--out", str(exported)]) == 0
+    script = ("import json, sys, wganlab; g = wganlab.load_generator(sys.argv[1]); g.sample(4); "
+              "print(json.dumps(sorted(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script, str(exported)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stdout))
+    ours = {name for name in modules if name.split(".")[0] == "wganlab"}
+    outside = {"wganlab", "wganlab.config", "wganlab.config_values", "wganlab.errors", "wganlab.parts",
+               "wganlab.presets", "wganlab.generator"}
+    assert {"wganlab.models.portable", "wganlab.models.architectures"} <= ours
+    assert {name for name in ours if not name.startswith("wganlab.models")} <= outside, ours
+    assert "safetensors" in modules
+    assert not modules & {"PIL", "matplotlib", "scipy", "sklearn", "ot"}  # (tqdm: torch.hub imports it)
+
+
+def _another_tools(path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file({"weight": torch.ones(3, 3)}, str(path), metadata={"format": "pt"})
+
+
+def _truncated(path: Path, exported: Path) -> None:
+    path.write_bytes(exported.read_bytes()[: exported.stat().st_size // 2])
+
+
+def _flipped(path: Path, exported: Path) -> None:
+    data = bytearray(exported.read_bytes())
+    data[-5] ^= 0x40  # a weight's byte
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path, exported: _truncated(path, exported), "is damaged or not a safetensors file"),
+        (lambda path, exported: _another_tools(path), "not a wganlab generator"),
+        (lambda path, exported: _flipped(path, exported), "fails its checksum"),
+        (lambda path, exported: torch.save({"x": ActsIfUnpickled(path.parent / "ran")}, path),
+         "is damaged or not a safetensors file"),
+        (lambda path, exported: path.write_bytes(b""), "is damaged or not a safetensors file"),
+        (lambda path, exported: None, "does not exist"),
+    ],
+    ids=["truncated", "another-tool", "flipped-bit", "pickle", "empty", "missing"],
+)
+def test_a_bad_generator_file_is_one_line_and_nothing_runs(moved, tmp_path, capsys, make, message) -> None:
+    run, _, _ = moved
+    exported = tmp_path / "good.safetensors"
+    assert cli.main(["export", str(run), "--out", str(exported)]) == 0
+    bad = tmp_path / "bad.safetensors"
+    make(bad, exported)
+    assert message in refused(["sample", str(bad), "--count", "4", "--out", str(tmp_path / "x.npz")], capsys)
+    with pytest.raises(UserError, match=message):
+        wganlab.load_generator(bad)
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "x.npz").exists()
+
+
+def test_a_checkpoint_of_another_run_is_refused_in_one_line(moved, tmp_path, capsys) -> None:
+    run, _, _ = moved
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+    (other / rundir.IDENTITY).write_text(json.dumps({"id": "0" * 32}))  # another run, with this run's checkpoint
+    assert "belongs to run" in refused(["export", str(other), "--out", str(tmp_path / "g.safetensors")], capsys)
+    assert "belongs to run" in refused(["sample", str(other), "--out", str(tmp_path / "x.npz")], capsys)
+    with pytest.raises(UserError, match="belongs to run"):
+        wganlab.load_generator(other)
+    assert not (tmp_path / "g.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [("g.pt", "must end in .safetensors"), ("missing/g.safetensors", "does not exist"),
+     ("taken.safetensors", "exists")],
+)
+def test_export_refuses_a_bad_out_in_one_line(moved, tmp_path, capsys, out, message) -> None:
+    run, _, _ = moved
+    (tmp_path / "taken.safetensors").write_bytes(b"mine")
+    assert message in refused(["export", str(run), "--out", str(tmp_path / out)], capsys)
+    assert (tmp_path / "taken.safetensors").read_bytes() == b"mine"
