@@ -145,7 +145,8 @@ def test_config_errors_exit_2_in_one_line_with_no_run_folder(tmp_path: Path, cap
 
 
 def _resume_error(target: Path, capsys) -> str:
-    parent = target.parent if target.is_dir() else target.parent.parent.parent
+    # a folder or a missing path: its own parent; a checkpoint file: its run folder's parent
+    parent = target.parent if target.is_dir() or not target.exists() else target.parent.parent.parent
     before = sorted(parent.rglob("*"))
     code, _, err = _run(["train", "--resume", str(target)], capsys)
     assert code == 2

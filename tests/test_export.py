@@ -41,7 +41,8 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
         patch.setenv("WGANLAB_CACHE", str(root / "cache"))
         patch.chdir(root)
         argv = ["train", *DIGITS, "--set", "data.name=folder", "--set", "data.root=faces", "--steps", "20",
-                "--set", "eval.every=0", "--outdir", "runs"]
+                "--set", "eval.every=0", "--set", "eval.extractor=digits-classifier", "--set", "eval.metrics=['fid']",
+                "--outdir", "runs"]
         assert cli.main(argv) == 0
     run = next((root / "runs").iterdir())
     now = root / "elsewhere"
@@ -111,7 +112,8 @@ def test_the_export_carries_the_config_and_its_provenance(moved, tmp_path) -> No
     assert provenance["checkpoint"] == str(latest.resolve())
     assert provenance["checkpoint_sha256"] == file_digest(latest)
     measured = next(rundir.read_jsonl(run / rundir.METRICS))
-    assert measured["step"] == 20 and provenance["protocol"] == measured.get("protocol")
+    assert measured["step"] == 20 and isinstance(measured["protocol"], dict) and "fid_120" in measured
+    assert provenance["protocol"] == measured["protocol"]
     assert provenance["metrics"] == {k: v for k, v in measured.items() if k not in ("step", "protocol")}
     assert json.loads(metadata["config"])["data"]["root_given"] == "faces" and metadata["weights"] == "trained"
     raw = wganlab.load_generator(exported, ema=False)
@@ -141,10 +143,48 @@ def test_a_checkpoint_older_than_its_shape_record_reads_the_data_for_it(moved, t
     payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)
     torch.save(payload, path)
     assert "--set data.root=DIR" in refused(["sample", str(older), "--out", str(tmp_path / "x.npz")], capsys)
+    assert "--set data.root=DIR" in refused(["export", str(older), "--out", str(tmp_path / "g.safetensors")], capsys)
     assert cli.main(["sample", str(older), "--count", "8", "--seed", "1", "--out", str(tmp_path / "x.npz"),
                      "--set", f"data.root={now}"]) == 0
     expected = unit_to_uint8(wganlab.load_generator(run).sample(8, seed=1)).permute(0, 2, 3, 1).numpy()
     assert np.array_equal(_npz(tmp_path / "x.npz"), expected)
+    assert cli.main(["export", str(older), "--out", str(tmp_path / "g.safetensors"), "--set", f"data.root={now}"]) == 0
+    assert torch.equal(wganlab.load_generator(tmp_path / "g.safetensors").sample(8, seed=1),
+                       wganlab.load_generator(run).sample(8, seed=1))
+
+
+def test_a_run_whose_data_moved_resumes_with_set_data_root(moved, tmp_path, capsys) -> None:
+    run, faces, now = moved
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    line = refused(["train", "--resume", str(copy), "--steps", "22"], capsys)
+    assert str(faces) in line and "--set data.root=DIR" in line
+    assert "drop CONFIG, --preset and --set" in refused(
+        ["train", "--resume", str(copy), "--steps", "22", "--set", "train.seed=3"], capsys)
+    assert cli.main(["train", "--resume", str(copy), "--steps", "22", "--set", f"data.root={now}"]) == 0
+    assert json.loads((copy / rundir.CONFIG).read_text())["data"]["root"] == str(now)
+    older = copy / rundir.CHECKPOINTS / "checkpoint-0000020.pt"  # trained with the data where it was
+    assert cli.main(["export", str(older), "--out", str(tmp_path / "g.safetensors")]) == 0
+
+
+def test_a_loose_checkpoint_is_exported_beside_itself(moved, tmp_path) -> None:
+    run, _, _ = moved
+    loose = tmp_path / "mine.pt"
+    shutil.copy(rundir.checkpoints(run)[-1], loose)
+    assert cli.main(["export", str(loose)]) == 0
+    generator = wganlab.load_generator(tmp_path / "generator-0000020.safetensors")
+    assert generator.provenance["run_folder"] is None and generator.provenance["metrics"] is None
+    assert torch.equal(generator.sample(6), wganlab.load_generator(run).sample(6))
+
+
+def test_a_run_without_ema_exports_its_trained_weights(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
+    argv = ["train", *DIGITS, "--set", "train.ema_decay=0", "--steps", "2", "--set", "eval.every=0"]
+    assert cli.main([*argv, "--outdir", str(tmp_path / "runs")]) == 0
+    run = next((tmp_path / "runs").iterdir())
+    assert cli.main(["export", str(run), "--out", str(tmp_path / "g.safetensors")]) == 0
+    exported = wganlab.load_generator(tmp_path / "g.safetensors")  # ema=True: the trained weights, all it has
+    assert not exported.ema and torch.equal(exported.sample(6), wganlab.load_generator(run, ema=False).sample(6))
 
 
 def test_an_exported_file_loads_with_the_network_code_alone(moved, tmp_path) -> None:
@@ -228,3 +268,47 @@ def test_export_refuses_a_bad_out_in_one_line(moved, tmp_path, capsys, out, mess
     (tmp_path / "taken.safetensors").write_bytes(b"mine")
     assert message in refused(["export", str(run), "--out", str(tmp_path / out)], capsys)
     assert (tmp_path / "taken.safetensors").read_bytes() == b"mine"
+
+
+def _crafted(path: Path, exported: Path, change) -> None:
+    """The exported file with its metadata changed by `change` and its digest made again (a valid digest: the
+    file's contents themselves must be checked)."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from wganlab.models import portable
+
+    with safe_open(str(exported), framework="pt") as file:
+        metadata, weights = file.metadata(), {name: file.get_tensor(name) for name in file.keys()}  # noqa: SIM118
+    change(metadata)
+    metadata["sha256"] = portable._digest(weights, metadata)
+    save_file(weights, str(path), metadata=metadata)
+
+
+def _widened(width: int):
+    def change(metadata: dict[str, str]) -> None:
+        config = json.loads(metadata["config"])
+        config["model"]["width"] = width
+        metadata["config"] = json.dumps(config)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda metadata: metadata.update(config="null"), "its config is NoneType, not a table"),
+        (lambda metadata: metadata.update(shape="[1, 8]"), "is malformed"),
+        (lambda metadata: metadata.update(step="seven"), "is malformed"),
+        (_widened(2**20), "do not fit the generator its config describes"),  # 10^13 weights, were it built
+        (_widened(2**40), "describes a generator that cannot be built"),  # past what a tensor can have
+    ],
+    ids=["config-null", "shape", "step", "width-2^20", "width-2^40"],
+)
+def test_a_crafted_file_with_a_valid_digest_is_one_line(moved, tmp_path, capsys, change, message) -> None:
+    run, _, _ = moved
+    exported = tmp_path / "good.safetensors"
+    assert cli.main(["export", str(run), "--out", str(exported)]) == 0
+    _crafted(tmp_path / "bad.safetensors", exported, change)
+    assert message in refused(["sample", str(tmp_path / "bad.safetensors"), "--count", "4",
+                               "--out", str(tmp_path / "x.npz")], capsys)

@@ -63,7 +63,7 @@ def test_resolve_checkpoint_and_has_checkpoint(tmp_path: Path):
     run = tmp_path / "00000-run"
     (run / rundir.CHECKPOINTS).mkdir(parents=True)
     assert not rundir.has_checkpoint(run) and not rundir.has_checkpoint(tmp_path / "nowhere")
-    with pytest.raises(UserError, match="has no checkpoint in .*; it cannot be resumed"):
+    with pytest.raises(UserError, match="has no checkpoint in .*: give a run folder that has one"):
         rundir.resolve_checkpoint(run)
     with pytest.raises(UserError, match="is neither a run folder nor a checkpoint file"):
         rundir.resolve_checkpoint(tmp_path / "nowhere")

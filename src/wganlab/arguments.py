@@ -157,6 +157,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
                         help="where to write it (default: generator-STEP.safetensors in the run folder)")
     export.add_argument("--raw", action="store_true", help="the trained generator, not its EMA copy")
     export.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
+    _add_data_root(export)
 
 
 def _add_classifier(commands: argparse._SubParsersAction) -> None:

@@ -30,6 +30,6 @@ def load_generator(
     if path.suffix == portable.SUFFIX:
         return portable.read(path, ema, device)
     # A run's checkpoint is read by the training code; imported here only, so an exported file needs none of it.
-    from wganlab.export import generator_of
+    from wganlab.training.run_generator import generator_of
 
     return generator_of(path, ema, device, data_root)

@@ -206,7 +206,8 @@ def resolve_checkpoint(target: Path) -> tuple[Path | None, Path]:
         raise UserError(f"{target} is neither a run folder nor a checkpoint file; give one of them")
     found = checkpoints(target)
     if not found:
-        raise UserError(f"run folder {target} has no checkpoint in {target / CHECKPOINTS}; it cannot be resumed")
+        raise UserError(f"{target} has no checkpoint in {target / CHECKPOINTS}: give a run folder that has one, or a "
+                        "checkpoint file")
     return target, found[-1]
 
 

@@ -3,7 +3,8 @@
 By default the images are those the run's own evaluation measures at that checkpoint (the same generator, EMA
 when the run keeps one, the same seed, 8-bit): `wganlab evaluate` on the export gives the run's numbers. The
 generator is `wganlab.load_generator`'s, from a run folder, a checkpoint or an exported .safetensors file, so the
-same seed gives the same images in all three; the training data is never read.
+same seed gives the same images in all three; the training data is not read (but by a checkpoint written before
+checkpoints recorded the shape of a sample).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from wganlab.generator import load_generator
 from wganlab.machine import available_memory
 from wganlab.models.portable import TrainedGenerator
 from wganlab.models.sampling import generated
+from wganlab.training.checkpoint import usable_here
 from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, keep_first
 from wganlab.training.figures import save_grid
 from wganlab.training.streams import EVALUATION, step_seed
@@ -73,7 +75,8 @@ def sample(target: Path, request: Request) -> tuple[TrainedGenerator, int, int]:
                         "fewer at a time (--seed)")
     evaluation_seed = step_seed(trained.config.train.seed, trained.step, EVALUATION)
     seed = request.seed if request.seed is not None else evaluation_seed
-    generator, latent_dim = trained.module, trained.latent_dim
+    # made on the run's device where this machine has it, as the run's own evaluation made them
+    generator, latent_dim = trained.module.to(usable_here(trained.config).train.device), trained.latent_dim
     grid: list[Tensor] = []
     if request.out is not None:  # the grid's images kept as they go by
         write_images(keep_first(GRID_IMAGES, grid, generated(generator, count, latent_dim, seed)), count, request.out)

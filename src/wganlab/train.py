@@ -23,8 +23,9 @@ from wganlab.training.validation import validate
 def train_command(args: argparse.Namespace) -> int:
     """`wganlab train`: a dry run, or a run started, resumed or joined (torchrun), trained to its end."""
     if args.resume is not None:
-        if args.config is not None or args.preset or args.overrides:
-            raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set")
+        if args.config is not None or args.preset or any(not moved_data(item) for item in args.overrides):
+            raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set (but "
+                            "--set data.root=DIR, where its data is now)")
         if args.dry_run:
             raise UserError("--dry-run does not apply to --resume")
     elif args.dry_run:
@@ -37,7 +38,9 @@ def train_command(args: argparse.Namespace) -> int:
     folder, finished = None, False
     try:
         if args.resume is not None:
-            folder, run, state = session.begin(team, lambda: session.resume(args.resume, args.steps, args.outdir, team))
+            data_root = next((moved_data(item) for item in reversed(args.overrides)), None)
+            folder, run, state = session.begin(
+                team, lambda: session.resume(args.resume, args.steps, args.outdir, team, data_root))
             if team.main:
                 print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
         else:
@@ -88,6 +91,12 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(f"{member.plan.label}  {outcome}  ({member.folder.name})")
     print(f"sweep folder {done.folder}  (compare: wganlab compare {done.folder})")
     return 1 if any(member.stopped for member in done.members) else 0
+
+
+def moved_data(override: str) -> str | None:
+    """DIR of a `--set data.root=DIR` override, else None."""
+    key, equals, value = override.partition("=")
+    return (value.strip() or None) if key.strip() == "data.root" and equals else None
 
 
 def _networks(config: configuration.Config) -> str:

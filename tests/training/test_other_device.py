@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import wganlab
 from tests.tiny import TINY
 from wganlab import cli, rundir
 from wganlab import config as configuration
@@ -31,6 +32,10 @@ def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(
     assert snapshot.config.train.device == "cpu" and next(snapshot.generator.parameters()).device.type == "cpu"
     assert cli.main(["evaluate", str(run)]) == 0
     assert cli.main(["diagnose", str(run)]) == 0
+    assert cli.main(["export", str(run), "--out", str(tmp_path / "g.safetensors")]) == 0
+    for source in (run, tmp_path / "g.safetensors"):
+        generator = wganlab.load_generator(source)
+        assert generator.config.train.device == "cuda" and generator.sample(3).shape == (3, 2)
     capsys.readouterr()
     assert cli.main(["train", "--resume", str(run), "--steps", "30"]) == 2
     assert capsys.readouterr().err.strip() == (

@@ -99,23 +99,45 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         raise UserError(f"{path} fails its checksum: its contents changed after it was exported (a flipped bit, a "
                         "bad disk or copy, an edit); export it again")
     try:
-        config = configuration.from_dict(json.loads(metadata["config"]))
+        raw = json.loads(metadata["config"])
+        if not isinstance(raw, dict):
+            raise ValueError(f"its config is {type(raw).__name__}, not a table")
+        config = configuration.from_dict(raw)
         shape = tuple(json.loads(metadata["shape"]))
         step = int(metadata["step"])
         provenance = json.loads(metadata["provenance"])
         held = metadata["weights"]
     except (KeyError, ValueError, TypeError, ConfigError) as error:  # JSONDecodeError is a ValueError
         raise UserError(f"{path} is malformed ({' '.join(str(error).split())}); export it again") from None
-    if not (all(type(n) is int and n > 0 for n in shape) and len(shape) in (1, 3)) or held not in ("ema", "trained"):
+    sound = all(type(n) is int and n > 0 for n in shape) and len(shape) in (1, 3) and isinstance(provenance, dict)
+    if not sound or held not in ("ema", "trained"):
         raise UserError(f"{path} is malformed (shape {list(shape)}, weights {held!r}); export it again")
     kept_ema = config.train.ema_decay > 0
     if ema and held == "trained" and kept_ema:
-        raise UserError(f"{path} holds the trained generator (exported with --raw), not its EMA copy: load it with "
-                        "ema=False, or export the EMA one with `wganlab export RUN`")
+        raise UserError(f"{path} holds the trained generator (exported with --raw), not its EMA copy: ask for the "
+                        "trained weights (--raw, or ema=False), or export the EMA one with `wganlab export RUN`")
     if not ema and held == "ema":
-        raise UserError(f"{path} holds the EMA generator: load it with ema=True, or export the trained one with "
-                        "`wganlab export RUN --raw`")
+        raise UserError(f"{path} holds the EMA generator, not the trained weights: ask for it (no --raw, or "
+                        "ema=True), or export the trained one with `wganlab export RUN --raw`")
+    _check_sizes(path, weights, config, shape)
     return assemble(weights, config, shape, held == "ema", step, provenance, device)
+
+
+def _check_sizes(path: Path, weights: dict[str, Tensor], config: Config, shape: tuple[int, ...]) -> None:
+    """The network its config describes, built on the meta device (nothing allocated), must have exactly the
+    file's tensors: a config that would build a network of another size is refused before any is allocated."""
+    try:
+        with torch.device("meta"):
+            network = build_networks(config.model, shape)[0]
+    except (RuntimeError, ValueError, OverflowError) as error:  # sizes past what a tensor can have
+        raise UserError(f"{path} is malformed: its config describes a generator that cannot be built "
+                        f"({' '.join(str(error).split())[:200]}); export it again") from None
+    expected = {name: tuple(tensor.shape) for name, tensor in network.state_dict().items()}
+    held = {name: tuple(tensor.shape) for name, tensor in weights.items()}
+    if held != expected:
+        differ = sorted(set(held) ^ set(expected)) or [n for n in sorted(held) if held[n] != expected[n]]
+        raise UserError(f"{path} is malformed: its weights do not fit the generator its config describes (first "
+                        f"difference: {differ[0]}); export it again")
 
 
 def _open(path: Path) -> tuple[dict[str, Tensor], dict[str, str]]:

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from wganlab.config import Config, TrainConfig
-from wganlab.data.datasets import build_dataset, data_shape
+from wganlab.data.datasets import Dataset, build_dataset, data_shape
 from wganlab.data.images import ImageData
 from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
@@ -59,12 +59,12 @@ def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective
     return generator.to(device), critic.to(device)
 
 
-def build(config: Config, team: Team = SOLO) -> tuple[Run, TrainState]:
+def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> tuple[Run, TrainState]:
     """Validate, then build seeded: the same config always gives the same initial weights and RNG streams (on
-    every rank of a distributed `team`)."""
+    every rank of a distributed `team`); `dataset` is the config's data when the caller has read it already."""
     validate(config, team.world)
     seed = config.train.seed
-    dataset = build_dataset(config.data, seed)
+    dataset = dataset if dataset is not None else build_dataset(config.data, seed)
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
     objective = build_objective(config.objective)

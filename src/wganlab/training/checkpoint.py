@@ -112,8 +112,10 @@ def read_of_run(folder: Path | None, path: Path) -> dict[str, Any]:
     return payload
 
 
-# What must agree between a run folder's config.json and a checkpoint in it (train.steps may differ).
+# What must agree between a run folder's config.json and a checkpoint in it (train.steps may differ), and what
+# may differ within them: where the data is (a resumed run's may have moved, `train --resume --set data.root`).
 _MUST_MATCH = ("model", "data", "objective")
+_WHEREVER = {("data", "root"), ("data", "root_given")}
 
 
 def _same_networks_and_data(folder: Path, path: Path, config: Config) -> None:
@@ -125,7 +127,7 @@ def _same_networks_and_data(folder: Path, path: Path, config: Config) -> None:
     ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
     for section in _MUST_MATCH:
         for key, value in theirs[section].items():
-            if ours[section].get(key) != value:
+            if ours[section].get(key) != value and (section, key) not in _WHEREVER:
                 raise UserError(
                     f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
                     f"has {value!r}: it belongs to another run; give its own run folder, or copy it out of "

@@ -46,6 +46,9 @@ def save_grid(path: str | Path, images: Tensor, columns: int = 0, min_cell: int 
     enlarged to at least `min_cell` pixels."""
     from PIL import Image
 
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"save_grid takes images [N, C, H, W] with C = 1 or 3, not a tensor of shape "
+                         f"{tuple(images.shape)}")
     count, channels, height, width = images.shape
     columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)

@@ -36,9 +36,11 @@ def open_folder(outdir: Path, run: Run, name: str | None = None) -> Path:
     return folder
 
 
-def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Path | None, Run, TrainState]:
+def load(
+    target: Path, steps: int | None = None, team: Team = SOLO, data_root: str | None = None
+) -> tuple[Path | None, Run, TrainState]:
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
-    folder is None when it sits in none)."""
+    folder is None when it sits in none); `steps` and `data_root` (where its data is now) change its config."""
     folder, path = rundir.resolve_checkpoint(target)
     payload = checkpoint.read_of_run(folder, path)
     config = checkpoint.config_of(payload)
@@ -47,20 +49,21 @@ def load(target: Path, steps: int | None = None, team: Team = SOLO) -> tuple[Pat
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
             "that has (its random streams live there); sample, evaluate, diagnose and report work here, on the CPU"
         )
-    if steps is not None:
-        config = configuration.with_values(config, {"train.steps": steps})
-    run, state = build(config, team)
+    changes = {"train.steps": steps, "data.root": data_root}
+    config = configuration.with_values(config, {key: value for key, value in changes.items() if value is not None})
+    run, state = build(config, team, checkpoint.training_data(config))  # one line naming --set data.root if moved
     checkpoint.restore(state, payload)
     return folder, run, state
 
 
 def resume(
-    target: Path, steps: int | None = None, outdir: Path = Path("runs"), team: Team = SOLO
+    target: Path, steps: int | None = None, outdir: Path = Path("runs"), team: Team = SOLO,
+    data_root: str | None = None,
 ) -> tuple[Path, Run, TrainState]:
     """Continue a run from a checkpoint, with the run folder locked: logs written after that checkpoint are cut
     back and temporary files of interrupted writes removed first. A loose checkpoint (in no run folder's
-    checkpoints/) continues in a new run folder under `outdir`."""
-    folder, run, state = load(target, steps, team)
+    checkpoints/) continues in a new run folder under `outdir`. `data_root`: where the run's data is now."""
+    folder, run, state = load(target, steps, team, data_root)
     if state.step >= run.config.train.steps:
         where = folder or target
         raise UserError(
