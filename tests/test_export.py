@@ -161,8 +161,18 @@ def test_a_run_whose_data_moved_resumes_with_set_data_root(moved, tmp_path, caps
     assert str(faces) in line and "--set data.root=DIR" in line
     assert "drop CONFIG, --preset and --set" in refused(
         ["train", "--resume", str(copy), "--steps", "22", "--set", "train.seed=3"], capsys)
-    assert cli.main(["train", "--resume", str(copy), "--steps", "22", "--set", f"data.root={now}"]) == 0
-    assert json.loads((copy / rundir.CONFIG).read_text())["data"]["root"] == str(now)
+    assert cli.main(["train", "--resume", str(copy), "--steps", "22", "--set", f'data.root="{now}"']) == 0
+    data = json.loads((copy / rundir.CONFIG).read_text())["data"]
+    assert (data["root"], data["root_given"]) == (str(now), "")  # quoted as --set reads values; absolute
+    assert rundir.checkpoints(copy)[-1].name == "checkpoint-0000022.pt"
+    assert "only data.root=DIR" not in refused(["train", "--resume", str(copy), "--steps", "24", "--set",
+                                                 "data.root="], capsys)  # empty: the resume's own refusal
+    (tmp_path / "wide").mkdir()
+    Image.new("L", (9, 9)).save(tmp_path / "wide" / "a.png")  # data of another shape
+    capsys.readouterr()
+    assert cli.main(["train", "--resume", str(copy), "--steps", "24", "--set", f"data.root={tmp_path / 'wide'}"]) == 2
+    *decoded, line = capsys.readouterr().err.splitlines()  # (the decoding's own line, then the refusal)
+    assert "has samples of shape (1, 9, 9), the run trained on (1, 8, 8)" in line and len(decoded) <= 1
     older = copy / rundir.CHECKPOINTS / "checkpoint-0000020.pt"  # trained with the data where it was
     assert cli.main(["export", str(older), "--out", str(tmp_path / "g.safetensors")]) == 0
 
@@ -285,10 +295,10 @@ def _crafted(path: Path, exported: Path, change) -> None:
     save_file(weights, str(path), metadata=metadata)
 
 
-def _widened(width: int):
+def _changed(section: str, key: str, value: object):
     def change(metadata: dict[str, str]) -> None:
         config = json.loads(metadata["config"])
-        config["model"]["width"] = width
+        config[section][key] = value
         metadata["config"] = json.dumps(config)
 
     return change
@@ -298,17 +308,56 @@ def _widened(width: int):
     ("change", "message"),
     [
         (lambda metadata: metadata.update(config="null"), "its config is NoneType, not a table"),
-        (lambda metadata: metadata.update(shape="[1, 8]"), "is malformed"),
-        (lambda metadata: metadata.update(step="seven"), "is malformed"),
-        (_widened(2**20), "do not fit the generator its config describes"),  # 10^13 weights, were it built
-        (_widened(2**40), "describes a generator that cannot be built"),  # past what a tensor can have
+        (lambda metadata: metadata.update(shape="[1, 8]"), "is malformed (shape [1, 8])"),
+        (lambda metadata: metadata.update(shape="[2]"), "describes a generator that cannot be built"),  # dcgan
+        (lambda metadata: metadata.update(step="seven"), "is malformed (invalid literal"),
+        (lambda metadata: metadata.update(step="-3"), "is malformed (step -3)"),
+        (lambda metadata: metadata.update(step="9" * 100), "is malformed (step 999"),
+        (lambda metadata: metadata.update(provenance="[1]"), "is malformed (provenance not a table)"),
+        (lambda metadata: metadata.update(weights="both"), "is malformed (weights 'both')"),
+        (_changed("train", "device", "cuda:x"), "is malformed (train.device 'cuda:x')"),
+        (_changed("model", "depth", 10**9), "is malformed (a network beyond the size bounds)"),
+        (_changed("model", "width", 2**20), "do not fit the generator its config describes"),  # 10^13 weights
+        (_changed("model", "width", 2**40), "is malformed (a network beyond the size bounds)"),
     ],
-    ids=["config-null", "shape", "step", "width-2^20", "width-2^40"],
+    ids=["config-null", "shape", "points-for-images", "step-text", "step-negative", "step-huge", "provenance",
+         "weights", "device", "depth-10^9", "width-2^20", "width-2^40"],
 )
 def test_a_crafted_file_with_a_valid_digest_is_one_line(moved, tmp_path, capsys, change, message) -> None:
     run, _, _ = moved
     exported = tmp_path / "good.safetensors"
     assert cli.main(["export", str(run), "--out", str(exported)]) == 0
     _crafted(tmp_path / "bad.safetensors", exported, change)
+    assert message in refused(["sample", str(tmp_path / "bad.safetensors"), "--count", "4",
+                               "--out", str(tmp_path / "x.npz")], capsys)
+    with pytest.raises(UserError) as error:
+        wganlab.load_generator(tmp_path / "bad.safetensors")
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda weights: weights.update(extra=torch.zeros(2)), "first difference: 'extra'"),
+        (lambda weights: weights.pop(sorted(weights)[0]), "first difference"),
+        (lambda weights: weights.update({name: weights[name].double() for name in list(weights)[:1]}),
+         "first difference"),
+    ],
+    ids=["extra-tensor", "missing-tensor", "float64-tensor"],
+)
+def test_tensors_that_do_not_fit_the_network_are_one_line(moved, tmp_path, capsys, change, message) -> None:
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from wganlab.models import portable
+
+    run, _, _ = moved
+    exported = tmp_path / "good.safetensors"
+    assert cli.main(["export", str(run), "--out", str(exported)]) == 0
+    with safe_open(str(exported), framework="pt") as file:
+        metadata, weights = file.metadata(), {name: file.get_tensor(name) for name in file.keys()}  # noqa: SIM118
+    change(weights)
+    metadata["sha256"] = portable._digest(weights, metadata)
+    save_file(weights, str(tmp_path / "bad.safetensors"), metadata=metadata)
     assert message in refused(["sample", str(tmp_path / "bad.safetensors"), "--count", "4",
                                "--out", str(tmp_path / "x.npz")], capsys)

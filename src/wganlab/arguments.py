@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS, SEEDS
-from wganlab.config_values import shown_value
+from wganlab.config_values import parse_overrides, shown_value
+from wganlab.errors import ConfigError
 
 _FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
 
@@ -41,13 +42,24 @@ def whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def data_root_of(text: str) -> str | None:
+    """DIR of `data.root=DIR` (quoted or not, as `--set` reads values), else None."""
+    try:
+        parsed = parse_overrides([text])
+    except ConfigError:
+        return None
+    value = parsed.get("data", {}).get("root") if list(parsed) == ["data"] and list(parsed["data"]) == ["root"] \
+        else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _data_root(text: str) -> str:
     """--set data.root=DIR: where a run's training data is now, the one value a command that reads a run may change."""
-    key, equals, value = text.partition("=")
-    if key.strip() != "data.root" or not equals or not value.strip():
+    value = data_root_of(text)
+    if value is None:
         raise argparse.ArgumentTypeError(f"only data.root=DIR can be set here (where the run's training data is "
-                                         f"now), got {shown_value(text)}")
-    return value.strip()
+                                         f"now, a folder or file), got {shown_value(text)}")
+    return value
 
 
 _data_root.__name__ = "data.root=DIR"

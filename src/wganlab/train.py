@@ -12,6 +12,7 @@ import json
 import sys
 
 from wganlab import config as configuration
+from wganlab.arguments import data_root_of
 from wganlab.data.datasets import build_dataset, data_shape, expected_shape
 from wganlab.errors import UserError
 from wganlab.evaluate import metric_lines
@@ -23,7 +24,7 @@ from wganlab.training.validation import validate
 def train_command(args: argparse.Namespace) -> int:
     """`wganlab train`: a dry run, or a run started, resumed or joined (torchrun), trained to its end."""
     if args.resume is not None:
-        if args.config is not None or args.preset or any(not moved_data(item) for item in args.overrides):
+        if args.config is not None or args.preset or any(not data_root_of(item) for item in args.overrides):
             raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set (but "
                             "--set data.root=DIR, where its data is now)")
         if args.dry_run:
@@ -38,7 +39,7 @@ def train_command(args: argparse.Namespace) -> int:
     folder, finished = None, False
     try:
         if args.resume is not None:
-            data_root = next((moved_data(item) for item in reversed(args.overrides)), None)
+            data_root = next((data_root_of(item) for item in reversed(args.overrides)), None)
             folder, run, state = session.begin(
                 team, lambda: session.resume(args.resume, args.steps, args.outdir, team, data_root))
             if team.main:
@@ -91,12 +92,6 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(f"{member.plan.label}  {outcome}  ({member.folder.name})")
     print(f"sweep folder {done.folder}  (compare: wganlab compare {done.folder})")
     return 1 if any(member.stopped for member in done.members) else 0
-
-
-def moved_data(override: str) -> str | None:
-    """DIR of a `--set data.root=DIR` override, else None."""
-    key, equals, value = override.partition("=")
-    return (value.strip() or None) if key.strip() == "data.root" and equals else None
 
 
 def _networks(config: configuration.Config) -> str:

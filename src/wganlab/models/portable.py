@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from wganlab import config as configuration
-from wganlab.config import Config
+from wganlab.config import MAX_DEPTH, MAX_WIDTH, Config
 from wganlab.errors import ConfigError, UserError
 from wganlab.models.architectures import build_networks
 from wganlab.models.sampling import generated
@@ -44,7 +45,8 @@ class TrainedGenerator:
 
     def sample(self, count: int, seed: int = 0) -> Tensor:
         """`count` samples [count, *shape] on the CPU from latents z ~ N(0, I) drawn with `seed`: the images
-        `wganlab sample --seed SEED` writes, bitwise."""
+        `wganlab sample --seed SEED` writes, bitwise where both run on the same device (the CPU, or a run's GPU
+        with device= it)."""
         return torch.cat(list(generated(self.module, count, self.latent_dim, seed)))
 
 
@@ -109,9 +111,18 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         held = metadata["weights"]
     except (KeyError, ValueError, TypeError, ConfigError) as error:  # JSONDecodeError is a ValueError
         raise UserError(f"{path} is malformed ({' '.join(str(error).split())}); export it again") from None
-    sound = all(type(n) is int and n > 0 for n in shape) and len(shape) in (1, 3) and isinstance(provenance, dict)
-    if not sound or held not in ("ema", "trained"):
-        raise UserError(f"{path} is malformed (shape {list(shape)}, weights {held!r}); export it again")
+    problems = {
+        f"shape {list(shape)}": not (all(type(n) is int and n > 0 for n in shape) and len(shape) in (1, 3)),
+        f"step {step}": not 0 <= step < 2**63,
+        f"weights {held!r}": held not in ("ema", "trained"),
+        "provenance not a table": not isinstance(provenance, dict),
+        f"train.device {config.train.device!r}": not re.fullmatch(r"cpu|cuda(:\d{1,4})?", config.train.device),
+        "a network beyond the size bounds": not (config.model.width <= MAX_WIDTH and config.model.depth <= MAX_DEPTH
+                                                 and config.model.latent_dim <= MAX_WIDTH),
+    }
+    found = [problem for problem, bad in problems.items() if bad]
+    if found:
+        raise UserError(f"{path} is malformed ({found[0][:200]}); export it again")
     kept_ema = config.train.ema_decay > 0
     if ema and held == "trained" and kept_ema:
         raise UserError(f"{path} holds the trained generator (exported with --raw), not its EMA copy: ask for the "
@@ -129,15 +140,16 @@ def _check_sizes(path: Path, weights: dict[str, Tensor], config: Config, shape: 
     try:
         with torch.device("meta"):
             network = build_networks(config.model, shape)[0]
-    except (RuntimeError, ValueError, OverflowError) as error:  # sizes past what a tensor can have
+    except (RuntimeError, ValueError, OverflowError, IndexError, TypeError) as error:  # sizes a tensor cannot have,
+        # or a network for images asked for 2-D points
         raise UserError(f"{path} is malformed: its config describes a generator that cannot be built "
                         f"({' '.join(str(error).split())[:200]}); export it again") from None
-    expected = {name: tuple(tensor.shape) for name, tensor in network.state_dict().items()}
-    held = {name: tuple(tensor.shape) for name, tensor in weights.items()}
+    expected = {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in network.state_dict().items()}
+    held = {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in weights.items()}
     if held != expected:
         differ = sorted(set(held) ^ set(expected)) or [n for n in sorted(held) if held[n] != expected[n]]
         raise UserError(f"{path} is malformed: its weights do not fit the generator its config describes (first "
-                        f"difference: {differ[0]}); export it again")
+                        f"difference: {differ[0][:100]!r}); export it again")
 
 
 def _open(path: Path) -> tuple[dict[str, Tensor], dict[str, str]]:

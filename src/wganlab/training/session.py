@@ -13,6 +13,7 @@ from pathlib import Path
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
+from wganlab.data.datasets import data_shape
 from wganlab.errors import UserError
 from wganlab.training import checkpoint
 from wganlab.training.build import build
@@ -51,7 +52,13 @@ def load(
         )
     changes = {"train.steps": steps, "data.root": data_root}
     config = configuration.with_values(config, {key: value for key, value in changes.items() if value is not None})
-    run, state = build(config, team, checkpoint.training_data(config))  # one line naming --set data.root if moved
+    dataset = checkpoint.training_data(config)  # one line naming --set data.root if it moved
+    trained_on = checkpoint.shape_of(payload, config)
+    if data_shape(dataset) != trained_on:
+        raise UserError(f"the data at {config.data.root or config.data.name} has samples of shape "
+                        f"{data_shape(dataset)}, the run trained on {trained_on}: point data.root to the run's own "
+                        "data (--set data.root=DIR)")
+    run, state = build(config, team, dataset)
     checkpoint.restore(state, payload)
     return folder, run, state
 
