@@ -110,6 +110,14 @@ def _about(arrays, **changes):
     return np.array(json.dumps(about))
 
 
+def _without_count(arrays):
+    import json
+
+    about = json.loads(str(arrays["about"]))
+    del about["count"]
+    return np.array(json.dumps(about))
+
+
 def _indefinite(covariance):
     values, vectors = np.linalg.eigh(covariance)
     values[-1] = -values[-1]  # the largest variance made negative
@@ -139,6 +147,7 @@ DAMAGED = {
     "asymmetric covariance": (lambda a: a | {"covariance": a["covariance"] + np.triu(a["covariance"], 1)},
                               "its covariance is not symmetric"),
     "text count": (lambda a: a | {"about": _about(a, count="1437")}, "its image count is '1437'"),
+    "no count": (lambda a: a | {"about": _without_count(a)}, "its image count is None"),
     "zero count": (lambda a: a | {"about": _about(a, count=0)}, "its image count is 0"),
     "negative count": (lambda a: a | {"about": _about(a, count=-5)}, "its image count is -5"),
     "fractional count": (lambda a: a | {"about": _about(a, count=1437.5)}, "its image count is 1437.5"),

@@ -48,8 +48,7 @@ def data_root_of(text: str) -> str | None:
         parsed = parse_overrides([text])
     except ConfigError:
         return None
-    value = parsed.get("data", {}).get("root") if list(parsed) == ["data"] and list(parsed["data"]) == ["root"] \
-        else None
+    value = parsed["data"]["root"] if parsed.keys() == {"data"} and parsed["data"].keys() == {"root"} else None
     return value if isinstance(value, str) and value.strip() else None
 
 

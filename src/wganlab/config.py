@@ -22,14 +22,13 @@ from wganlab.errors import ConfigError
 from wganlab.parts import suggest
 from wganlab.presets import PRESETS
 
-SAVED = "saved config"  # the source of a config read back from a run (from_dict)
 
 @dataclass(frozen=True)
 class DataConfig:
     name: str = "grid"
     theta: float = 0.0  # parallel-lines only: the x position of the lines
     root: str = ""  # image data: the folder (or .npy/.npz file) to read; digits needs none. Kept absolute
-    root_given: str = ""  # written by wganlab: data.root as given, when it was relative (or began with ~)
+    root_given: str = ""  # written by wganlab, a record for the user only: data.root as given, when it was relative
     split: str = "train"  # image data: "train" or "test"
     crop: bool = False  # image data: centre crop to the largest square first (CelebA's 218x178 -> 178x178)
     resize: int = 0  # image data: resize to resize x resize; 0 = keep
@@ -143,7 +142,7 @@ def to_dict(config: Config) -> dict[str, Any]:
 
 def from_dict(raw: Mapping[str, Any]) -> Config:
     """Rebuild and check a config saved by `to_dict` (from config.json or a checkpoint)."""
-    return _checked(_merge(Config(), raw, source=SAVED), saved=True)
+    return _checked(_merge(Config(), raw, source="saved config", saved=True), saved=True)
 
 
 def with_values(config: Config, values: Mapping[str, Any]) -> Config:
@@ -158,11 +157,6 @@ def with_values(config: Config, values: Mapping[str, Any]) -> Config:
     _checked(_merge(Config(), nested, source="the given values"))  # the defaults are within every bound
     changed = _checked(_merge(config, nested, source="the given values"), saved=True)
     return _with_root_resolved(changed) if "root" in nested.get("data", {}) else changed
-
-
-def with_overrides(config: Config, overrides: Sequence[str]) -> Config:
-    """`config` with `section.key=value` strings (as the command line's --set gives them) applied and checked."""
-    return _checked(_merge(config, parse_overrides(overrides), source="--set"))
 
 
 def load(
@@ -196,8 +190,9 @@ def _with_root_resolved(config: Config) -> Config:
     return dataclasses.replace(config, data=data)
 
 
-def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
-    """Apply nested `{section: {key: value}}` values to `config`, checking keys and types."""
+def _merge(config: Config, values: Mapping[str, Any], source: str, saved: bool = False) -> Config:
+    """Apply nested `{section: {key: value}}` values to `config`, checking keys and types; keys wganlab writes
+    itself are taken only from a `saved` config (a run's, read back)."""
     changes: dict[str, Any] = {}
     for section, entries in values.items():
         if section == "preset":
@@ -212,7 +207,7 @@ def _merge(config: Config, values: Mapping[str, Any], source: str) -> Config:
         for key, value in entries.items():
             if key not in hints:
                 raise ConfigError(f"unknown config key {section}.{key} in {source}; {suggest(key, hints)}")
-            if (section, key) == ("data", "root_given") and source != SAVED:
+            if (section, key) == ("data", "root_given") and not saved:
                 raise ConfigError(f"data.root_given (in {source}) is written by wganlab, the data.root given when it "
                                   "was relative; set data.root")
             updates[key] = coerce(value, hints[key], f"{section}.{key}", source)

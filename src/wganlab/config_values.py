@@ -36,6 +36,15 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} holds a number of thousands of digits; fix it") from None
 
 
+def toml_value(text: str) -> Any | None:
+    """`text` read as a TOML value, or None where it is not one (a bare word, or an integer of over 4,300 digits,
+    which tomllib refuses with a ValueError); TOML itself has no null."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except ValueError:  # TOMLDecodeError is one
+        return None
+
+
 def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
     """`section.key=value` strings into nested dicts; values parse as TOML, bare words as strings."""
     result: dict[str, dict[str, Any]] = {}
@@ -44,11 +53,8 @@ def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
         section, dot, name = key.strip().partition(".")
         if not sep or not dot or not name:
             raise ConfigError(f"--set {item!r} is not of the form section.key=value (e.g. train.steps=500)")
-        try:
-            value = tomllib.loads(f"v = {text}")["v"]
-        except ValueError:  # not TOML (TOMLDecodeError), or an integer of over 4,300 digits
-            value = text.strip()
-        result.setdefault(section, {})[name] = value
+        value = toml_value(text)
+        result.setdefault(section, {})[name] = text.strip() if value is None else value
     return result
 
 

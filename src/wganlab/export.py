@@ -24,9 +24,9 @@ def export(
     folder, or beside a loose checkpoint); returns the path and the generator."""
     if out is not None:
         _check_out(out, force)
-    generator = generator_of(target, ema=not raw, data_root=data_root)
+    folder, path = rundir.resolve_checkpoint(target)
+    generator = generator_of(path, ema=not raw, data_root=data_root)
     if out is None:
-        folder, path = rundir.resolve_checkpoint(target)
         where = folder if folder is not None else path.parent
         out = where / f"generator-{generator.step:07d}{'-raw' if raw else ''}{SUFFIX}"
         _check_out(out, force)
@@ -37,8 +37,6 @@ def export(
 def _check_out(out: Path, force: bool) -> None:
     if out.suffix != SUFFIX:
         raise UserError(f"--out {out} must end in {SUFFIX}: the file holds safetensors weights")
-    if not out.parent.is_dir():
-        raise UserError(f"cannot write {out}: its folder {out.parent} does not exist")
     refuse_to_replace(out, force)
 
 

@@ -28,9 +28,18 @@ def cache_folder() -> Path:
     return Path(os.environ.get("WGANLAB_CACHE", Path.home() / ".cache" / "wganlab")).expanduser()
 
 
+def require_folder_of(path: Path) -> None:
+    """One line unless the folder `path` would be written in exists."""
+    if not path.parent.is_dir():
+        raise UserError(f"cannot write {path}: its folder {path.parent} does not exist")
+
+
 def refuse_to_replace(path: Path | None, force: bool) -> None:
-    """No command replaces a file the user already has unless asked: one line unless `path` is new (or None) or
-    `force` (the commands' --force) is given. Call it before any work, so a refusal writes nothing."""
+    """Whether a command may write the file `path` (None: no file): one line unless its folder exists and it is
+    new, or `force` (the commands' --force) is given, for no command replaces a file the user already has unless
+    asked. Call it before any work, so a refusal writes nothing."""
+    if path is not None:
+        require_folder_of(path)
     if path is not None and path.is_dir():
         raise UserError(f"{path} is a folder: give the path of a file")
     if path is not None and not force and (path.exists() or path.is_symlink()):

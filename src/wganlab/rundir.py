@@ -40,6 +40,7 @@ FIGURE_NAME = re.compile(r"eval-(\d+)\.png$")
 _RUN_NAME = re.compile(r"(\d+)-")
 _RESERVED = re.compile(r"\.reserving-(\d+)$")
 LOCK = ".lock"
+_RUN_ID = re.compile(r"[0-9a-f]{32}")  # what run.json's id and a checkpoint's "run" must be
 
 Record = dict[str, Any]  # one line of a JSONL log
 
@@ -155,7 +156,7 @@ def run_id(folder: Path) -> str | None:
         found = json.loads(path.read_bytes()).get("id")
     except (OSError, ValueError, AttributeError):
         found = None
-    if not (isinstance(found, str) and re.fullmatch(r"[0-9a-f]{32}", found)):
+    if not (isinstance(found, str) and _RUN_ID.fullmatch(found)):
         raise UserError(f"{path} is damaged (it holds no run id); restore it from a copy of the run folder")
     return found
 
@@ -164,7 +165,7 @@ def check_belongs(folder: Path, checkpoint: Path, carried: object) -> None:
     """Refuse, in one line, a checkpoint that carries another run's id (or none, or no id at all) than its run
     folder's: a file copied between run folders is never measured, sampled or resumed as the folder's run."""
     own = run_id(folder)
-    carried = carried if isinstance(carried, str) and re.fullmatch(r"[0-9a-f]{32}", carried) else None
+    carried = carried if isinstance(carried, str) and _RUN_ID.fullmatch(carried) else None
     if own is not None and carried != own:
         other = f"run {carried}" if carried else "no run (it carries no run id)"
         raise UserError(f"{checkpoint} belongs to {other}, not to {folder} (run {own}): it was copied from another "

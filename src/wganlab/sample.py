@@ -23,7 +23,7 @@ from torch import Tensor
 
 from wganlab.data.image_formats import unit_to_uint8
 from wganlab.errors import UserError
-from wganlab.files import refuse_to_replace, write_atomic
+from wganlab.files import refuse_to_replace, require_folder_of, write_atomic
 from wganlab.generator import load_generator
 from wganlab.machine import available_memory
 from wganlab.models.portable import TrainedGenerator
@@ -53,9 +53,8 @@ def sample(target: Path, request: Request) -> tuple[TrainedGenerator, int, int]:
     a time (an .npz holds them as 8-bit only); the grid keeps only its own."""
     if request.out is None and request.grid is None:
         raise UserError("nothing to write: give --out DIR or --out FILE.npz, and/or --grid FILE.png")
-    for path in (request.out, request.grid):
-        if path is not None:
-            _check_parent(path)
+    if request.out is not None:
+        require_folder_of(request.out)  # a new folder's too
     if request.out is not None and request.out.suffix != ".npz" and _occupied(request.out):
         raise UserError(f"{request.out} exists and is not an empty folder; give a new folder or a .npz file")
     refuse_to_replace(request.out if request.out is not None and request.out.suffix == ".npz" else None,
@@ -125,11 +124,6 @@ def _write_folder(pixels: Iterable[np.ndarray], out: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _check_parent(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise UserError(f"cannot write {path}: its folder {path.parent} does not exist")
 
 
 def sample_command(args: argparse.Namespace) -> int:

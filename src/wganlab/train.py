@@ -13,7 +13,7 @@ import sys
 
 from wganlab import config as configuration
 from wganlab.arguments import data_root_of
-from wganlab.data.datasets import build_dataset, data_shape, expected_shape
+from wganlab.data.datasets import build_dataset, shape_from
 from wganlab.errors import UserError
 from wganlab.evaluate import metric_lines
 from wganlab.models.architectures import describe
@@ -96,5 +96,5 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def _networks(config: configuration.Config) -> str:
     """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
-    shape = expected_shape(config.data) or data_shape(build_dataset(config.data, config.train.seed))
+    shape = shape_from(config.data, lambda: build_dataset(config.data, config.train.seed))
     return describe(config.model, shape)

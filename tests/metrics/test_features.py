@@ -65,6 +65,12 @@ def test_digits_features_do_not_depend_on_batch_size() -> None:
     assert (results[0][1].argmax(dim=1) == labels).double().mean() > 0.97
 
 
+@pytest.mark.parametrize("size", [0, -3])
+def test_a_batch_size_below_one_is_refused(size: int) -> None:
+    with pytest.raises(UserError, match=f"batch_size must be >= 1, got {size}"):
+        make_extractor("digits-classifier").extract(torch.zeros(2, 1, 8, 8), batch_size=size)
+
+
 def test_user_classifier_extractor_takes_its_shape_from_the_file(tmp_path) -> None:
     torch.manual_seed(0)
     model = Classifier(3, 12, num_classes=4, feature_dim=9).eval()

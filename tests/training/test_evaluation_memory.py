@@ -15,6 +15,7 @@ import torch
 
 from wganlab import config as configuration
 from wganlab.models.classifier import Classifier, save_classifier
+from wganlab.models.sampling import BATCH
 from wganlab.training import evaluation
 from wganlab.training.build import build
 from wganlab.training.loop import measure
@@ -77,8 +78,8 @@ def test_the_peak_grows_with_the_sample_count_only_by_the_features_kept(tmp_path
     small, large = _worker(tmp_path, 2000), _worker(tmp_path, 8000)
     extra, pixels = 6000, 3 * 16 * 16
     kept = extra * (64 * 8 + 2 * 10 * 8)  # float64 rows of 64, probabilities of 10, the joint copy IS takes
-    chunk = evaluation.BATCH * pixels * (4 + 8 + 1 + 4)  # a chunk as made, through float64 to 8 bits and back
-    whole = extra * pixels * (4 + 8 + 1 + 4)  # the extra images as d8617e0 held them: the chunk's forms, whole
+    chunk = evaluation.chunk_bytes(pixels)  # a chunk as made, through float64 to 8 bits and back
+    whole = extra * chunk // BATCH  # the extra images as d8617e0 held them: the chunk's forms, whole
     assert 2 * kept + chunk < whole / 4  # the bound tells the two apart
     assert large["growth"] - small["growth"] <= 2 * kept + chunk, (small, large)
     for measured in (small, large):  # never more than the estimate said

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 
 from wganlab.config import DataConfig
 from wganlab.data.images import IMAGE_DATASETS, ImageData, ImageSource, load_images
@@ -61,6 +62,11 @@ def expected_shape(config: DataConfig) -> tuple[int, ...] | None:
     channels, height, width = native
     width, height = _transform(config).output_size(width, height, config.root)
     return (config.stack if config.stack > 1 else channels), height, width
+
+
+def shape_from(config: DataConfig, read: Callable[[], Dataset]) -> tuple[int, ...]:
+    """One sample's shape: what the config fixes, else what the data `read` returns holds (read only then)."""
+    return expected_shape(config) or data_shape(read())
 
 
 def data_shape(dataset: Dataset) -> tuple[int, ...]:

@@ -179,12 +179,12 @@ class Writer:
 
     def _in_memory(self, key: str, labels: np.ndarray | None, error: OSError) -> Decoded:
         """The decoded images copied to memory (when they fit), the unfinished entry removed."""
-        size = self.out.nbytes
         reason = f"cannot finish the image cache entry in {images_folder()} ({error.strerror or error})"
-        if size > _MEMORY_SHARE * available_memory():
+        try:
+            _refuse_unless_in_memory(self.out.nbytes, reason)
+        except UserError:
             self.discard()
-            raise UserError(f"{reason}, and the {size / 2**20:,.0f} MB of decoded images would not fit in memory: "
-                            "free space there or set WGANLAB_CACHE to a folder with room") from None
+            raise
         pixels = np.array(self.out)
         del self.out
         self.discard()
@@ -207,6 +207,14 @@ def _remove_abandoned(root: Path) -> None:
             pass  # alive, another user's
 
 
+def _refuse_unless_in_memory(size: int, reason: str) -> None:
+    """Decoded images of `size` bytes go on in memory when they fit a share of it; else one line: `reason` and
+    the fix."""
+    if size > _MEMORY_SHARE * available_memory():
+        raise UserError(f"{reason}, and the {size / 2**20:,.0f} MB of decoded images would not fit in memory: free "
+                        "space there or set WGANLAB_CACHE to a folder with room")
+
+
 def writer_or_memory(shape: tuple[int, ...], where: Path) -> tuple[Writer | None, np.ndarray]:
     """A cache writer and its array; without a usable cache folder, an array in memory when it fits (a line
     says why), else a UserError naming the problem and the fix."""
@@ -214,14 +222,8 @@ def writer_or_memory(shape: tuple[int, ...], where: Path) -> tuple[Writer | None
         writer = Writer(shape)
         return writer, writer.out
     except OSError as error:
-        size = int(np.prod(shape))
-        free = available_memory()
         reason = f"cannot write the image cache in {images_folder()} ({error.strerror or error})"
-        if size > _MEMORY_SHARE * free:
-            raise UserError(
-                f"{reason}, and the {size / 2**20:,.0f} MB of decoded images from {where} would not fit in memory: "
-                "free space there or set WGANLAB_CACHE to a folder with room"
-            ) from None
+        _refuse_unless_in_memory(int(np.prod(shape)), f"{reason} for the images of {where}")
         print(f"{reason}; decoding into memory (set WGANLAB_CACHE to a writable folder to keep them)", file=sys.stderr)
         return None, np.empty(shape, dtype=np.uint8)
 

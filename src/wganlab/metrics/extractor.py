@@ -40,7 +40,7 @@ class FeatureExtractor:
     def extract(self, images: Tensor, batch_size: int | None = None) -> tuple[Tensor, Tensor | None]:
         """Features [N, D] and probabilities [N, K] (or None) over batches of `batch_size` (the extractor's own by
         default); batch_size changes no result."""
-        batch_size = batch_size or self.batch_size
+        batch_size = self.batch_size if batch_size is None else batch_size
         if batch_size < 1:
             raise UserError(f"batch_size must be >= 1, got {batch_size}")
         check_images(self, images)

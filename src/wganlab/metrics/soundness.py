@@ -31,10 +31,11 @@ def _floating(name: str, array: np.ndarray) -> str | None:
     return None
 
 
-def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.ndarray | None = None,
-                       count: object = None) -> str | None:
+def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.ndarray | None,
+                       count: object) -> str | None:
     """What is wrong with these statistics (a phrase: "its covariance is not symmetric ..."), or None when FID,
-    KID and precision/recall can be computed from them. `count`, when given, is the image count they claim."""
+    KID and precision/recall can be computed from them. `count` is the image count they claim (as read: it may
+    be missing, None, or not a number)."""
     for name, array in (("mean", mean), ("covariance", covariance), ("feature rows", features)):
         if array is not None and (problem := _floating(name, array)) is not None:
             return problem
@@ -43,12 +44,10 @@ def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.nd
     dims = mean.shape[0]
     if covariance.shape != (dims, dims):
         return f"its covariance has shape {list(covariance.shape)}, not [{dims}, {dims}] as its mean of {dims} values"
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 2):
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
         return f"its image count is {count!r}, not a whole number of at least 2"
-    if features is not None:
-        rows = count if count is not None else features.shape[0] if features.ndim == 2 else None
-        if features.ndim != 2 or features.shape != (rows, dims):
-            return f"its feature rows have shape {list(features.shape)}, not [{rows}, {dims}]"
+    if features is not None and features.shape != (count, dims):
+        return f"its feature rows have shape {list(features.shape)}, not [{count}, {dims}]"
     for name, array in (("mean", mean), ("covariance", covariance), ("feature rows", features)):
         if array is not None and not all_finite(array):
             return f"its {name} hold{'s' if name != 'feature rows' else ''} NaN or infinite values"

@@ -22,7 +22,8 @@ from wganlab import config as configuration
 from wganlab.config import MAX_DEPTH, MAX_WIDTH, Config
 from wganlab.errors import ConfigError, UserError
 from wganlab.models.architectures import build_networks
-from wganlab.models.sampling import generated
+from wganlab.models.sampling import generate
+from wganlab.models.shapes import sample_shape
 
 FORMAT = "wganlab-generator-1"
 SUFFIX = ".safetensors"
@@ -47,7 +48,7 @@ class TrainedGenerator:
         """`count` samples [count, *shape] on the CPU from latents z ~ N(0, I) drawn with `seed`: the images
         `wganlab sample --seed SEED` writes, bitwise where both run on the same device (the CPU, or a run's GPU
         with device= it)."""
-        return torch.cat(list(generated(self.module, count, self.latent_dim, seed)))
+        return generate(self.module, count, self.latent_dim, seed)
 
 
 def assemble(
@@ -105,14 +106,15 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         if not isinstance(raw, dict):
             raise ValueError(f"its config is {type(raw).__name__}, not a table")
         config = configuration.from_dict(raw)
-        shape = tuple(json.loads(metadata["shape"]))
+        recorded = json.loads(metadata["shape"])
         step = int(metadata["step"])
         provenance = json.loads(metadata["provenance"])
         held = metadata["weights"]
     except (KeyError, ValueError, TypeError, ConfigError) as error:  # JSONDecodeError is a ValueError
         raise UserError(f"{path} is malformed ({' '.join(str(error).split())}); export it again") from None
+    shape = sample_shape(recorded)
     problems = {
-        f"shape {list(shape)}": not (all(type(n) is int and n > 0 for n in shape) and len(shape) in (1, 3)),
+        f"shape {recorded}": shape is None,
         f"step {step}": not 0 <= step < 2**63,
         f"weights {held!r}": held not in ("ema", "trained"),
         "provenance not a table": not isinstance(provenance, dict),
@@ -130,6 +132,7 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
     if not ema and held == "ema":
         raise UserError(f"{path} holds the EMA generator, not the trained weights: ask for it (no --raw, or "
                         "ema=True), or export the trained one with `wganlab export RUN --raw`")
+    assert shape is not None  # refused above
     _check_sizes(path, weights, config, shape)
     return assemble(weights, config, shape, held == "ema", step, provenance, device)
 

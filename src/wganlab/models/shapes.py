@@ -1,6 +1,15 @@
-"""How a square image size factors into a small base grid and a number of 2x resolution steps."""
+"""Shapes: what one sample's shape may be, and how a square image size factors into a small base grid and a
+number of 2x resolution steps."""
 
 from __future__ import annotations
+
+
+def sample_shape(value: object) -> tuple[int, ...] | None:
+    """`value` (read from a file) as one sample's shape, (2,)-like points or (C, H, W) images; None if it is not
+    one."""
+    if isinstance(value, (list, tuple)) and len(value) in (1, 3) and all(type(n) is int and n > 0 for n in value):
+        return tuple(value)
+    return None
 
 
 def resolution_steps(size: int, base_max: int = 7) -> tuple[int, int]:

@@ -20,9 +20,10 @@ from torch import nn
 from wganlab import config as configuration
 from wganlab import rundir, runlogs
 from wganlab.config import Config
-from wganlab.data.datasets import Dataset, build_dataset, data_shape, expected_shape
+from wganlab.data.datasets import Dataset, build_dataset, shape_from
 from wganlab.errors import UserError
 from wganlab.files import load_tensors, write_bytes_atomic
+from wganlab.models.shapes import sample_shape
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training.build import seeded_networks
 from wganlab.training.step import TrainState, make_ema
@@ -250,14 +251,22 @@ def usable_here(config: Config) -> Config:
     return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
 
 
+def open_checkpoint(target: Path, data_root: str | None = None) -> tuple[Path | None, Path, dict[str, Any], Config]:
+    """(run folder or None, checkpoint file, verified payload, config) of a run folder's latest checkpoint or a
+    checkpoint file, the config's data read from `data_root` when given (the data moved)."""
+    folder, path = rundir.resolve_checkpoint(target)
+    payload = read_of_run(folder, path)
+    config = config_of(payload)
+    if data_root is not None:
+        config = configuration.with_values(config, {"data.root": data_root})
+    return folder, path, payload, config
+
+
 def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
     where this machine lacks it, on the CPU; its training data read from `data_root` when given (the data moved)."""
-    folder, path = rundir.resolve_checkpoint(target)
-    payload = read_of_run(folder, path)
-    config = usable_here(config_of(payload))
-    if data_root is not None:
-        config = configuration.with_values(config, {"data.root": data_root})
+    folder, path, payload, config = open_checkpoint(target, data_root)
+    config = usable_here(config)
     validate(config)
     objective = build_objective(config.objective)
     shape = shape_of(payload, config)
@@ -267,15 +276,16 @@ def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     return Snapshot(folder or path, config, int(payload["step"]), shape, objective, generator, critic, ema)
 
 
-def shape_of(payload: dict[str, Any], config: Config) -> tuple[int, ...]:
+def shape_of(payload: dict[str, Any], config: Config, dataset: Dataset | None = None) -> tuple[int, ...]:
     """One sample's shape: the checkpoint's record of it, or (a checkpoint written before it kept one) what the
-    config fixes, else what its data holds."""
-    shape = payload.get("shape")
-    if isinstance(shape, list) and len(shape) in (1, 3) and all(type(n) is int and n > 0 for n in shape):
-        return tuple(shape)
-    if shape is not None:
-        raise UserError(f"the checkpoint's sample shape {shape!r} is malformed; give a file wganlab wrote")
-    return expected_shape(config.data) or data_shape(training_data(config))
+    config fixes, else what its data holds (`dataset`, when the caller has read it)."""
+    recorded = payload.get("shape")
+    if recorded is None:
+        return shape_from(config.data, lambda: dataset if dataset is not None else training_data(config))
+    shape = sample_shape(recorded)
+    if shape is None:
+        raise UserError(f"the checkpoint's sample shape {recorded!r} is malformed; give a file wganlab wrote")
+    return shape
 
 
 def _load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:

@@ -109,15 +109,15 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
             bar.reset(train.steps)
             bar.update(state.step)
             continue
-        if state.step % train.log_every == 0 or state.step == train.steps:  # the last step's always
+        if due(state.step, train.log_every, train.steps):
             stats = team.mean_stats(stats)  # the global batch's values
             if folder is not None:
                 log_stats(folder, state, stats, events)
-        if (every and state.step % every == 0) or state.step == train.steps:
+        if due(state.step, every, train.steps):
             metrics, plateau = _evaluate_and_watch(folder, run, state, events, watch, console)
             if train.stop_on_plateau and not team.all_true(plateau is None, device):
                 stop, stopped = True, plateau
-        if state.step % train.checkpoint_every == 0 or state.step == train.steps or stop:
+        if due(state.step, train.checkpoint_every, train.steps) or stop:
             if not _checkpoint(folder, run, state, initial, console):
                 stop, stopped = False, None  # rolled back to before the plateau
                 continue
@@ -187,6 +187,11 @@ def _stop_on_plateau(folder: Path, run: Run, plateau: Plateau, watch: QualityWat
     })
     print(f"step {plateau.detected_at}: {describe(plateau, watch.metric)}; stopped there (train.stop_on_plateau, "
           f"of {run.config.train.steps} steps); best checkpoint {best}", file=console, flush=True)
+
+
+def due(step: int, every: int, last: int) -> bool:
+    """Whether what is done every `every` steps (0: only at the end) is done at `step`: always at the `last`."""
+    return step == last or (every > 0 and step % every == 0)
 
 
 def save_checkpoint(folder: Path, run: Run, state: TrainState) -> None:

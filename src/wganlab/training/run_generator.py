@@ -11,7 +11,6 @@ from typing import Any
 
 import torch
 
-from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.errors import UserError
 from wganlab.integrity import file_digest
@@ -27,11 +26,8 @@ def generator_of(
     `data_root` points to the training data, read only for a checkpoint older than its record of the shape."""
     if target.suffix == SUFFIX:
         raise UserError(f"{target} is an exported generator already; give a run folder or a checkpoint-*.pt file")
-    folder, path = rundir.resolve_checkpoint(target)
-    payload = checkpoint.read_of_run(folder, path)
-    config = checkpoint.config_of(payload)
-    moved = config if data_root is None else configuration.with_values(config, {"data.root": data_root})
-    shape = checkpoint.shape_of(payload, moved)
+    folder, path, payload, config = checkpoint.open_checkpoint(target, data_root)
+    shape = checkpoint.shape_of(payload, config)
     use_ema = ema and payload.get("generator_ema") is not None  # a run without EMA: its trained weights
     weights = payload["generator_ema" if use_ema else "generator"]
     step = int(payload["step"])

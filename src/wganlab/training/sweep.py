@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import tomllib
 from torch import Tensor
 
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
+from wganlab.config_values import toml_value
 from wganlab.errors import ConfigError
 from wganlab.training import guard, loop, session
 from wganlab.training.build import build
@@ -55,9 +55,8 @@ def parse_grid(items: Sequence[str]) -> Grid:
             raise ConfigError(
                 f"--grid {item!r} is not of the form section.key=v1,v2,... (e.g. objective.clip_value=0.1,0.01)"
             )
-        try:
-            values = tomllib.loads(f"v = [{text}]")["v"]
-        except ValueError:  # not TOML (TOMLDecodeError), or an integer of over 4,300 digits
+        values = toml_value(f"[{text}]")
+        if values is None:  # bare words
             values = [word.strip() for word in text.split(",") if word.strip()]
         if not values:
             raise ConfigError(f"--grid {item!r} gives no values; list them: {key}=v1,v2,...")
@@ -217,13 +216,13 @@ def fit_group(members: list[Member], console: TextIO) -> None:
                 stop(members[k], state, k, row(stats, k), console)
         if all(member.stopped for member in members):
             break
-        if state.step % train.log_every == 0 or state.step == train.steps:  # as loop.fit logs
+        if loop.due(state.step, train.log_every, train.steps):
             for k, member in enumerate(members):
                 if member.stopped is None:
                     sync_clock(state, member.state)
                     loop.log_stats(member.folder, member.state, row(stats, k), None)
-        evaluating = bool(every and state.step % every == 0) or state.step == train.steps
-        saving = state.step % train.checkpoint_every == 0 or state.step == train.steps
+        evaluating = loop.due(state.step, every, train.steps)
+        saving = loop.due(state.step, train.checkpoint_every, train.steps)
         if evaluating or saving:
             for k, member in enumerate(members):
                 if member.stopped is None:
