@@ -58,7 +58,7 @@ def no_data_read(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the training data was read")
 
     monkeypatch.setattr("wganlab.data.datasets.build_dataset", read)
-    monkeypatch.setattr("wganlab.training.checkpoint.build_dataset", read)
+    monkeypatch.setattr("wganlab.training.snapshot.build_dataset", read)
 
 
 def _npz(path: Path) -> np.ndarray:

@@ -13,8 +13,8 @@ from wganlab import rundir, runlogs
 from wganlab.diagnostics.diagnosis import Diagnosis, diagnose_logs
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.errors import UserError
-from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.probing import build_prober
+from wganlab.training.snapshot import load_snapshot
 from wganlab.training.streams import FRESH_PROBE, step_seed
 
 

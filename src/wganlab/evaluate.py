@@ -14,8 +14,8 @@ from wganlab.errors import UserError
 from wganlab.metrics.images import image_metrics
 from wganlab.metrics.summary import needs_of
 from wganlab.reference import adopt_reference, image_evaluator, read_reference, use_reference
-from wganlab.training.checkpoint import load_snapshot
 from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
+from wganlab.training.snapshot import load_snapshot
 from wganlab.training.streams import EVALUATION, step_seed
 from wganlab.training.validation import validate
 

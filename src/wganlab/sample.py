@@ -28,9 +28,9 @@ from wganlab.generator import load_generator
 from wganlab.machine import available_memory
 from wganlab.models.portable import TrainedGenerator
 from wganlab.models.sampling import generated
-from wganlab.training.checkpoint import usable_here
 from wganlab.training.evaluation import GRID_IMAGES, chunk_bytes, keep_first
 from wganlab.training.figures import save_grid
+from wganlab.training.snapshot import usable_here
 from wganlab.training.streams import EVALUATION, step_seed
 
 

@@ -13,7 +13,7 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
-from wganlab.training import checkpoint
+from wganlab.training import checkpoint, snapshot
 from wganlab.training.build import build
 from wganlab.training.step import TrainState, train_step
 
@@ -160,24 +160,24 @@ def test_load_snapshot_has_the_saved_networks_and_builds_no_optimiser(tmp_path: 
         raise AssertionError("load_snapshot built an optimiser")
 
     monkeypatch.setattr(torch.optim.Optimizer, "__init__", no_optimiser)
-    snapshot = checkpoint.load_snapshot(rundir.checkpoint_path(folder, 2))
-    assert snapshot.folder == folder and snapshot.step == 2 and snapshot.config == config
-    assert snapshot.generator_ema is not None and snapshot.sampler is snapshot.generator_ema
-    assert_bitwise_equal(snapshot.generator.state_dict(), payload["generator"], "generator")
-    assert_bitwise_equal(snapshot.critic.state_dict(), payload["critic"], "critic")
-    assert_bitwise_equal(snapshot.generator_ema.state_dict(), payload["generator_ema"], "generator_ema")
+    opened = snapshot.load_snapshot(rundir.checkpoint_path(folder, 2))
+    assert opened.folder == folder and opened.step == 2 and opened.config == config
+    assert opened.generator_ema is not None and opened.sampler is opened.generator_ema
+    assert_bitwise_equal(opened.generator.state_dict(), payload["generator"], "generator")
+    assert_bitwise_equal(opened.critic.state_dict(), payload["critic"], "critic")
+    assert_bitwise_equal(opened.generator_ema.state_dict(), payload["generator_ema"], "generator_ema")
     # the EMA copy differs from the generator after two steps, so the check above tells them apart
     assert not torch.equal(payload["generator_ema"]["net.0.weight"], payload["generator"]["net.0.weight"])
-    assert snapshot.dataset.name == "grid"
+    assert opened.dataset.name == "grid"
 
 
 def test_load_snapshot_of_a_run_folder_takes_its_latest_checkpoint(tmp_path: Path, saved) -> None:
     _, good = saved
     folder = _run_folder(tmp_path, good, steps=(1, 2, 10))
-    assert checkpoint.load_snapshot(folder).folder == folder
+    assert snapshot.load_snapshot(folder).folder == folder
     # all three files hold the same payload (step 2): the newest by name is the one read
     rundir.checkpoint_path(folder, 10).write_bytes(b"damaged")
-    assert "checkpoint-0000010.pt" in _one_line_error(checkpoint.load_snapshot, folder)
+    assert "checkpoint-0000010.pt" in _one_line_error(snapshot.load_snapshot, folder)
 
 
 def test_a_checkpoint_that_does_not_match_its_config_is_a_one_line_error(tmp_path: Path, saved) -> None:
@@ -188,7 +188,7 @@ def test_a_checkpoint_that_does_not_match_its_config_is_a_one_line_error(tmp_pat
     payload["config"]["model"]["width"] = 8  # the weights are 16 wide
     payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)  # a consistent file, written wrongly
     torch.save(payload, path)
-    message = _one_line_error(checkpoint.load_snapshot, path)
+    message = _one_line_error(snapshot.load_snapshot, path)
     assert "does not match its own config" in message and "size mismatch for net.0.weight" in message
 
 

@@ -11,7 +11,7 @@ import wganlab
 from tests.tiny import TINY
 from wganlab import cli, rundir
 from wganlab import config as configuration
-from wganlab.training import checkpoint, session
+from wganlab.training import checkpoint, session, snapshot
 
 
 def _as_if_trained_on_cuda(run: Path) -> None:
@@ -28,8 +28,8 @@ def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(
     assert cli.main(["train", *TINY, "--steps", "20", "--set", "eval.figures=false", "--outdir", str(tmp_path)]) == 0
     run = next(tmp_path.glob("*/"))
     _as_if_trained_on_cuda(run)
-    snapshot = checkpoint.load_snapshot(run)
-    assert snapshot.config.train.device == "cpu" and next(snapshot.generator.parameters()).device.type == "cpu"
+    opened = snapshot.load_snapshot(run)
+    assert opened.config.train.device == "cpu" and next(opened.generator.parameters()).device.type == "cpu"
     assert cli.main(["evaluate", str(run)]) == 0
     assert cli.main(["diagnose", str(run)]) == 0
     assert cli.main(["export", str(run), "--out", str(tmp_path / "g.safetensors")]) == 0
@@ -45,10 +45,10 @@ def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(
 
 def test_a_run_on_a_device_this_machine_has_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
     config = configuration.load(preset="grid")
-    assert checkpoint.usable_here(config) is config  # the CPU
+    assert snapshot.usable_here(config) is config  # the CPU
     cuda = configuration.with_values(config, {"train.device": "cuda:1"})
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     monkeypatch.setattr("torch.cuda.device_count", lambda: 2)
-    assert checkpoint.usable_here(cuda) is cuda
+    assert snapshot.usable_here(cuda) is cuda
     monkeypatch.setattr("torch.cuda.device_count", lambda: 1)
-    assert checkpoint.usable_here(cuda).train.device == "cpu"
+    assert snapshot.usable_here(cuda).train.device == "cpu"

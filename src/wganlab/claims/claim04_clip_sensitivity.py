@@ -19,7 +19,7 @@ from wganlab.diagnostics.lipschitz import estimate_lipschitz, input_gradient_nor
 from wganlab.diagnostics.weights import clip_saturation
 from wganlab.plotting import pyplot as plt
 from wganlab.runlogs import RunLogs
-from wganlab.training.checkpoint import load_snapshot
+from wganlab.training.snapshot import load_snapshot
 
 CLIP_VALUES = (1.0, 0.1, 0.01, 0.001)  # largest first
 DATA, WIDTH, POINTS, LAST_EVALUATIONS = "8gaussians", 128, 2048, 3

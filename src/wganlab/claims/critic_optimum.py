@@ -24,7 +24,7 @@ from wganlab.config import OptimConfig
 from wganlab.metrics.optimal_critic import agreement, optimal_critic
 from wganlab.rundir import checkpoints
 from wganlab.runlogs import RunLogs
-from wganlab.training.checkpoint import Snapshot, load_snapshot
+from wganlab.training.snapshot import Snapshot, load_snapshot
 
 OPTIMUM_POINTS = 1000  # real and generated points f* is solved on, and as many fresh ones it is compared on
 EVERY_OTHER = 2  # the critic is trained on to convergence at every EVERY_OTHER-th evaluation (the costly part)

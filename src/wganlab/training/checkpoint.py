@@ -1,5 +1,5 @@
-"""Checkpoints: written atomically with the full training state, so a resumed run continues exactly; read back
-whole (to resume) or as a snapshot of the networks (to look at a run without building the rest of it).
+"""Checkpoints: written atomically with the full training state, so a resumed run continues exactly, and read back
+verified (opened for use without the rest of a run, as a snapshot of its networks: snapshot.py).
 
 Each checkpoint carries a SHA-256 digest of everything in it (every tensor's bytes, every value), checked on
 every read: a flipped bit, a bad disk or a bad copy is one line, never a run resumed from corrupt weights.
@@ -7,27 +7,19 @@ every read: a flipped bit, a bad disk or a bad copy is one line, never a run res
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from wganlab import config as configuration
 from wganlab import rundir, runlogs
 from wganlab.config import Config
-from wganlab.data.datasets import Dataset, build_dataset, shape_from
 from wganlab.errors import UserError
 from wganlab.files import load_tensors, write_bytes_atomic
-from wganlab.models.shapes import sample_shape
-from wganlab.objectives.objective import Objective, build_objective
-from wganlab.training.build import seeded_networks
-from wganlab.training.step import TrainState, make_ema
-from wganlab.training.validation import device_here, validate
+from wganlab.training.step import TrainState
 
 FORMAT = "wganlab-checkpoint-2"  # its payload must carry its digest
 LEGACY = "wganlab-checkpoint-1"  # written before digests: read without one (no single flipped bit turns 2 into 1)
@@ -183,7 +175,7 @@ def config_of(payload: dict[str, Any]) -> Config:
 
 def restore(state: TrainState, payload: dict[str, Any]) -> None:
     """Load every part of the payload into a freshly built state of the same config."""
-    _load_states(
+    load_states(
         payload,
         {
             "generator": state.generator,
@@ -207,88 +199,10 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
     state.rollbacks = int(payload.get("rollbacks", 0))
     scalers = payload.get("scalers")
     if isinstance(scalers, dict) and state.critic_scaler.is_enabled():
-        _load_states(scalers, {"critic": state.critic_scaler, "generator": state.generator_scaler})
+        load_states(scalers, {"critic": state.critic_scaler, "generator": state.generator_scaler})
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """A checkpoint's networks with the objective they were trained with; no optimiser, no evaluator, and the
-    training data only when asked for (`dataset`): sampling needs none of it."""
-
-    folder: Path  # the run folder, or the checkpoint file itself when it sits in none
-    config: Config
-    step: int
-    shape: tuple[int, ...]  # one sample's: (2,) or (C, H, W)
-    objective: Objective
-    generator: nn.Module
-    critic: nn.Module
-    generator_ema: nn.Module | None
-
-    @property
-    def sampler(self) -> nn.Module:
-        """The generator to evaluate: the EMA copy when there is one."""
-        return self.generator_ema if self.generator_ema is not None else self.generator
-
-    @functools.cached_property
-    def dataset(self) -> Dataset:
-        """The run's training data, read on first use (what a probe or real features need)."""
-        return training_data(self.config)
-
-
-def training_data(config: Config) -> Dataset:
-    """The data set of a run's config; where it cannot be read (moved, another machine), one line naming the key
-    that points to it."""
-    try:
-        return build_dataset(config.data, config.train.seed)
-    except UserError as error:
-        raise UserError(f"the run's training data is needed here and cannot be read ({error}); point to where it "
-                        "is now with --set data.root=DIR") from None
-
-
-def usable_here(config: Config) -> Config:
-    """`config` with train.device "cpu" when it names a GPU this machine lacks: a checkpoint's networks can be used
-    anywhere (sampling, evaluating, diagnosing a GPU run on a laptop); training resumes only on its own device."""
-    return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
-
-
-def open_checkpoint(target: Path, data_root: str | None = None) -> tuple[Path | None, Path, dict[str, Any], Config]:
-    """(run folder or None, checkpoint file, verified payload, config) of a run folder's latest checkpoint or a
-    checkpoint file, the config's data read from `data_root` when given (the data moved)."""
-    folder, path = rundir.resolve_checkpoint(target)
-    payload = read_of_run(folder, path)
-    config = config_of(payload)
-    if data_root is not None:
-        config = configuration.with_values(config, {"data.root": data_root})
-    return folder, path, payload, config
-
-
-def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
-    """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
-    where this machine lacks it, on the CPU; its training data read from `data_root` when given (the data moved)."""
-    folder, path, payload, config = open_checkpoint(target, data_root)
-    config = usable_here(config)
-    validate(config)
-    objective = build_objective(config.objective)
-    shape = shape_of(payload, config)
-    generator, critic = seeded_networks(config, shape, objective)
-    ema = make_ema(generator) if config.train.ema_decay > 0 else None
-    _load_states(payload, {"generator": generator, "critic": critic, "generator_ema": ema})
-    return Snapshot(folder or path, config, int(payload["step"]), shape, objective, generator, critic, ema)
-
-
-def shape_of(payload: dict[str, Any], config: Config, dataset: Dataset | None = None) -> tuple[int, ...]:
-    """One sample's shape: the checkpoint's record of it, or (a checkpoint written before it kept one) what the
-    config fixes, else what its data holds (`dataset`, when the caller has read it)."""
-    recorded = payload.get("shape")
-    if recorded is None:
-        return shape_from(config.data, lambda: dataset if dataset is not None else training_data(config))
-    shape = sample_shape(recorded)
-    if shape is None:
-        raise UserError(f"the checkpoint's sample shape {recorded!r} is malformed; give a file wganlab wrote")
-    return shape
-
-
-def _load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:
+def load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:
     """`part.load_state_dict(payload[name])` for each part that exists; a mismatch is a one-line UserError."""
     try:
         for name, part in parts.items():

@@ -15,7 +15,7 @@ from wganlab import rundir
 from wganlab.errors import UserError
 from wganlab.integrity import file_digest
 from wganlab.models.portable import SUFFIX, TrainedGenerator, assemble
-from wganlab.training import checkpoint
+from wganlab.training import snapshot
 
 
 def generator_of(
@@ -26,8 +26,8 @@ def generator_of(
     `data_root` points to the training data, read only for a checkpoint older than its record of the shape."""
     if target.suffix == SUFFIX:
         raise UserError(f"{target} is an exported generator already; give a run folder or a checkpoint-*.pt file")
-    folder, path, payload, config = checkpoint.open_checkpoint(target, data_root)
-    shape = checkpoint.shape_of(payload, config)
+    folder, path, payload, config = snapshot.open_checkpoint(target, data_root)
+    shape = snapshot.shape_of(payload, config)
     use_ema = ema and payload.get("generator_ema") is not None  # a run without EMA: its trained weights
     weights = payload["generator_ema" if use_ema else "generator"]
     step = int(payload["step"])

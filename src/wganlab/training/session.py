@@ -15,7 +15,7 @@ from wganlab import rundir
 from wganlab.config import Config
 from wganlab.data.datasets import data_shape
 from wganlab.errors import UserError
-from wganlab.training import checkpoint
+from wganlab.training import checkpoint, snapshot
 from wganlab.training.build import build
 from wganlab.training.distributed import SOLO, ReportedElsewhere, Team
 from wganlab.training.step import Run, TrainState
@@ -42,16 +42,16 @@ def load(
 ) -> tuple[Path | None, Run, TrainState]:
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
     folder is None when it sits in none); `steps` and `data_root` (where its data is now) change its config."""
-    folder, path, payload, config = checkpoint.open_checkpoint(target, data_root)
-    if checkpoint.usable_here(config).train.device != config.train.device:
+    folder, path, payload, config = snapshot.open_checkpoint(target, data_root)
+    if snapshot.usable_here(config).train.device != config.train.device:
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
             "that has (its random streams live there); sample, evaluate, diagnose and report work here, on the CPU"
         )
     if steps is not None:
         config = configuration.with_values(config, {"train.steps": steps})
-    dataset = checkpoint.training_data(config)  # one line naming --set data.root if it moved
-    trained_on = checkpoint.shape_of(payload, config, dataset)  # (the data's own, where none was recorded)
+    dataset = snapshot.training_data(config)  # one line naming --set data.root if it moved
+    trained_on = snapshot.shape_of(payload, config, dataset)  # (the data's own, where none was recorded)
     if data_shape(dataset) != trained_on:
         raise UserError(f"the data at {config.data.root or config.data.name} has samples of shape "
                         f"{data_shape(dataset)}, the run trained on {trained_on}: point data.root to the run's own "
