@@ -99,3 +99,19 @@ def test_names_are_left_to_validation():
     # config.py knows keys, types and ranges; which names exist is for the parts' tables (test_validation.py)
     config = configuration.load(overrides=["data.name=moons"])
     assert config.data.name == "moons"
+
+
+@pytest.mark.parametrize("device", ["cuda:x", "tpu", "cuda:", "cuda:12345", " cpu", "CPU", "cuda:1 "])
+def test_the_device_form_is_checked_for_every_config_new_or_saved(device: str):
+    saved = configuration.to_dict(configuration.load())
+    saved["train"]["device"] = device
+    for make in (
+        lambda: configuration.from_dict(saved),
+        lambda: configuration.with_values(configuration.load(), {"train.device": device}),
+    ):
+        with pytest.raises(ConfigError, match=r"train.device .* is not a device; use \"cpu\"") as error:
+            make()
+        assert "\n" not in str(error.value)
+    for good in ("cpu", "cuda", "cuda:0", "cuda:9999"):  # whether this machine has it: training/validation.py
+        saved["train"]["device"] = good
+        assert configuration.from_dict(saved).train.device == good

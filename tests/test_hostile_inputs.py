@@ -105,6 +105,19 @@ def test_a_checkpoint_copied_from_another_run_is_refused_by_every_command(two_ru
     assert cli.main(["evaluate", str(first)]) == 0  # the run's own checkpoint again
 
 
+def test_a_damaged_run_id_is_one_line_and_a_folder_from_before_ids_keeps_its_checkpoints(two_runs, tmp_path: Path,
+                                                                                          capsys) -> None:
+    first = Path(shutil.copytree(two_runs[0], tmp_path / "first"))
+    identity = first / rundir.IDENTITY
+    for damaged in ('{"id": "../elsewhere"}', "[1]", "not json"):
+        identity.write_text(damaged)
+        assert refused(["evaluate", str(first)], capsys) == (
+            f"wganlab: error: {identity} is damaged (it holds no run id); restore it from a copy of the run folder")
+    identity.unlink()  # as a run folder written before runs had ids: its checkpoints (carrying one) are its own
+    assert rundir.run_id(first) is None
+    assert cli.main(["evaluate", str(first)]) == 0
+
+
 # 3. One line, exit code 2, for every hostile input
 
 def test_a_corrupt_image_found_while_decoding_is_one_line(tmp_path: Path, capsys) -> None:

@@ -66,18 +66,26 @@ def test_a_run_measured_against_a_reference(tmp_path, capsys):
     assert with_reference.splitlines()[1:] == capsys.readouterr().out.splitlines()[1:]
 
 
+def _as_npy(path: Path, array: np.ndarray) -> None:
+    """`array` as an .npy file, under whatever name `path` has."""
+    with path.open("wb") as file:
+        np.save(file, array)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda path: path.write_bytes(b"not a zip"), "not a reference file written by `wganlab stats`"),
         (lambda path: np.savez(path, mean=np.zeros(3)), "not a reference file written by `wganlab stats`"),
+        (lambda path: _as_npy(path, np.zeros((4, 4))), "(it is not an .npz archive"),  # an .npy renamed
+        (lambda path: _as_npy(path, np.array([{"a": 1}], dtype=object)), "Object arrays cannot be loaded"),
     ],
 )
 def test_a_bad_reference_file_is_one_line(samples, tmp_path, capsys, make, message):
     make(tmp_path / "ref.npz")
     assert cli.main(["evaluate", str(samples), "--data", "digits", "--reference", str(tmp_path / "ref.npz")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0]
+    assert len(err) == 1 and message in err[0] and str(tmp_path / "ref.npz") in err[0], err
 
 
 def test_a_reference_of_another_extractor_is_refused(samples, tmp_path, capsys):
@@ -201,3 +209,21 @@ def test_the_sound_reference_the_damaged_ones_come_from_is_accepted(samples, tmp
     assert single.keys() == measured_against.keys()
     assert all(float(single[key]) == pytest.approx(float(value), rel=1e-3, abs=1e-6)
                for key, value in measured_against.items()), (single, measured_against)
+
+
+def test_a_reference_s_feature_rows_are_read_only_for_the_metrics_that_need_them(samples, tmp_path, capsys,
+                                                                                 good_reference, monkeypatch):
+    """FID needs the mean and covariance: its rows (400 MB for 50k images) are neither read nor checked; KID reads
+    and checks them (rows with NaN: refused in one line)."""
+    np.savez(tmp_path / "ref.npz", **good_reference)
+    read: list[str] = []
+    load = np.lib.npyio.NpzFile.__getitem__
+    monkeypatch.setattr(np.lib.npyio.NpzFile, "__getitem__", lambda self, name: read.append(name) or load(self, name))
+    command = ["evaluate", str(samples), "--data", "digits", "--reference", str(tmp_path / "ref.npz"), "--metrics"]
+    assert cli.main([*command, "fid"]) == 0
+    assert {"mean", "covariance"} <= set(read) and "features" not in read
+    assert cli.main([*command, "kid"]) == 0 and "features" in read
+    np.savez(tmp_path / "ref.npz", **good_reference | {"features": good_reference["features"] * np.nan})
+    capsys.readouterr()
+    assert cli.main([*command, "kid"]) == 2
+    assert "its feature rows hold NaN or infinite values" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS, SEEDS
 from wganlab.config_values import parse_overrides, shown_value
-from wganlab.errors import ConfigError
+from wganlab.errors import ConfigError, one_line
 
 _FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
 
@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser with its errors in one line (the usage block stays with --help)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"wganlab: error: {self.prog}: {' '.join(message.split())}; see {self.prog} --help\n")
+        self.exit(2, f"wganlab: error: {self.prog}: {one_line(message)}; see {self.prog} --help\n")
 
 
 def whole(low: int, high: int) -> Callable[[str], int]:
@@ -43,18 +43,28 @@ def whole(low: int, high: int) -> Callable[[str], int]:
 
 
 def data_root_of(text: str) -> str | None:
-    """DIR of `data.root=DIR` (quoted or not, as `--set` reads values), else None."""
+    """DIR of `data.root=DIR` (quoted or not, as `--set` reads values), else None. A value that reads as no text
+    (data.root=2024, a number) is a ConfigError saying to quote it, as a new run's `--set data.root=2024` is."""
     try:
         parsed = parse_overrides([text])
     except ConfigError:
         return None
-    value = parsed["data"]["root"] if parsed.keys() == {"data"} and parsed["data"].keys() == {"root"} else None
-    return value if isinstance(value, str) and value.strip() else None
+    value = parsed.get("data", {}).get("root")
+    if parsed != {"data": {"root": value}}:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"data.root {shown_value(text.partition('=')[2].strip())} reads as "
+                          f"{type(value).__name__} (--set reads values as TOML), not a path: quote it, as in "
+                          "--set 'data.root=\"2024\"'")
+    return value if value.strip() else None
 
 
 def _data_root(text: str) -> str:
     """--set data.root=DIR: where a run's training data is now, the one value a command that reads a run may change."""
-    value = data_root_of(text)
+    try:
+        value = data_root_of(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     if value is None:
         raise argparse.ArgumentTypeError(f"only data.root=DIR can be set here (where the run's training data is "
                                          f"now, a folder or file), got {shown_value(text)}")

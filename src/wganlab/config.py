@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wganlab.config_values import coerce, parse_overrides, read_toml
+from wganlab.config_values import coerce, parse_overrides, read_toml, shown_value
 from wganlab.errors import ConfigError
 from wganlab.parts import suggest
 from wganlab.presets import PRESETS
@@ -131,6 +132,7 @@ MAX_WIDTH = 2**20  # units or channels per layer, and latent dimensions: hundred
 # below it a network's size stays countable (the memory check then refuses what does not fit), above it overflows
 MAX_DEPTH = 1000  # hidden layers of the MLP
 MAX_CRITIC_ITERS = 10_000  # critic updates per generator step (the WGAN code's warm-up: 100)
+_DEVICE = re.compile(r"cpu|cuda(:\d{1,4})?")  # train.device's form; whether this machine has it: validation.py
 
 SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Config).items() if name != "preset"}
 
@@ -219,10 +221,25 @@ def _checked(config: Config, source: str = "", saved: bool = False) -> Config:
     """Refuse values out of range: each rule names the key and the range it must lie in (and the `source` the
     value came from, when given). A `saved` config (a run's, read back) is held to the lower bounds only: the
     upper ones catch typos in a new config and must never lock a user out of a run made before them."""
+    for ok, message in _rules(config, saved):
+        if not ok:
+            raise ConfigError(f"{message} (in {source})" if source else message)
+    return config
+
+
+def network_in_bounds(model: ModelConfig) -> bool:
+    """Whether the networks' sizes keep the upper bounds a new config is held to (a saved one is not): what a
+    network read from a file must keep before it is built, even on the meta device (a billion layers take hours)."""
+    return max(model.latent_dim, model.width) <= MAX_WIDTH and model.depth <= MAX_DEPTH
+
+
+def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
+    """(whether `config` keeps it, the message naming the key and its range) for each rule; a `saved` config's
+    upper bounds are infinite."""
     m, o, p, t, e, d = config.model, config.objective, config.optim, config.train, config.eval, config.data
     steps, images, side, width, depth, iters = (math.inf,) * 6 if saved else (
         MAX_STEPS, MAX_IMAGES, MAX_SIDE, MAX_WIDTH, MAX_DEPTH, MAX_CRITIC_ITERS)
-    rules = [
+    return [
         (1 <= m.latent_dim <= width, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
         (1 <= m.width <= width, f"model.width must be in [1, {MAX_WIDTH:,}]"),
         (1 <= m.depth <= depth, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
@@ -235,6 +252,8 @@ def _checked(config: Config, source: str = "", saved: bool = False) -> Config:
         (0 <= o.instance_noise_steps <= steps, f"objective.instance_noise_steps must be in [0, {MAX_STEPS:,}]"),
         (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
+        (_DEVICE.fullmatch(t.device) is not None,
+         f'train.device {shown_value(t.device)} is not a device; use "cpu", "cuda" or "cuda:N"'),
         (1 <= t.steps <= steps, f"train.steps must be in [1, {MAX_STEPS:,}]"),
         (0 <= t.seed < SEEDS, "train.seed must be in [0, 2**63)"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
@@ -261,7 +280,3 @@ def _checked(config: Config, source: str = "", saved: bool = False) -> Config:
         (d.stack in (1, 3), "data.stack must be 1 or 3"),
         (d.limit >= 0, "data.limit must be >= 0 (0 = all images)"),
     ]
-    for ok, message in rules:
-        if not ok:
-            raise ConfigError(f"{message} (in {source})" if source else message)
-    return config

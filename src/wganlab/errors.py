@@ -15,3 +15,10 @@ class ConfigError(UserError):
 class CollectiveError(UserError):
     """A failure every rank of a distributed run meets together (a non-finite step, rank 0's bad config): only
     rank 0 prints its line; the others exit with the same code, silently."""
+
+
+def one_line(text: object, limit: int | None = None) -> str:
+    """`text` (a library's message, an exception) with its whitespace collapsed, so that it fits in a one-line
+    `UserError`; cut to its first `limit` characters when given (a message that quotes a whole file's contents)."""
+    line = " ".join(str(text).split())
+    return line if limit is None else line[:limit]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from wganlab.errors import UserError
+from wganlab.errors import UserError, one_line
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -69,7 +69,7 @@ def _load_failure(text: str) -> str:
         return f"not a file torch wrote: {' '.join(complaint.split()[:12])}"
     if "weights_only" in text or "Weights only" in text:  # whatever else it says, never its advice
         return "torch's weights-only reader refused it"
-    return " ".join(text.split()[:40])
+    return one_line(text, limit=300)
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -100,3 +100,15 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def write_json_atomic(path: Path, value: Any) -> None:
     """Indented JSON (NaN and infinities allowed, as Python's json writes them), atomically."""
     write_bytes_atomic(path, (json.dumps(value, indent=2, allow_nan=True) + "\n").encode())
+
+
+def open_npz(path: Path) -> Any:
+    """The .npz archive `path` (a numpy NpzFile, for a `with`), read without unpickling anything. numpy tells the
+    format from the first bytes, not the name: a file of any other kind (an .npy array renamed .npz) is a
+    ValueError, as a pickle is; a damaged archive raises what np.load raises (OSError, EOFError, BadZipFile)."""
+    import numpy as np
+
+    loaded = np.load(path, allow_pickle=False)
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"it is not an .npz archive (it holds a single {type(loaded).__name__})")
+    return loaded

@@ -29,7 +29,7 @@ def content_digest(array: np.ndarray) -> str:
     """sha256 of an array's dtype, shape and bytes (the bytes hashed in place, never copied unless the array is not
     contiguous)."""
     digest = hashlib.sha256(f"{array.dtype.str}{array.shape};".encode())
-    digest.update(memoryview(np.ascontiguousarray(array)).cast("B"))
+    digest.update(np.ascontiguousarray(array).reshape(-1).view(np.uint8))  # any dtype's bytes (big-endian too)
     return digest.hexdigest()
 
 
@@ -78,6 +78,9 @@ def sign(payload: bytes, key: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def signed_by(payload: bytes, signature: str, key: bytes) -> bool:
-    """Whether `signature` is `sign(payload, key)` (compared in constant time)."""
+def signed_by(payload: bytes, signature: object, key: bytes) -> bool:
+    """Whether `signature` is `sign(payload, key)` (compared in constant time). Whatever a file holds in its place
+    (a number, text beyond ASCII, which hmac.compare_digest refuses) is simply not the signature."""
+    if not isinstance(signature, str) or not signature.isascii():
+        return False
     return hmac.compare_digest(sign(payload, key), signature)

@@ -20,9 +20,10 @@ from wganlab import config as configuration
 from wganlab.data.datasets import build_dataset
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import refuse_to_replace, write_atomic
-from wganlab.metrics.images import FeatureSet
+from wganlab.files import open_npz, refuse_to_replace, write_atomic
+from wganlab.metrics.images import ROWS, FeatureSet
 from wganlab.metrics.soundness import statistics_problem
+from wganlab.metrics.summary import needs_of
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.validation import validate_measurement
@@ -64,8 +65,10 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
 
 
 def use_reference(evaluator: ImageEvaluator, path: Path) -> None:
-    """Measure against the reference file `path` (see `adopt_reference`)."""
-    adopt_reference(evaluator, *read_reference(path), path)
+    """Measure against the reference file `path` (see `adopt_reference`), its feature rows read only when the
+    evaluator's metrics need them."""
+    rows = ROWS in needs_of(evaluator.config.eval.metrics)
+    adopt_reference(evaluator, *read_reference(path, rows), path)
 
 
 def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str, Any], path: Path,
@@ -95,21 +98,23 @@ def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str
     evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
 
 
-def read_reference(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
-    """The real features a reference file holds, and what it says about them. Nothing is computed from a file that
-    fails a check (metrics/soundness.py): a bad file is a one-line error naming what is wrong."""
+def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str, Any]]:
+    """The real features a reference file holds (its feature rows only with `rows`: FID needs the statistics
+    alone, and the rows of 50k images are 400 MB), and what it says about them. Nothing is computed from a file
+    that fails a check (metrics/soundness.py) of what is read: a bad file is a one-line error naming what is
+    wrong."""
     def refuse(problem: str) -> UserError:
         return UserError(f"{path} cannot be measured against: {problem}; make it again with `wganlab stats`")
 
     try:
-        with np.load(path, allow_pickle=False) as saved:
+        with open_npz(path) as saved:
             names = set(saved.files)
             if "about" not in names:
                 raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record)")
             about = json.loads(str(saved["about"][()]))
             if not {"mean", "covariance"} <= names:
                 raise refuse(f"it holds {sorted(names)}, without 'mean' and 'covariance'")
-            features = saved["features"] if "features" in names else None
+            features = saved["features"] if rows and "features" in names else None
             mean, covariance = saved["mean"], saved["covariance"]
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None

@@ -144,11 +144,8 @@ def _result(number, context):
                        (Table(("a", "b"), ((1, float("nan")), ("x", None))),), (figure,))
 
 
-def test_an_edited_kept_result_or_figure_is_never_reported(tmp_path, monkeypatch):
-    """A kept result edited after it was written (even with a fresh sha256 beside it: the signature is an HMAC
-    under this user's key, kept outside the results folder), or whose figure was changed, runs again."""
-    import json
-
+def _kept_once(tmp_path, monkeypatch):
+    """Claim 12 run once (by `_result`) and kept: (log lines, context, claims run, where kept, the result)."""
     from wganlab.claims import kept, runner
 
     lines: list[str] = []
@@ -157,10 +154,21 @@ def test_an_edited_kept_result_or_figure_is_never_reported(tmp_path, monkeypatch
     monkeypatch.setattr(runner, "run_claim", lambda number, context: ran.append(number) or _result(number, context))
     finished = kept.Finished(tmp_path / "finished", resume=True)
     (first,) = run_claims([12], context, 1, finished)
+    return lines, context, ran, finished, first
+
+
+def test_an_edited_kept_result_or_figure_is_never_reported(tmp_path, monkeypatch):
+    """A kept result edited after it was written (even with a fresh sha256 beside it: the signature is an HMAC
+    under this user's key, kept outside the results folder), or whose figure was changed, runs again."""
+    import json
+
+    from wganlab.claims import kept
+
+    lines, context, ran, finished, first = _kept_once(tmp_path, monkeypatch)
     path = finished.path(12)
     saved = json.loads(path.read_text())
     (again,) = run_claims([12], context, 1, finished)
-    assert ran == [12] and _same(again, first)  # sound: reused (nan, None, ints and all)
+    assert ran == [12] and repr(again) == repr(first)  # sound: reused (nan, None, ints, tuples and Paths, all)
 
     saved["body"]["result"]["outcomes"][0]["numbers"]["gap"] = 0.75  # an edited number
     path.write_text(json.dumps(saved))
@@ -207,3 +215,20 @@ def test_claims_resume_reuses_what_a_stopped_run_finished_and_clears_it_with_the
     assert cli.main([*command, "--resume"]) == 0
     assert "kept from an earlier run" in capsys.readouterr().out and "## Claim 12" in (out / "claims.md").read_text()
     assert not (out / "claims" / "finished").exists()  # in the report now
+
+
+@pytest.mark.parametrize("signature", ["é" * 64, "é", 5, None, ["x"], {"hex": "00"}])
+def test_a_kept_result_whose_signature_is_not_one_runs_again_in_one_line(tmp_path, monkeypatch, signature):
+    """Whatever an edited file holds in place of its signature (text beyond ASCII, which hmac.compare_digest
+    refuses, or no text at all) is not the signature: the claim runs again, one line says why, no traceback."""
+    import json
+
+
+    lines, context, ran, finished, first = _kept_once(tmp_path, monkeypatch)
+    saved = json.loads(finished.path(12).read_text())
+    finished.path(12).write_text(json.dumps(saved | {"signature": signature}))
+    run_claims([12], context, 1, finished)
+    assert ran == [12] * 2 and "is not as this user's wganlab wrote it (edited since" in lines[-2]
+    finished.path(12).write_text(json.dumps(saved))  # as it was written: the signature was all that was wrong
+    (again,) = run_claims([12], context, 1, finished)
+    assert ran == [12] * 2 and repr(again) == repr(first)

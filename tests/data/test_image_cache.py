@@ -201,6 +201,31 @@ def test_abandoned_temporary_entries_are_removed(tmp_path: Path) -> None:
     assert ".tmp-999999999-dead" not in names and f".tmp-{os.getpid()}-alive" in names
 
 
+@pytest.mark.parametrize("key", ["precious", "..", "../..", "0" * 31 + "/", "A" * 32, 5, None, ["x"]])
+def test_an_index_naming_no_entry_is_never_followed_out_of_the_cache(tmp_path: Path, monkeypatch, capsys,
+                                                                      key: object) -> None:
+    """An index edited to name a folder elsewhere (an absolute path, `..`) or no name at all is no entry: nothing
+    outside the cache is opened or removed, and the folder decodes as it would without it."""
+    import json
+
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    write_folder(tmp_path / "data")
+    first = decode_folder(tmp_path / "data", CELEBA)
+    expected = np.array(first.pixels)
+    (index,) = (image_cache.images_folder() / "index").iterdir()
+    remembered = json.loads(index.read_text())
+    index.write_text(json.dumps(remembered | {"key": str(precious) if key == "precious" else key}))
+    capsys.readouterr()
+    again = decode_folder(tmp_path / "data", CELEBA)
+    assert again.key == first.key and np.array_equal(again.pixels, expected)
+    assert (precious / "keep.txt").read_text() == "mine" and (image_cache.images_folder() / first.key).is_dir()
+    assert "damaged" not in capsys.readouterr().err
+    forbid(monkeypatch, image_cache, "decode_into")  # the index names the entry again
+    assert decode_folder(tmp_path / "data", CELEBA).key == first.key
+
+
 def test_an_unwritable_cache_decodes_into_memory(tmp_path: Path, monkeypatch, capsys) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")

@@ -53,11 +53,27 @@ def test_the_weights_asked_for_or_how_to_export_them(tmp_path, ema, ema_decay, a
             read(path, ema=asked)
 
 
-@pytest.mark.parametrize("device", ["cuda:7", "nowhere"])
-def test_an_unknown_or_absent_device_is_one_line(tmp_path, device, monkeypatch) -> None:
-    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+@pytest.mark.parametrize("device", ["cuda:9999", "nowhere"])  # no machine has 10,000 GPUs
+def test_an_unknown_or_absent_device_is_one_line(tmp_path, device) -> None:
     path = tmp_path / "g.safetensors"
     path.write_bytes(encode(_generator(True)))
     with pytest.raises(UserError, match="cannot put the generator on device") as error:
         read(path, device=device)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [((2,), "describes a generator that cannot be built"),  # 2-D points asked of an image network
+     ((1, 4096, 4096), "do not fit the generator its config describes")],  # a far larger network: never allocated
+)
+def test_weights_of_another_network_are_refused_before_any_is_built(shape, message, monkeypatch) -> None:
+    made = _generator(ema=True)
+    weights = made.module.state_dict()
+    built = []
+    monkeypatch.setattr("wganlab.models.portable.build_networks",
+                        lambda *args: built.append(torch.empty(0).device) or build_networks(*args))
+    with pytest.raises(UserError, match=message) as error:
+        assemble(weights, made.config, shape, True, 7, {}, origin="mine.pt")
+    assert str(error.value).startswith("mine.pt is malformed: ") and "\n" not in str(error.value)
+    assert built == [torch.device("meta")]  # the check's network only, on the meta device

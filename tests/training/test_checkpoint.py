@@ -188,6 +188,13 @@ def test_a_checkpoint_that_does_not_match_its_config_is_a_one_line_error(tmp_pat
     payload["config"]["model"]["width"] = 8  # the weights are 16 wide
     payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)  # a consistent file, written wrongly
     torch.save(payload, path)
+    message = _one_line_error(snapshot.load_snapshot, path)  # the generator: checked before anything is built
+    assert "is malformed: its weights do not fit the generator its config describes" in message
+    path.write_bytes(good)
+    payload = checkpoint.read(path)
+    payload["critic"]["net.0.weight"] = payload["critic"]["net.0.weight"][:, :1]  # the critic's: when loaded
+    payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)
+    torch.save(payload, path)
     message = _one_line_error(snapshot.load_snapshot, path)
     assert "does not match its own config" in message and "size mismatch for net.0.weight" in message
 

@@ -3,6 +3,8 @@ reused, recomputed when damaged."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from wganlab.integrity import content_digest
 from wganlab.metrics.images import FeatureSet
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
-from wganlab.training.feature_cache import WITH_ROWS, _write, cached_features
+from wganlab.training.feature_cache import WITH_ROWS, cached_features
 
 pytestmark = pytest.mark.usefixtures("feature_cache")
 
@@ -62,8 +64,12 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
     assert first.features is not None and first.features.shape == (50, 64) and first.count == 50
     assert first.gaussian()[1].shape == (64, 64)
 
-    # a second call reads the file (a marked sound entry comes back), and checks it
-    _write(path, _marked(50, 7.0))
+    # a second call reads the file (a marked sound entry, written in its place, comes back), and checks it
+    path.unlink()
+    marked = cached_features(content_digest(images.numpy()), 50, evaluator.feature_dim, evaluator.extractor, True,
+                             lambda needs: _marked(50, 7.0))
+    assert [path] == list((feature_cache / "real-features").iterdir())
+    _assert_same(marked, _marked(50, 7.0))
     _assert_same(cached(evaluator, images), _marked(50, 7.0))
 
     # other images are another entry
@@ -78,22 +84,30 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
         "pickle-like",
         "truncated",  # np.load raises zipfile.BadZipFile
         "empty",  # np.load raises EOFError
+        "an .npy array",  # np.load returns an ndarray, no archive: replaced by another file of numpy's
     ],
 )
-def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, damage: str) -> None:
+def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, capsys, damage: str) -> None:
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:30]
     fresh = cached(evaluator, images)
     (path,) = (feature_cache / "real-features").iterdir()
     good = path.read_bytes()
+    npy = io.BytesIO()
+    np.save(npy, fresh.features)
     damaged = {
         "garbage": b"not an npz file",
         "pickle-like": good[100:],
         "truncated": good[: len(good) // 2],
         "empty": b"",
+        "an .npy array": npy.getvalue(),
     }[damage]
     path.write_bytes(damaged)
+    capsys.readouterr()
     _assert_same(cached(evaluator, images), fresh)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"{path} cannot be read (" in lines[0] and "extracting" in lines[0], lines
+    assert damage != "an .npy array" or "it is not an .npz archive" in lines[0]
     with np.load(path) as saved:
         _assert_same(FeatureSet(saved["features"], None, (saved["mean"], saved["covariance"])), fresh)
 
@@ -115,6 +129,8 @@ def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> Non
         ("another shape", "holds arrays of shapes"),
         ("NaN, its digest made again", "is unsound: its feature rows hold NaN or infinite values"),
         ("another dtype", "has changed since it was written (features: the digest does not match)"),
+        ("a big-endian mean", "has changed since it was written (mean: the digest does not match)"),
+        ("dates", "has changed since it was written (features: the digest does not match)"),  # no buffer format
         ("no record", "cannot be read (KeyError"),
     ],
 )
@@ -142,6 +158,8 @@ def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(
         "another shape": {"features": arrays["features"][:20]},
         "NaN, its digest made again": {"features": nan, "about": renewed},
         "another dtype": {"features": arrays["features"].astype(np.float32)},
+        "a big-endian mean": {"mean": arrays["mean"].astype(">f8")},
+        "dates": {"features": np.zeros(arrays["features"].shape, "M8[s]")},
         "no record": {},
     }[damage]
     if damage == "no record":
@@ -217,3 +235,17 @@ def test_a_full_disk_is_skipped_with_one_line_and_leaves_no_file(feature_cache: 
 def test_the_cache_folder_defaults_to_the_home_cache(monkeypatch) -> None:
     monkeypatch.delenv("WGANLAB_CACHE")
     assert cache_folder() == Path.home() / ".cache" / "wganlab"
+
+
+def test_an_array_s_digest_is_that_of_its_dtype_shape_and_bytes_whatever_the_dtype() -> None:
+    """The digest entries were written with (so the entries of earlier versions stay valid), for every dtype a
+    file can hold: big-endian and dates too, which have no buffer format of their own."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.random((50, 64)).astype(np.float32), rng.random((64, 64)), np.asfortranarray(rng.random((5, 7))),
+              rng.integers(0, 256, (3, 4, 5), dtype=np.uint8), rng.random((10, 8))[:, ::2], np.float64(2.5)[()],
+              np.zeros((0, 64)), rng.random(6).astype(">f8"), np.arange(6).astype("M8[s]")]
+    for array in arrays:
+        expected = hashlib.sha256(f"{array.dtype.str}{array.shape};".encode() + array.tobytes()).hexdigest()
+        assert content_digest(np.asarray(array)) == expected, array.dtype
+    assert content_digest(np.arange(4.0)) == content_digest(np.arange(4.0).astype(">f8").astype("<f8"))
+    assert content_digest(np.arange(4.0)) != content_digest(np.arange(4.0).astype(">f8"))

@@ -100,6 +100,31 @@ def test_a_non_finite_member_stops_alone_and_says_where(tmp_path: Path) -> None:
     assert [m["status"] for m in record["members"]] == ["done", "stopped"]
 
 
+def test_a_failed_evaluation_never_costs_a_sweep_its_members_checkpoints(tmp_path: Path, monkeypatch) -> None:
+    """As a run's: the second member's final evaluation fails; every member's checkpoint of that step is written
+    before the error goes on (the first member's evaluated, the second's, and the third's, not yet reached)."""
+    evaluated: list[Path] = []
+
+    def fails_for_the_second(folder, run, state):
+        evaluated.append(folder)
+        if len(evaluated) == 2:
+            raise RuntimeError("the evaluation failed")
+        return {"critic_estimate": 0.0}  # what the console line needs
+
+    monkeypatch.setattr(loop, "evaluate", fails_for_the_second)
+    started = sweep.start(_base("train.checkpoint_every=100", "eval.every=0", steps=3),
+                          {"objective.penalty_weight": [0.1, 1.0, 10.0]}, [0], tmp_path / "sweeps")
+    console = io.StringIO()
+    with pytest.raises(RuntimeError, match="the evaluation failed"):
+        sweep.fit(started, console=console)
+    assert len(evaluated) == 2
+    for member in started.members:
+        assert [p.name for p in rundir.checkpoints(member.folder)] == ["checkpoint-0000003.pt"]
+        assert f"the evaluation at step 3 failed; the step's checkpoint is kept ({member.folder}" in console.getvalue()
+    _, _, state = session.resume(started.members[2].folder, steps=4)
+    assert state.step == 3
+
+
 def test_the_grid_groups_what_cannot_be_stacked_and_parses_its_values() -> None:
     assert sweep.parse_grid(["objective.clip_value=1,0.1,0.01", "model.activation=relu,tanh"]) == {
         "objective.clip_value": [1, 0.1, 0.01], "model.activation": ["relu", "tanh"]}

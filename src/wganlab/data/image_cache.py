@@ -34,6 +34,7 @@ from wganlab.integrity import file_digest
 from wganlab.machine import available_memory
 
 FORMAT = "wganlab-images-2"  # 2: EXIF orientation applied
+KEY_LENGTH = 32  # hex digits of an entry's key
 _MEMORY_SHARE = 0.5  # without a cache folder, decode into memory only up to this share of the free memory
 
 
@@ -59,7 +60,13 @@ def content_key(listing: Listing, digests: list[str], transform: Transform) -> s
     digest = hashlib.sha256(json.dumps(_recipe(transform), sort_keys=True).encode())
     for (relative, _, _), each in zip(listing.stats, digests, strict=True):
         digest.update(f"{relative}\0{each}\n".encode())
-    return digest.hexdigest()[:32]
+    return digest.hexdigest()[:KEY_LENGTH]
+
+
+def is_key(key: object) -> bool:
+    """Whether `key` is of the form `content_key` makes (32 lowercase hex digits): the name of an entry, and
+    never a path elsewhere."""
+    return isinstance(key, str) and len(key) == KEY_LENGTH and all(c in "0123456789abcdef" for c in key)
 
 
 def _index_path(listing: Listing, transform: Transform) -> Path:
@@ -88,7 +95,10 @@ def find(listing: Listing, transform: Transform, progress: bool = True) -> Decod
 def _open(key: str, digested: bool = False) -> Decoded | None:
     """An entry, or None when it is missing or fails its checks (then one line says why and it is removed): the
     shape and dtype it promises, and the digest of its files' bytes (unless this process has just `digested` them,
-    writing the entry)."""
+    writing the entry). A key not of the form `content_key` makes (an index edited to name a path elsewhere) is
+    no entry: nothing outside the cache is read or removed."""
+    if not is_key(key):
+        return None
     folder = images_folder() / key
     if not folder.is_dir():
         return None

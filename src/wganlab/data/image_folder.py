@@ -25,7 +25,7 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from wganlab.data.transforms import Transform, channels_first
-from wganlab.errors import UserError
+from wganlab.errors import UserError, one_line
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 _GRAYSCALE_MODES = {"1", "L", "LA", "I;16", "I;16L", "I;16B"}
@@ -74,7 +74,7 @@ def list_folder(root: Path) -> Listing:
 
 
 def _open_error(path: Path, error: Exception) -> UserError:
-    return UserError(f"cannot read image {path}: {' '.join(str(error).split())} (fix or remove the file)")
+    return UserError(f"cannot read image {path}: {one_line(error)} (fix or remove the file)")
 
 
 def _eight_bit(image: Image.Image, path: Path) -> Image.Image:
@@ -156,12 +156,14 @@ def decode_into(
 
 @contextlib.contextmanager
 def _pillow_quiet() -> Iterator[None]:
-    """Warnings silenced while the decoding threads run (this thread holds the filter until they end; the filter
-    is the process's, so other threads' warnings are silenced meanwhile too): an image that decodes is used as it
-    is (a photo over Pillow's 89-million-pixel decompression-bomb warning, a malformed EXIF block), and one that
-    does not is one line (twice that size is Pillow's DecompressionBombError)."""
+    """Pillow's warnings silenced while the decoding threads run (this thread holds the filter until they end; the
+    filter is the process's, so it applies to other threads meanwhile too, which is why it names Pillow's warnings
+    only, and every other warning goes on): an image that decodes is used as it is (a photo over Pillow's
+    89-million-pixel decompression-bomb warning, a malformed EXIF block), and one that does not is one line (twice
+    that size is Pillow's DecompressionBombError)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.filterwarnings("ignore", module=r"PIL(\.|$)")  # EXIF and the like, warned from Pillow's modules
         yield
 
 

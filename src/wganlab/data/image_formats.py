@@ -16,15 +16,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from wganlab.errors import UserError
+from wganlab.errors import UserError, one_line
 from wganlab.machine import available_memory
 
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def one_line(text: object) -> str:
-    """Collapse whitespace so that a library's message fits in a one-line `UserError`."""
-    return " ".join(str(text).split())
 
 
 def uint8_to_unit(pixels: np.ndarray) -> Tensor:

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from wganlab.data.image_formats import unit_to_uint8
-from wganlab.errors import UserError
+from wganlab.errors import UserError, one_line
 from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
 
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
@@ -120,7 +120,7 @@ def _load(inception_class: type[torch.nn.Module], name: str, path: Path | None) 
     try:
         return inception_class(name, features, feature_extractor_weights_path=None if path is None else str(path))
     except Exception as error:  # a damaged file, or no network: torch and urllib raise many types
-        reason = " ".join(str(error).split()[:30]) or type(error).__name__
+        reason = one_line(error, limit=200) or type(error).__name__
         if path is not None:
             raise UserError(f"cannot load Inception weights {path}: {reason}; {INCEPTION_HOW_TO}") from None
         raise UserError(

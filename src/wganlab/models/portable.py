@@ -3,14 +3,15 @@ resolved config, the shape of one sample) and where it came from (its provenance
 
 Reading one needs torch, safetensors and wganlab's network code only. Nothing in it is unpickled or executed (a
 safetensors file holds tensors and text), and every byte is checked against the SHA-256 digest it carries, so a
-damaged, foreign or tampered file is one line, never a generator with wrong weights.
+damaged or foreign file is one line, never a generator with wrong weights. The digest is unkeyed: it catches
+damage, not an edit whose maker computed it again; an edited file is refused only where it is inconsistent (a
+config, shape or weights that do not fit one another, a value out of range).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ import torch
 from torch import Tensor, nn
 
 from wganlab import config as configuration
-from wganlab.config import MAX_DEPTH, MAX_WIDTH, Config
-from wganlab.errors import ConfigError, UserError
+from wganlab.config import Config, network_in_bounds
+from wganlab.errors import ConfigError, UserError, one_line
 from wganlab.models.architectures import build_networks
 from wganlab.models.sampling import generate
 from wganlab.models.shapes import sample_shape
@@ -53,20 +54,27 @@ class TrainedGenerator:
 
 def assemble(
     weights: dict[str, Tensor], config: Config, shape: tuple[int, ...], ema: bool, step: int,
-    provenance: dict[str, Any], device: str | torch.device = "cpu",
+    provenance: dict[str, Any], device: str | torch.device = "cpu", origin: str = "the weights",
+    remedy: str = "give a file wganlab wrote",
 ) -> TrainedGenerator:
-    """The generator network of `config` for samples of `shape`, holding `weights`, in eval mode on `device`."""
+    """The generator network of `config` for samples of `shape`, holding `weights`, in eval mode on `device`.
+    Whatever they come from (a checkpoint, an exported file: `origin`, named in the refusal with the `remedy`),
+    weights that are not that network's, or a config or shape that builds none, are one line before any network
+    is allocated: a size written into a file is never made real."""
+    problem = misfit(weights, config, shape)
+    if problem is not None:
+        raise UserError(f"{origin} is malformed: {problem}; {remedy}")
     with torch.random.fork_rng(devices=[]):  # the initial weights are replaced: leave the caller's RNG as it was
         generator, _ = build_networks(config.model, shape)
     try:
         generator.load_state_dict(weights)
-    except (RuntimeError, ValueError, TypeError) as error:
-        reason = " ".join(str(error).split()[:40])
-        raise UserError(f"the weights do not fit the generator of their own config ({reason})") from None
+    except (RuntimeError, ValueError, TypeError) as error:  # names, shapes and dtypes fit: a stranger tensor
+        raise UserError(f"{origin} is malformed: its weights do not load ({one_line(error, limit=300)}); {remedy}") \
+            from None
     try:
         generator = generator.to(torch.device(device))
     except (RuntimeError, AssertionError) as error:  # an unknown device, or one this machine lacks
-        raise UserError(f"cannot put the generator on device {str(device)!r} ({' '.join(str(error).split())})") \
+        raise UserError(f"cannot put the generator on device {str(device)!r} ({one_line(error, limit=300)})") \
             from None
     generator.eval().requires_grad_(False)
     value_range = IMAGE_RANGE if len(shape) == 3 else None
@@ -86,19 +94,16 @@ def encode(generator: TrainedGenerator) -> bytes:
         "step": str(generator.step),
         "provenance": json.dumps(generator.provenance, sort_keys=True, allow_nan=True),
     }
-    metadata[_DIGEST] = _digest(weights, metadata)
+    metadata[_DIGEST] = digest(weights, metadata)
     return save(weights, metadata)
 
 
 def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> TrainedGenerator:
     """The generator in a file `encode` wrote; `ema` False asks for the trained weights rather than their EMA (a
-    file holds one of them: the refusal says how to export the other). One line for a missing, damaged, foreign
-    or tampered file."""
+    file holds one of them: the refusal says how to export the other). One line for a missing, damaged or foreign
+    file, and for an edited one where it is inconsistent (the digest is unkeyed: it catches damage, not edits)."""
     weights, metadata = _open(path)
-    if metadata.get("format") != FORMAT:
-        raise UserError(f"{path} is a safetensors file but not a wganlab generator (no {FORMAT!r} marker); export "
-                        "one with `wganlab export RUN`")
-    if metadata.get(_DIGEST) != _digest(weights, metadata):
+    if metadata.get(_DIGEST) != digest(weights, metadata):
         raise UserError(f"{path} fails its checksum: its contents changed after it was exported (a flipped bit, a "
                         "bad disk or copy, an edit); export it again")
     try:
@@ -110,21 +115,13 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         step = int(metadata["step"])
         provenance = json.loads(metadata["provenance"])
         held = metadata["weights"]
-    except (KeyError, ValueError, TypeError, ConfigError) as error:  # JSONDecodeError is a ValueError
-        raise UserError(f"{path} is malformed ({' '.join(str(error).split())}); export it again") from None
+    except (KeyError, ValueError, TypeError, RecursionError, ConfigError) as error:  # JSONDecodeError: a ValueError;
+        # RecursionError: JSON nested thousands deep
+        raise UserError(f"{path} is malformed ({one_line(error, limit=300)}); export it again") from None
     shape = sample_shape(recorded)
-    problems = {
-        f"shape {recorded}": shape is None,
-        f"step {step}": not 0 <= step < 2**63,
-        f"weights {held!r}": held not in ("ema", "trained"),
-        "provenance not a table": not isinstance(provenance, dict),
-        f"train.device {config.train.device!r}": not re.fullmatch(r"cpu|cuda(:\d{1,4})?", config.train.device),
-        "a network beyond the size bounds": not (config.model.width <= MAX_WIDTH and config.model.depth <= MAX_DEPTH
-                                                 and config.model.latent_dim <= MAX_WIDTH),
-    }
-    found = [problem for problem, bad in problems.items() if bad]
-    if found:
-        raise UserError(f"{path} is malformed ({found[0][:200]}); export it again")
+    found = _out_of_range(recorded, shape, step, held, provenance)
+    if found is not None:
+        raise UserError(f"{path} is malformed ({one_line(found, limit=200)}); export it again")
     kept_ema = config.train.ema_decay > 0
     if ema and held == "trained" and kept_ema:
         raise UserError(f"{path} holds the trained generator (exported with --raw), not its EMA copy: ask for the "
@@ -133,30 +130,50 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         raise UserError(f"{path} holds the EMA generator, not the trained weights: ask for it (no --raw, or "
                         "ema=True), or export the trained one with `wganlab export RUN --raw`")
     assert shape is not None  # refused above
-    _check_sizes(path, weights, config, shape)
-    return assemble(weights, config, shape, held == "ema", step, provenance, device)
+    return assemble(weights, config, shape, held == "ema", step, provenance, device, origin=str(path),
+                    remedy="export it again")
 
 
-def _check_sizes(path: Path, weights: dict[str, Tensor], config: Config, shape: tuple[int, ...]) -> None:
-    """The network its config describes, built on the meta device (nothing allocated), must have exactly the
-    file's tensors: a config that would build a network of another size is refused before any is allocated."""
+def _out_of_range(
+    recorded: object, shape: tuple[int, ...] | None, step: int, held: str, provenance: object
+) -> str | None:
+    """The first of a file's metadata values that is not one it can hold, named with its value; None if none."""
+    problems = {
+        f"shape {recorded}": shape is None,
+        f"step {step}": not 0 <= step < 2**63,
+        f"weights {held!r}": held not in ("ema", "trained"),
+        "provenance not a table": not isinstance(provenance, dict),
+    }
+    return next((problem for problem, bad in problems.items() if bad), None)
+
+
+def misfit(weights: object, config: Config, shape: tuple[int, ...]) -> str | None:
+    """Why `weights` are not the generator `config` builds for samples of `shape`, or None when they are: a
+    network beyond the size bounds, one that cannot be built, or tensors of other names, shapes or dtypes. The
+    network is built on the meta device only (nothing allocated)."""
+    if not network_in_bounds(config.model):
+        return "its config describes a network beyond the size bounds"
     try:
         with torch.device("meta"):
             network = build_networks(config.model, shape)[0]
-    except (RuntimeError, ValueError, OverflowError, IndexError, TypeError) as error:  # sizes a tensor cannot have,
-        # or a network for images asked for 2-D points
-        raise UserError(f"{path} is malformed: its config describes a generator that cannot be built "
-                        f"({' '.join(str(error).split())[:200]}); export it again") from None
+    except (RuntimeError, ValueError, OverflowError, IndexError, TypeError, UserError) as error:  # sizes a tensor
+        # cannot have, or a network for images asked for 2-D points
+        return f"its config describes a generator that cannot be built ({one_line(error, limit=200)})"
+    if not isinstance(weights, dict):  # a checkpoint's entry may hold anything its digest covers
+        return f"its weights are {type(weights).__name__}, not a table of tensors"
     expected = {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in network.state_dict().items()}
-    held = {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in weights.items()}
-    if held != expected:
-        differ = sorted(set(held) ^ set(expected)) or [n for n in sorted(held) if held[n] != expected[n]]
-        raise UserError(f"{path} is malformed: its weights do not fit the generator its config describes (first "
-                        f"difference: {differ[0][:100]!r}); export it again")
+    held = {name: (tuple(tensor.shape), tensor.dtype) if isinstance(tensor, Tensor) else type(tensor).__name__
+            for name, tensor in weights.items()}
+    if held == expected:
+        return None
+    differ = sorted(set(held) ^ set(expected), key=repr) or [n for n in sorted(held, key=repr)
+                                                             if held[n] != expected[n]]
+    return f"its weights do not fit the generator its config describes (first difference: {str(differ[0])[:100]!r})"
 
 
 def _open(path: Path) -> tuple[dict[str, Tensor], dict[str, str]]:
-    """The tensors and metadata of a safetensors file (one line if it is missing or not one)."""
+    """The tensors and metadata of a wganlab generator file; one line if it is missing, not a safetensors file, or
+    a foreign one (refused by its metadata, before any tensor is read)."""
     from safetensors import SafetensorError, safe_open
 
     if not path.is_file():
@@ -164,15 +181,17 @@ def _open(path: Path) -> tuple[dict[str, Tensor], dict[str, str]]:
     try:
         with safe_open(str(path), framework="pt", device="cpu") as stream:
             metadata = stream.metadata() or {}
+            if metadata.get("format") != FORMAT:  # (a UserError: not one of those caught below)
+                raise UserError(f"{path} is a safetensors file but not a wganlab generator (no {FORMAT!r} marker); "
+                                "export one with `wganlab export RUN`")
             weights = {name: stream.get_tensor(name) for name in stream.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        reason = " ".join(str(error).split())[:200]
-        raise UserError(f"{path} is damaged or not a safetensors file ({reason}); give a file written by "
-                        "`wganlab export`") from None
+        raise UserError(f"{path} is damaged or not a safetensors file ({one_line(error, limit=200)}); give a file "
+                        "written by `wganlab export`") from None
     return weights, metadata
 
 
-def _digest(weights: dict[str, Tensor], metadata: dict[str, str]) -> str:
+def digest(weights: dict[str, Tensor], metadata: dict[str, str]) -> str:
     """SHA-256 of every metadata entry but the digest and of every tensor's name, dtype, shape and bytes."""
     hasher = hashlib.sha256()
     for key in sorted(metadata):

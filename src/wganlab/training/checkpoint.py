@@ -17,7 +17,7 @@ import torch
 from wganlab import config as configuration
 from wganlab import rundir, runlogs
 from wganlab.config import Config
-from wganlab.errors import UserError
+from wganlab.errors import UserError, one_line
 from wganlab.files import load_tensors, write_bytes_atomic
 from wganlab.training.step import TrainState
 
@@ -192,7 +192,7 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
         state.data_rng.set_state(payload["data_rng"])
         torch.set_rng_state(payload["torch_rng"])
     except (RuntimeError, TypeError, ValueError) as error:
-        raise UserError(f"the checkpoint's random states do not load ({' '.join(str(error).split())})") from None
+        raise UserError(f"the checkpoint's random states do not load ({one_line(error, limit=300)})") from None
     state.step = int(payload["step"])
     state.train_seconds = float(payload.get("train_seconds", 0.0))
     state.lr_scale = float(payload.get("lr_scale", 1.0))
@@ -209,7 +209,7 @@ def load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:
             if part is not None:
                 part.load_state_dict(payload[name])
     except (KeyError, RuntimeError, ValueError, TypeError) as error:
-        reason = " ".join(str(error).split()[:40])  # the first mismatches, on one line
+        reason = one_line(error, limit=300)  # the first mismatches
         raise UserError(
             f"checkpoint does not match its own config ({reason}); it was not written by this run"
         ) from None

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wganlab.files import cache_folder, write_atomic
+from wganlab.files import cache_folder, open_npz, write_atomic
 from wganlab.integrity import content_digest
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.images import ROWS, STATISTICS, FeatureSet
@@ -56,7 +56,7 @@ def _read(path: Path, count: int, dims: int, rows: bool) -> FeatureSet | str | N
     they are needed (not a damage: the entry was made for statistics only)."""
     names = ("mean", "covariance", *(("features",) if rows else ()))
     try:
-        with np.load(path, allow_pickle=False) as saved:
+        with open_npz(path) as saved:
             about = json.loads(str(saved["about"][()]))
             if rows and "features" not in saved.files:
                 return None

@@ -145,7 +145,7 @@ def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes
     return True
 
 
-def _keep_before_failing(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> None:
+def keep_before_failing(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> None:
     """An evaluation failed: the step's checkpoint is written first (rank 0, when the state is finite), so the
     failure never costs the run its training: `wganlab train --resume` or `wganlab evaluate` take it from there."""
     if folder is None or guard.locate({}, state, with_optimizers=True) is not None:
@@ -168,7 +168,7 @@ def _evaluate_and_watch(
     try:
         metrics = evaluate(folder, run, state)
     except Exception:
-        _keep_before_failing(folder, run, state, console)
+        keep_before_failing(folder, run, state, console)
         raise
     if events is not None:
         tensorboard.write_record(events, state.step, {f"eval/{key}": value for key, value in metrics.items()})

@@ -31,7 +31,8 @@ def generator_of(
     use_ema = ema and payload.get("generator_ema") is not None  # a run without EMA: its trained weights
     weights = payload["generator_ema" if use_ema else "generator"]
     step = int(payload["step"])
-    return assemble(weights, config, shape, use_ema, step, _provenance(folder, path, payload, step), device)
+    return assemble(weights, config, shape, use_ema, step, _provenance(folder, path, payload, step), device,
+                    origin=f"checkpoint {path}")  # a shape or config the weights do not fit: refused, never built
 
 
 def _provenance(folder: Path | None, path: Path, payload: dict[str, Any], step: int) -> dict[str, Any]:

@@ -13,12 +13,13 @@ from pathlib import Path
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
-from wganlab.data.datasets import data_shape
+from wganlab.data.datasets import expected_shape
 from wganlab.errors import UserError
 from wganlab.training import checkpoint, snapshot
 from wganlab.training.build import build
 from wganlab.training.distributed import SOLO, ReportedElsewhere, Team
 from wganlab.training.step import Run, TrainState
+from wganlab.training.validation import device_here
 
 
 def start(config: Config, outdir: Path, team: Team = SOLO) -> tuple[Path, Run, TrainState]:
@@ -43,19 +44,15 @@ def load(
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
     folder is None when it sits in none); `steps` and `data_root` (where its data is now) change its config."""
     folder, path, payload, config = snapshot.open_checkpoint(target, data_root)
-    if snapshot.usable_here(config).train.device != config.train.device:
+    if not device_here(config.train.device):
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
             "that has (its random streams live there); sample, evaluate, diagnose and report work here, on the CPU"
         )
     if steps is not None:
         config = configuration.with_values(config, {"train.steps": steps})
-    dataset = snapshot.training_data(config)  # one line naming --set data.root if it moved
-    trained_on = snapshot.shape_of(payload, config, dataset)  # (the data's own, where none was recorded)
-    if data_shape(dataset) != trained_on:
-        raise UserError(f"the data at {config.data.root or config.data.name} has samples of shape "
-                        f"{data_shape(dataset)}, the run trained on {trained_on}: point data.root to the run's own "
-                        "data (--set data.root=DIR)")
+    # one line naming --set data.root if it moved, or holds samples of another shape than the run trained on
+    dataset = snapshot.training_data(config, snapshot.recorded_shape(payload) or expected_shape(config.data))
     run, state = build(config, team, dataset)
     checkpoint.restore(state, payload)
     return folder, run, state

@@ -16,8 +16,9 @@ from torch import nn
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
-from wganlab.data.datasets import Dataset, build_dataset, shape_from
+from wganlab.data.datasets import Dataset, build_dataset, data_shape, shape_from
 from wganlab.errors import UserError
+from wganlab.models.portable import misfit
 from wganlab.models.shapes import sample_shape
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training import checkpoint
@@ -48,17 +49,22 @@ class Snapshot:
     @functools.cached_property
     def dataset(self) -> Dataset:
         """The run's training data, read on first use (what a probe or real features need)."""
-        return training_data(self.config)
+        return training_data(self.config, self.shape)
 
 
-def training_data(config: Config) -> Dataset:
-    """The data set of a run's config; where it cannot be read (moved, another machine), one line naming the key
-    that points to it."""
+def training_data(config: Config, shape: tuple[int, ...] | None = None) -> Dataset:
+    """The data set of a run's config; where it cannot be read (moved, another machine), or its samples are not of
+    the run's `shape` (given: data.root pointed to other data), one line naming the key that points to it."""
     try:
-        return build_dataset(config.data, config.train.seed)
+        dataset = build_dataset(config.data, config.train.seed)
     except UserError as error:
         raise UserError(f"the run's training data is needed here and cannot be read ({error}); point to where it "
                         "is now with --set data.root=DIR") from None
+    if shape is not None and data_shape(dataset) != shape:
+        raise UserError(f"the data at {config.data.root or config.data.name} has samples of shape "
+                        f"{data_shape(dataset)}, the run trained on {shape}: point data.root to the run's own data "
+                        "(--set data.root=DIR)")
+    return dataset
 
 
 def usable_here(config: Config) -> Config:
@@ -86,18 +92,26 @@ def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     validate(config)
     objective = build_objective(config.objective)
     shape = shape_of(payload, config)
+    for name in ("generator", "generator_ema"):  # the shape and config checked before any network is allocated
+        if payload.get(name) is not None and (problem := misfit(payload[name], config, shape)) is not None:
+            raise UserError(f"checkpoint {path} is malformed: {problem}; give a file wganlab wrote")
     generator, critic = seeded_networks(config, shape, objective)
     ema = make_ema(generator) if config.train.ema_decay > 0 else None
     checkpoint.load_states(payload, {"generator": generator, "critic": critic, "generator_ema": ema})
     return Snapshot(folder or path, config, int(payload["step"]), shape, objective, generator, critic, ema)
 
 
-def shape_of(payload: dict[str, Any], config: Config, dataset: Dataset | None = None) -> tuple[int, ...]:
+def shape_of(payload: dict[str, Any], config: Config) -> tuple[int, ...]:
     """One sample's shape: the checkpoint's record of it, or (a checkpoint written before it kept one) what the
-    config fixes, else what its data holds (`dataset`, when the caller has read it)."""
+    config fixes, else what its data holds."""
+    return recorded_shape(payload) or shape_from(config.data, lambda: training_data(config))
+
+
+def recorded_shape(payload: dict[str, Any]) -> tuple[int, ...] | None:
+    """The sample shape a checkpoint records; None for one written before checkpoints kept it."""
     recorded = payload.get("shape")
     if recorded is None:
-        return shape_from(config.data, lambda: dataset if dataset is not None else training_data(config))
+        return None
     shape = sample_shape(recorded)
     if shape is None:
         raise UserError(f"the checkpoint's sample shape {recorded!r} is malformed; give a file wganlab wrote")

@@ -224,13 +224,20 @@ def fit_group(members: list[Member], console: TextIO) -> None:
         evaluating = loop.due(state.step, every, train.steps)
         saving = loop.due(state.step, train.checkpoint_every, train.steps)
         if evaluating or saving:
-            for k, member in enumerate(members):
-                if member.stopped is None:
-                    unstack(state, k, member.state)
-                    if evaluating:
-                        evaluate(member, train.steps, console)
-                    if saving:
-                        save(member, console)
+            try:
+                for k, member in enumerate(members):
+                    if member.stopped is None:
+                        unstack(state, k, member.state)
+                        if evaluating:
+                            evaluate(member, train.steps, console)
+                        if saving:
+                            save(member, console)
+            except Exception:  # as a run's: every member's checkpoint of this step is kept before the error goes on
+                for k, member in enumerate(members):
+                    if member.stopped is None:
+                        unstack(state, k, member.state)
+                        loop.keep_before_failing(member.folder, member.run, member.state, console)
+                raise
     for member in members:
         if member.stopped is None:
             member.summary = loop.finish(member.folder, member.state, member.metrics, state.train_seconds,

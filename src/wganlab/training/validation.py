@@ -11,8 +11,6 @@ once, at build time (training/build.py); step code never compares strings.
 
 from __future__ import annotations
 
-import re
-
 import torch
 
 from wganlab.config import Config
@@ -106,7 +104,8 @@ def _check_names(config: Config, tables: dict[str, Parts]) -> None:
 
 
 def device_here(device: str) -> bool:
-    """Whether this machine has `device` ("cpu", "cuda" or "cuda:N"; the name itself checked by `validate`)."""
+    """Whether this machine has `device` ("cpu", "cuda" or "cuda:N": the form every `Config` has, checked by
+    config.py)."""
     if device == "cpu":
         return True
     index = int(device.partition(":")[2] or 0)
@@ -114,8 +113,6 @@ def device_here(device: str) -> bool:
 
 
 def _check_device(device: str) -> None:
-    if device != "cpu" and not re.fullmatch(r"cuda(:\d+)?", device):
-        raise ConfigError(f'train.device {device!r} is not a device; use "cpu", "cuda" or "cuda:N"')
     if not device_here(device):
         raise ConfigError(f'train.device {device!r} is not available on this machine; use train.device="cpu"')
 
