@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,12 @@ def test_missing_and_broken_files(tmp_path: Path):
     broken.write_text("[train\nsteps = 3\n")
     with pytest.raises(ConfigError, match="not valid UTF-8 TOML"):
         configuration.load(broken)
+    deep = "[" * 100_000 + "]" * 100_000  # tomllib: a RecursionError
+    broken.write_text(f"[train]\nsteps = {deep}\n")
+    with pytest.raises(ConfigError, match="nests lists or tables too deeply to read"):
+        configuration.load(broken)
+    with pytest.raises(ConfigError, match=r"train.steps in --set must be int, got '\[\[\[.*characters\) \(str\)$"):
+        configuration.load(overrides=[f"train.steps={deep}"])  # read as a bare word, as unreadable TOML is
 
 
 def test_typed_values_are_checked_like_overrides():
@@ -101,7 +108,8 @@ def test_names_are_left_to_validation():
     assert config.data.name == "moons"
 
 
-@pytest.mark.parametrize("device", ["cuda:x", "tpu", "cuda:", "cuda:12345", " cpu", "CPU", "cuda:1 "])
+@pytest.mark.parametrize("device", ["cuda:x", "tpu", "cuda:", "cuda:12345", " cpu", "CPU", "cuda:1 ", "cuda:\u0663",
+                                    "cuda:\uff11"])  # Arabic-Indic 3, fullwidth 1: digits to \d, not to torch
 def test_the_device_form_is_checked_for_every_config_new_or_saved(device: str):
     saved = configuration.to_dict(configuration.load())
     saved["train"]["device"] = device
@@ -115,3 +123,27 @@ def test_the_device_form_is_checked_for_every_config_new_or_saved(device: str):
     for good in ("cpu", "cuda", "cuda:0", "cuda:9999"):  # whether this machine has it: training/validation.py
         saved["train"]["device"] = good
         assert configuration.from_dict(saved).train.device == good
+
+
+def test_a_long_value_is_cut_short_in_every_error_that_shows_it():
+    """A pasted text of thousands of characters is shown as its start and its length, in one line."""
+    for text, message in [(f'"{"x" * 5000}\\n"', "data.root in --set must be one line of text, got 'xxx"),
+                          (f"[{'1, ' * 2000}1]", "data.root in --set must be str, got [1, 1, 1")]:
+        with pytest.raises(ConfigError) as error:
+            configuration.load(overrides=[f"data.root={text}"])
+        line = str(error.value)
+        assert line.startswith(message) and "characters)" in line and len(line) < 250 and "\n" not in line, line
+
+
+@pytest.mark.parametrize(("key", "value"), [("width", configuration.MAX_WIDTH), ("width", configuration.MAX_WIDTH + 1),
+                                            ("latent_dim", configuration.MAX_WIDTH + 1), ("latent_dim", 0),
+                                            ("depth", configuration.MAX_DEPTH + 1), ("depth", 0), ("depth", 1)])
+def test_network_in_bounds_is_what_a_new_config_of_that_model_may_hold(key: str, value: int):
+    config = configuration.load()
+    model = dataclasses.replace(config.model, **{key: value})
+    try:
+        configuration.with_values(config, {f"model.{key}": value})
+        accepted = True
+    except ConfigError:
+        accepted = False
+    assert configuration.network_in_bounds(model) is accepted

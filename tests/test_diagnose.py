@@ -79,8 +79,8 @@ def test_diagnose_and_report_never_build_the_feature_extractor(tmp_path, capsys,
 
     def make(weights, device):
         built.append(weights)
-        flat = lambda images: images.reshape(len(images), -1)[:, :8].double()  # noqa: E731
-        return FeatureExtractor("inception-v3-compat", "fake", 8, None, flat, None)
+        flat = lambda images: (images.reshape(len(images), -1)[:, :8].double(), None)  # noqa: E731
+        return FeatureExtractor("inception-v3-compat", "fake", 8, None, flat)
 
     entry = EXTRACTORS["inception-v3-compat"]
     fake = dataclasses.replace(entry, input_shape=lambda weights: None, make=make)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.hostile import refused
 from wganlab import cli, rundir
 from wganlab.evaluate import evaluate_checkpoint, is_samples
 
@@ -25,11 +26,6 @@ DIGITS = [
     "--set", "eval.diagnostics=false",
     "--set", "eval.figures=false",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
 
 
 def test_is_samples(tmp_path: Path):
@@ -67,3 +63,17 @@ def test_evaluate_checkpoint_reproduces_the_logged_evaluation(tmp_path: Path):
     checkpoint = rundir.checkpoint_path(run, 1)
     _, _, fewer = evaluate_checkpoint(checkpoint, {"eval.metrics": ["fid"], "eval.image_samples": 50})
     assert fewer.keys() == {"fid_50"}
+
+
+@pytest.mark.parametrize("given", [["--root", "digits-files"], ["--split", "test"], ["--split", "train"],
+                                   ["--root", ""], ["--root", "x", "--split", "test"]])
+@pytest.mark.parametrize("target", ["samples.npz", "run"])
+def test_root_and_split_without_data_are_refused_not_ignored(tmp_path: Path, capsys, given, target) -> None:
+    """--root and --split describe the real data --data names: without it they would be silently dropped."""
+    path = tmp_path / target
+    if target == "run":
+        (path / rundir.CHECKPOINTS).mkdir(parents=True)
+    else:
+        np.savez(path, images=np.zeros((4, 8, 8), np.uint8))
+    line = refused(["evaluate", str(path), "--reference", str(tmp_path / "ref.npz"), *given], capsys)
+    assert "--root and --split say where and which the real data named by --data are" in line, line

@@ -18,18 +18,9 @@ import torch
 from PIL import Image
 
 from tests.hostile import refused
-from tests.tiny import DIGITS, TINY
+from tests.tiny import TINY
 from wganlab import cli, rundir
 from wganlab.training import checkpoint
-
-
-@pytest.fixture(scope="module")
-def image_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("images")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WGANLAB_CACHE", str(root / "cache"))
-        assert cli.main(["train", *DIGITS, "--steps", "2", "--outdir", str(root / "runs")]) == 0
-    return next((root / "runs").iterdir())
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +36,16 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 # 1. No existing file replaced unless asked
 
-def test_sample_replaces_neither_an_npz_nor_a_grid_without_force(image_run: Path, tmp_path: Path, capsys) -> None:
+def test_sample_replaces_neither_an_npz_nor_a_grid_without_force(digits_run: Path, tmp_path: Path, capsys) -> None:
     kept = tmp_path / "training-data.npz"
     kept.write_bytes(b"the user's own file")
     grid = tmp_path / "grid.png"
     grid.write_bytes(b"another file of theirs")
-    assert "--force" in refused(["sample", str(image_run), "--count", "4", "--out", str(kept)], capsys)
-    assert "--force" in refused(["sample", str(image_run), "--count", "4", "--grid", str(grid)], capsys)
+    assert "--force" in refused(["sample", str(digits_run), "--count", "4", "--out", str(kept)], capsys)
+    assert "--force" in refused(["sample", str(digits_run), "--count", "4", "--grid", str(grid)], capsys)
     assert kept.read_bytes() == b"the user's own file" and grid.read_bytes() == b"another file of theirs"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.png", "training-data.npz"]  # nothing half-written
-    assert cli.main(["sample", str(image_run), "--count", "4", "--out", str(kept), "--grid", str(grid),
+    assert cli.main(["sample", str(digits_run), "--count", "4", "--out", str(kept), "--grid", str(grid),
                      "--force"]) == 0
     with np.load(kept) as saved:
         assert saved["images"].shape[0] == 4
@@ -78,9 +69,15 @@ def test_report_compare_and_classifier_do_not_replace_files_without_force(two_ru
     assert "--force" in refused(["compare", str(first), str(second), "--out", str(taken)], capsys)
     assert "--force" in refused(["classifier", "train", "--data", "digits", "--out", str(taken)], capsys)
     assert taken.read_text() == "mine"
+    assert cli.main(["report", str(first), "--out", str(taken), "--force"]) == 0
+    assert taken.read_text() != "mine" and "<html" in taken.read_text()
+    taken.write_text("mine")
     assert cli.main(["compare", str(first), str(second), "--out", str(taken), "--force"]) == 0
-    assert taken.read_text() != "mine"
-    assert cli.main(["report", str(first)]) == 0 and cli.main(["report", str(first)]) == 0  # the run's own, updated
+    assert taken.read_text() != "mine" and "<html" in taken.read_text()
+    own = Path(shutil.copytree(first, tmp_path / first.name)) / "report.html"  # the shared run left as it is
+    own.write_text("stale")
+    assert cli.main(["report", str(own.parent)]) == 0  # the run's own report is brought up to date without --force
+    assert own.read_text() != "stale" and "<html" in own.read_text()
 
 
 # 2. A checkpoint belongs to its run
@@ -227,10 +224,10 @@ def test_a_run_logs_its_last_step_whatever_its_log_interval(tmp_path: Path) -> N
     assert [record["step"] for record in rundir.read_jsonl(run / rundir.STATS)] == [3]
 
 
-def test_evaluate_samples_against_a_reference_needs_no_data(image_run: Path, tmp_path: Path, capsys) -> None:
+def test_evaluate_samples_against_a_reference_needs_no_data(digits_run: Path, tmp_path: Path, capsys) -> None:
     reference = tmp_path / "digits.npz"
     assert cli.main(["stats", "digits", "--out", str(reference)]) == 0
-    assert cli.main(["sample", str(image_run), "--count", "40", "--out", str(tmp_path / "s.npz")]) == 0
+    assert cli.main(["sample", str(digits_run), "--count", "40", "--out", str(tmp_path / "s.npz")]) == 0
     capsys.readouterr()
     assert cli.main(["evaluate", str(tmp_path / "s.npz"), "--reference", str(reference), "--metrics", "fid"]) == 0
     alone = capsys.readouterr().out

@@ -25,20 +25,14 @@ def test_own_training_loop_example_runs_and_measures(capsys):
     assert 0 < lipschitz < 5  # the gradient penalty kept the critic near 1-Lipschitz on interpolates
 
 
-def test_trained_generator_example_saves_a_grid(tmp_path, monkeypatch, capsys):
+def test_trained_generator_example_saves_a_grid(digits_run, tmp_path, monkeypatch, capsys):
     from PIL import Image
 
-    from tests.tiny import DIGITS
-    from wganlab import cli
-
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
-    assert cli.main(["train", *DIGITS, "--steps", "2", "--set", "eval.every=0", "--outdir", "runs"]) == 0
-    run = next(Path("runs").iterdir())
     block = python_block("Your trained generator")
     assert len([line for line in block.splitlines() if line.strip()]) == 5 and "runs/00000-dcgan-folder" in block
     capsys.readouterr()
-    exec(compile(block.replace("runs/00000-dcgan-folder", str(run)), "README.md", "exec"), {})
+    exec(compile(block.replace("runs/00000-dcgan-folder", str(digits_run)), "README.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "8 (1, 8, 8) (-1.0, 1.0)"
     with Image.open(tmp_path / "grid.png") as grid:
         assert grid.format == "PNG" and grid.mode == "L" and grid.size == (8 * 34 + 2,) * 2  # 8 x 8 cells of 32 + 2

@@ -7,15 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_sample import DIGITS
-from wganlab import cli
+from tests.hostile import refused
+from tests.tiny import DIGITS
+from wganlab import cli, evaluate
 from wganlab.data.images import load_images
 from wganlab.reference import read_reference
-
-
-@pytest.fixture(autouse=True)
-def _cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("WGANLAB_CACHE", str(tmp_path / "cache"))
 
 
 @pytest.fixture
@@ -49,10 +45,8 @@ def test_a_statistics_only_reference_serves_fid_and_refuses_kid_in_one_line(samp
                      "--reference", str(tmp_path / "ref.npz")]) == 0
     fid = capsys.readouterr().out.splitlines()[-1]
     assert fid == f"  fid_360 = {measured(samples, capsys)['fid_360']}"
-    assert cli.main(["evaluate", str(samples), "--data", "digits", "--metrics", "kid",
-                     "--reference", str(tmp_path / "ref.npz")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--features" in err[0]
+    assert "--features" in refused(["evaluate", str(samples), "--data", "digits", "--metrics", "kid",
+                                    "--reference", str(tmp_path / "ref.npz")], capsys)
 
 
 def test_a_run_measured_against_a_reference(tmp_path, capsys):
@@ -78,14 +72,14 @@ def _as_npy(path: Path, array: np.ndarray) -> None:
         (lambda path: path.write_bytes(b"not a zip"), "not a reference file written by `wganlab stats`"),
         (lambda path: np.savez(path, mean=np.zeros(3)), "not a reference file written by `wganlab stats`"),
         (lambda path: _as_npy(path, np.zeros((4, 4))), "(it is not an .npz archive"),  # an .npy renamed
-        (lambda path: _as_npy(path, np.array([{"a": 1}], dtype=object)), "Object arrays cannot be loaded"),
+        (lambda path: _as_npy(path, np.array([{"a": 1}], dtype=object)),  # refused before a byte of it is read
+         "(it is not an .npz archive (it has no zip directory))"),
     ],
 )
 def test_a_bad_reference_file_is_one_line(samples, tmp_path, capsys, make, message):
     make(tmp_path / "ref.npz")
-    assert cli.main(["evaluate", str(samples), "--data", "digits", "--reference", str(tmp_path / "ref.npz")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0] and str(tmp_path / "ref.npz") in err[0], err
+    line = refused(["evaluate", str(samples), "--data", "digits", "--reference", str(tmp_path / "ref.npz")], capsys)
+    assert message in line and str(tmp_path / "ref.npz") in line, line
 
 
 def test_a_reference_of_another_extractor_is_refused(samples, tmp_path, capsys):
@@ -164,6 +158,8 @@ DAMAGED = {
     "a list where the table belongs": (lambda a: a | {"about": np.array('["format", "extractor"]')},
                                        "not a reference file written by `wganlab stats` (no"),
     "about not JSON": (lambda a: a | {"about": np.array("{format: 1")}, "not a reference file written by"),
+    "about nested 100000 deep": (lambda a: a | {"about": np.array("[" * 100_000 + "]" * 100_000)},  # json.loads:
+                                 "its JSON is nested too deeply to read"),  # a RecursionError traceback
     "no extractor named": (lambda a: a | {"about": _about(a, extractor=None)}, "its 'extractor' is None"),
     "a shape of two sides": (lambda a: a | {"about": _about(a, shape=[8, 8])},
                              "its 'shape' is [8, 8], not the three sides of its images"),
@@ -184,16 +180,15 @@ DAMAGED = {
 
 @pytest.mark.parametrize("damage", sorted(DAMAGED))
 def test_a_damaged_reference_is_refused_in_one_line_and_nothing_is_measured(samples, tmp_path, capsys,
-                                                                            good_reference, damage):
+                                                                            good_reference, damage, monkeypatch):
     make, message = DAMAGED[damage]
     path = tmp_path / "ref.npz"
     np.savez(path, **make(dict(good_reference)))
-    capsys.readouterr()
-    code = cli.main(["evaluate", str(samples), "--data", "digits", "--metrics", "fid,kid,pr", "--reference", str(path)])
-    out, err = capsys.readouterr()
-    lines = err.strip().splitlines()
-    assert code == 2 and len(lines) == 1 and message in lines[0] and str(path) in lines[0], err
-    assert "fid" not in out and "kid" not in out
+    measured_here: list[object] = []
+    monkeypatch.setattr(evaluate, "image_metrics", lambda *args: measured_here.append(args))
+    line = refused(["evaluate", str(samples), "--data", "digits", "--metrics", "fid,kid,pr", "--reference", str(path)],
+                   capsys)
+    assert message in line and str(path) in line and not measured_here, line
 
 
 def test_the_sound_reference_the_damaged_ones_come_from_is_accepted(samples, tmp_path, capsys, good_reference):
@@ -213,8 +208,8 @@ def test_the_sound_reference_the_damaged_ones_come_from_is_accepted(samples, tmp
 
 def test_a_reference_s_feature_rows_are_read_only_for_the_metrics_that_need_them(samples, tmp_path, capsys,
                                                                                  good_reference, monkeypatch):
-    """FID needs the mean and covariance: its rows (400 MB for 50k images) are neither read nor checked; KID reads
-    and checks them (rows with NaN: refused in one line)."""
+    """FID needs the mean and covariance: its rows (400 MB for 50k images) are neither read nor checked, with the
+    data (--data) or without; KID reads and checks them (rows with NaN: refused in one line)."""
     np.savez(tmp_path / "ref.npz", **good_reference)
     read: list[str] = []
     load = np.lib.npyio.NpzFile.__getitem__
@@ -222,8 +217,12 @@ def test_a_reference_s_feature_rows_are_read_only_for_the_metrics_that_need_them
     command = ["evaluate", str(samples), "--data", "digits", "--reference", str(tmp_path / "ref.npz"), "--metrics"]
     assert cli.main([*command, "fid"]) == 0
     assert {"mean", "covariance"} <= set(read) and "features" not in read
+    read.clear()  # the reference alone, without --data, is the real side: its rows are read as rarely
+    assert cli.main(["evaluate", str(samples), "--reference", str(tmp_path / "ref.npz"), "--metrics", "fid"]) == 0
+    assert {"mean", "covariance"} <= set(read) and "features" not in read
+    assert cli.main(["evaluate", str(samples), "--reference", str(tmp_path / "ref.npz"), "--metrics", "kid"]) == 0
+    assert "features" in read
+    read.clear()
     assert cli.main([*command, "kid"]) == 0 and "features" in read
     np.savez(tmp_path / "ref.npz", **good_reference | {"features": good_reference["features"] * np.nan})
-    capsys.readouterr()
-    assert cli.main([*command, "kid"]) == 2
-    assert "its feature rows hold NaN or infinite values" in capsys.readouterr().err
+    assert "its feature rows hold NaN or infinite values" in refused([*command, "kid"], capsys)

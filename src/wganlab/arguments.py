@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from wganlab.config import MAX_IMAGES, MAX_SIDE, MAX_STEPS, SEEDS
-from wganlab.config_values import parse_overrides, shown_value
+from wganlab.config_values import coerce, parse_overrides, shown_value
 from wganlab.errors import ConfigError, one_line
 
 _FORCE = "replace {what} if it exists (without --force no existing file is overwritten)"
@@ -38,13 +38,12 @@ def whole(low: int, high: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{shown.strip(chr(39))} is not in [{low:,}, {high:,}]")
         return value
 
-    parse.__name__ = "whole number"  # what argparse names the type in its own messages
     return parse
 
 
 def data_root_of(text: str) -> str | None:
     """DIR of `data.root=DIR` (quoted or not, as `--set` reads values), else None. A value that reads as no text
-    (data.root=2024, a number) is a ConfigError saying to quote it, as a new run's `--set data.root=2024` is."""
+    (data.root=2024, a number) is the ConfigError a new run's `--set data.root=2024` is (`coerce`'s: quote it)."""
     try:
         parsed = parse_overrides([text])
     except ConfigError:
@@ -52,10 +51,7 @@ def data_root_of(text: str) -> str | None:
     value = parsed.get("data", {}).get("root")
     if parsed != {"data": {"root": value}}:
         return None
-    if not isinstance(value, str):
-        raise ConfigError(f"data.root {shown_value(text.partition('=')[2].strip())} reads as "
-                          f"{type(value).__name__} (--set reads values as TOML), not a path: quote it, as in "
-                          "--set 'data.root=\"2024\"'")
+    value = coerce(value, str, "data.root", "--set")
     return value if value.strip() else None
 
 
@@ -69,9 +65,6 @@ def _data_root(text: str) -> str:
         raise argparse.ArgumentTypeError(f"only data.root=DIR can be set here (where the run's training data is "
                                          f"now, a folder or file), got {shown_value(text)}")
     return value
-
-
-_data_root.__name__ = "data.root=DIR"
 
 
 def _add_data_root(command: argparse.ArgumentParser) -> None:
@@ -134,8 +127,8 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--extractor", help="feature extractor (see `wganlab list`)")
     evaluate.add_argument("--extractor-weights", help="weights file for the extractor")
     evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
-    evaluate.add_argument("--root", default="", help="where the real data's files are")
-    evaluate.add_argument("--split", default="train", help="real data split (train or test)")
+    evaluate.add_argument("--root", help="where the real data's files are (with --data)")
+    evaluate.add_argument("--split", help="real data split, train (the default) or test (with --data)")
     evaluate.add_argument("--stack", type=int, choices=(1, 3), default=1,
                           help="3 for stacked data (samples have 3 channels)")
     evaluate.add_argument("--reference", type=Path,

@@ -132,7 +132,7 @@ MAX_WIDTH = 2**20  # units or channels per layer, and latent dimensions: hundred
 # below it a network's size stays countable (the memory check then refuses what does not fit), above it overflows
 MAX_DEPTH = 1000  # hidden layers of the MLP
 MAX_CRITIC_ITERS = 10_000  # critic updates per generator step (the WGAN code's warm-up: 100)
-_DEVICE = re.compile(r"cpu|cuda(:\d{1,4})?")  # train.device's form; whether this machine has it: validation.py
+_DEVICE = re.compile(r"cpu|cuda(:[0-9]{1,4})?")  # train.device's form; whether this machine has it: validation.py
 
 SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Config).items() if name != "preset"}
 
@@ -228,21 +228,29 @@ def _checked(config: Config, source: str = "", saved: bool = False) -> Config:
 
 
 def network_in_bounds(model: ModelConfig) -> bool:
-    """Whether the networks' sizes keep the upper bounds a new config is held to (a saved one is not): what a
-    network read from a file must keep before it is built, even on the meta device (a billion layers take hours)."""
-    return max(model.latent_dim, model.width) <= MAX_WIDTH and model.depth <= MAX_DEPTH
+    """Whether the networks' sizes keep the bounds a new config is held to (a saved one only to the lower ones):
+    what a network read from a file must keep before it is built, even on the meta device (a billion layers take
+    hours)."""
+    return all(ok for ok, _ in _model_rules(model, saved=False))
+
+
+def _model_rules(m: ModelConfig, saved: bool) -> list[tuple[bool, str]]:
+    """`_rules`' rules of the networks' sizes (what `network_in_bounds` checks)."""
+    width, depth = (math.inf,) * 2 if saved else (MAX_WIDTH, MAX_DEPTH)
+    return [
+        (1 <= m.latent_dim <= width, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.width <= width, f"model.width must be in [1, {MAX_WIDTH:,}]"),
+        (1 <= m.depth <= depth, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
+    ]
 
 
 def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
     """(whether `config` keeps it, the message naming the key and its range) for each rule; a `saved` config's
     upper bounds are infinite."""
-    m, o, p, t, e, d = config.model, config.objective, config.optim, config.train, config.eval, config.data
-    steps, images, side, width, depth, iters = (math.inf,) * 6 if saved else (
-        MAX_STEPS, MAX_IMAGES, MAX_SIDE, MAX_WIDTH, MAX_DEPTH, MAX_CRITIC_ITERS)
+    o, p, t, e, d = config.objective, config.optim, config.train, config.eval, config.data
+    steps, images, side, iters = (math.inf,) * 4 if saved else (MAX_STEPS, MAX_IMAGES, MAX_SIDE, MAX_CRITIC_ITERS)
     return [
-        (1 <= m.latent_dim <= width, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
-        (1 <= m.width <= width, f"model.width must be in [1, {MAX_WIDTH:,}]"),
-        (1 <= m.depth <= depth, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
+        *_model_rules(config.model, saved),
         (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
         (o.penalty_target > 0, "objective.penalty_target must be > 0"),
         (o.clip_value > 0, "objective.clip_value (c) must be > 0"),

@@ -4,6 +4,7 @@ against the type its key is annotated with (`config.py` applies them to a `Confi
 
 from __future__ import annotations
 
+import datetime
 import math
 import sys
 import typing
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from wganlab.errors import ConfigError
+from wganlab.errors import ConfigError, shortened
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,14 +35,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid UTF-8 TOML ({error}); fix the syntax") from None
     except ValueError:  # tomllib's integers of over 4,300 digits
         raise ConfigError(f"config file {path} holds a number of thousands of digits; fix it") from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError(f"config file {path} nests lists or tables too deeply to read; fix it") from None
 
 
 def toml_value(text: str) -> Any | None:
     """`text` read as a TOML value, or None where it is not one (a bare word, or an integer of over 4,300 digits,
-    which tomllib refuses with a ValueError); TOML itself has no null."""
+    which tomllib refuses with a ValueError, or lists nested too deeply to read); TOML itself has no null."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except ValueError:  # TOMLDecodeError is one
+    except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return None
 
 
@@ -65,7 +68,10 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         shown = getattr(expected, "__name__", str(expected))
         if typing.get_origin(expected) is tuple:
             shown = "a list of " + ", ".join(getattr(t, "__name__", "...") for t in typing.get_args(expected))
-        return ConfigError(f"{key} in {source} must be {shown}, got {shown_value(value)} ({type(value).__name__})")
+        line = f"{key} in {source} must be {shown}, got {shown_value(value)} ({type(value).__name__})"
+        if expected is str and source == "--set":  # data.root=2024: TOML's int, meant as a folder's name
+            line += f", as --set reads values as TOML: {_quote_it(value, key)}"
+        return ConfigError(line)
 
     if typing.get_origin(expected) is tuple:
         items = typing.get_args(expected)
@@ -88,16 +94,26 @@ def coerce(value: Any, expected: Any, key: str, source: str) -> Any:
         if expected is float and not (abs(value) < 1e308 and math.isfinite(value)):  # 10**309 cannot be a float
             raise ConfigError(f"{key} in {source} must be a finite number, got {shown_value(value)}")
         if expected is str and value.splitlines() not in ([], [value]):  # \n, \r, \x85, \u2028, ...
-            raise ConfigError(f"{key} in {source} must be one line of text, got {value!r}")
+            raise ConfigError(f"{key} in {source} must be one line of text, got {shown_value(value)}")
         return convert(value)
     raise AssertionError(f"unhandled config type {expected}")
 
 
 def shown_value(value: object) -> str:
-    """A value as a one-line error shows it: its repr, cut short past 60 characters (a number of thousands of
+    """A value as a one-line error shows it: its repr, `shortened` past 60 characters (a number of thousands of
     digits, a pasted text)."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:40]}... ({len(text):,} characters)"
+    return shortened(repr(value), 60)
+
+
+def _quote_it(value: Any, key: str) -> str:
+    """How to give as text a value that --set read as another TOML type (data.root=2024, an int): quoted, as typed."""
+    if isinstance(value, bool):
+        typed = str(value).lower()
+    elif isinstance(value, (datetime.date, datetime.time)):  # a datetime is a date
+        typed = value.isoformat()
+    else:  # a number as typed, near enough (1e3 reads as 1000.0); a list or table is not retyped
+        typed = repr(value) if isinstance(value, (int, float)) and len(repr(value)) <= 40 else "..."
+    return f"quote it, as in --set '{key}=\"{typed}\"'"
 
 
 _SCALARS: dict[type, tuple[tuple[type, ...], Any]] = {  # annotated type -> (accepted Python types, conversion)

@@ -19,6 +19,12 @@ class CollectiveError(UserError):
 
 def one_line(text: object, limit: int | None = None) -> str:
     """`text` (a library's message, an exception) with its whitespace collapsed, so that it fits in a one-line
-    `UserError`; cut to its first `limit` characters when given (a message that quotes a whole file's contents)."""
+    `UserError`; `shortened` to `limit` characters when given (a message that quotes a whole file's contents)."""
     line = " ".join(str(text).split())
-    return line if limit is None else line[:limit]
+    return line if limit is None else shortened(line, limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` whole if it has at most `limit` characters, else its first `limit` and how long it was (a number of
+    thousands of digits, a pasted text): how every error cuts what it quotes."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"

@@ -11,7 +11,7 @@ from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.data.images import load_images
 from wganlab.errors import UserError
-from wganlab.metrics.images import image_metrics
+from wganlab.metrics.images import ROWS, image_metrics
 from wganlab.metrics.summary import needs_of
 from wganlab.reference import adopt_reference, image_evaluator, read_reference, use_reference
 from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
@@ -65,8 +65,9 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
         if values.get("data.stack", 1) != 1:
             raise UserError("stacked samples (--stack 3) are measured per channel: name their real data (--data)")
     fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
-    if alone:
-        real, about = read_reference(reference)
+    if alone:  # the feature rows (400 MB for 50k images) read only for the metrics that need them, as use_reference
+        requested = configuration.with_values(configuration.load(), values).eval.metrics
+        real, about = read_reference(reference, rows=ROWS in needs_of(requested))
         own = {"data.name": kind, "data.root": str(target), "eval.extractor": about["extractor"]} | dict(values)
         evaluator = image_evaluator(own, dataset=fake)
         adopt_reference(evaluator, real, about, reference, alone=True)
@@ -92,11 +93,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
         "eval.extractor_weights": args.extractor_weights,
     }
     values = {key: value for key, value in given.items() if value is not None}
+    if not args.data and (args.root is not None or args.split is not None):
+        raise UserError("--root and --split say where and which the real data named by --data are: give --data "
+                        "too, or drop them (a run's own data that moved: --set data.root=DIR)")
     if is_samples(args.target):
         if args.data_root is not None:
             raise UserError(f"{args.target} holds samples: --set data.root applies to a run; name the real data to "
                             "compare with by --data and --root")
-        data = {"data.name": args.data, "data.root": args.root, "data.split": args.split} if args.data else {}
+        data = {"data.name": args.data, "data.root": "" if args.root is None else args.root,
+                "data.split": "train" if args.split is None else args.split} if args.data else {}
         title, headline, metrics = evaluate_samples(args.target, data | {"data.stack": args.stack} | values,
                                                     args.reference)
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wganlab import rundir
 from wganlab.errors import UserError
 from wganlab.files import refuse_to_replace, write_bytes_atomic
 from wganlab.models.portable import SUFFIX, TrainedGenerator, encode
@@ -24,10 +23,10 @@ def export(
     folder, or beside a loose checkpoint); returns the path and the generator."""
     if out is not None:
         _check_out(out, force)
-    folder, path = rundir.resolve_checkpoint(target)
-    generator = generator_of(path, ema=not raw, data_root=data_root)
-    if out is None:
-        where = folder if folder is not None else path.parent
+    generator = generator_of(target, ema=not raw, data_root=data_root)
+    if out is None:  # in its run folder, or beside a loose checkpoint
+        source = generator.provenance
+        where = Path(source["run_folder"] or Path(source["checkpoint"]).parent)
         out = where / f"generator-{generator.step:07d}{'-raw' if raw else ''}{SUFFIX}"
         _check_out(out, force)
     write_bytes_atomic(out, encode(generator))

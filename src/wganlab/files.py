@@ -102,13 +102,28 @@ def write_json_atomic(path: Path, value: Any) -> None:
     write_bytes_atomic(path, (json.dumps(value, indent=2, allow_nan=True) + "\n").encode())
 
 
+def parse_json(text: str | bytes) -> Any:
+    """json.loads, where JSON nested too deeply to parse is a ValueError like any other malformed JSON (json itself
+    raises RecursionError, which no reader of a damaged or crafted file expects)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("its JSON is nested too deeply to read") from None
+
+
 def open_npz(path: Path) -> Any:
-    """The .npz archive `path` (a numpy NpzFile, for a `with`), read without unpickling anything. numpy tells the
-    format from the first bytes, not the name: a file of any other kind (an .npy array renamed .npz) is a
-    ValueError, as a pickle is; a damaged archive raises what np.load raises (OSError, EOFError, BadZipFile)."""
+    """The .npz archive `path` (a numpy NpzFile, for a `with`), read without unpickling anything. A file that is no
+    zip archive (an .npy array renamed .npz, an empty or truncated file) is a ValueError before any of it is read,
+    as a pickle is; a damaged archive raises what np.load raises (OSError, EOFError, BadZipFile)."""
+    import zipfile
+
     import numpy as np
 
+    with open(path, "rb") as stream:  # a missing file stays an OSError
+        if not zipfile.is_zipfile(stream):
+            raise ValueError("it is not an .npz archive (it has no zip directory)")
     loaded = np.load(path, allow_pickle=False)
+    # numpy tells the format from the first bytes: an array with a zip directory after it (crafted) is read whole
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise ValueError(f"it is not an .npz archive (it holds a single {type(loaded).__name__})")
     return loaded

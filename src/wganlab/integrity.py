@@ -17,8 +17,10 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 
 from wganlab.files import cache_folder
 
@@ -31,6 +33,12 @@ def content_digest(array: np.ndarray) -> str:
     digest = hashlib.sha256(f"{array.dtype.str}{array.shape};".encode())
     digest.update(np.ascontiguousarray(array).reshape(-1).view(np.uint8))  # any dtype's bytes (big-endian too)
     return digest.hexdigest()
+
+
+def hash_tensor(hasher: Any, tensor: torch.Tensor) -> None:
+    """Feed a tensor's bytes (on the CPU, in C order) to `hasher`, in place where it is contiguous there: how
+    checkpoints and exported generators digest their weights."""
+    hasher.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
 
 
 def file_digest(path: Path) -> str:

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 
 from wganlab import config as configuration
+from wganlab.config_values import shown_value
 from wganlab.data.datasets import build_dataset
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import open_npz, refuse_to_replace, write_atomic
-from wganlab.metrics.images import ROWS, FeatureSet
-from wganlab.metrics.soundness import statistics_problem
+from wganlab.files import refuse_to_replace, write_atomic
+from wganlab.metrics.images import ROWS, FeatureSet, read_stored
 from wganlab.metrics.summary import needs_of
+from wganlab.models.shapes import sample_shape
 from wganlab.objectives.losses import mean_difference
 from wganlab.training.evaluation import ImageEvaluator, build_evaluator
 from wganlab.training.validation import validate_measurement
@@ -107,31 +108,27 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
         return UserError(f"{path} cannot be measured against: {problem}; make it again with `wganlab stats`")
 
     try:
-        with open_npz(path) as saved:
-            names = set(saved.files)
-            if "about" not in names:
-                raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record)")
-            about = json.loads(str(saved["about"][()]))
-            if not {"mean", "covariance"} <= names:
-                raise refuse(f"it holds {sorted(names)}, without 'mean' and 'covariance'")
-            features = saved["features"] if rows and "features" in names else None
-            mean, covariance = saved["mean"], saved["covariance"]
+        stored = read_stored(path, rows)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
+    if "about" not in stored.names:
+        raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record)")
+    if not {"mean", "covariance"} <= stored.names:
+        raise refuse(f"it holds {sorted(stored.names)}, without 'mean' and 'covariance'")
+    about = stored.about
     if not isinstance(about, dict) or about.get("format") != FORMAT:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` (no {FORMAT!r} marker)")
     for name in ("extractor", "weights", "real"):
         if not isinstance(about.get(name), str) or not about[name]:
-            raise refuse(f"its '{name}' is {about.get(name)!r}, not a name")
+            raise refuse(f"its '{name}' is {shown_value(about.get(name))}, not a name")
     shape = about.get("shape")
-    if shape is not None and not (isinstance(shape, list) and len(shape) == 3
-                                  and all(type(side) is int and 1 <= side <= 2**31 for side in shape)):
-        raise refuse(f"its 'shape' is {shape!r}, not the three sides of its images")
-    count = about.get("count")
-    if (problem := statistics_problem(mean, covariance, features, count)) is not None:
-        raise refuse(problem)
-    statistics = (mean.astype(np.float64, copy=False), covariance.astype(np.float64, copy=False))
-    return FeatureSet(features, None, statistics, int(count)), about
+    sides = sample_shape(shape)
+    if shape is not None and (sides is None or len(sides) != 3 or max(sides) > 2**31):
+        raise refuse(f"its 'shape' is {shown_value(shape)}, not the three sides of its images")
+    real = stored.feature_set(about.get("count"))
+    if isinstance(real, str):
+        raise refuse(real)
+    return real, about
 
 
 def stats_command(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.errors import UserError
-from wganlab.files import write_bytes_atomic, write_json_atomic
+from wganlab.files import parse_json, write_bytes_atomic, write_json_atomic
 
 IDENTITY = "run.json"  # {"id": 32 hex digits}, made with the folder; every checkpoint of the run carries the id
 CONFIG = "config.json"
@@ -117,7 +117,7 @@ def read_jsonl(path: Path) -> Iterator[Record]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
             if not isinstance(record, dict) or not isinstance(record.get("step"), int):
                 raise ValueError("not a record with a step")
         except (ValueError, UnicodeDecodeError) as error:
@@ -153,7 +153,7 @@ def run_id(folder: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        found = json.loads(path.read_bytes()).get("id")
+        found = parse_json(path.read_bytes()).get("id")
     except (OSError, ValueError, AttributeError):
         found = None
     if not (isinstance(found, str) and _RUN_ID.fullmatch(found)):

@@ -6,13 +6,13 @@ JSONL logs (a line cut short by a crash is skipped), summary.json, the evaluatio
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wganlab import config as configuration
 from wganlab.config import Config
 from wganlab.errors import UserError
+from wganlab.files import parse_json
 from wganlab.rundir import (
     CONFIG,
     DIAGNOSTICS,
@@ -71,7 +71,7 @@ def read_config(folder: Path) -> Config:
     """A run folder's config.json, typed; a damaged or invalid file is a one-line UserError naming it."""
     path = folder / CONFIG
     try:
-        raw = json.loads(path.read_bytes())
+        raw = parse_json(path.read_bytes())
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:
@@ -93,7 +93,7 @@ def expand_sweeps(folders: list[Path]) -> list[Path]:
             expanded.append(folder)
             continue
         try:
-            members = json.loads(path.read_bytes())["members"]
+            members = parse_json(path.read_bytes())["members"]
             expanded += [folder / member["folder"] for member in members]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise UserError(f"{path} is not a sweep's record ({error}); give its members' folders instead") from None
@@ -130,7 +130,7 @@ def _read_summary(path: Path) -> Record | None:
     """summary.json, or None before the run first finished; a damaged one is rewritten at the next finish, so
     it is read as absent."""
     try:
-        summary = json.loads(path.read_bytes())
+        summary = parse_json(path.read_bytes())
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     return summary if isinstance(summary, dict) else None

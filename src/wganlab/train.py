@@ -23,12 +23,15 @@ from wganlab.training.validation import validate
 
 def train_command(args: argparse.Namespace) -> int:
     """`wganlab train`: a dry run, or a run started, resumed or joined (torchrun), trained to its end."""
+    data_root: str | None = None  # --resume's --set data.root=DIR (the last one given): where the run's data is now
     if args.resume is not None:
-        if args.config is not None or args.preset or any(not data_root_of(item) for item in args.overrides):
+        roots = [data_root_of(item) for item in args.overrides]
+        if args.config is not None or args.preset or None in roots:
             raise UserError("--resume continues a run with its own config; drop CONFIG, --preset and --set (but "
                             "--set data.root=DIR, where its data is now)")
         if args.dry_run:
             raise UserError("--dry-run does not apply to --resume")
+        data_root = roots[-1] if roots else None
     elif args.dry_run:
         config = configuration.load(args.config, args.preset, args.overrides, args.steps)
         validate(config)
@@ -39,7 +42,6 @@ def train_command(args: argparse.Namespace) -> int:
     folder, finished = None, False
     try:
         if args.resume is not None:
-            data_root = next((data_root_of(item) for item in reversed(args.overrides)), None)
             folder, run, state = session.begin(
                 team, lambda: session.resume(args.resume, args.steps, args.outdir, team, data_root))
             if team.main:

@@ -61,7 +61,7 @@ def test_digits_features_do_not_depend_on_batch_size() -> None:
     for feats, probs in results[1:]:
         torch.testing.assert_close(feats, results[0][0], rtol=0, atol=1e-6)
         torch.testing.assert_close(probs, results[0][1], rtol=0, atol=1e-6)
-    torch.testing.assert_close(extractor.features(images[:5]), results[0][0][:5], rtol=0, atol=1e-6)
+    torch.testing.assert_close(extractor.extract(images[:5])[0], results[0][0][:5], rtol=0, atol=1e-6)
     assert (results[0][1].argmax(dim=1) == labels).double().mean() > 0.97
 
 

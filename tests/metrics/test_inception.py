@@ -74,9 +74,8 @@ def test_images_go_through_the_network_a_few_at_a_time_as_if_all_at_once(tmp_pat
     pixels = torch.randint(0, 256, (5, 3, 16, 16), generator=torch.Generator().manual_seed(2))
     monkeypatch.setattr(inception, "INCEPTION_BATCH", 2)  # 2 + 2 + 1
     extractor, seen = make_extractor("inception", weights=path), []
-    network = extractor.features_and_probabilities
-    recording = dataclasses.replace(extractor, features_and_probabilities=lambda batch: (seen.append(len(batch)),
-                                                                                         network(batch))[1])
+    network = extractor.network
+    recording = dataclasses.replace(extractor, network=lambda batch: (seen.append(len(batch)), network(batch))[1])
     feats, probs = recording.extract(pixels / 127.5 - 1)
     assert seen == [2, 2, 1]  # the network saw the batches, not the whole
     with torch.no_grad():

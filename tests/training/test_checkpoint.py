@@ -210,3 +210,16 @@ def test_restore_into_another_config_is_a_one_line_error(tmp_path: Path, saved) 
     _, same = build(_config())
     message = _one_line_error(checkpoint.restore, same, payload)
     assert "does not match its own config" in message and "critic" in message
+
+
+@pytest.mark.parametrize("step", [-1, 2**63, 10**30])
+def test_a_checkpoint_whose_step_no_counter_holds_is_one_line(tmp_path: Path, saved, step: int) -> None:
+    # crafted with a valid digest: only the range check refuses it (sample's manual_seed overflowed on 10**30)
+    _, good = saved
+    payload = checkpoint.decode(good, "saved")
+    payload["step"] = step
+    payload[checkpoint.CHECKSUM] = checkpoint.digest(payload)
+    path = tmp_path / "checkpoint-0000002.pt"
+    torch.save(payload, path)
+    message = _one_line_error(checkpoint.read, path)
+    assert str(path) in message and f"its step {step} is outside [0, 2**63)" in message

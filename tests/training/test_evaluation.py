@@ -1,5 +1,4 @@
-"""Evaluators: toy metrics by seed, sampling in eval mode, extractors resolved and checked at build time but
-built on first use."""
+"""Evaluators: toy metrics by seed, extractors resolved and checked at build time but built on first use."""
 
 from __future__ import annotations
 
@@ -67,9 +66,6 @@ def test_toy_evaluator_metrics_have_their_keys_and_repeat_for_a_seed(tmp_path: P
         assert torch.equal(before, after)
     first.draw(tmp_path / "toy.png", "step 0")
     assert (tmp_path / "toy.png").read_bytes()[:8] == PNG
-
-
-# --- generate --------------------------------------------------------------------------------------------------
 
 
 # --- extractor names and checks --------------------------------------------------------------------------------

@@ -112,13 +112,27 @@ def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, c
         _assert_same(FeatureSet(saved["features"], None, (saved["mean"], saved["covariance"])), fresh)
 
 
-def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> None:
+def test_an_entry_of_layout_3_is_not_found_and_not_reported(feature_cache: Path, capsys) -> None:
+    """Layout 3 kept one digest of all the arrays, with their shapes and dtypes: an entry of it, where that layout
+    kept it, is not read (nor reported as damaged); the features are extracted and kept as an entry of today's."""
+    import json
+
     evaluator = _digits_evaluator()
     images = evaluator.dataset.images[:30]
-    fresh = cached(evaluator, images)
-    (path,) = (feature_cache / "real-features").iterdir()
-    np.savez(path, something_else=np.zeros(3))
-    _assert_same(cached(evaluator, images), fresh)
+    extractor = evaluator.extractor
+    key = f"{content_digest(images.numpy())}:{extractor.name}:{extractor.weights_id}:30:layout3"
+    old = feature_cache / "real-features" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
+    old.parent.mkdir(parents=True)
+    marked = _marked(30, 7.0)
+    arrays = {"features": marked.features, "mean": marked.gaussian()[0], "covariance": marked.gaussian()[1]}
+    about = {"shapes": {name: list(array.shape) for name, array in arrays.items()},
+             "dtypes": {name: array.dtype.str for name, array in arrays.items()}, "digest": "0" * 64}
+    np.savez(old, about=np.array(json.dumps(about)), **arrays)
+    written = old.read_bytes()
+    capsys.readouterr()
+    _assert_same(cached(evaluator, images), computed(evaluator, images))
+    assert capsys.readouterr().err == ""
+    assert old.read_bytes() == written and len(list(old.parent.iterdir())) == 2
 
 
 @pytest.mark.parametrize(
@@ -131,7 +145,8 @@ def test_a_cache_file_without_features_is_recomputed(feature_cache: Path) -> Non
         ("another dtype", "has changed since it was written (features: the digest does not match)"),
         ("a big-endian mean", "has changed since it was written (mean: the digest does not match)"),
         ("dates", "has changed since it was written (features: the digest does not match)"),  # no buffer format
-        ("no record", "cannot be read (KeyError"),
+        ("no record", "cannot be read (it holds no 'about')"),
+        ("no mean", "cannot be read (it holds no 'mean')"),
     ],
 )
 def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(feature_cache: Path, capsys,
@@ -161,9 +176,10 @@ def test_a_changed_or_unsound_entry_is_reported_in_one_line_and_extracted_again(
         "a big-endian mean": {"mean": arrays["mean"].astype(">f8")},
         "dates": {"features": np.zeros(arrays["features"].shape, "M8[s]")},
         "no record": {},
+        "no mean": {},
     }[damage]
-    if damage == "no record":
-        del arrays["about"]
+    if damage in ("no record", "no mean"):
+        del arrays["about" if damage == "no record" else "mean"]
     np.savez(path, **arrays)
     capsys.readouterr()
     _assert_same(cached(evaluator, images), fresh)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.hostile import refused
 from tests.tiny import TINY
 from wganlab import cli, rundir, runlogs
 from wganlab.training import checkpoint, guard, loop
@@ -43,9 +44,8 @@ def _poison_at(monkeypatch: pytest.MonkeyPatch, step: int, times: int = 1, where
 
 def test_a_huge_learning_rate_stops_at_once_and_writes_no_checkpoint(tmp_path, capsys) -> None:
     huge = ["--set", "optim.lr_critic=1e30", "--set", "optim.lr_generator=1e30", "--set", "train.checkpoint_every=1"]
-    assert cli.main(["train", *STEADY, *huge, "--outdir", str(tmp_path)]) == 2
-    error = capsys.readouterr().err.strip()
-    assert "\n" not in error and error.startswith("wganlab: error: training stopped at step ")
+    error = refused(["train", *STEADY, *huge, "--outdir", str(tmp_path)], capsys)
+    assert error.startswith("wganlab: error: training stopped at step ")
     assert "is not finite; no checkpoint had been written yet" in error and "on_nonfinite" in error
     folder = _run(tmp_path)
     (event,) = _events(folder)
@@ -57,8 +57,7 @@ def test_a_huge_learning_rate_stops_at_once_and_writes_no_checkpoint(tmp_path, c
 
 def test_the_guard_names_the_first_quantity_and_the_step(tmp_path, monkeypatch, capsys) -> None:
     _poison_at(monkeypatch, 13)
-    assert cli.main(["train", *STEADY, "--outdir", str(tmp_path)]) == 2
-    error = capsys.readouterr().err
+    error = refused(["train", *STEADY, "--outdir", str(tmp_path)], capsys)
     assert "training stopped at step 13: the gradient of" in error or "training stopped at step 13: critic" in error
     folder = _run(tmp_path)
     assert [p.name for p in rundir.checkpoints(folder)] == ["checkpoint-0000010.pt"]
@@ -87,8 +86,7 @@ def test_rollback_before_any_checkpoint_returns_to_the_start_and_stops_when_spen
                                                                                    capsys) -> None:
     _poison_at(monkeypatch, 4, times=10, where="generator")
     rollback = ["--set", "train.on_nonfinite=rollback", "--set", "train.max_rollbacks=2"]
-    assert cli.main(["train", *STEADY, *rollback, "--outdir", str(tmp_path)]) == 2
-    error = capsys.readouterr().err
+    error = refused(["train", *STEADY, *rollback, "--outdir", str(tmp_path)], capsys)
     assert "training stopped at step 4" in error and "after 2 rollbacks" in error
     assert "no checkpoint had been written yet" in error
     actions = [(e["action"], e.get("to_step")) for e in _events(_run(tmp_path))]

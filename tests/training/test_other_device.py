@@ -17,9 +17,9 @@ from wganlab.training import checkpoint, session, snapshot
 def _as_if_trained_on_cuda(run: Path) -> None:
     """Rewrite the run's checkpoint as a GPU machine would have written it: its config names cuda."""
     path = rundir.checkpoints(run)[-1]
-    _, _, state = session.load(path)
-    config = configuration.with_values(checkpoint.config_of(checkpoint.read(path)), {"train.device": "cuda"})
-    checkpoint.save(path, state, config, checkpoint.read(path)["shape"])
+    _, run_of_it, state = session.load(path)
+    config = configuration.with_values(run_of_it.config, {"train.device": "cuda"})
+    checkpoint.save(path, state, config, run_of_it.shape)
 
 
 def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(

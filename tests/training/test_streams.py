@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import torch
 
 from wganlab.training.streams import (
     DATA,
@@ -54,3 +55,13 @@ def test_seed_and_step_below_the_stride_are_recovered_from_a_stream_seed(stream:
         assert divmod(step_seed(seed, step, stream) - stream, STRIDE) == (seed, step)
     # the boundary: the last step below the stride of one seed and step 0 of the next are neighbours
     assert step_seed(4, STRIDE - 1, stream) + 1 == step_seed(5, 0, stream)
+
+
+@pytest.mark.parametrize("stream", STEP_STREAMS)
+def test_every_seed_a_run_may_have_gives_seeds_torch_takes(stream: int) -> None:
+    # train.seed is in [0, 2^63); seed * stride alone passes 2^64, which manual_seed refuses (an OverflowError)
+    largest = step_seed(2**63 - 1, 10**6, stream)
+    assert 0 <= largest < 2**64 and largest == ((2**63 - 1) * STRIDE + 10**6 + stream) % 2**64
+    torch.Generator().manual_seed(largest)
+    # odd stride: modulo 2^64 the largest seeds still never share a stream seed at one step
+    assert len({step_seed(2**63 - k, 5, stream) for k in range(1, 100)}) == 99

@@ -118,9 +118,10 @@ def test_a_failed_evaluation_never_costs_a_sweep_its_members_checkpoints(tmp_pat
     with pytest.raises(RuntimeError, match="the evaluation failed"):
         sweep.fit(started, console=console)
     assert len(evaluated) == 2
+    failed = f"the sweep's evaluation (of {started.members[1].plan.label}) at step 3 failed"
     for member in started.members:
         assert [p.name for p in rundir.checkpoints(member.folder)] == ["checkpoint-0000003.pt"]
-        assert f"the evaluation at step 3 failed; the step's checkpoint is kept ({member.folder}" in console.getvalue()
+        assert f"{failed}; the step's checkpoint is kept ({member.folder}" in console.getvalue()
     _, _, state = session.resume(started.members[2].folder, steps=4)
     assert state.step == 3
 

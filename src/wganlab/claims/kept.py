@@ -21,7 +21,7 @@ from typing import Any
 from wganlab import integrity
 from wganlab.claims.context import ClaimContext
 from wganlab.claims.result import Claim, ClaimResult, Pooled, SeedOutcome, Table
-from wganlab.files import write_json_atomic
+from wganlab.files import parse_json, write_json_atomic
 
 FORMAT = "wganlab-claim-result-1"
 OLD_SUFFIX = ".pickle"  # kept by wganlab before FORMAT: never read (a pickle can run code), run again
@@ -135,7 +135,7 @@ class Finished:
     def _read(self, path: Path, number: int, context: ClaimContext) -> ClaimResult | str:
         """The kept result, or why it cannot be reused."""
         try:
-            saved = json.loads(path.read_text())
+            saved = parse_json(path.read_text())
             body, signature = saved["body"], saved["signature"]
             payload = canonical(body)
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
@@ -144,7 +144,7 @@ class Finished:
             key = integrity.signing_key()
         except OSError as error:
             return f"cannot be checked: no signing key ({error})"
-        if not isinstance(signature, str) or not integrity.signed_by(payload, signature, key):
+        if not integrity.signed_by(payload, signature, key):
             return "is not as this user's wganlab wrote it (edited since, or kept by another user or machine)"
         if body.get("format") != FORMAT:
             return f"is of another format ({body.get('format')!r}, this wganlab reads {FORMAT!r})"

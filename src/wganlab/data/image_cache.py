@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -29,12 +30,13 @@ import PIL
 from wganlab.data.image_folder import Listing, decode_into, file_digests, list_folder, output_layout
 from wganlab.data.transforms import Transform
 from wganlab.errors import UserError
-from wganlab.files import cache_folder, write_json_atomic
+from wganlab.files import cache_folder, parse_json, write_json_atomic
 from wganlab.integrity import file_digest
 from wganlab.machine import available_memory
 
 FORMAT = "wganlab-images-2"  # 2: EXIF orientation applied
 KEY_LENGTH = 32  # hex digits of an entry's key
+_KEY = re.compile(f"[0-9a-f]{{{KEY_LENGTH}}}")  # the form `content_key` makes
 _MEMORY_SHARE = 0.5  # without a cache folder, decode into memory only up to this share of the free memory
 
 
@@ -63,12 +65,6 @@ def content_key(listing: Listing, digests: list[str], transform: Transform) -> s
     return digest.hexdigest()[:KEY_LENGTH]
 
 
-def is_key(key: object) -> bool:
-    """Whether `key` is of the form `content_key` makes (32 lowercase hex digits): the name of an entry, and
-    never a path elsewhere."""
-    return isinstance(key, str) and len(key) == KEY_LENGTH and all(c in "0123456789abcdef" for c in key)
-
-
 def _index_path(listing: Listing, transform: Transform) -> Path:
     where = json.dumps([str(listing.root.resolve()), _recipe(transform)], sort_keys=True)
     return images_folder() / "index" / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}.json"
@@ -79,7 +75,7 @@ def find(listing: Listing, transform: Transform, progress: bool = True) -> Decod
     index = _index_path(listing, transform)
     stats = [list(s) for s in listing.stats]
     try:
-        remembered = json.loads(index.read_text())
+        remembered = parse_json(index.read_text())
         key, files = remembered["key"], remembered["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None  # never decoded from here: decoding reads every file anyway, so do not read them twice
@@ -97,13 +93,13 @@ def _open(key: str, digested: bool = False) -> Decoded | None:
     shape and dtype it promises, and the digest of its files' bytes (unless this process has just `digested` them,
     writing the entry). A key not of the form `content_key` makes (an index edited to name a path elsewhere) is
     no entry: nothing outside the cache is read or removed."""
-    if not is_key(key):
+    if not isinstance(key, str) or not _KEY.fullmatch(key):  # 32 lowercase hex digits, never a path elsewhere
         return None
     folder = images_folder() / key
     if not folder.is_dir():
         return None
     try:
-        meta = json.loads((folder / "meta.json").read_text())
+        meta = parse_json((folder / "meta.json").read_text())
         if not isinstance(meta.get("digests"), dict):
             raise ValueError("it holds no digest: written by an older wganlab")
         digests = meta["digests"] if digested else _digests(folder, meta["labelled"])

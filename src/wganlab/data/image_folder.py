@@ -139,7 +139,7 @@ def decode_into(
             path = listing.paths[index]
             try:
                 data = path.read_bytes()
-                digests[index] = hashlib.blake2b(data, digest_size=16).hexdigest()
+                digests[index] = _bytes_digest(data)
                 with Image.open(io.BytesIO(data)) as image:  # one read serves the digest and the decoder
                     upright = _eight_bit(_upright(image), path).convert(mode)
                     pixels = channels_first(transform.crop_and_resize(upright))
@@ -167,13 +167,18 @@ def _pillow_quiet() -> Iterator[None]:
         yield
 
 
+def _bytes_digest(data: bytes) -> str:
+    """A file's content digest, as `decode_into` and `file_digests` give it: 32 hex digits of blake2b."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def file_digests(listing: Listing, progress: bool = True) -> list[str]:
-    """The content digest of every file (blake2b, as `decode_into` gives), read in parallel."""
+    """The content digest of every file (as `decode_into` gives), read in parallel."""
     digests = [""] * len(listing.paths)
 
     def digest(start: int) -> int:
         for index in range(start, min(start + _CHUNK, len(listing.paths))):
-            digests[index] = hashlib.blake2b(listing.paths[index].read_bytes(), digest_size=16).hexdigest()
+            digests[index] = _bytes_digest(listing.paths[index].read_bytes())
         return min(_CHUNK, len(listing.paths) - start)
 
     _in_parallel(digest, len(listing.paths), f"checking {len(listing.paths):,} changed files in {listing.root}",

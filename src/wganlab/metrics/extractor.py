@@ -4,7 +4,7 @@ probabilities [N, K]), in batches whose size changes no result."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -29,12 +29,9 @@ class FeatureExtractor:
     weights_id: str  # first 16 hex digits of the sha256 of the weights file
     feature_dim: int
     input_shape: tuple[int, int, int] | None  # (C, H, W) it expects, or None if it resizes itself
-    features: Callable[[Tensor], Tensor]
-    probabilities: Callable[[Tensor], Tensor] | None
-    # one forward pass for both outputs, when the extractor has one (extract uses it)
-    features_and_probabilities: Callable[[Tensor], tuple[Tensor, Tensor | None]] | None = field(
-        default=None, repr=False
-    )
+    # one batch of images, as `extract` checked them, through the network in one pass: features [n, D] and
+    # probabilities [n, K] (None: no classifier head)
+    network: Callable[[Tensor], tuple[Tensor, Tensor | None]]
     batch_size: int = 256  # images through the network at a time by default: what bounds its working memory
 
     def extract(self, images: Tensor, batch_size: int | None = None) -> tuple[Tensor, Tensor | None]:
@@ -44,21 +41,16 @@ class FeatureExtractor:
         if batch_size < 1:
             raise UserError(f"batch_size must be >= 1, got {batch_size}")
         check_images(self, images)
-        both = self.features_and_probabilities or self._separately
         features: list[Tensor] = []
         probabilities: list[Tensor] = []
         for start in range(0, len(images), batch_size):
-            batch_features, batch_probabilities = both(images[start : start + batch_size])
+            batch_features, batch_probabilities = self.network(images[start : start + batch_size])
             features.append(batch_features)
             if batch_probabilities is not None:
                 probabilities.append(batch_probabilities)
         if not features:
             return torch.empty(0, self.feature_dim, dtype=torch.float64), None  # no images: no precision to keep
         return torch.cat(features), torch.cat(probabilities) if probabilities else None
-
-    def _separately(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
-        probabilities = self.probabilities(images) if self.probabilities is not None else None
-        return self.features(images), probabilities
 
 
 def check_images(extractor: FeatureExtractor, images: Tensor) -> None:

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from wganlab.errors import UserError
-from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
+from wganlab.metrics.extractor import FeatureExtractor, weights_identity
 from wganlab.metrics.inception import (
     INCEPTION_BATCH,
     INCEPTION_PER_IMAGE,
@@ -38,24 +38,20 @@ def classifier_extractor(name: str, path: Path, device: str) -> FeatureExtractor
     model, _ = load_classifier(path)
     model = model.to(device=device, dtype=torch.float64).eval()
 
-    def both(images: Tensor) -> tuple[Tensor, Tensor]:
-        check_images(extractor, images)
+    def network(images: Tensor) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
             features = model.features(images.to(device=device, dtype=torch.float64))
             probabilities = torch.softmax(model.head(features), dim=1)  # [N, K]
         return features.cpu(), probabilities.cpu()
 
-    extractor = FeatureExtractor(
+    return FeatureExtractor(
         name=name,
         weights_id=weights_identity(path),
         feature_dim=model.feature_dim,
         input_shape=(model.channels, model.size, model.size),
-        features=lambda images: both(images)[0],
-        probabilities=lambda images: both(images)[1],
-        features_and_probabilities=both,
+        network=network,
         batch_size=CLASSIFIER_BATCH,
     )
-    return extractor
 
 
 def _shipped_only(weights: str | Path | None) -> Path:

@@ -9,16 +9,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from wganlab.errors import UserError
+from wganlab.files import open_npz, parse_json
 from wganlab.metrics.frechet import GaussianStatistics, frechet_distance
 from wganlab.metrics.inception_score import inception_score
 from wganlab.metrics.kernel import kernel_inception_distance
 from wganlab.metrics.precision_recall import precision_recall
+from wganlab.metrics.soundness import statistics_problem
 from wganlab.parts import Parts
 
 KID_SUBSETS, KID_SUBSET_SIZE, PR_NEIGHBOURS, IS_SPLITS = 100, 1000, 3, 10
@@ -55,6 +59,41 @@ class FeatureSet:
                 "`wganlab stats ... --features`"
             )
         return self.features
+
+
+@dataclass(frozen=True)
+class StoredFeatures:
+    """What a file of stored features (a `wganlab stats` reference, a feature cache entry) holds, as read; what
+    each kind of file must also hold, its reader checks."""
+
+    names: frozenset[str]  # every array in the file
+    about: Any  # its 'about' record, parsed (None: it has none)
+    # its 'mean' and 'covariance', and its 'features' when asked for and held; nothing unless it holds all of its
+    # record, mean and covariance
+    arrays: dict[str, np.ndarray]
+
+    def feature_set(self, count: object) -> FeatureSet | str:
+        """These statistics (and rows) as the FeatureSet of `count` images (the count as read: anything), or what
+        is wrong with them (metrics/soundness.py): nothing is computed from unsound statistics."""
+        mean, covariance, features = self.arrays["mean"], self.arrays["covariance"], self.arrays.get("features")
+        if (problem := statistics_problem(mean, covariance, features, count)) is not None:
+            return problem
+        assert isinstance(count, int)  # statistics_problem checked it
+        statistics = (mean.astype(np.float64, copy=False), covariance.astype(np.float64, copy=False))
+        return FeatureSet(features, None, statistics, count)
+
+
+def read_stored(path: Path, rows: bool) -> StoredFeatures:
+    """The file of stored features `path` (.npz, read without unpickling: files.open_npz): its record, mean and
+    covariance, and its feature rows only with `rows` (FID needs the statistics alone, and the rows of 50k images
+    are 400 MB). A file that cannot be read raises what open_npz raises, or ValueError (a record not JSON)."""
+    with open_npz(path) as saved:
+        names = frozenset(saved.files)
+        about = parse_json(str(saved["about"][()])) if "about" in names else None
+        if not {"about", "mean", "covariance"} <= names:
+            return StoredFeatures(names, about, {})
+        wanted = ("mean", "covariance", *(("features",) if rows and "features" in names else ()))
+        return StoredFeatures(names, about, {name: saved[name] for name in wanted})
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from wganlab.data.image_formats import unit_to_uint8
 from wganlab.errors import UserError, one_line
-from wganlab.metrics.extractor import FeatureExtractor, check_images, weights_identity
+from wganlab.metrics.extractor import FeatureExtractor, weights_identity
 
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_SIZES = (2048, 1008)  # pool3 feature width, classes of the softmax
@@ -66,23 +66,19 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
     path = Path(weights).expanduser() if weights is not None else cached_weights()
     model = model.to(device).eval()
 
-    def both(images: Tensor) -> tuple[Tensor, Tensor]:
-        check_images(extractor, images)
+    def network(images: Tensor) -> tuple[Tensor, Tensor]:
         with torch.no_grad():
             pool, logits = model(to_inception_input(images).to(device))  # [N, 2048], [N, 1008]
         return pool.float().cpu(), torch.softmax(logits.double(), dim=1).cpu()  # features in the network's float32
 
-    extractor = FeatureExtractor(
+    return FeatureExtractor(
         name=name,
         weights_id=weights_identity(path) if path.is_file() else INCEPTION_WEIGHTS_NAME.removesuffix(".pth")[-8:],
         feature_dim=INCEPTION_SIZES[0],
         input_shape=None,
-        features=lambda images: both(images)[0],
-        probabilities=lambda images: both(images)[1],
-        features_and_probabilities=both,
+        network=network,
         batch_size=INCEPTION_BATCH,
     )
-    return extractor
 
 
 def torch_fidelity_inception() -> type[torch.nn.Module]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from torch import Tensor, nn
 from wganlab import config as configuration
 from wganlab.config import Config, network_in_bounds
 from wganlab.errors import ConfigError, UserError, one_line
+from wganlab.files import parse_json
+from wganlab.integrity import hash_tensor
 from wganlab.models.architectures import build_networks
 from wganlab.models.sampling import generate
 from wganlab.models.shapes import sample_shape
@@ -29,6 +32,7 @@ from wganlab.models.shapes import sample_shape
 FORMAT = "wganlab-generator-1"
 SUFFIX = ".safetensors"
 IMAGE_RANGE = (-1.0, 1.0)  # every image generator ends in tanh
+STEPS = 2**63  # a step a file may record is in [0, 2**63): an int64, as torch's counters
 _DIGEST = "sha256"  # the metadata key of the digest of everything else in the file
 
 
@@ -61,9 +65,7 @@ def assemble(
     Whatever they come from (a checkpoint, an exported file: `origin`, named in the refusal with the `remedy`),
     weights that are not that network's, or a config or shape that builds none, are one line before any network
     is allocated: a size written into a file is never made real."""
-    problem = misfit(weights, config, shape)
-    if problem is not None:
-        raise UserError(f"{origin} is malformed: {problem}; {remedy}")
+    refuse_misfit([weights], config, shape, origin, remedy)
     with torch.random.fork_rng(devices=[]):  # the initial weights are replaced: leave the caller's RNG as it was
         generator, _ = build_networks(config.model, shape)
     try:
@@ -107,16 +109,15 @@ def read(path: Path, ema: bool = True, device: str | torch.device = "cpu") -> Tr
         raise UserError(f"{path} fails its checksum: its contents changed after it was exported (a flipped bit, a "
                         "bad disk or copy, an edit); export it again")
     try:
-        raw = json.loads(metadata["config"])
+        raw = parse_json(metadata["config"])
         if not isinstance(raw, dict):
             raise ValueError(f"its config is {type(raw).__name__}, not a table")
         config = configuration.from_dict(raw)
-        recorded = json.loads(metadata["shape"])
+        recorded = parse_json(metadata["shape"])
         step = int(metadata["step"])
-        provenance = json.loads(metadata["provenance"])
+        provenance = parse_json(metadata["provenance"])
         held = metadata["weights"]
-    except (KeyError, ValueError, TypeError, RecursionError, ConfigError) as error:  # JSONDecodeError: a ValueError;
-        # RecursionError: JSON nested thousands deep
+    except (KeyError, ValueError, TypeError, ConfigError) as error:  # malformed JSON: a ValueError
         raise UserError(f"{path} is malformed ({one_line(error, limit=300)}); export it again") from None
     shape = sample_shape(recorded)
     found = _out_of_range(recorded, shape, step, held, provenance)
@@ -140,17 +141,30 @@ def _out_of_range(
     """The first of a file's metadata values that is not one it can hold, named with its value; None if none."""
     problems = {
         f"shape {recorded}": shape is None,
-        f"step {step}": not 0 <= step < 2**63,
+        f"step {step}": not 0 <= step < STEPS,
         f"weights {held!r}": held not in ("ema", "trained"),
         "provenance not a table": not isinstance(provenance, dict),
     }
     return next((problem for problem, bad in problems.items() if bad), None)
 
 
-def misfit(weights: object, config: Config, shape: tuple[int, ...]) -> str | None:
-    """Why `weights` are not the generator `config` builds for samples of `shape`, or None when they are: a
-    network beyond the size bounds, one that cannot be built, or tensors of other names, shapes or dtypes. The
-    network is built on the meta device only (nothing allocated)."""
+def refuse_misfit(
+    tables: Sequence[object], config: Config, shape: tuple[int, ...], origin: str,
+    remedy: str = "give a file wganlab wrote",
+) -> None:
+    """One line (`origin` is malformed, and the `remedy`) unless every table of weights in `tables` is the generator
+    `config` builds for samples of `shape`: a network beyond the size bounds, one that cannot be built, or tensors
+    of other names, shapes or dtypes are refused. The network is built once, on the meta device (nothing
+    allocated)."""
+    expected = _expected_weights(config, shape)
+    problem = expected if isinstance(expected, str) else next(
+        (found for table in tables if (found := _misfit(table, expected)) is not None), None)
+    if problem is not None:
+        raise UserError(f"{origin} is malformed: {problem}; {remedy}")
+
+
+def _expected_weights(config: Config, shape: tuple[int, ...]) -> dict[str, tuple[tuple[int, ...], torch.dtype]] | str:
+    """The names, shapes and dtypes of the generator's weights, or why no such generator can be built."""
     if not network_in_bounds(config.model):
         return "its config describes a network beyond the size bounds"
     try:
@@ -159,9 +173,13 @@ def misfit(weights: object, config: Config, shape: tuple[int, ...]) -> str | Non
     except (RuntimeError, ValueError, OverflowError, IndexError, TypeError, UserError) as error:  # sizes a tensor
         # cannot have, or a network for images asked for 2-D points
         return f"its config describes a generator that cannot be built ({one_line(error, limit=200)})"
+    return {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in network.state_dict().items()}
+
+
+def _misfit(weights: object, expected: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> str | None:
+    """Why `weights` are not a table of the `expected` tensors, or None."""
     if not isinstance(weights, dict):  # a checkpoint's entry may hold anything its digest covers
         return f"its weights are {type(weights).__name__}, not a table of tensors"
-    expected = {name: (tuple(tensor.shape), tensor.dtype) for name, tensor in network.state_dict().items()}
     held = {name: (tuple(tensor.shape), tensor.dtype) if isinstance(tensor, Tensor) else type(tensor).__name__
             for name, tensor in weights.items()}
     if held == expected:
@@ -198,7 +216,7 @@ def digest(weights: dict[str, Tensor], metadata: dict[str, str]) -> str:
         if key != _DIGEST:
             hasher.update(json.dumps([key, metadata[key]]).encode())
     for name in sorted(weights):
-        tensor = weights[name].contiguous()
+        tensor = weights[name]
         hasher.update(json.dumps([name, str(tensor.dtype), list(tensor.shape)]).encode())
-        hasher.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+        hash_tensor(hasher, tensor)
     return hasher.hexdigest()

@@ -51,6 +51,6 @@ def share_bounds(count: int, share: tuple[int, int]) -> tuple[int, int]:
     return start, start + size + (k < extra)
 
 
-def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int, share: tuple[int, int] = (0, 1)) -> Tensor:
+def generate(sampler: nn.Module, count: int, latent_dim: int, seed: int) -> Tensor:
     """The samples of `generated`, all at once: [count, ...] (for the few a probe or a test needs)."""
-    return torch.cat(list(generated(sampler, count, latent_dim, seed, share)))
+    return torch.cat(list(generated(sampler, count, latent_dim, seed)))

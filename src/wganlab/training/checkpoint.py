@@ -15,10 +15,12 @@ from typing import Any
 import torch
 
 from wganlab import config as configuration
-from wganlab import rundir, runlogs
+from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError, one_line
 from wganlab.files import load_tensors, write_bytes_atomic
+from wganlab.integrity import hash_tensor
+from wganlab.models.portable import STEPS
 from wganlab.training.step import TrainState
 
 FORMAT = "wganlab-checkpoint-2"  # its payload must carry its digest
@@ -78,7 +80,7 @@ def digest(payload: dict[str, Any]) -> str:
     def walk(value: Any, where: str) -> None:
         if isinstance(value, torch.Tensor):
             hasher.update(f"{where}:{value.dtype}:{tuple(value.shape)}:".encode())
-            hasher.update(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+            hash_tensor(hasher, value)
         elif isinstance(value, dict):
             for key in sorted(value, key=repr):
                 if not (where == "" and key == CHECKSUM):
@@ -94,49 +96,19 @@ def digest(payload: dict[str, Any]) -> str:
     return hasher.hexdigest()
 
 
-def read_of_run(folder: Path | None, path: Path) -> dict[str, Any]:
-    """`read(path)` for the checkpoint `path` of the run `folder` (None: a loose file, read as itself), refused in
-    one line unless it belongs to that run: trained with the run's model, data and objective (else the first
-    difference is named) and carrying the run's id (else both runs are named)."""
-    payload = read(path)
-    if folder is not None:
-        _same_networks_and_data(folder, path, config_of(payload))
-        rundir.check_belongs(folder, path, payload.get("run"))
-    return payload
-
-
-# What must agree between a run folder's config.json and a checkpoint in it (train.steps may differ), and what
-# may differ within them: where the data is (a resumed run's may have moved, `train --resume --set data.root`).
-_MUST_MATCH = ("model", "data", "objective")
-_WHEREVER = {("data", "root"), ("data", "root_given")}
-
-
-def _same_networks_and_data(folder: Path, path: Path, config: Config) -> None:
-    """Refuse a checkpoint whose networks or data differ from its run folder's config (a foreign file)."""
-    try:
-        run_config = runlogs.read_config(folder)
-    except UserError:
-        return  # a run folder with a damaged config.json: the checkpoint's own config is rewritten into it
-    ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
-    for section in _MUST_MATCH:
-        for key, value in theirs[section].items():
-            if ours[section].get(key) != value and (section, key) not in _WHEREVER:
-                raise UserError(
-                    f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder {folder} "
-                    f"has {value!r}: it belongs to another run; give its own run folder, or copy it out of "
-                    "checkpoints/ to use it alone"
-                )
-
-
 def read(path: Path) -> dict[str, Any]:
     """Load a checkpoint's payload; a missing, truncated, corrupt, malformed or foreign file is a `UserError`."""
+    return decode(file_bytes(path), str(path))
+
+
+def file_bytes(path: Path) -> bytes:
+    """A checkpoint file's bytes, for `decode`; one line if it is missing or cannot be read."""
     if not path.is_file():
         raise UserError(f"checkpoint {path} does not exist; give a run folder or a checkpoint-*.pt file")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise UserError(f"cannot read checkpoint {path}: {error.strerror or error}") from None
-    return decode(data, str(path))
 
 
 def decode(data: bytes, where: str) -> dict[str, Any]:
@@ -162,6 +134,9 @@ def decode(data: bytes, where: str) -> dict[str, Any]:
         if not isinstance(payload.get(field), kind) or isinstance(payload.get(field), bool):
             found = type(payload.get(field)).__name__ if field in payload else "nothing"
             raise UserError(f"checkpoint {where} is malformed: {field!r} holds {found}; give a file wganlab wrote")
+    if not 0 <= payload["step"] < STEPS:
+        raise UserError(f"checkpoint {where} is malformed: its step {one_line(payload['step'], limit=60)} is outside "
+                        "[0, 2**63); give a file wganlab wrote")
     return payload
 
 

@@ -22,13 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from wganlab.files import cache_folder, open_npz, write_atomic
+from wganlab.files import cache_folder, write_atomic
 from wganlab.integrity import content_digest
 from wganlab.metrics.extractor import FeatureExtractor
-from wganlab.metrics.images import ROWS, STATISTICS, FeatureSet
-from wganlab.metrics.soundness import statistics_problem
+from wganlab.metrics.images import ROWS, STATISTICS, FeatureSet, read_stored
 
-LAYOUT = 3  # 3: each array with its digest, the rows optional; layouts 1 and 2, without digests, are not read
+# 3: one digest of all arrays, their shapes and dtypes; 4: a digest of each array, the rows optional. An entry is
+# found by its layout (it is in the key), so one of an earlier layout is never read
+LAYOUT = 4
 STATISTICS_ONLY = frozenset({STATISTICS})
 WITH_ROWS = frozenset({STATISTICS, ROWS})
 
@@ -54,16 +55,16 @@ def cached_features(images_key: str, count: int, dims: int, extractor: FeatureEx
 def _read(path: Path, count: int, dims: int, rows: bool) -> FeatureSet | str | None:
     """The entry's statistics (and rows, with `rows`), what is wrong with it, or None when it holds no rows and
     they are needed (not a damage: the entry was made for statistics only)."""
-    names = ("mean", "covariance", *(("features",) if rows else ()))
     try:
-        with open_npz(path) as saved:
-            about = json.loads(str(saved["about"][()]))
-            if rows and "features" not in saved.files:
-                return None
-            arrays = {name: saved[name] for name in names}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        stored = read_stored(path, rows)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         return f"cannot be read ({type(error).__name__}: {error})"
-    digests = about.get("digests") if isinstance(about, dict) else None
+    if missing := sorted({"about", "mean", "covariance"} - stored.names):
+        return f"cannot be read (it holds no {' or '.join(map(repr, missing))})"
+    if rows and "features" not in stored.names:
+        return None
+    arrays = stored.arrays
+    digests = stored.about.get("digests") if isinstance(stored.about, dict) else None
     if not isinstance(digests, dict):
         return "holds no digests"
     needed = {"mean": (dims,), "covariance": (dims, dims), "features": (count, dims)}
@@ -73,9 +74,8 @@ def _read(path: Path, count: int, dims: int, rows: bool) -> FeatureSet | str | N
     changed = [name for name, array in arrays.items() if content_digest(array) != digests.get(name)]
     if changed:
         return f"has changed since it was written ({', '.join(changed)}: the digest does not match)"
-    if (problem := statistics_problem(arrays["mean"], arrays["covariance"], arrays.get("features"), count)):
-        return f"is unsound: {problem}"
-    return FeatureSet(arrays.get("features"), None, (arrays["mean"], arrays["covariance"]), count)
+    found = stored.feature_set(count)
+    return f"is unsound: {found}" if isinstance(found, str) else found
 
 
 def _write(path: Path, features: FeatureSet) -> None:

@@ -145,9 +145,12 @@ def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes
     return True
 
 
-def keep_before_failing(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> None:
-    """An evaluation failed: the step's checkpoint is written first (rank 0, when the state is finite), so the
-    failure never costs the run its training: `wganlab train --resume` or `wganlab evaluate` take it from there."""
+def keep_before_failing(
+    folder: Path | None, run: Run, state: TrainState, console: TextIO, failed: str = "the evaluation"
+) -> None:
+    """An evaluation (`failed` names whose) failed: the step's checkpoint is written first (rank 0, when the state
+    is finite), so the failure never costs the run its training: `wganlab train --resume` or `wganlab evaluate`
+    take it from there."""
     if folder is None or guard.locate({}, state, with_optimizers=True) is not None:
         return
     path = rundir.checkpoint_path(folder, state.step)
@@ -155,7 +158,7 @@ def keep_before_failing(folder: Path | None, run: Run, state: TrainState, consol
         save_checkpoint(folder, run, state)
     then = f"wganlab evaluate {folder}` measures it" if state.step >= run.config.train.steps else \
         f"wganlab train --resume {folder}` goes on from it"
-    print(f"the evaluation at step {state.step} failed; the step's checkpoint is kept ({path}): once the cause is "
+    print(f"{failed} at step {state.step} failed; the step's checkpoint is kept ({path}): once the cause is "
           f"fixed, `{then}", file=console, flush=True)
 
 

@@ -13,7 +13,6 @@ import torch
 
 from wganlab import rundir
 from wganlab.errors import UserError
-from wganlab.integrity import file_digest
 from wganlab.models.portable import SUFFIX, TrainedGenerator, assemble
 from wganlab.training import snapshot
 
@@ -26,34 +25,31 @@ def generator_of(
     `data_root` points to the training data, read only for a checkpoint older than its record of the shape."""
     if target.suffix == SUFFIX:
         raise UserError(f"{target} is an exported generator already; give a run folder or a checkpoint-*.pt file")
-    folder, path, payload, config = snapshot.open_checkpoint(target, data_root)
-    shape = snapshot.shape_of(payload, config)
+    opened = snapshot.open_checkpoint(target, data_root)
+    payload = opened.payload
+    shape = snapshot.shape_of(payload, opened.config)
     use_ema = ema and payload.get("generator_ema") is not None  # a run without EMA: its trained weights
     weights = payload["generator_ema" if use_ema else "generator"]
-    step = int(payload["step"])
-    return assemble(weights, config, shape, use_ema, step, _provenance(folder, path, payload, step), device,
-                    origin=f"checkpoint {path}")  # a shape or config the weights do not fit: refused, never built
+    # a shape or config the weights do not fit: refused, never built
+    return assemble(weights, opened.config, shape, use_ema, payload["step"], _provenance(opened), device,
+                    origin=f"checkpoint {opened.path}")
 
 
-def _provenance(folder: Path | None, path: Path, payload: dict[str, Any], step: int) -> dict[str, Any]:
-    """Where the weights come from: the run (id and folder), the checkpoint and its digest, and the run's
-    evaluation at that step with its protocol (None where it made none)."""
+def _provenance(opened: snapshot.Opened) -> dict[str, Any]:
+    """Where the weights come from: the run (id and folder), the checkpoint and the digest of the bytes read, and
+    the run's evaluation at that step with its protocol (None where it made none)."""
+    folder, step = opened.folder, opened.payload["step"]
     evaluation = None
     if folder is not None:
         evaluation = next((r for r in rundir.read_jsonl(folder / rundir.METRICS) if r["step"] == step), None)
     measured = None if evaluation is None else {k: v for k, v in evaluation.items() if k not in ("step", "protocol")}
-    try:
-        digest = file_digest(path)
-    except OSError as error:  # the run, still training, pruned it since it was read
-        raise UserError(f"cannot read {path} again ({error.strerror or error}): it was removed while being read "
-                        "(a run that is training prunes older checkpoints); try again") from None
     return {
-        "run": payload.get("run"),
+        "run": opened.payload.get("run"),
         "run_folder": str(folder.resolve()) if folder is not None else None,
-        "checkpoint": str(path.resolve()),
-        "checkpoint_sha256": digest,
+        "checkpoint": str(opened.path.resolve()),
+        "checkpoint_sha256": opened.sha256,
         "step": step,
-        "train_seconds": payload["train_seconds"],
+        "train_seconds": opened.payload["train_seconds"],
         "metrics": measured,
         "protocol": None if evaluation is None else evaluation.get("protocol"),
         "wganlab": _version(),

@@ -13,7 +13,6 @@ from pathlib import Path
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
-from wganlab.data.datasets import expected_shape
 from wganlab.errors import UserError
 from wganlab.training import checkpoint, snapshot
 from wganlab.training.build import build
@@ -43,7 +42,7 @@ def load(
 ) -> tuple[Path | None, Run, TrainState]:
     """Rebuild a run's state from a checkpoint: a run folder's latest, or a given checkpoint file (its run
     folder is None when it sits in none); `steps` and `data_root` (where its data is now) change its config."""
-    folder, path, payload, config = snapshot.open_checkpoint(target, data_root)
+    folder, _, payload, config, _ = snapshot.open_checkpoint(target, data_root)
     if not device_here(config.train.device):
         raise UserError(
             f"{target} trained on {config.train.device}, which this machine does not have: resume it on a machine "
@@ -52,7 +51,7 @@ def load(
     if steps is not None:
         config = configuration.with_values(config, {"train.steps": steps})
     # one line naming --set data.root if it moved, or holds samples of another shape than the run trained on
-    dataset = snapshot.training_data(config, snapshot.recorded_shape(payload) or expected_shape(config.data))
+    dataset = snapshot.training_data(config, snapshot.recorded_shape(payload))
     run, state = build(config, team, dataset)
     checkpoint.restore(state, payload)
     return folder, run, state

@@ -7,18 +7,19 @@ cannot be read.
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from torch import nn
 
 from wganlab import config as configuration
-from wganlab import rundir
+from wganlab import rundir, runlogs
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, build_dataset, data_shape, shape_from
 from wganlab.errors import UserError
-from wganlab.models.portable import misfit
+from wganlab.models.portable import refuse_misfit
 from wganlab.models.shapes import sample_shape
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training import checkpoint
@@ -73,28 +74,66 @@ def usable_here(config: Config) -> Config:
     return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
 
 
-def open_checkpoint(target: Path, data_root: str | None = None) -> tuple[Path | None, Path, dict[str, Any], Config]:
-    """(run folder or None, checkpoint file, verified payload, config) of a run folder's latest checkpoint or a
-    checkpoint file, the config's data read from `data_root` when given (the data moved)."""
+class Opened(NamedTuple):
+    """A checkpoint opened for use: read once, verified, and held to its run folder."""
+
+    folder: Path | None  # its run folder; None for a file in no run folder's checkpoints/
+    path: Path
+    payload: dict[str, Any]
+    config: Config  # its config, data.root replaced where the data moved
+    sha256: str  # of the file's bytes, as read (the provenance of what is built from it)
+
+
+def open_checkpoint(target: Path, data_root: str | None = None) -> Opened:
+    """A run folder's latest checkpoint, or a checkpoint file, read once and verified, refused in one line unless
+    it belongs to its run folder; the config's data read from `data_root` when given (the data moved)."""
     folder, path = rundir.resolve_checkpoint(target)
-    payload = checkpoint.read_of_run(folder, path)
+    data = checkpoint.file_bytes(path)
+    payload = checkpoint.decode(data, str(path))
     config = checkpoint.config_of(payload)
+    if folder is not None:
+        _refuse_another_runs(folder, path, payload, config)
     if data_root is not None:
         config = configuration.with_values(config, {"data.root": data_root})
-    return folder, path, payload, config
+    return Opened(folder, path, payload, config, hashlib.sha256(data).hexdigest())
+
+
+# What must agree between a run folder's config.json and a checkpoint in it (train.steps may differ), and what
+# may differ within them: where the data is (a resumed run's may have moved, `train --resume --set data.root`).
+_MUST_MATCH = ("model", "data", "objective")
+_WHEREVER = {("data", "root"), ("data", "root_given")}
+
+
+def _refuse_another_runs(folder: Path, path: Path, payload: dict[str, Any], config: Config) -> None:
+    """One line unless the checkpoint belongs to the run `folder`: trained with the run's model, data and objective
+    (else the first difference is named) and carrying the run's id (else both runs are named)."""
+    try:
+        run_config = runlogs.read_config(folder)
+    except UserError:  # a damaged config.json: the run's id alone decides (resume writes config.json anew)
+        run_config = None
+    if run_config is not None:
+        ours, theirs = configuration.to_dict(config), configuration.to_dict(run_config)
+        for section in _MUST_MATCH:
+            for key, value in theirs[section].items():
+                if ours[section].get(key) != value and (section, key) not in _WHEREVER:
+                    raise UserError(
+                        f"{path} was trained with {section}.{key} = {ours[section].get(key)!r} but run folder "
+                        f"{folder} has {value!r}: it belongs to another run; give its own run folder, or copy it out "
+                        "of checkpoints/ to use it alone"
+                    )
+    rundir.check_belongs(folder, path, payload.get("run"))
 
 
 def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     """The latest checkpoint of a run folder (or a given checkpoint file), as a `Snapshot`, on the run's device or,
     where this machine lacks it, on the CPU; its training data read from `data_root` when given (the data moved)."""
-    folder, path, payload, config = open_checkpoint(target, data_root)
+    folder, path, payload, config, _ = open_checkpoint(target, data_root)
     config = usable_here(config)
     validate(config)
     objective = build_objective(config.objective)
     shape = shape_of(payload, config)
-    for name in ("generator", "generator_ema"):  # the shape and config checked before any network is allocated
-        if payload.get(name) is not None and (problem := misfit(payload[name], config, shape)) is not None:
-            raise UserError(f"checkpoint {path} is malformed: {problem}; give a file wganlab wrote")
+    tables = [payload[name] for name in ("generator", "generator_ema") if payload.get(name) is not None]
+    refuse_misfit(tables, config, shape, f"checkpoint {path}")  # before any network is allocated
     generator, critic = seeded_networks(config, shape, objective)
     ema = make_ema(generator) if config.train.ema_decay > 0 else None
     checkpoint.load_states(payload, {"generator": generator, "critic": critic, "generator_ema": ema})

@@ -224,24 +224,31 @@ def fit_group(members: list[Member], console: TextIO) -> None:
         evaluating = loop.due(state.step, every, train.steps)
         saving = loop.due(state.step, train.checkpoint_every, train.steps)
         if evaluating or saving:
-            try:
-                for k, member in enumerate(members):
-                    if member.stopped is None:
-                        unstack(state, k, member.state)
-                        if evaluating:
-                            evaluate(member, train.steps, console)
-                        if saving:
-                            save(member, console)
-            except Exception:  # as a run's: every member's checkpoint of this step is kept before the error goes on
-                for k, member in enumerate(members):
-                    if member.stopped is None:
-                        unstack(state, k, member.state)
-                        loop.keep_before_failing(member.folder, member.run, member.state, console)
-                raise
+            for k, member in enumerate(members):
+                if member.stopped is None:
+                    unstack(state, k, member.state)
+                    if evaluating:
+                        evaluate_or_keep(members, k, state, console)
+                    if saving:
+                        save(member, console)
     for member in members:
         if member.stopped is None:
             member.summary = loop.finish(member.folder, member.state, member.metrics, state.train_seconds,
                                          state.step - first_step)
+
+
+def evaluate_or_keep(members: list[Member], k: int, stacked: TrainState, console: TextIO) -> None:
+    """Member k's evaluation; where it fails, as a run's, every member's checkpoint of this step is kept before
+    the error goes on (the members evaluated before it, and those not reached yet)."""
+    try:
+        evaluate(members[k], members[k].run.config.train.steps, console)
+    except Exception:
+        failed = f"the sweep's evaluation (of {members[k].plan.label})"
+        for j, member in enumerate(members):
+            if member.stopped is None:
+                unstack(stacked, j, member.state)
+                loop.keep_before_failing(member.folder, member.run, member.state, console, failed)
+        raise
 
 
 def evaluate(member: Member, steps: int, console: TextIO) -> None:
