@@ -77,3 +77,13 @@ def test_root_and_split_without_data_are_refused_not_ignored(tmp_path: Path, cap
         np.savez(path, images=np.zeros((4, 8, 8), np.uint8))
     line = refused(["evaluate", str(path), "--reference", str(tmp_path / "ref.npz"), *given], capsys)
     assert "--root and --split say where and which the real data named by --data are" in line, line
+
+
+@pytest.mark.parametrize("given", [["--data", "digits"], ["--stack", "1"], ["--stack", "3"],
+                                   ["--data", "digits", "--root", "x", "--split", "test"]])
+def test_real_data_options_on_a_run_are_refused_not_ignored(tmp_path: Path, capsys, given) -> None:
+    """A run is measured against its own data: --data and --stack would be silently dropped."""
+    run = tmp_path / "run"
+    (run / rundir.CHECKPOINTS).mkdir(parents=True)
+    line = refused(["evaluate", str(run), *given], capsys)
+    assert f"{run} is a run: it is measured against its own data, which --data and --stack do not change" in line

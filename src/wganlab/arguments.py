@@ -129,8 +129,8 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--data", help="real data to compare a samples file or folder against (e.g. digits)")
     evaluate.add_argument("--root", help="where the real data's files are (with --data)")
     evaluate.add_argument("--split", help="real data split, train (the default) or test (with --data)")
-    evaluate.add_argument("--stack", type=int, choices=(1, 3), default=1,
-                          help="3 for stacked data (samples have 3 channels)")
+    evaluate.add_argument("--stack", type=int, choices=(1, 3),
+                          help="3 for stacked data (samples have 3 channels; with --data or --reference)")
     evaluate.add_argument("--reference", type=Path,
                           help="real features from `wganlab stats` instead of the data (then --data is not needed)")
     _add_data_root(evaluate)

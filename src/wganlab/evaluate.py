@@ -102,8 +102,11 @@ def evaluate_command(args: argparse.Namespace) -> int:
                             "compare with by --data and --root")
         data = {"data.name": args.data, "data.root": "" if args.root is None else args.root,
                 "data.split": "train" if args.split is None else args.split} if args.data else {}
-        title, headline, metrics = evaluate_samples(args.target, data | {"data.stack": args.stack} | values,
+        title, headline, metrics = evaluate_samples(args.target, data | {"data.stack": args.stack or 1} | values,
                                                     args.reference)
+    elif args.data or args.stack is not None:
+        raise UserError(f"{args.target} is a run: it is measured against its own data, which --data and --stack do "
+                        "not change; drop them (its data moved: --set data.root=DIR; other real data: --reference)")
     else:
         title, headline, metrics = evaluate_checkpoint(args.target, values, args.reference, args.data_root)
     print(title)
