@@ -109,7 +109,7 @@ def test_names_are_left_to_validation():
 
 
 @pytest.mark.parametrize("device", ["cuda:x", "tpu", "cuda:", "cuda:12345", " cpu", "CPU", "cuda:1 ", "cuda:\u0663",
-                                    "cuda:\uff11"])  # Arabic-Indic 3, fullwidth 1: digits to \d, not to torch
+                                    "cuda:\uff11", "AUTO"])  # Arabic-Indic 3, fullwidth 1: digits to \d, not to torch
 def test_the_device_form_is_checked_for_every_config_new_or_saved(device: str):
     saved = configuration.to_dict(configuration.load())
     saved["train"]["device"] = device
@@ -117,7 +117,7 @@ def test_the_device_form_is_checked_for_every_config_new_or_saved(device: str):
         lambda: configuration.from_dict(saved),
         lambda: configuration.with_values(configuration.load(), {"train.device": device}),
     ):
-        with pytest.raises(ConfigError, match=r"train.device .* is not a device; use \"cpu\"") as error:
+        with pytest.raises(ConfigError, match=r"train.device .* is not a device; use \"auto\", \"cpu\"") as error:
             make()
         assert "\n" not in str(error.value)
     for good in ("cpu", "cuda", "cuda:0", "cuda:9999"):  # whether this machine has it: training/validation.py

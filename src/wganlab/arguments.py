@@ -143,10 +143,13 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     stats.add_argument("--resize", type=whole(0, MAX_SIDE), default=0, help="as data.resize (use the training run's)")
     stats.add_argument("--resize-filter", default="bilinear", help="as data.resize_filter")
     stats.add_argument("--pad-to", type=whole(0, MAX_SIDE), default=0)
-    stats.add_argument("--extractor", default="auto", help="e.g. inception (standard FID); auto: the data's own")
+    stats.add_argument("--extractor", default="auto",
+                       help="e.g. inception (standard FID); auto: the data's own classifier, else inception")
     stats.add_argument("--extractor-weights", help="weights file for the extractor")
     stats.add_argument("--out", type=Path, required=True, metavar="FILE.npz")
     stats.add_argument("--features", action="store_true", help="keep every feature too (for KID, precision/recall)")
+    stats.add_argument("--format", choices=("wganlab", "pytorch-fid"), default="wganlab",
+                       help="pytorch-fid: the mu/sigma .npz of pytorch-fid and TTUR (Inception, FID only)")
     stats.add_argument("--force", action="store_true", help=_FORCE.format(what="the --out file"))
 
 

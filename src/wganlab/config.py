@@ -84,7 +84,8 @@ class TrainConfig:
     critic_warmup: bool = False  # WGAN code: 100 critic iterations for the first 25 generator steps and every 500th
     ema_decay: float = 0.0  # generator EMA; 0 = off
     seed: int = 0
-    device: str = "cpu"  # "cpu", "cuda" or "cuda:N"; bitwise reproducibility is promised on the CPU only
+    device: str = "auto"  # "auto" (cuda where there is one, else cpu), "cpu", "cuda" or "cuda:N"; a run records the
+    # device it chose; bitwise reproducibility is promised on the CPU only
     precision: str = "fp32"  # "fp32", "bf16" or "fp16": the forward passes under autocast (fp16 with loss scaling)
     log_every: int = 10
     checkpoint_every: int = 500
@@ -106,7 +107,7 @@ class EvalConfig:
     figures: bool = True
     diagnostics: bool = True  # a diagnostic probe of the critic per evaluation, in diagnostics.jsonl
     metrics: tuple[str, ...] = ("fid", "kid", "is", "pr", "modes")  # image data
-    extractor: str = "auto"  # image features: "auto" (digits-classifier on digits), or a registered name
+    extractor: str = "auto"  # "auto": the data set's own classifier, else inception where it can be had; or a name
     extractor_weights: str = ""  # a weights file for extractors that need one
     image_samples: int = 2000  # generated images per image evaluation (the metric names carry it)
 
@@ -132,7 +133,7 @@ MAX_WIDTH = 2**20  # units or channels per layer, and latent dimensions: hundred
 # below it a network's size stays countable (the memory check then refuses what does not fit), above it overflows
 MAX_DEPTH = 1000  # hidden layers of the MLP
 MAX_CRITIC_ITERS = 10_000  # critic updates per generator step (the WGAN code's warm-up: 100)
-_DEVICE = re.compile(r"cpu|cuda(:[0-9]{1,4})?")  # train.device's form; whether this machine has it: validation.py
+_DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]{1,4})?")  # train.device's form; whether this machine has it: validation.py
 
 SECTIONS: dict[str, type] = {name: hint for name, hint in typing.get_type_hints(Config).items() if name != "preset"}
 
@@ -261,7 +262,7 @@ def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
         (p.lr_generator > 0 and p.lr_critic > 0, "optim.lr_generator and optim.lr_critic must be > 0"),
         (all(0 <= b < 1 for b in p.betas), "optim.betas must both be in [0, 1)"),
         (_DEVICE.fullmatch(t.device) is not None,
-         f'train.device {shown_value(t.device)} is not a device; use "cpu", "cuda" or "cuda:N"'),
+         f'train.device {shown_value(t.device)} is not a device; use "auto", "cpu", "cuda" or "cuda:N"'),
         (1 <= t.steps <= steps, f"train.steps must be in [1, {MAX_STEPS:,}]"),
         (0 <= t.seed < SEEDS, "train.seed must be in [0, 2**63)"),
         (t.batch_size >= 1, "train.batch_size must be >= 1"),

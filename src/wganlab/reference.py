@@ -3,6 +3,12 @@
 
 A reference keeps the features' mean and covariance (enough for FID) and, with --features, every feature
 (for KID and precision/recall); with it, the extractor's name and weights, the image count and the data.
+
+The published statistics of pytorch-fid and of TTUR (the official TensorFlow FID code) are read too, and
+`wganlab stats --format pytorch-fid` writes them: an .npz of 'mu' [2048] and 'sigma' [2048, 2048], the mean and
+covariance of Inception's pool3 features, and nothing else. Such a file records no extractor, weights, image count
+or image size: it is taken to hold the Inception features ours are (torch-fidelity's port of the same TensorFlow
+graph; pytorch-fid's own files come from its slightly different resize), and serves FID alone.
 """
 
 from __future__ import annotations
@@ -18,18 +24,22 @@ import numpy as np
 
 from wganlab import config as configuration
 from wganlab.config_values import shown_value
-from wganlab.data.datasets import build_dataset
+from wganlab.data.datasets import build_dataset, is_image
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import refuse_to_replace, write_atomic
-from wganlab.metrics.images import ROWS, FeatureSet, read_stored
+from wganlab.files import open_npz, refuse_to_replace, write_atomic
+from wganlab.metrics.images import IMAGE_METRICS, ROWS, FeatureSet, read_stored
+from wganlab.metrics.inception import INCEPTION_SIZES
+from wganlab.metrics.soundness import statistics_problem
 from wganlab.metrics.summary import needs_of
 from wganlab.models.shapes import sample_shape
 from wganlab.objectives.losses import mean_difference
-from wganlab.training.evaluation import ImageEvaluator, build_evaluator
+from wganlab.training.evaluation import ImageEvaluator, build_evaluator, choose_extractor
 from wganlab.training.validation import validate_measurement
 
 FORMAT = "wganlab-reference-1"
+PUBLISHED = "pytorch-fid"  # the 'mu'/'sigma' statistics of pytorch-fid and TTUR: Inception's, FID alone
+INCEPTIONS = ("inception", "inception-v3-compat")  # the extractors whose features such a file holds
 
 
 def image_evaluator(values: Mapping[str, Any], dataset: ImageData | None = None) -> ImageEvaluator:
@@ -37,25 +47,39 @@ def image_evaluator(values: Mapping[str, Any], dataset: ImageData | None = None)
     `dataset` is given) and an extractor."""
     config = configuration.with_values(configuration.load(), values)
     validate_measurement(config)
+    if not is_image(config.data.name):
+        raise UserError(f"{config.data.name} is 2-D data; image metrics compare images")
+    choice = choose_extractor(config)  # "auto": the data's own classifier, else Inception where it can be had
+    if choice.name is None:
+        raise UserError(f"no feature extractor for {config.data.name}: {choice.reason}; or pass --extractor")
+    config = configuration.with_values(config, {"eval.extractor": choice.name})
     data = dataset if dataset is not None else build_dataset(config.data, config.train.seed)
     evaluator = build_evaluator(config, data, mean_difference)
-    if not isinstance(evaluator, ImageEvaluator):
-        raise UserError(f"{config.data.name} is 2-D data; image metrics compare images")
-    if evaluator.extractor_name is None:
-        raise UserError(f"no feature extractor for {config.data.name}: pass --extractor (and --extractor-weights)")
+    assert isinstance(evaluator, ImageEvaluator)  # image data
+    if evaluator.extractor_name is None:  # eval.metrics empty
+        raise UserError("no image metrics asked for: name them with --metrics (e.g. fid,kid,is)")
     return evaluator
 
 
 def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
-                    force: bool = False) -> tuple[ImageEvaluator, FeatureSet]:
+                    force: bool = False, published: bool = False) -> tuple[ImageEvaluator, FeatureSet]:
     """Compute the real features of the data in `values` and write the reference file `out` (.npz; an existing
-    one replaced only with `force`); returns the evaluator and the features."""
+    one replaced only with `force`), ours or (`published`) pytorch-fid's; returns the evaluator and the features."""
     if out.suffix != ".npz":
         raise UserError(f"--out {out} must be a .npz file")
+    if published and keep_features:
+        raise UserError("the pytorch-fid format holds FID's mean and covariance alone: drop --features (or write "
+                        "wganlab's format, which keeps them)")
     refuse_to_replace(out, force)
     evaluator = image_evaluator(values)
+    if published and evaluator.extractor_name not in INCEPTIONS:
+        raise UserError(f"the pytorch-fid format holds Inception statistics, and the extractor is "
+                        f"{evaluator.extractor_name}: pass --extractor inception")
     real = evaluator.real_features(rows=keep_features)
     mean, covariance = real.gaussian()
+    if published:  # float64, as pytorch-fid's own (np.cov)
+        write_atomic(out, lambda stream: np.savez(stream, mu=mean, sigma=covariance))
+        return evaluator, real
     about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
              "count": real.count, "real": evaluator.real_label(), "shape": list(evaluator.dataset.shape)}
     arrays: dict[str, np.ndarray] = {"mean": mean, "covariance": covariance, "about": np.array(json.dumps(about))}
@@ -77,7 +101,28 @@ def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str
     """Measure against the features `real` that `read_reference` read from `path`, with what it says of them in
     `about`: its extractor and weights must be the evaluator's, and the images it was made of the shape of the
     evaluator's (`alone`: the evaluator's data are the generated images themselves, so the reference must say the
-    shape of its own)."""
+    shape of its own); the evaluator's metrics must need no more than it keeps."""
+    if about["format"] == PUBLISHED:
+        if evaluator.extractor_name not in INCEPTIONS:
+            raise UserError(f"{path} holds Inception statistics (pytorch-fid/TTUR 'mu' and 'sigma'), and this "
+                            f"evaluation's extractor is {evaluator.extractor_name}: measure with --extractor inception")
+    else:
+        _check_made_alike(evaluator, about, path, alone)
+    rows = [name for name in evaluator.config.eval.metrics if IMAGE_METRICS[name].needs == ROWS]
+    if real.features is None and rows:
+        kept = "pytorch-fid/TTUR statistics" if about["format"] == PUBLISHED else "made without --features"
+        raise UserError(f"{path} keeps only FID's mean and covariance ({kept}), and {', '.join(rows)} need every real "
+                        "feature: measure with --metrics fid (is and modes need no real features), or make a "
+                        "reference with `wganlab stats --features`")
+    dims = real.gaussian()[0].shape[0]
+    if dims != evaluator.feature_dim:
+        raise UserError(f"{path} holds features of {dims} dimensions, and {evaluator.extractor.name} makes "
+                        f"{evaluator.feature_dim} of these images: make the reference again with `wganlab stats`")
+    evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
+
+
+def _check_made_alike(evaluator: ImageEvaluator, about: dict[str, Any], path: Path, alone: bool) -> None:
+    """A `wganlab stats` file's images of the evaluator's shape, its features of the evaluator's extractor."""
     shape = about.get("shape")
     if shape is None and alone:
         raise UserError(f"{path} does not say the shape of its images (made before references did): give the real "
@@ -92,11 +137,6 @@ def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str
             f"{path} holds features of {about['extractor']} (weights {about['weights']}), not of {extractor.name} "
             f"(weights {extractor.weights_id}): numbers from different extractors are not comparable"
         )
-    dims = real.gaussian()[0].shape[0]
-    if dims != evaluator.feature_dim:
-        raise UserError(f"{path} holds features of {dims} dimensions, and {extractor.name} makes "
-                        f"{evaluator.feature_dim} of these images: make the reference again with `wganlab stats`")
-    evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
 
 
 def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str, Any]]:
@@ -111,8 +151,11 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
         stored = read_stored(path, rows)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
+    if "about" not in stored.names and {"mu", "sigma"} <= stored.names:
+        return read_published(path)
     if "about" not in stored.names:
-        raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record)")
+        raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record), nor "
+                        "pytorch-fid's or TTUR's statistics ('mu' and 'sigma')")
     if not {"mean", "covariance"} <= stored.names:
         raise refuse(f"it holds {sorted(stored.names)}, without 'mean' and 'covariance'")
     about = stored.about
@@ -131,14 +174,33 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
     return real, about
 
 
+def read_published(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
+    """A pytorch-fid / TTUR statistics file's 'mu' and 'sigma', checked as our own (metrics/soundness.py) and for
+    Inception's width, and what can be said of them (its 'count' None: not recorded)."""
+    with open_npz(path) as saved:
+        mean, covariance = saved["mu"], saved["sigma"]
+    problem = statistics_problem(mean, covariance, None, None, counted=False)
+    if problem is None and mean.shape[0] != INCEPTION_SIZES[0]:
+        problem = f"its mu has {mean.shape[0]} values, not the {INCEPTION_SIZES[0]} of Inception's pool3 features"
+    if problem is not None:
+        raise UserError(f"{path} cannot be measured against: {problem} (pytorch-fid's and TTUR's statistics are 'mu' "
+                        f"[{INCEPTION_SIZES[0]}] and 'sigma' [{INCEPTION_SIZES[0]}, {INCEPTION_SIZES[0]}])")
+    statistics = (mean.astype(np.float64), covariance.astype(np.float64))
+    about = {"format": PUBLISHED, "extractor": "inception", "weights": "not recorded", "count": None,
+             "real": f"{path.name}, pytorch-fid/TTUR statistics (image count not recorded)"}
+    return FeatureSet(None, None, statistics, 0), about
+
+
 def stats_command(args: argparse.Namespace) -> int:
     """`wganlab stats`: the real data's features written to a reference file."""
     values = {"data.name": args.data, "data.root": args.root, "data.split": args.split, "data.stack": args.stack,
               "data.crop": args.crop, "data.resize": args.resize, "data.resize_filter": args.resize_filter,
               "data.pad_to": args.pad_to, "eval.extractor": args.extractor,
               "eval.extractor_weights": args.extractor_weights or ""}
-    evaluator, real = write_reference(values, args.out, args.features, args.force)
+    published = args.format == PUBLISHED
+    evaluator, real = write_reference(values, args.out, args.features, args.force, published)
     extractor = evaluator.extractor
+    kept = ", pytorch-fid's format (mu, sigma)" if published else ", every feature kept" if args.features else ""
     print(f"wrote {args.out}: {real.count} images of {evaluator.real_label()}, {extractor.name} features "
-          f"(weights {extractor.weights_id}){', every feature kept' if args.features else ''}")
+          f"(weights {extractor.weights_id}){kept}")
     return 0

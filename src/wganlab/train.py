@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from wganlab import config as configuration
 from wganlab.arguments import data_root_of
@@ -18,7 +19,8 @@ from wganlab.errors import UserError
 from wganlab.evaluate import metric_lines
 from wganlab.models.architectures import describe
 from wganlab.training import distributed, loop, session, sweep
-from wganlab.training.validation import validate
+from wganlab.training.step import Run
+from wganlab.training.validation import device_line, validate
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -50,8 +52,7 @@ def train_command(args: argparse.Namespace) -> int:
             config = configuration.load(args.config, args.preset, args.overrides, args.steps)
             folder, run, state = session.begin(team, lambda: session.start(config, args.outdir, team))
             if team.main:
-                processes = f", {team.world} processes" if team.world > 1 else ""
-                print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps{processes})")
+                _say_start(folder, config, run, team.world)
         for note in run.notes if team.main else ():
             print(note, file=sys.stderr)
         summary = loop.fit(folder, run, state)
@@ -72,6 +73,16 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_start(folder: Path, config: configuration.Config, run: Run, world: int) -> None:
+    """The run's first lines: its folder, preset, steps and device, then what "auto" chose and why."""
+    processes = f", {world} processes" if world > 1 else ""
+    device = device_line(config.train.device, run.config.train.device)
+    print(f"run folder {folder}  (preset {config.preset}, {config.train.steps} generator steps on {device}"
+          f"{processes})")
+    for line in run.said:
+        print(line)
+
+
 def sweep_command(args: argparse.Namespace) -> int:
     """`wganlab sweep`: the runs of a grid and seeds, trained as stacked groups; 1 if any member stopped."""
     if distributed.launched():
@@ -86,8 +97,11 @@ def sweep_command(args: argparse.Namespace) -> int:
                 print(f"group {number}  {plans[index].label}")
         return 0
     started = sweep.start(base, grid, seeds, args.outdir)
+    device = device_line(base.train.device, started.members[0].run.config.train.device)
     print(f"sweep folder {started.folder}  ({len(started.members)} runs in {len(started.groups)} batched groups, "
-          f"preset {base.preset}, {base.train.steps} generator steps each)")
+          f"preset {base.preset}, {base.train.steps} generator steps each on {device})")
+    for line in dict.fromkeys(line for member in started.members for line in member.run.said):  # once each
+        print(line)
     done = sweep.fit(started)
     for member in done.members:
         outcome = (f"stopped: {member.stopped}" if member.stopped else loop.headline(member.run, member.metrics))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.inception_standin import write_standin
 from wganlab import cli
 from wganlab.errors import UserError
 from wganlab.metrics import inception
@@ -25,35 +26,18 @@ def test_inception_error_says_how_to_supply_the_weights() -> None:
     )
 
 
-def random_inception_weights(tmp_path, monkeypatch):
-    """torch-fidelity's InceptionV3, random weights, batch-norm statistics fitted to noise; no download."""
+def random_inception_weights(tmp_path):
+    """torch-fidelity's InceptionV3, random weights, batch-norm statistics fitted to noise (tests/inception_standin.py);
+    no download. Skips when torch-fidelity cannot be imported."""
+    path = tmp_path / "random-inception.pth"
     try:
-        inception_class = inception.torch_fidelity_inception()
+        return write_standin(path), path
     except UserError as error:
         pytest.skip(f"torch-fidelity cannot be imported: {error}")
-    empty = tmp_path / "empty.pth"
-    torch.save({}, empty)
-    with monkeypatch.context() as patch:
-        patch.setitem(
-            inception_class.__init__.__globals__, "load_state_dict_from_url", None
-        )  # never download
-        patch.setattr(inception_class, "load_state_dict", lambda self, state_dict, *args, **kwargs: None)
-        torch.manual_seed(0)
-        model = inception_class("inception-v3-compat", ["2048", "logits_unbiased"], str(empty))
-    # fresh batch norms (mean 0, var 1) let activations vanish; fit their statistics to one noise batch
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.momentum = 1.0
-    model.train()
-    model((torch.rand(2, 3, 40, 40) * 255).to(torch.uint8))
-    model.eval()
-    path = tmp_path / "random-inception.pth"
-    torch.save(model.state_dict(), path)
-    return model, path
 
 
-def test_inception_features_equal_torch_fidelity_own(tmp_path, monkeypatch) -> None:
-    reference, path = random_inception_weights(tmp_path, monkeypatch)
+def test_inception_features_equal_torch_fidelity_own(tmp_path) -> None:
+    reference, path = random_inception_weights(tmp_path)
     pixels = torch.randint(0, 256, (2, 1, 16, 16), generator=torch.Generator().manual_seed(0))
     images = pixels / 127.5 - 1  # exactly representable back to the same 0..255 values
     extractor = make_extractor("inception", weights=path)
@@ -70,7 +54,7 @@ def test_inception_features_equal_torch_fidelity_own(tmp_path, monkeypatch) -> N
 def test_images_go_through_the_network_a_few_at_a_time_as_if_all_at_once(tmp_path, monkeypatch) -> None:
     """INCEPTION_BATCH images at a time (on a CPU a batch of 256 held 3.4 GB): the features and probabilities of the
     whole batch at once, whatever the split."""
-    reference, path = random_inception_weights(tmp_path, monkeypatch)
+    reference, path = random_inception_weights(tmp_path)
     pixels = torch.randint(0, 256, (5, 3, 16, 16), generator=torch.Generator().manual_seed(2))
     monkeypatch.setattr(inception, "INCEPTION_BATCH", 2)  # 2 + 2 + 1
     extractor, seen = make_extractor("inception", weights=path), []
@@ -85,7 +69,7 @@ def test_images_go_through_the_network_a_few_at_a_time_as_if_all_at_once(tmp_pat
 
 
 def test_without_weights_torch_fidelitys_own_loader_fetches_them(tmp_path, monkeypatch) -> None:
-    reference, path = random_inception_weights(tmp_path, monkeypatch)
+    reference, path = random_inception_weights(tmp_path)
     inception_class = inception.torch_fidelity_inception()
     fetched: list[str] = []
 

@@ -15,6 +15,7 @@ from wganlab import config as configuration
 from wganlab.data.images import ImageData, load_images
 from wganlab.data.stacked import StackedImages
 from wganlab.errors import UserError
+from wganlab.metrics import inception
 from wganlab.metrics.features import EXTRACTORS
 from wganlab.objectives.losses import mean_difference
 from wganlab.parts import Parts
@@ -24,7 +25,7 @@ from wganlab.training.evaluation import (
     ImageEvaluator,
     ToyEvaluator,
     build_evaluator,
-    extractor_name,
+    choose_extractor,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -72,20 +73,44 @@ def test_toy_evaluator_metrics_have_their_keys_and_repeat_for_a_seed(tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("data", "extractor", "expected"),
+    ("data", "extractor", "inception_here", "expected"),
     [
-        ("digits", "auto", "digits-classifier"),
-        ("mnist", "auto", None),
-        ("fashion-mnist", "auto", None),
-        ("cifar10", "auto", None),
-        ("npz", "auto", None),
-        ("folder", "auto", None),
-        ("mnist", "classifier", "classifier"),
-        ("digits", "inception-v3-compat", "inception-v3-compat"),
+        ("digits", "auto", True, "digits-classifier"),  # its own classifier, even where Inception can be had
+        ("digits", "auto", False, "digits-classifier"),
+        ("mnist", "auto", True, "inception"),
+        ("mnist", "auto", False, None),
+        ("fashion-mnist", "auto", True, "inception"),
+        ("cifar10", "auto", True, "inception"),
+        ("cifar10", "auto", False, None),
+        ("npz", "auto", True, "inception"),
+        ("folder", "auto", True, "inception"),
+        ("folder", "auto", False, None),
+        ("mnist", "classifier", False, "classifier"),
+        ("digits", "inception-v3-compat", False, "inception-v3-compat"),
     ],
 )
-def test_extractor_name_resolves_auto_through_the_data_set(data: str, extractor: str, expected: str | None) -> None:
-    assert extractor_name(config_with(**{"data.name": data, "eval.extractor": extractor})) == expected
+def test_auto_is_the_data_sets_own_classifier_else_inception_where_it_can_be_had(
+    data: str, extractor: str, inception_here: bool, expected: str | None, monkeypatch
+) -> None:
+    reason = "torch-fidelity is not installed; turn them on with: pip install 'torch-fidelity>=0.3'"
+    monkeypatch.setattr(inception, "unavailable", lambda: None if inception_here else reason)
+    choice = choose_extractor(config_with(**{"data.name": data, "eval.extractor": extractor}))
+    assert choice.name == expected
+    assert (choice.reason == reason) == (expected is None)  # none: why, and what turns metrics on
+
+
+def test_auto_on_stacked_data_without_a_classifier_of_its_own_measures_nothing_and_says_how(monkeypatch) -> None:
+    monkeypatch.setattr(inception, "unavailable", lambda: None)  # Inception would be there: stacked data need a
+    # classifier per channel (the Stacked MNIST protocol)
+    choice = choose_extractor(config_with(**{"data.name": "mnist", "data.stack": 3}))
+    assert choice.name is None and "wganlab classifier train" in choice.reason
+    assert choose_extractor(config_with(**{"data.name": "digits", "data.stack": 3})).name == "digits-classifier"
+
+
+def test_given_inception_weights_need_no_fetch(monkeypatch) -> None:
+    monkeypatch.setattr(inception, "unavailable", lambda: pytest.fail("looked for weights it was given"))
+    config = config_with(**{"data.name": "cifar10", "eval.extractor_weights": "inception.pth"})
+    assert choose_extractor(config).name == "inception"
 
 
 def _images(*shape: int) -> ImageData:
@@ -107,8 +132,9 @@ def test_build_evaluator_accepts_matching_and_stacked_images() -> None:
     assert build_evaluator(config, _images(1, 8, 8), mean_difference).extractor_name == "digits-classifier"
     stacked = StackedImages(_images(1, 8, 8), 3)  # (3, 8, 8), each channel a (1, 8, 8) digit
     assert build_evaluator(config, stacked, mean_difference).extractor_name == "digits-classifier"
-    # no extractor (auto on npz data): sample grids only, any shape
-    grids_only = build_evaluator(config_with(**{"data.name": "npz"}), _images(3, 5, 7), mean_difference)
+    # no metrics: no extractor, sample grids only, any shape
+    grids_only = build_evaluator(config_with(**{"data.name": "npz", "eval.metrics": []}), _images(3, 5, 7),
+                                 mean_difference)
     assert isinstance(grids_only, ImageEvaluator) and grids_only.extractor_name is None
 
 
@@ -151,7 +177,8 @@ def test_image_evaluator_builds_its_extractor_on_first_use(tmp_path: Path, count
     grids.draw(tmp_path / "grid.png", "step 1")
     assert (tmp_path / "grid.png").read_bytes()[:8] == PNG and counted == []
 
-    measuring = dataclasses.replace(evaluator, config=config_with(**values, **{"eval.metrics": ["fid", "modes"]}))
+    measuring = build_evaluator(config_with(**values, **{"eval.metrics": ["fid", "modes"]}), digits, mean_difference)
+    assert counted == []  # built, its extractor not yet
     first = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)
     assert counted == ["cpu"]
     again = measuring.measure(_digit_sampler(), nn.Linear(1, 1), seed=1)

@@ -16,7 +16,7 @@ from wganlab import rundir
 from wganlab.config import Config
 from wganlab.errors import UserError
 from wganlab.training import loop
-from wganlab.training.build import build
+from wganlab.training.build import build, resolved
 from wganlab.training.loop import fit
 from wganlab.training.session import resume, start
 from wganlab.training.streams import EVALUATION, step_seed
@@ -51,7 +51,8 @@ def test_start_writes_config_json_into_a_new_run_folder(tmp_path: Path) -> None:
     folder, run, state = start(config, tmp_path / "runs")
     assert folder == tmp_path / "runs" / "00000-grid-grid"
     saved = json.loads((folder / "config.json").read_text())
-    assert configuration.from_dict(saved) == config == run.config
+    assert configuration.from_dict(saved) == run.config == resolved(config)[0]  # "auto" as this machine runs it
+    assert config.train.device == "auto" and run.config.train.device in ("cpu", "cuda")
     assert saved["train"]["steps"] == 3 and saved["model"]["width"] == 16
     assert sorted(p.name for p in folder.iterdir()) == [".lock", "checkpoints", "config.json", "figures", "run.json"]
     assert state.step == 0

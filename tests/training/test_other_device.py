@@ -9,9 +9,9 @@ import pytest
 
 import wganlab
 from tests.tiny import TINY
-from wganlab import cli, rundir
+from wganlab import cli, rundir, runlogs
 from wganlab import config as configuration
-from wganlab.training import checkpoint, session, snapshot
+from wganlab.training import build, checkpoint, session, snapshot, validation
 
 
 def _as_if_trained_on_cuda(run: Path) -> None:
@@ -44,7 +44,7 @@ def test_a_gpu_run_is_evaluated_and_diagnosed_on_the_cpu_and_its_resume_refused(
 
 
 def test_a_run_on_a_device_this_machine_has_keeps_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = configuration.load(preset="grid")
+    config = configuration.load(preset="grid", overrides=["train.device=cpu"])
     assert snapshot.usable_here(config) is config  # the CPU
     cuda = configuration.with_values(config, {"train.device": "cuda:1"})
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
@@ -52,3 +52,29 @@ def test_a_run_on_a_device_this_machine_has_keeps_it(monkeypatch: pytest.MonkeyP
     assert snapshot.usable_here(cuda) is cuda
     monkeypatch.setattr("torch.cuda.device_count", lambda: 1)
     assert snapshot.usable_here(cuda).train.device == "cpu"
+
+
+@pytest.mark.parametrize(("gpu", "expected"), [(False, "cpu"), (True, "cuda")])
+def test_auto_is_cuda_where_there_is_a_gpu_else_cpu_and_a_run_records_which(
+        gpu: bool, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = configuration.load(preset="grid")
+    assert config.train.device == "auto"  # the default
+    monkeypatch.setattr("torch.cuda.is_available", lambda: gpu)
+    monkeypatch.setattr("torch.cuda.device_count", lambda: int(gpu))
+    resolved, said = build.resolved(config)
+    assert resolved.train.device == expected and said == ()  # toy data: no extractor to choose
+    assert resolved == configuration.with_values(config, {"train.device": expected})  # nothing else changed
+    assert snapshot.usable_here(config).train.device == expected
+    line = validation.device_line("auto", expected)
+    assert line.startswith(f"{expected} (train.device auto: ") and ("no CUDA GPU" in line) == (not gpu)
+    assert validation.device_line("cpu", "cpu") == "cpu"  # chosen by name: nothing to explain
+
+
+def test_a_run_started_on_auto_records_its_device_and_says_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert cli.main(["train", *TINY, "--steps", "10", "--set", "eval.figures=false", "--outdir", str(tmp_path)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("10 generator steps on cpu (train.device auto: no CUDA GPU))")
+    run = next(tmp_path.glob("*/"))
+    assert runlogs.read_config(run).train.device == "cpu"  # what it ran on, not "auto": a resume keeps it

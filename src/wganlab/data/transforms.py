@@ -31,7 +31,7 @@ FILTERS: Parts[Filter] = Parts("data.resize_filter", [
     Filter("box", "the mean of the pixels each output pixel covers", Image.Resampling.BOX),
     Filter("bilinear", "linear in each direction, antialiased (torchvision's default)", Image.Resampling.BILINEAR),
     Filter("hamming", "a Hamming-windowed sinc, sharper than bilinear", Image.Resampling.HAMMING),
-    Filter("bicubic", "cubic in each direction, antialiased (clean-fid's choice)", Image.Resampling.BICUBIC),
+    Filter("bicubic", "cubic in each direction, antialiased (PIL's bicubic)", Image.Resampling.BICUBIC),
     Filter("lanczos", "Lanczos-3, the sharpest", Image.Resampling.LANCZOS),
 ])
 

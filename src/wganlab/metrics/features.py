@@ -107,7 +107,8 @@ class ExtractorEntry:
 
 
 AUTO = "auto"  # eval.extractor's default: the data set's own extractor (ImageSource.extractor), if it has one
-AUTO_DESCRIPTION = "the data set's own extractor (digits-classifier on digits), none elsewhere"
+AUTO_DESCRIPTION = ("the data set's own classifier (digits-classifier on digits), else inception where "
+                    "torch-fidelity and its weights can be had, else none (the run says which, and why)")
 EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
     ExtractorEntry(
         "digits-classifier",
@@ -128,7 +129,9 @@ EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [
     ExtractorEntry(
         "inception",
         "torch-fidelity's InceptionV3: 2048-d pool3 features and 1008-way softmax (standard, TF-compatible "
-        "FID/KID/IS); any size, resized to 299; weights from eval.extractor_weights or fetched by torch-fidelity",
+        "FID/KID/IS: torch-fidelity's and TTUR's protocol, not clean-fid's); any size, resized to 299 by "
+        "torch-fidelity's TF1-compatible bilinear resize; weights from eval.extractor_weights or fetched by "
+        "torch-fidelity",
         lambda weights: check_inception(weights),
         lambda weights, device: inception_extractor(weights, device, "inception"),
         lambda weights: _INCEPTION,

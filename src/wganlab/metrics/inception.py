@@ -50,6 +50,24 @@ def check_inception(weights: str | Path | None, required: bool = False) -> None:
         raise UserError(f"torch-fidelity is not installed: {INCEPTION_HOW_TO}")
 
 
+TURN_ON = "pip install 'torch-fidelity>=0.3'"  # the one command that gives a machine the Inception extractor
+
+
+def unavailable() -> str | None:
+    """Why the Inception extractor cannot be had on this machine without a weights file given, or None when it can:
+    torch-fidelity importable and its weights in torch-fidelity's cache, or fetched into it now by torch-fidelity's
+    own loader (online; once per machine). The reason ends with what turns it on."""
+    if importlib.util.find_spec("torch_fidelity") is None:
+        return f"torch-fidelity is not installed; turn them on with: {TURN_ON}"
+    if cached_weights().is_file():
+        return None
+    try:
+        _load(torch_fidelity_inception(), "inception", None)  # fetched into the cache: the extractor finds them there
+    except UserError as error:  # offline, or a download that broke off: it says what to put where
+        return str(error)
+    return None
+
+
 def to_inception_input(images: Tensor) -> Tensor:
     """[N, 1 or 3, H, W] in [-1, 1] -> [N, 3, H, W] uint8 0..255 (rounded), the input torch-fidelity takes."""
     if images.shape[1] not in (1, 3):

@@ -32,10 +32,10 @@ def _floating(name: str, array: np.ndarray) -> str | None:
 
 
 def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.ndarray | None,
-                       count: object) -> str | None:
+                       count: object, counted: bool = True) -> str | None:
     """What is wrong with these statistics (a phrase: "its covariance is not symmetric ..."), or None when FID,
     KID and precision/recall can be computed from them. `count` is the image count they claim (as read: it may
-    be missing, None, or not a number)."""
+    be missing, None, or not a number); not `counted`: the format records none (pytorch-fid's), nor rows."""
     for name, array in (("mean", mean), ("covariance", covariance), ("feature rows", features)):
         if array is not None and (problem := _floating(name, array)) is not None:
             return problem
@@ -44,7 +44,7 @@ def statistics_problem(mean: np.ndarray, covariance: np.ndarray, features: np.nd
     dims = mean.shape[0]
     if covariance.shape != (dims, dims):
         return f"its covariance has shape {list(covariance.shape)}, not [{dims}, {dims}] as its mean of {dims} values"
-    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+    if counted and (isinstance(count, bool) or not isinstance(count, int) or count < 2):
         return f"its image count is {count!r}, not a whole number of at least 2"
     if features is not None and features.shape != (count, dims):
         return f"its feature rows have shape {list(features.shape)}, not [{count}, {dims}]"

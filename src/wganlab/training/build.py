@@ -32,21 +32,22 @@ import functools
 import torch
 from torch import nn
 
+from wganlab import config as configuration
 from wganlab.config import Config, TrainConfig
-from wganlab.data.datasets import Dataset, build_dataset, data_shape
+from wganlab.data.datasets import Dataset, build_dataset, data_shape, is_image
 from wganlab.data.images import ImageData
 from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.objectives.penalties import PENALTIES
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
-from wganlab.training.evaluation import build_evaluator
+from wganlab.training.evaluation import build_evaluator, choose_extractor
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.probing import build_prober
 from wganlab.training.step import Autocast, Execution, GradientSync, Run, TrainState, make_ema
 from wganlab.training.streams import DATA, LATENTS, training_seed
-from wganlab.training.validation import validate
+from wganlab.training.validation import concrete_device, validate
 
 
 def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective) -> tuple[nn.Module, nn.Module]:
@@ -59,10 +60,29 @@ def seeded_networks(config: Config, shape: tuple[int, ...], objective: Objective
     return generator.to(device), critic.to(device)
 
 
+def resolved(config: Config) -> tuple[Config, tuple[str, ...]]:
+    """`config` with what "auto" means on this machine written in, once, before anything is built (a run records
+    what it ran with, and a resumed run keeps it): train.device, and for image data the extractor of its metrics,
+    or no image metrics where none can be had; and one line for the user saying which extractor and why."""
+    values: dict[str, object] = {"train.device": concrete_device(config.train.device)}
+    if not is_image(config.data.name) or not config.eval.metrics:
+        return configuration.with_values(config, values), ()
+    choice = choose_extractor(config)
+    if choice.name is None:
+        values["eval.metrics"] = ()
+        line = f"image metrics off: {choice.reason}"
+    else:
+        values["eval.extractor"] = choice.name
+        line = f"image metrics {', '.join(config.eval.metrics)} on {choice.name} features ({choice.reason})"
+    return configuration.with_values(config, values), (line,)
+
+
 def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> tuple[Run, TrainState]:
     """Validate, then build seeded: the same config always gives the same initial weights and RNG streams (on
-    every rank of a distributed `team`); `dataset` is the config's data when the caller has read it already."""
+    every rank of a distributed `team`); `dataset` is the config's data when the caller has read it already.
+    "auto" values are resolved first (`resolved`): the run's config holds what it runs with."""
     validate(config, team.world)
+    config, said = resolved(config)
     seed = config.train.seed
     dataset = dataset if dataset is not None else build_dataset(config.data, seed)
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
@@ -93,7 +113,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     evaluator = build_evaluator(config, dataset, objective.estimate, team)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
-              execution=execution, team=team, notes=(*precision_notes(config.train), *notes))
+              execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said)
     return run, state
 
 

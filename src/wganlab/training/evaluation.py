@@ -25,6 +25,7 @@ from wganlab.data.stacked import StackedImages
 from wganlab.data.toy import ToyDistribution
 from wganlab.errors import UserError
 from wganlab.integrity import content_digest
+from wganlab.metrics import inception
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.features import AUTO, EXTRACT_BATCH, EXTRACTORS
 from wganlab.metrics.images import (
@@ -42,6 +43,7 @@ from wganlab.objectives.losses import Estimate
 from wganlab.training.distributed import SOLO, Team
 from wganlab.training.feature_cache import cached_features
 from wganlab.training.figures import plot_toy, save_grid
+from wganlab.training.validation import concrete_device
 
 Draw = Callable[[Path, str], None]  # (path, title) -> writes the evaluation's figure
 GRID_IMAGES = 64
@@ -102,7 +104,7 @@ class ImageEvaluator:
         assert self.extractor_name is not None
         if self._extractor is None:
             weights = self.config.eval.extractor_weights or None
-            self._extractor = EXTRACTORS[self.extractor_name].make(weights, self.config.train.device)
+            self._extractor = EXTRACTORS[self.extractor_name].make(weights, concrete_device(self.config.train.device))
         return self._extractor
 
     @property
@@ -182,7 +184,7 @@ class ImageEvaluator:
 
     @staticmethod
     def headline(metrics: dict[str, float]) -> str:
-        return image_headline(metrics) or "(no image metrics: set eval.extractor)"
+        return image_headline(metrics) or "(no image metrics: eval.metrics and eval.extractor choose them)"
 
 
 Evaluator = ToyEvaluator | ImageEvaluator
@@ -197,12 +199,32 @@ def keep_first(wanted: int, kept: list[Tensor], chunks: Iterator[Tensor]) -> Ite
         yield chunk
 
 
-def extractor_name(config: Config) -> str | None:
-    """eval.extractor, or for "auto" the data set's own extractor (None: it has none, so sample grids only)."""
+@dataclass(frozen=True)
+class ExtractorChoice:
+    """The feature extractor a config's image metrics use on this machine, and why (one line for the user)."""
+
+    name: str | None  # None: none can be had here, and image metrics are off
+    reason: str  # why this one; for none, why and what turns them on
+
+
+def choose_extractor(config: Config) -> ExtractorChoice:
+    """eval.extractor; for "auto", the data set's own classifier where it has one (8x8 digits: a closer yardstick
+    than Inception, which sees them blown up to 299x299), else torch-fidelity's InceptionV3 where it can be had
+    (torch-fidelity installed and its weights given, cached or fetched now: metrics/inception.py), else none."""
     if config.eval.extractor != AUTO:
-        return config.eval.extractor
+        return ExtractorChoice(config.eval.extractor, f"eval.extractor {config.eval.extractor}")
     source = IMAGE_DATASETS.get(config.data.name)
-    return None if source is None else source.extractor
+    if source is not None and source.extractor is not None:
+        return ExtractorChoice(source.extractor, f"eval.extractor auto: the classifier shipped for {source.name}, "
+                                                 "a closer yardstick for these images than Inception")
+    if config.data.stack > 1:
+        return ExtractorChoice(None, "stacked images are measured per channel by a classifier of their data: train "
+                                     "one with `wganlab classifier train` and set eval.extractor=classifier")
+    problem = None if config.eval.extractor_weights else inception.unavailable()
+    if problem is not None:
+        return ExtractorChoice(None, problem)
+    return ExtractorChoice("inception", "eval.extractor auto: torch-fidelity's InceptionV3 and resize (the "
+                                        "standard FID, KID and IS protocol)")
 
 
 def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate, team: Team = SOLO) -> Evaluator:
@@ -210,7 +232,7 @@ def build_evaluator(config: Config, dataset: Dataset, estimate: Estimate, team: 
     now (a user error before any training) but the extractor itself built on first use."""
     if isinstance(dataset, ToyDistribution):
         return ToyEvaluator(dataset, estimate, config, team)
-    name = extractor_name(config)
+    name = choose_extractor(config).name if config.eval.metrics else None  # no metrics: sample grids only
     if name is not None:
         expected = EXTRACTORS.resolve(name).input_shape(config.eval.extractor_weights or None)
         channel_shape = (1, *dataset.shape[1:]) if isinstance(dataset, StackedImages) else dataset.shape

@@ -26,7 +26,7 @@ from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
 from wganlab.models.sampling import BATCH
-from wganlab.training.evaluation import STORED_CHUNK, chunk_bytes, extractor_name
+from wganlab.training.evaluation import STORED_CHUNK, choose_extractor, chunk_bytes
 
 FLOAT = 4  # bytes of a float32
 _OPTIMIZER_SLOTS = {"adam": 2, "rmsprop": 1, "sgd": 1}  # per-parameter state tensors
@@ -64,8 +64,8 @@ def image_evaluation(config: Config, shape: tuple[int, ...], real_count: int, ge
     float64 statistics and FID's matrices, and the distance and kernel blocks."""
     pixels = math.prod(shape)
     chunk = chunk_bytes(pixels) + BATCH * FLOAT * generator_values
-    name = extractor_name(config)
-    if name is None or not config.eval.metrics:
+    name = choose_extractor(config).name if config.eval.metrics else None
+    if name is None:
         return int(chunk)
     sizes = EXTRACTORS[name].sizes(config.eval.extractor_weights or None)
     copies = shape[0] if config.data.stack > 1 else 1  # stacked data: one distribution per channel

@@ -25,7 +25,7 @@ from wganlab.objectives.objective import Objective, build_objective
 from wganlab.training import checkpoint
 from wganlab.training.build import seeded_networks
 from wganlab.training.step import make_ema
-from wganlab.training.validation import device_here, validate
+from wganlab.training.validation import concrete_device, device_here, validate
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def training_data(config: Config, shape: tuple[int, ...] | None = None) -> Datas
 def usable_here(config: Config) -> Config:
     """`config` with train.device "cpu" when it names a GPU this machine lacks: a checkpoint's networks can be used
     anywhere (sampling, evaluating, diagnosing a GPU run on a laptop); training resumes only on its own device."""
-    return config if device_here(config.train.device) else configuration.with_values(config, {"train.device": "cpu"})
+    device = concrete_device(config.train.device)  # "auto" (a config not from a run's build) is this machine's
+    device = device if device_here(device) else "cpu"
+    return config if device == config.train.device else configuration.with_values(config, {"train.device": device})
 
 
 class Opened(NamedTuple):

@@ -98,6 +98,7 @@ class Run:
     execution: Execution = PLAIN  # precision, gradient averaging, compiled forwards (train.precision, .compile)
     team: Team = SOLO  # the processes of a distributed run (torchrun); one process alone by default
     notes: tuple[str, ...] = ()  # one line each, for the user: what a choice could not do (train.compile)
+    said: tuple[str, ...] = ()  # one line each, said at start: what "auto" became and why (build.resolved)
     members: int = 0  # the runs a sweep trains as one (stack.py): its tensors are [K, N, ...]; 0 for one run
 
     @property

@@ -103,10 +103,24 @@ def _check_names(config: Config, tables: dict[str, Parts]) -> None:
         raise ConfigError(f"unknown eval.extractor {extractor!r}; {suggest(extractor, [AUTO, *EXTRACTORS])}")
 
 
+def concrete_device(device: str) -> str:
+    """train.device as this machine runs it: "auto" is "cuda" where PyTorch sees a GPU, else "cpu"."""
+    if device != AUTO:
+        return device
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def device_line(device: str, chosen: str) -> str:
+    """How the start line names the device: the one chosen, and why when train.device was "auto"."""
+    if device != AUTO:
+        return chosen
+    return f"{chosen} (train.device auto: {'a CUDA GPU is there' if chosen != 'cpu' else 'no CUDA GPU'})"
+
+
 def device_here(device: str) -> bool:
-    """Whether this machine has `device` ("cpu", "cuda" or "cuda:N": the form every `Config` has, checked by
-    config.py)."""
-    if device == "cpu":
+    """Whether this machine has `device` ("auto", "cpu", "cuda" or "cuda:N": the form every `Config` has, checked
+    by config.py)."""
+    if device in ("cpu", AUTO):
         return True
     index = int(device.partition(":")[2] or 0)
     return torch.cuda.is_available() and index < torch.cuda.device_count()
