@@ -4,12 +4,15 @@ numbers measured against such a file, with an Inception stand-in: tests/metrics/
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.hostile import refused
+from wganlab import evaluate
 from wganlab.reference import read_reference
 
 WIDTH = 2048  # Inception's pool3 features
@@ -49,40 +52,71 @@ def _damaged(arrays: dict[str, np.ndarray], key: str, value: object) -> dict[str
     return arrays | {key: value}
 
 
+def _truncated(path: Path) -> None:
+    """A sound file whose sigma member is cut short: its header says [2048, 2048], its data end early."""
+    arrays = sound()
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, array in arrays.items():
+            member = io.BytesIO()
+            np.save(member, array)
+            archive.writestr(f"{key}.npy", member.getvalue()[: 200 if key == "sigma" else None])
+
+
+def _huge(path: Path) -> None:
+    """A few bytes whose sigma header claims 10^6 x 10^6 float64 (7 TiB): refused before anything is allocated."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    mean = io.BytesIO()
+    np.save(mean, sound()["mu"])
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mu.npy", mean.getvalue())
+        archive.writestr("sigma.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\x00" * 64)
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("write", "message"),
     [
-        (lambda a: _damaged(a, "mu", a["mu"][:64]), "its covariance has shape [2048, 2048], not [64, 64]"),
-        (lambda a: {"mu": a["mu"][:64], "sigma": a["sigma"][:64, :64]},
-         "its mu has 64 values, not the 2048 of Inception's pool3 features"),
-        (lambda a: _damaged(a, "sigma", a["sigma"][:, :2047]), "its covariance has shape [2048, 2047]"),
-        (lambda a: _damaged(a, "mu", np.where(np.arange(WIDTH) == 5, np.nan, a["mu"])), "NaN or infinite"),
-        (lambda a: _damaged(a, "sigma", -a["sigma"]), "no positive variance"),
-        (lambda a: _damaged(a, "sigma", a["sigma"] + np.triu(np.ones((WIDTH, WIDTH)), 1)), "not symmetric"),
-        (lambda a: _damaged(a, "sigma", a["sigma"] - 5 * np.diag(a["sigma"]).mean() * np.outer(*2 * [_unit()])),
-         "not positive semi-definite"),
-        (lambda a: _damaged(a, "mu", a["mu"].astype(str)), "its mean is <U"),
-        (lambda a: _damaged(a, "mu", np.float64(1.0)), "its mean has shape [], not [D]"),
+        (lambda p: np.savez(p, **_damaged(sound(), "mu", sound()["mu"][:64])), "its mu has shape [64], not [2048]"),
+        (lambda p: np.savez(p, **_damaged(sound(), "sigma", sound()["sigma"][:, :2047])),
+         "its sigma has shape [2048, 2047], not [2048, 2048]"),
+        (lambda p: np.savez(p, **_damaged(sound(), "mu", np.float64(1.0))), "its mu has shape [], not [2048]"),
+        (lambda p: np.savez(p, **_damaged(sound(), "mu", sound()["mu"].astype(str))), "its mu is <U"),
+        (lambda p: np.savez(p, **_damaged(sound(), "mu", np.array([object()] * WIDTH, dtype=object))),
+         "its mu is object, not floating point"),  # never unpickled
+        (lambda p: np.savez(p, **_damaged(sound(), "mu", np.where(np.arange(WIDTH) == 5, np.nan, sound()["mu"]))),
+         "NaN or infinite"),
+        (lambda p: np.savez(p, **_damaged(sound(), "sigma", -sound()["sigma"])), "no positive variance"),
+        (lambda p: np.savez(p, **_damaged(sound(), "sigma", sound()["sigma"] + np.triu(np.ones((WIDTH, WIDTH)), 1))),
+         "its sigma is not symmetric"),
+        (lambda p: np.savez(p, **_damaged(sound(), "sigma", sound()["sigma"] - 5 * np.outer(*2 * [_unit()]))),
+         "its sigma is not positive semi-definite"),
+        (_truncated, "it cannot be read"),
+        (_huge, "its sigma has shape [1000000, 1000000], not [2048, 2048]"),
     ],
 )
-def test_a_malformed_pytorch_fid_file_is_refused_in_one_line(samples: Path, tmp_path: Path, capsys, change,
+def test_a_malformed_pytorch_fid_file_is_refused_in_one_line(samples: Path, tmp_path: Path, capsys, write,
                                                              message: str) -> None:
-    np.savez(tmp_path / "fid_stats.npz", **change(sound()))
+    write(tmp_path / "fid_stats.npz")
     line = refused(["evaluate", str(samples), "--metrics", "fid", "--reference", str(tmp_path / "fid_stats.npz")],
                    capsys)
     assert message in line and "fid_stats.npz cannot be measured against" in line, line
 
 
-@pytest.mark.parametrize("metrics", ["kid", "fid,pr", "fid,kid,is"])
-def test_metrics_that_need_every_real_feature_are_refused_in_one_line(samples: Path, tmp_path: Path, capsys,
-                                                                      metrics: str) -> None:
+def test_a_file_with_an_about_record_or_without_sigma_is_not_taken_for_one(samples: Path, tmp_path: Path,
+                                                                           capsys) -> None:
+    np.savez(tmp_path / "mu_only.npz", mu=sound()["mu"])
+    line = refused(["evaluate", str(samples), "--metrics", "fid", "--reference", str(tmp_path / "mu_only.npz")],
+                   capsys)
+    assert "nor pytorch-fid's or TTUR's statistics ('mu' and 'sigma')" in line
+    np.savez(tmp_path / "about.npz", about=np.array("{}"), **sound())
+    line = refused(["evaluate", str(samples), "--metrics", "fid", "--reference", str(tmp_path / "about.npz")], capsys)
+    assert "it holds ['about', 'mu', 'sigma'], without 'mean' and 'covariance'" in line
+
+
+def test_another_extractor_than_inception_is_refused_in_one_line(samples: Path, tmp_path: Path, capsys) -> None:
     np.savez(tmp_path / "fid_stats.npz", **sound())
-    line = refused(["evaluate", str(samples), "--data", "digits", "--extractor", "inception", "--extractor-weights",
-                    str(tmp_path / "unused.pth"), "--metrics", metrics, "--reference",
-                    str(tmp_path / "fid_stats.npz")], capsys)
-    assert "does not exist" in line or "not found" in line or "torch-fidelity" in line  # the extractor first
     line = refused(["evaluate", str(samples), "--data", "digits", "--extractor", "digits-classifier", "--metrics",
-                    metrics, "--reference", str(tmp_path / "fid_stats.npz")], capsys)
+                    "fid", "--reference", str(tmp_path / "fid_stats.npz")], capsys)
     assert "holds Inception statistics" in line and "--extractor inception" in line
 
 
@@ -93,3 +127,21 @@ def test_stats_writes_the_format_for_inception_alone_and_without_rows(tmp_path: 
     line = refused(["stats", "digits", "--format", "pytorch-fid", "--features", "--out", out], capsys)
     assert "drop --features" in line
     assert not Path(out).exists()
+
+
+@pytest.mark.parametrize(("metrics", "named"), [("kid", "kid needs"), ("fid,pr", "pr needs"),
+                                                ("fid,kid,is,pr", "kid and pr need")])
+def test_metrics_that_need_every_real_feature_are_refused_before_any_sample_is_read(
+        samples: Path, tmp_path: Path, capsys, monkeypatch, metrics: str, named: str) -> None:
+    np.savez(tmp_path / "fid_stats.npz", **sound())
+    monkeypatch.setattr(evaluate, "load_images", lambda *args, **kwargs: pytest.fail("read the samples first"))
+    line = refused(["evaluate", str(samples), "--metrics", metrics, "--reference", str(tmp_path / "fid_stats.npz")],
+                   capsys)
+    assert f"keeps only FID's mean and covariance (pytorch-fid/TTUR statistics), and {named} every real feature" in line
+
+
+def test_stats_of_one_image_write_nothing_and_say_why(tmp_path: Path, capsys) -> None:
+    np.savez(tmp_path / "one.npz", images=np.full((1, 8, 8), 77, dtype=np.uint8))
+    line = refused(["stats", "npz", "--root", str(tmp_path / "one.npz"), "--extractor", "digits-classifier",
+                    "--out", str(tmp_path / "ref.npz")], capsys)
+    assert "npz train has 1 image: a covariance needs at least 2" in line and not (tmp_path / "ref.npz").exists()

@@ -13,8 +13,8 @@ from wganlab.data.images import load_images
 from wganlab.errors import UserError
 from wganlab.metrics.images import ROWS, image_metrics
 from wganlab.metrics.summary import needs_of
-from wganlab.reference import adopt_reference, image_evaluator, read_reference, use_reference
-from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator
+from wganlab.reference import adopt_reference, image_evaluator, read_reference, refuse_rows, use_reference
+from wganlab.training.evaluation import STORED_CHUNK, ImageEvaluator, build_evaluator, choose_extractor
 from wganlab.training.snapshot import load_snapshot
 from wganlab.training.streams import EVALUATION, step_seed
 from wganlab.training.validation import validate
@@ -39,6 +39,8 @@ def evaluate_checkpoint(
     config = configuration.with_values(snapshot.config, values)
     validate(config)
     evaluator = build_evaluator(config, snapshot.dataset, snapshot.objective.estimate)
+    if isinstance(evaluator, ImageEvaluator) and evaluator.extractor_name is None and config.eval.metrics:
+        raise UserError(f"no image metrics for {target}: {choose_extractor(config).reason}; or pass --extractor")
     if reference is not None:
         if not isinstance(evaluator, ImageEvaluator) or evaluator.extractor_name is None:
             raise UserError("--reference holds image features: it applies to image runs with an extractor")
@@ -64,10 +66,12 @@ def evaluate_samples(target: Path, values: Mapping[str, Any], reference: Path | 
             raise UserError(f"reference file {reference} does not exist; make one with `wganlab stats`")
         if values.get("data.stack", 1) != 1:
             raise UserError("stacked samples (--stack 3) are measured per channel: name their real data (--data)")
-    fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
-    if alone:  # the feature rows (400 MB for 50k images) read only for the metrics that need them, as use_reference
+        # the feature rows (400 MB for 50k images) read only for the metrics that need them, as use_reference
         requested = configuration.with_values(configuration.load(), values).eval.metrics
         real, about = read_reference(reference, rows=ROWS in needs_of(requested))
+        refuse_rows(requested, real, about, reference)  # before a single sample is read
+    fake = load_images(kind, target, cache=False)  # generated images are read once: no cache entry for them
+    if alone:
         own = {"data.name": kind, "data.root": str(target), "eval.extractor": about["extractor"]} | dict(values)
         evaluator = image_evaluator(own, dataset=fake)
         adopt_reference(evaluator, real, about, reference, alone=True)

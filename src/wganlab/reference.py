@@ -4,18 +4,15 @@
 A reference keeps the features' mean and covariance (enough for FID) and, with --features, every feature
 (for KID and precision/recall); with it, the extractor's name and weights, the image count and the data.
 
-The published statistics of pytorch-fid and of TTUR (the official TensorFlow FID code) are read too, and
-`wganlab stats --format pytorch-fid` writes them: an .npz of 'mu' [2048] and 'sigma' [2048, 2048], the mean and
-covariance of Inception's pool3 features, and nothing else. Such a file records no extractor, weights, image count
-or image size: it is taken to hold the Inception features ours are (torch-fidelity's port of the same TensorFlow
-graph; pytorch-fid's own files come from its slightly different resize), and serves FID alone.
+The published statistics of pytorch-fid and of TTUR (the official TensorFlow FID code: 'mu' and 'sigma' of
+Inception's features, metrics/published.py) are read too, for FID alone, and `wganlab stats --format pytorch-fid`
+writes them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,9 +24,10 @@ from wganlab.config_values import shown_value
 from wganlab.data.datasets import build_dataset, is_image
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import open_npz, refuse_to_replace, write_atomic
+from wganlab.files import refuse_to_replace, write_atomic
 from wganlab.metrics.images import IMAGE_METRICS, ROWS, FeatureSet, read_stored
-from wganlab.metrics.inception import INCEPTION_SIZES
+from wganlab.metrics.published import DAMAGED, is_published, published_arrays, read_published
+from wganlab.metrics.published import FORMAT as PUBLISHED
 from wganlab.metrics.soundness import statistics_problem
 from wganlab.metrics.summary import needs_of
 from wganlab.models.shapes import sample_shape
@@ -38,7 +36,6 @@ from wganlab.training.evaluation import ImageEvaluator, build_evaluator, choose_
 from wganlab.training.validation import validate_measurement
 
 FORMAT = "wganlab-reference-1"
-PUBLISHED = "pytorch-fid"  # the 'mu'/'sigma' statistics of pytorch-fid and TTUR: Inception's, FID alone
 INCEPTIONS = ("inception", "inception-v3-compat")  # the extractors whose features such a file holds
 
 
@@ -75,10 +72,14 @@ def write_reference(values: Mapping[str, Any], out: Path, keep_features: bool,
     if published and evaluator.extractor_name not in INCEPTIONS:
         raise UserError(f"the pytorch-fid format holds Inception statistics, and the extractor is "
                         f"{evaluator.extractor_name}: pass --extractor inception")
+    if len(evaluator.dataset) < 2:
+        raise UserError(f"{evaluator.real_label()} has {len(evaluator.dataset)} image: a covariance needs at least 2")
     real = evaluator.real_features(rows=keep_features)
     mean, covariance = real.gaussian()
+    if (problem := statistics_problem(mean, covariance, None, real.count)) is not None:  # e.g. identical images
+        raise UserError(f"the features of {evaluator.real_label()} make no reference: {problem}")
     if published:  # float64, as pytorch-fid's own (np.cov)
-        write_atomic(out, lambda stream: np.savez(stream, mu=mean, sigma=covariance))
+        write_atomic(out, lambda stream: np.savez(stream, **published_arrays(mean, covariance)))
         return evaluator, real
     about = {"format": FORMAT, "extractor": evaluator.extractor.name, "weights": evaluator.extractor.weights_id,
              "count": real.count, "real": evaluator.real_label(), "shape": list(evaluator.dataset.shape)}
@@ -108,17 +109,24 @@ def adopt_reference(evaluator: ImageEvaluator, real: FeatureSet, about: dict[str
                             f"evaluation's extractor is {evaluator.extractor_name}: measure with --extractor inception")
     else:
         _check_made_alike(evaluator, about, path, alone)
-    rows = [name for name in evaluator.config.eval.metrics if IMAGE_METRICS[name].needs == ROWS]
-    if real.features is None and rows:
-        kept = "pytorch-fid/TTUR statistics" if about["format"] == PUBLISHED else "made without --features"
-        raise UserError(f"{path} keeps only FID's mean and covariance ({kept}), and {', '.join(rows)} need every real "
-                        "feature: measure with --metrics fid (is and modes need no real features), or make a "
-                        "reference with `wganlab stats --features`")
+    refuse_rows(evaluator.config.eval.metrics, real, about, path)
     dims = real.gaussian()[0].shape[0]
     if dims != evaluator.feature_dim:
         raise UserError(f"{path} holds features of {dims} dimensions, and {evaluator.extractor.name} makes "
                         f"{evaluator.feature_dim} of these images: make the reference again with `wganlab stats`")
     evaluator.use_reference(real, f"reference {path.name}: {about['real']}")
+
+
+def refuse_rows(metrics: tuple[str, ...], real: FeatureSet, about: dict[str, Any], path: Path) -> None:
+    """One line when `metrics` need every real feature (KID, precision/recall) and the reference keeps only FID's
+    statistics: said before any image is read or featurised."""
+    rows = [name for name in metrics if IMAGE_METRICS[name].needs == ROWS]
+    if real.features is None and rows:
+        kept = "pytorch-fid/TTUR statistics" if about["format"] == PUBLISHED else "made without --features"
+        need = "needs" if len(rows) == 1 else "need"
+        raise UserError(f"{path} keeps only FID's mean and covariance ({kept}), and {' and '.join(rows)} {need} every "
+                        "real feature: measure with --metrics fid (is and modes need no real features), or make a "
+                        "reference with `wganlab stats --features`")
 
 
 def _check_made_alike(evaluator: ImageEvaluator, about: dict[str, Any], path: Path, alone: bool) -> None:
@@ -149,9 +157,9 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
 
     try:
         stored = read_stored(path, rows)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except DAMAGED as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
-    if "about" not in stored.names and {"mu", "sigma"} <= stored.names:
+    if is_published(stored.names):
         return read_published(path)
     if "about" not in stored.names:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` (no 'about' record), nor "
@@ -172,23 +180,6 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
     if isinstance(real, str):
         raise refuse(real)
     return real, about
-
-
-def read_published(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
-    """A pytorch-fid / TTUR statistics file's 'mu' and 'sigma', checked as our own (metrics/soundness.py) and for
-    Inception's width, and what can be said of them (its 'count' None: not recorded)."""
-    with open_npz(path) as saved:
-        mean, covariance = saved["mu"], saved["sigma"]
-    problem = statistics_problem(mean, covariance, None, None, counted=False)
-    if problem is None and mean.shape[0] != INCEPTION_SIZES[0]:
-        problem = f"its mu has {mean.shape[0]} values, not the {INCEPTION_SIZES[0]} of Inception's pool3 features"
-    if problem is not None:
-        raise UserError(f"{path} cannot be measured against: {problem} (pytorch-fid's and TTUR's statistics are 'mu' "
-                        f"[{INCEPTION_SIZES[0]}] and 'sigma' [{INCEPTION_SIZES[0]}, {INCEPTION_SIZES[0]}])")
-    statistics = (mean.astype(np.float64), covariance.astype(np.float64))
-    about = {"format": PUBLISHED, "extractor": "inception", "weights": "not recorded", "count": None,
-             "real": f"{path.name}, pytorch-fid/TTUR statistics (image count not recorded)"}
-    return FeatureSet(None, None, statistics, 0), about
 
 
 def stats_command(args: argparse.Namespace) -> int:

@@ -1,8 +1,8 @@
 """`wganlab train` and `wganlab sweep`: start, resume or join a run (or a sweep's runs), train it, print its result.
 
-A dry run prints the resolved config (stdout) and both networks with their parameter counts (stderr) and trains
-nothing. Under torchrun every rank trains and rank 0 writes and prints; a lost peer ends every rank with the one
-line that resumes the run.
+A dry run prints the config with its layers applied (stdout; "auto" values stay: a run resolves them when it is
+built) and both networks with their parameter counts (stderr) and trains nothing. Under torchrun every rank
+trains and rank 0 writes and prints; a lost peer ends every rank with the one line that resumes the run.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def train_command(args: argparse.Namespace) -> int:
             folder, run, state = session.begin(
                 team, lambda: session.resume(args.resume, args.steps, args.outdir, team, data_root))
             if team.main:
-                print(f"resuming {folder} at step {state.step} of {run.config.train.steps}")
+                print(f"resuming {folder} at step {state.step} of {run.config.train.steps} on "
+                      f"{run.config.train.device}")
         else:
             config = configuration.load(args.config, args.preset, args.overrides, args.steps)
             folder, run, state = session.begin(team, lambda: session.start(config, args.outdir, team))

@@ -86,9 +86,14 @@ def test_weights_not_cached_are_fetched_by_torch_fidelity_at_start(standin: Path
 def test_offline_without_cached_weights_metrics_are_off_and_one_line_says_what_to_put_where(
         standin: Path, torch_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     failure = URLError("[Errno -3] Temporary failure in name resolution")
-    monkeypatch.setattr(torch.hub, "download_url_to_file", _fetching(standin, failure))
+    tries: list[str] = []
+    fetch = _fetching(standin, failure)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda *args, **kwargs: (tries.append(args[0]),
+                                                                                    fetch(*args, **kwargs)))
     resolved, (line,) = build.resolved(configuration.load(overrides=["data.name=folder"]))
     assert resolved.eval.metrics == ()
+    again, _ = build.resolved(configuration.load(overrides=["data.name=cifar10", "train.seed=1"]))
+    assert again.eval.metrics == () and len(tries) == 1  # tried once per process (a sweep's members do not wait)
     assert line.startswith("image metrics off: cannot fetch the Inception weights (")
     assert f"put {inception.INCEPTION_WEIGHTS_NAME} in {inception.cached_weights().parent}" in line
     assert "\n" not in line

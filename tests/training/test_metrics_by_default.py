@@ -11,11 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 
 from tests.data.conftest import write_idx
+from tests.hostile import refused
 from wganlab import cli, runlogs
 from wganlab import config as configuration
+from wganlab.errors import ConfigError
 from wganlab.metrics import inception
 from wganlab.training import build
 
@@ -64,13 +67,22 @@ def test_digits_keep_their_own_classifier(monkeypatch: pytest.MonkeyPatch) -> No
     assert resolved.eval.extractor == "digits-classifier" and "the classifier shipped for digits" in line
 
 
-def test_cached_weights_need_no_fetch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_weights_need_no_fetch_and_damaged_ones_are_named(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: object())  # torch-fidelity "installed"
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(inception, "torch_fidelity_inception", lambda: pytest.fail("fetched cached weights"))
-    inception.cached_weights().parent.mkdir(parents=True)
-    inception.cached_weights().write_bytes(b"weights")
+    cached = inception.cached_weights()
+    cached.parent.mkdir(parents=True)
+    torch.save({"fc.weight": torch.zeros(1008, 2048)}, cached)  # an InceptionV3's classifier: not the release file
     assert inception.unavailable() is None
+    for damaged in (cached.read_bytes()[:1000], b"weights"):  # a download cut short; something else
+        cached.write_bytes(damaged)
+        problem = inception.unavailable()
+        assert problem is not None and problem.startswith(f"the Inception weights in torch-fidelity's cache, {cached}, "
+                                                          "cannot be used (not the release file")
+    torch.save({"fc.weight": torch.zeros(10, 2048)}, cached)
+    assert "its fc.weight is (10, 2048), not (1008, 2048)" in str(inception.unavailable())
 
 
 def test_the_mnist_recipe_without_torch_fidelity_says_so_at_start_and_trains(
@@ -87,3 +99,14 @@ def test_the_mnist_recipe_without_torch_fidelity_says_so_at_start_and_trains(
     assert out[1] == f"image metrics off: {NOT_INSTALLED}"
     (run,) = (tmp_path / "runs").iterdir()
     assert runlogs.read_config(run).eval.metrics == ()
+    line = refused(["evaluate", str(run), "--metrics", "fid"], capsys)  # asked for: why not, not a silent nothing
+    assert line == f"wganlab: error: no image metrics for {run}: {NOT_INSTALLED}; or pass --extractor"
+
+
+def test_the_plateau_rule_without_an_extractor_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_torch_fidelity(monkeypatch)
+    config = configuration.load(overrides=["data.name=cifar10", "train.stop_on_plateau=true", "eval.every=100"])
+    with pytest.raises(ConfigError) as error:
+        build.resolved(config)
+    assert str(error.value) == f"train.stop_on_plateau judges image runs by FID, and no extractor can be had: " \
+                               f"{NOT_INSTALLED}"

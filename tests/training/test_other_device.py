@@ -11,6 +11,7 @@ import wganlab
 from tests.tiny import TINY
 from wganlab import cli, rundir, runlogs
 from wganlab import config as configuration
+from wganlab.claims.context import claim_config
 from wganlab.training import build, checkpoint, session, snapshot, validation
 
 
@@ -78,3 +79,9 @@ def test_a_run_started_on_auto_records_its_device_and_says_it(tmp_path: Path, mo
     assert first.endswith("10 generator steps on cpu (train.device auto: no CUDA GPU))")
     run = next(tmp_path.glob("*/"))
     assert runlogs.read_config(run).train.device == "cpu"  # what it ran on, not "auto": a resume keeps it
+
+
+def test_claims_train_on_the_cpu_whatever_the_machine_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)  # their figures and probes are the CPU's
+    assert claim_config("grid", {"train.steps": 10}).train.device == "cpu"
+    assert claim_config("grid", {"train.device": "cuda"}).train.device == "cuda"  # unless a claim says otherwise

@@ -63,7 +63,7 @@ class ClaimContext:
         """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised."""
         from wganlab.training import loop, session  # the loop imports a lot; claims that never train need none of it
 
-        config = configuration.with_values(configuration.load(preset=preset), values)
+        config = claim_config(preset, values)
         key = _key(config)
         if key not in self._runs:
             folder, run, state = session.start(config, self.work_dir)
@@ -79,7 +79,7 @@ class ClaimContext:
         from wganlab.training.guard import NonFiniteError
         from wganlab.training.stack import IN_BATCH
 
-        configs = [configuration.with_values(configuration.load(preset=preset), values) for values in runs]
+        configs = [claim_config(preset, values) for values in runs]
         plans: dict[str, sweep.Plan] = {}
         for values, config in zip(runs, configs, strict=True):
             key = _key(config)
@@ -92,6 +92,12 @@ class ClaimContext:
                     raise NonFiniteError(member.stopped)
                 self._runs[key] = runlogs.read_run(member.folder)
         return [self._runs[_key(config)] for config in configs]
+
+
+def claim_config(preset: str, values: Mapping[str, Any]) -> configuration.Config:
+    """`preset` with `values`, on the CPU unless `values` say otherwise (train.device "auto" would take a GPU where
+    there is one: the claims' figures are the CPU's, bitwise reproducible there, and their probes are CPU tensors)."""
+    return configuration.with_values(configuration.load(preset=preset), {"train.device": "cpu", **values})
 
 
 def _key(config: configuration.Config) -> str:

@@ -106,7 +106,7 @@ class ExtractorEntry:
     sizes: Callable[[str | Path | None], Sizes]
 
 
-AUTO = "auto"  # eval.extractor's default: the data set's own extractor (ImageSource.extractor), if it has one
+AUTO = "auto"  # eval.extractor's default, resolved by training/evaluation.py choose_extractor
 AUTO_DESCRIPTION = ("the data set's own classifier (digits-classifier on digits), else inception where "
                     "torch-fidelity and its weights can be had, else none (the run says which, and why)")
 EXTRACTORS: Parts[ExtractorEntry] = Parts("eval.extractor", [

@@ -7,6 +7,7 @@ needed. Offline and without a copy, the error says which file to put where.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -59,13 +60,39 @@ def unavailable() -> str | None:
     own loader (online; once per machine). The reason ends with what turns it on."""
     if importlib.util.find_spec("torch_fidelity") is None:
         return f"torch-fidelity is not installed; turn them on with: {TURN_ON}"
-    if cached_weights().is_file():
+    path = cached_weights()
+    if path.is_file():
+        return _not_inception(path)
+    if path not in _FETCH_FAILED:  # tried once per process: a sweep's members, offline, do not each wait for it
+        try:
+            _load(torch_fidelity_inception(), "inception", None)  # fetched into the cache, where the extractor looks
+        except UserError as error:  # offline, or a download that broke off: it says what to put where
+            _FETCH_FAILED[path] = str(error)
+        except ImportError as error:  # torch-fidelity there, but broken
+            reason = one_line(error, limit=200)
+            _FETCH_FAILED[path] = f"torch-fidelity cannot be imported ({reason}); reinstall it: {TURN_ON}"
+    return _FETCH_FAILED.get(path)
+
+
+_FETCH_FAILED: dict[Path, str] = {}  # cache file -> why fetching it failed, in this process
+
+
+def _not_inception(path: Path) -> str | None:
+    """What is wrong with a cached weights file, or None: the release file itself (its SHA-256 begins with the
+    8 hex digits its name ends in, as torch hub checks a download), or another InceptionV3's state (its classifier
+    [1008, 2048]), read as tensors only (weights_only: a cached file runs no code here)."""
+    if hashlib.sha256(path.read_bytes()).hexdigest().startswith(INCEPTION_WEIGHTS_NAME.removesuffix(".pth")[-8:]):
         return None
     try:
-        _load(torch_fidelity_inception(), "inception", None)  # fetched into the cache: the extractor finds them there
-    except UserError as error:  # offline, or a download that broke off: it says what to put where
-        return str(error)
-    return None
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        shape = tuple(state["fc.weight"].shape) if isinstance(state, dict) and "fc.weight" in state else None
+        problem = None if shape == INCEPTION_SIZES[::-1] else f"its fc.weight is {shape}, not {INCEPTION_SIZES[::-1]}"
+    except Exception as error:  # a damaged file: torch and pickle raise many types
+        problem = f"not the release file, and unreadable as torch weights: {type(error).__name__}"
+    if problem is None:
+        return None
+    return (f"the Inception weights in torch-fidelity's cache, {path}, cannot be used ({problem}): delete the file "
+            "(online, torch-fidelity fetches it again) or give eval.extractor_weights")
 
 
 def to_inception_input(images: Tensor) -> Tensor:

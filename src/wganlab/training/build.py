@@ -36,6 +36,7 @@ from wganlab import config as configuration
 from wganlab.config import Config, TrainConfig
 from wganlab.data.datasets import Dataset, build_dataset, data_shape, is_image
 from wganlab.data.images import ImageData
+from wganlab.errors import ConfigError
 from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
@@ -68,6 +69,9 @@ def resolved(config: Config) -> tuple[Config, tuple[str, ...]]:
     if not is_image(config.data.name) or not config.eval.metrics:
         return configuration.with_values(config, values), ()
     choice = choose_extractor(config)
+    if choice.name is None and config.train.stop_on_plateau:
+        raise ConfigError(f"train.stop_on_plateau judges image runs by FID, and no extractor can be had: "
+                          f"{choice.reason}")
     if choice.name is None:
         values["eval.metrics"] = ()
         line = f"image metrics off: {choice.reason}"
