@@ -11,6 +11,8 @@ import json
 import os
 import tempfile
 import warnings
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -111,12 +113,15 @@ def parse_json(text: str | bytes) -> Any:
         raise ValueError("its JSON is nested too deeply to read") from None
 
 
+# what opening an .npz (open_npz) and reading its arrays raise for a damaged or crafted file: a truncated member is
+# EOFError or ValueError, a bad checksum BadZipFile, a damaged compressed member zlib.error
+NPZ_DAMAGE = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
 def open_npz(path: Path) -> Any:
     """The .npz archive `path` (a numpy NpzFile, for a `with`), read without unpickling anything. A file that is no
     zip archive (an .npy array renamed .npz, an empty or truncated file) is a ValueError before any of it is read,
-    as a pickle is; a damaged archive raises what np.load raises (OSError, EOFError, BadZipFile)."""
-    import zipfile
-
+    as a pickle is; a damaged archive raises one of NPZ_DAMAGE."""
     import numpy as np
 
     with open(path, "rb") as stream:  # a missing file stays an OSError
@@ -127,3 +132,18 @@ def open_npz(path: Path) -> Any:
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise ValueError(f"it is not an .npz archive (it holds a single {type(loaded).__name__})")
     return loaded
+
+
+def npy_header(archive: zipfile.ZipFile, name: str) -> tuple[tuple[int, ...], Any]:
+    """The shape and dtype that array `name` of an open .npz archive declares in its .npy header, its data not read
+    (so a crafted header asks for no allocation); KeyError for no such array, ValueError for a malformed header or
+    format 3.0 (which numpy writes only for non-Latin-1 field names)."""
+    import numpy as np
+
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    with archive.open(f"{name}.npy") as member:
+        version = np.lib.format.read_magic(member)
+        if version not in readers:
+            raise ValueError(f"its {name} is stored in .npy format {version[0]}.{version[1]}")
+        shape, _, dtype = readers[version](member)
+    return tuple(shape), dtype

@@ -24,10 +24,10 @@ from wganlab.config_values import shown_value
 from wganlab.data.datasets import build_dataset, is_image
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
-from wganlab.files import refuse_to_replace, write_atomic
+from wganlab.files import NPZ_DAMAGE, refuse_to_replace, write_atomic
 from wganlab.metrics.images import IMAGE_METRICS, ROWS, FeatureSet, read_stored
-from wganlab.metrics.published import DAMAGED, is_published, published_arrays, read_published
 from wganlab.metrics.published import FORMAT as PUBLISHED
+from wganlab.metrics.published import is_published, published_arrays, read_published
 from wganlab.metrics.soundness import statistics_problem
 from wganlab.metrics.summary import needs_of
 from wganlab.models.shapes import sample_shape
@@ -157,7 +157,7 @@ def read_reference(path: Path, rows: bool = True) -> tuple[FeatureSet, dict[str,
 
     try:
         stored = read_stored(path, rows)
-    except DAMAGED as error:
+    except NPZ_DAMAGE as error:
         raise UserError(f"{path} is not a reference file written by `wganlab stats` ({error})") from None
     if is_published(stored.names):
         return read_published(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,19 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
     assert len(list((feature_cache / "real-features").iterdir())) == 2
 
 
+def _damaged_compressed(entry: bytes) -> bytes:
+    """The entry's arrays written compressed, with 30 bytes of the covariance's compressed data inverted."""
+    with np.load(io.BytesIO(entry)) as saved:
+        arrays = dict(saved)
+    written = io.BytesIO()
+    np.savez_compressed(written, **arrays)
+    data = bytearray(written.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("covariance.npy")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)  # the local header is 30 bytes + names
+    data[start + 10 : start + 40] = bytes(byte ^ 0xFF for byte in data[start + 10 : start + 40])
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -85,6 +99,7 @@ def test_cached_features_are_written_under_wganlab_cache_and_reused(feature_cach
         "truncated",  # np.load raises zipfile.BadZipFile
         "empty",  # np.load raises EOFError
         "an .npy array",  # np.load returns an ndarray, no archive: replaced by another file of numpy's
+        "compressed, damaged",  # reading the member raises zlib.error
     ],
 )
 def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, capsys, damage: str) -> None:
@@ -101,6 +116,7 @@ def test_a_damaged_cache_file_is_recomputed_and_rewritten(feature_cache: Path, c
         "truncated": good[: len(good) // 2],
         "empty": b"",
         "an .npy array": npy.getvalue(),
+        "compressed, damaged": _damaged_compressed(good),
     }[damage]
     path.write_bytes(damaged)
     capsys.readouterr()

@@ -22,6 +22,7 @@ from wganlab.errors import UserError, one_line
 from wganlab.metrics.extractor import FeatureExtractor, weights_identity
 
 INCEPTION_WEIGHTS_NAME = "weights-inception-2015-12-05-6726825d.pth"
+RELEASE_DIGEST = "6726825d"  # the release file's SHA-256 begins so (the end of its name, as torch hub checks it)
 INCEPTION_SIZES = (2048, 1008)  # pool3 feature width, classes of the softmax
 # images through the network at a time (torch-fidelity's own default batch): on a CPU its forward pass holds about
 # 14.4 MB an image (the input resized to 299x299 and its widest maps; measured at 64 and 256 images of 64x64, see
@@ -81,7 +82,7 @@ def _not_inception(path: Path) -> str | None:
     """What is wrong with a cached weights file, or None: the release file itself (its SHA-256 begins with the
     8 hex digits its name ends in, as torch hub checks a download), or another InceptionV3's state (its classifier
     [1008, 2048]), read as tensors only (weights_only: a cached file runs no code here)."""
-    if hashlib.sha256(path.read_bytes()).hexdigest().startswith(INCEPTION_WEIGHTS_NAME.removesuffix(".pth")[-8:]):
+    if hashlib.sha256(path.read_bytes()).hexdigest().startswith(RELEASE_DIGEST):
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -118,7 +119,7 @@ def inception_extractor(weights: str | Path | None, device: str, name: str = "in
 
     return FeatureExtractor(
         name=name,
-        weights_id=weights_identity(path) if path.is_file() else INCEPTION_WEIGHTS_NAME.removesuffix(".pth")[-8:],
+        weights_id=weights_identity(path) if path.is_file() else RELEASE_DIGEST,
         feature_dim=INCEPTION_SIZES[0],
         input_shape=None,
         network=network,

@@ -13,15 +13,13 @@ allocating it), then the statistics as our own references are checked (metrics/s
 from __future__ import annotations
 
 import zipfile
-import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from wganlab.errors import UserError, one_line
-from wganlab.files import open_npz
+from wganlab.files import NPZ_DAMAGE, npy_header, open_npz
 from wganlab.metrics.images import FeatureSet
 from wganlab.metrics.inception import INCEPTION_SIZES
 from wganlab.metrics.soundness import statistics_problem
@@ -30,11 +28,6 @@ FORMAT = "pytorch-fid"
 KEYS = ("mu", "sigma")
 WIDTH = INCEPTION_SIZES[0]  # Inception's pool3 features
 SHAPES = {"mu": (WIDTH,), "sigma": (WIDTH, WIDTH)}
-_HEADERS: dict[tuple[int, int], Callable[[IO[bytes]], tuple[Any, bool, np.dtype]]] = {
-    (1, 0): np.lib.format.read_array_header_1_0,
-    (2, 0): np.lib.format.read_array_header_2_0,
-}
-DAMAGED = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)  # what reading a damaged archive raises
 
 
 def is_published(names: frozenset[str]) -> bool:
@@ -44,14 +37,10 @@ def is_published(names: frozenset[str]) -> bool:
 
 def _header_problem(archive: zipfile.ZipFile, key: str) -> str | None:
     """What is wrong with array `key`'s shape or dtype, as its .npy header says (its data not read)."""
-    with archive.open(f"{key}.npy") as member:
-        version = np.lib.format.read_magic(member)
-        if version not in _HEADERS:
-            return f"its {key} is stored in .npy format {version[0]}.{version[1]}, which numpy writes only for names"
-        shape, _, dtype = _HEADERS[version](member)
+    shape, dtype = npy_header(archive, key)
     if not np.issubdtype(dtype, np.floating):
         return f"its {key} is {dtype}, not floating point"
-    if tuple(shape) != SHAPES[key]:
+    if shape != SHAPES[key]:
         return f"its {key} has shape {list(shape)}, not {list(SHAPES[key])} (Inception's pool3 features)"
     return None
 
@@ -70,7 +59,7 @@ def read_published(path: Path) -> tuple[FeatureSet, dict[str, Any]]:
             raise refuse(problem)
         with open_npz(path) as saved:
             mean, covariance = saved["mu"], saved["sigma"]
-    except (*DAMAGED, KeyError) as error:  # KeyError: a member not named as numpy names them
+    except (*NPZ_DAMAGE, KeyError) as error:  # KeyError: a member not named as numpy names them
         raise refuse(f"it cannot be read ({one_line(error, limit=200) or type(error).__name__})") from None
     problem = statistics_problem(mean, covariance, None, None, counted=False)
     if problem is not None:

@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from wganlab.files import cache_folder, write_atomic
+from wganlab.files import NPZ_DAMAGE, cache_folder, write_atomic
 from wganlab.integrity import content_digest
 from wganlab.metrics.extractor import FeatureExtractor
 from wganlab.metrics.images import ROWS, STATISTICS, FeatureSet, read_stored
@@ -57,7 +56,7 @@ def _read(path: Path, count: int, dims: int, rows: bool) -> FeatureSet | str | N
     they are needed (not a damage: the entry was made for statistics only)."""
     try:
         stored = read_stored(path, rows)
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    except NPZ_DAMAGE as error:
         return f"cannot be read ({type(error).__name__}: {error})"
     if missing := sorted({"about", "mean", "covariance"} - stored.names):
         return f"cannot be read (it holds no {' or '.join(map(repr, missing))})"
