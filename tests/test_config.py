@@ -60,6 +60,8 @@ def test_round_trip_through_dict():
         (["objective.penalty_weight=-1"], None, "penalty_weight (lambda) must be >= 0"),
         (["objective.constraint=clip", "objective.clip_value=0"], None, "clip_value (c) must be > 0"),
         (["train.critic_iters=0"], None, "critic_iters (n_critic) must be in [1, 10,000] (in --set)"),
+        (["objective.penalty_final=1.5"], None, "objective.penalty_final must be in [0, 1]"),
+        (["optim.lr_final=-0.1"], None, "optim.lr_final must be in [0, 1]"),
         ([], "wgan-gp-papr", "unknown preset 'wgan-gp-papr'"),
         (["steps=3"], None, "not of the form section.key=value"),
     ],

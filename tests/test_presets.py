@@ -13,6 +13,7 @@ from tests.data.conftest import write_cifar, write_idx
 from wganlab import config as configuration
 from wganlab.cli import main
 from wganlab.presets import PRESETS
+from wganlab.presets_r3gan import R3GAN_OBJECTIVE
 from wganlab.runlogs import read_run
 from wganlab.training.validation import validate
 
@@ -62,8 +63,9 @@ def test_image_recipes_are_the_published_ones():
     assert sngan.model.arch == "sngan-cnn"
     clipped = configuration.load(preset="wgan-dcgan")
     assert (clipped.objective.clip_value, clipped.optim.name, clipped.train.critic_warmup) == (0.01, "rmsprop", True)
-    assert all(PRESETS[name].for_images for name in [*IMAGE_PRESETS, "digits"])
-    assert not any(preset.for_images for name, preset in PRESETS.items() if name not in [*IMAGE_PRESETS, "digits"])
+    images = [*IMAGE_PRESETS, "digits", "r3gan-digits"]
+    assert all(PRESETS[name].for_images for name in images)
+    assert not any(preset.for_images for name, preset in PRESETS.items() if name not in images)
 
 
 def _files(root: Path, data: str) -> None:
@@ -101,3 +103,50 @@ def test_dry_run_shows_the_official_networks_and_their_parameter_counts(tmp_path
     assert main(["train", "--preset", "wgan-gp-cifar", "--dry-run"]) == 0
     err = capsys.readouterr().err
     assert "generator (ResNetGenerator): 1,204,483 parameters" in err and "1,053,825 parameters" in err
+
+
+def test_the_r3gan_presets_carry_its_settings():
+    """RpGAN + R1 + R2 every step, one critic step, Adam (0, 0.99), gamma and rates decaying on a half cosine over
+    the preset's own steps (R3GAN: 2e-4 -> 5e-5, gamma 0.05 -> 0.005)."""
+    for name in ("r3gan-toy", "r3gan-digits"):
+        config = configuration.load(preset=name)
+        o, p, t = config.objective, config.optim, config.train
+        assert (o.loss, o.penalty, o.penalty_decay, o.penalty_final) == ("rpgan", "r1+r2", "cosine", 0.1)
+        assert (p.name, p.betas, p.lr_critic, p.lr_generator, p.lr_decay, p.lr_final) == (
+            "adam", (0.0, 0.99), 2e-4, 2e-4, "cosine", 0.25)
+        assert t.critic_iters == 1 and t.generator_batch_size == 0 and p.decay_steps == t.steps
+    assert configuration.load(preset="r3gan-digits").objective.penalty_weight == 0.05 / 2  # CIFAR-10's gamma
+
+
+def _r3gan_sets() -> list[str]:
+    """R3GAN_OBJECTIVE as the README's --set arguments."""
+    return [f"{section}.{key}={json.dumps(value)}" for section, values in R3GAN_OBJECTIVE.items()
+            for key, value in values.items()]
+
+
+def test_the_readme_s_r3gan_command_sets_what_the_presets_use():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    command = readme[readme.index("wganlab train --preset wgan-gp-cifar --set objective.loss=rpgan"):]
+    command = command[: command.index("\n\n")].replace("\\\n", " ")
+    for setting in _r3gan_sets():
+        key, value = setting.split("=", 1)
+        shown = {"[0.0, 0.99]": '"optim.betas=[0.0, 0.99]"'}.get(value, f"{key}={json.loads(value)}")
+        if key not in ("objective.constraint", "optim.name", "optim.lr_generator", "optim.lr_critic"):
+            assert shown in command, setting
+
+
+@pytest.mark.parametrize("name", [*IMAGE_PRESETS, "digits"])
+def test_the_r3gan_objective_trains_on_every_image_preset_by_set(name, tmp_path, capsys):
+    config = configuration.load(preset=name)
+    _files(tmp_path / "data", config.data.name)
+    settings = [item for setting in _r3gan_sets() for item in ("--set", setting)]
+    if config.model.critic_norm == "batch":  # R1 and R2 are per-sample penalties: refused beside BatchNorm
+        settings += ["--set", "model.critic_norm=layer"]
+    small = SMALL.get(config.model.arch, 8)
+    settings += ["--set", f"data.root={json.dumps(str(tmp_path / 'data'))}", "--set", "train.batch_size=4",
+                 "--set", f"model.width={small}", "--set", "eval.image_samples=16", "--set", "eval.every=0",
+                 "--set", "eval.diagnostics=false", "--set", "eval.figures=false"]
+    assert main(["train", "--preset", name, "--steps", "20", *settings, "--outdir", str(tmp_path / "runs")]) == 0
+    run = read_run(next((tmp_path / "runs").iterdir()))
+    assert (run.config.objective.loss, run.config.objective.penalty, run.step) == ("rpgan", "r1+r2", 20)
+    assert all(math.isfinite(record["critic/penalty"]) for record in run.stats)

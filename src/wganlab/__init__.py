@@ -2,9 +2,12 @@
 
 The pieces for one's own training loop, loaded when first used (so `import wganlab` stays light):
 
-- losses: `wasserstein_critic_loss`, `wasserstein_generator_loss`, `hinge_critic_loss`, ... and `LOSSES`;
+- losses: `wasserstein_critic_loss`, `wasserstein_generator_loss`, `hinge_critic_loss`, ..., the relativistic
+  `rpgan_critic_loss`, `rpgan_generator_loss`, `ragan_critic_loss`, `ragan_generator_loss` (each generator loss
+  of these takes the real scores too), and `LOSSES`;
 - penalties, each (critic, real, fake, rng) -> scalar: `gradient_penalty` (WGAN-GP), `one_sided_penalty`,
-  `r1_penalty`, `r2_penalty`, `dragan_penalty`, `drift_penalty`, and `PENALTIES`;
+  `r1_penalty`, `r2_penalty`, `r1_r2_penalty` (R3GAN), `zero_centred_penalty`, `max_penalty`, `wgan_div_penalty`,
+  `dragan_penalty`, `drift_penalty`, and `PENALTIES`;
 - constraints on a critic module: `clip_weights_`, `apply_spectral_norm`, `max_norm_`, and `CONSTRAINTS`;
 - metrics with update(x, real=...) / compute(), on images or features, any device: `FID`, `KID`,
   `InceptionScore`, `PrecisionRecall`; `exact_w1` and `mode_coverage` for 2-D samples;
@@ -24,11 +27,13 @@ _EXPORTS = {
     "wganlab.objectives.losses": (
         "LOSSES", "wasserstein_critic_loss", "wasserstein_generator_loss", "minimax_critic_loss",
         "minimax_generator_loss", "non_saturating_generator_loss", "hinge_critic_loss", "hinge_generator_loss",
-        "least_squares_critic_loss", "least_squares_generator_loss",
+        "least_squares_critic_loss", "least_squares_generator_loss", "rpgan_critic_loss", "rpgan_generator_loss",
+        "ragan_critic_loss", "ragan_generator_loss",
     ),
     "wganlab.objectives.penalties": (
         "PENALTIES", "two_sided_penalty", "one_sided_penalty", "r1_penalty", "r2_penalty", "dragan_penalty",
-        "drift_penalty", "gradient_norms", "interpolate",
+        "drift_penalty", "gradient_norms", "interpolate", "r1_r2_penalty", "zero_centred_penalty", "max_penalty",
+        "wgan_div_penalty",
     ),
     "wganlab.objectives.constraints": ("CONSTRAINTS", "clip_weights_", "apply_spectral_norm", "max_norm_"),
     "wganlab.metrics.streaming": ("FID", "KID", "InceptionScore", "PrecisionRecall"),

@@ -57,6 +57,9 @@ class ObjectiveConfig:
     penalty: str = "gp"
     penalty_weight: float = 0.1
     penalty_target: float = 1.0  # gp, lp, dragan: the gradient norm the penalty pulls towards
+    penalty_decay: str = "none"  # "linear" or "cosine": the weight falls to penalty_final x itself over
+    # optim.decay_steps (train.steps if 0), as R3GAN's gamma does
+    penalty_final: float = 0.0  # the decayed weight's end, as a fraction of objective.penalty_weight
     constraint: str = "none"
     clip_value: float = 0.01  # constraint "clip": every critic parameter kept in [-c, c]
     max_norm: float = 1.0  # constraint "maxnorm": per-unit bound on incoming weight norms
@@ -71,7 +74,8 @@ class OptimConfig:
     lr_generator: float = 1e-4
     lr_critic: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.9)  # adam only
-    lr_decay: str = "none"  # "linear": both learning rates fall linearly to 0 over decay_steps generator steps
+    lr_decay: str = "none"  # "linear" or "cosine": both learning rates fall to lr_final x themselves over decay_steps
+    lr_final: float = 0.0  # the decayed rates' end, as a fraction of the starting rates (R3GAN: 0.25)
     decay_steps: int = 0  # the decay's horizon in generator steps (the recipe's); 0 = train.steps
 
 
@@ -254,6 +258,8 @@ def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
         *_model_rules(config.model, saved),
         (o.penalty_weight >= 0, "objective.penalty_weight (lambda) must be >= 0"),
         (o.penalty_target > 0, "objective.penalty_target must be > 0"),
+        (0 <= o.penalty_final <= 1, "objective.penalty_final must be in [0, 1] (a fraction of the starting weight)"),
+        (0 <= p.lr_final <= 1, "optim.lr_final must be in [0, 1] (a fraction of the starting rates)"),
         (o.clip_value > 0, "objective.clip_value (c) must be > 0"),
         (o.max_norm > 0, "objective.max_norm must be > 0"),
         (o.grad_clip_norm > 0, "objective.grad_clip_norm must be > 0"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wganlab.parts import Parts
+from wganlab.presets_r3gan import R3GAN_DIGITS, R3GAN_TOY
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,21 @@ PRESETS: Parts[Preset] = Parts("preset", [
             "optim": {"name": "rmsprop", "lr_generator": 5e-5, "lr_critic": 5e-5, "lr_decay": "none"},
             "train": {"steps": 100000, "batch_size": 64, "critic_iters": 5, "critic_warmup": True},
         }),
+        for_images=True,
+    ),
+    Preset(
+        "r3gan-toy",
+        "R3GAN (Huang et al. 2024) on the 25-mode grid: RpGAN + R1 + R2 (weight gamma/2 = 0.3 decaying to a tenth), "
+        "Adam 2e-4 betas (0, 0.99) decaying to a quarter on a half cosine, n_critic 1, the default's MLPs; what does "
+        "not carry over: presets_r3gan.py",
+        R3GAN_TOY,
+    ),
+    Preset(
+        "r3gan-digits",
+        "R3GAN on stacked digits: RpGAN + R1 + R2 (gamma 0.05 decaying to 0.005, as on CIFAR-10), Adam 2e-4 betas "
+        "(0, 0.99) decaying to 5e-5, n_critic 1, the digits preset's DCGAN and EMA; what does not carry over: "
+        "presets_r3gan.py",
+        R3GAN_DIGITS,
         for_images=True,
     ),
 ])

@@ -115,3 +115,32 @@ def global_std(values: Tensor) -> Tensor:
     count, total, squares = totals.unbind()
     mean = total / count
     return (squares / count - mean * mean).clamp_min(0).sqrt().to(values.dtype)
+
+
+def global_mean(values: Tensor) -> Tensor:
+    """The mean over the last axis (the batch's, of scores [..., N]) of the global batch, keeping that axis as 1:
+    an autograd-aware all-reduce of the ranks' sums, so each rank's backward pass carries the other ranks' share
+    of the gradient too (`values.mean(-1, keepdim=True)` in one process)."""
+    world = current().world
+    if world == 1:
+        return values.mean(-1, keepdim=True)
+    from torch.distributed.nn.functional import all_reduce
+
+    return all_reduce(values.sum(-1, keepdim=True)) / (values.shape[-1] * world)
+
+
+def global_max(values: Tensor) -> Tensor:
+    """The largest value over the last axis of the global batch ([..., N] -> [...]), differentiable: each rank's
+    own maximum is placed in its slot of a [world, ...] table that an autograd-aware all-reduce completes, and the
+    table's maximum is taken alike on every rank, so the gradient reaches the rank that holds it (once the ranks'
+    gradients are averaged, the one-process gradient)."""
+    own = values.amax(-1)
+    shard = current()
+    if shard.world == 1:
+        return own
+    from torch.distributed.nn.functional import all_reduce
+
+    slot = torch.zeros(shard.world, dtype=own.dtype, device=own.device)
+    slot[shard.rank] = 1.0
+    table = all_reduce(slot.reshape((-1,) + (1,) * own.dim()) * own)  # [world, ...]
+    return table.amax(0)

@@ -96,12 +96,15 @@ def test_least_squares_by_hand() -> None:
 def test_column_and_flat_scores_agree(name: str) -> None:
     loss = LOSSES[name]
     assert_close(loss.critic(REAL[:, None], FAKE[:, None]), loss.critic(REAL, FAKE))
-    assert_close(loss.generator(FAKE[:, None]), loss.generator(FAKE))
+    if loss.relativistic:
+        assert_close(loss.generator(REAL[:, None], FAKE[:, None]), loss.generator(REAL, FAKE))
+    else:
+        assert_close(loss.generator(FAKE[:, None]), loss.generator(FAKE))
     assert loss.critic(REAL[:, None], FAKE[:, None]).dim() == 0
 
 
 def test_registry_entries() -> None:
-    assert set(LOSSES) == {"wasserstein", "minimax", "non-saturating", "hinge", "least-squares"}
+    assert set(LOSSES) == {"wasserstein", "minimax", "non-saturating", "hinge", "least-squares", "rpgan", "ragan"}
     assert all(isinstance(loss, Loss) and loss.description for loss in LOSSES.values())
     assert LOSSES["non-saturating"].critic is minimax_critic_loss
     assert LOSSES["non-saturating"].generator is non_saturating_generator_loss
@@ -109,4 +112,7 @@ def test_registry_entries() -> None:
     assert [name for name, loss in LOSSES.items() if loss.needs_lipschitz] == ["wasserstein"]
     assert {name for name, loss in LOSSES.items() if loss.lipschitz_critic} == {"wasserstein", "hinge"}
     assert {LOSSES[name].estimate for name in ("minimax", "non-saturating")} == {jensen_shannon_estimate}
-    assert {LOSSES[name].estimate for name in ("wasserstein", "hinge", "least-squares")} == {mean_difference}
+    assert {LOSSES[name].estimate for name in ("wasserstein", "hinge", "least-squares", "rpgan", "ragan")} == {
+        mean_difference}
+    assert {name for name, loss in LOSSES.items() if loss.relativistic} == {"rpgan", "ragan"}
+    assert {name for name, loss in LOSSES.items() if loss.pairs_rows} == {"rpgan"}

@@ -83,7 +83,7 @@ def test_every_combination_builds_and_gives_finite_losses(loss: str, penalty: st
 
             fake_with_graph = fake.clone().requires_grad_(True)
             generator_loss, generator_stats = objective.generator_phase(
-                critic, fake_with_graph, _rng(), step=0
+                critic, real, fake_with_graph, _rng(), step=0
             )
             assert set(generator_stats) == {"generator/loss"}
             assert generator_loss.dim() == 0 and torch.isfinite(generator_loss)
@@ -184,7 +184,7 @@ def test_instance_noise_perturbs_critic_inputs_with_decaying_std(step: int, expe
         assert not torch.equal(seen, torch.cat([real, fake]))
 
     critic.seen.clear()
-    objective.generator_phase(critic, fake, _rng(7), step=step)
+    objective.generator_phase(critic, real, fake, _rng(7), step=step)
     (seen,) = critic.seen
     assert_close(seen, fake + expected_std * torch.randn(fake.shape, generator=_rng(7)))
 
@@ -205,7 +205,7 @@ def test_zero_instance_noise_leaves_inputs_untouched() -> None:
     state_before = rng.get_state()
     objective = _noise_objective(0.0, 0)
     objective.critic_phase(critic, real, fake, rng, step=0)
-    objective.generator_phase(critic, fake, rng, step=0)
+    objective.generator_phase(critic, real, fake, rng, step=0)
     assert torch.equal(critic.seen[0], torch.cat([real, fake]))
     assert torch.equal(critic.seen[1], fake)
     assert torch.equal(rng.get_state(), state_before)  # no noise drawn

@@ -146,7 +146,7 @@ def _tiny_critic(w1: Tensor, w2: Tensor):
     return lambda x: torch.tanh(x @ w1) @ w2
 
 
-@pytest.mark.parametrize("name", ["gp", "lp", "r1", "r2", "dragan"])
+@pytest.mark.parametrize("name", ["gp", "lp", "r1", "r2", "dragan", "r1+r2", "zero-gp", "max-gp", "wgan-div"])
 def test_penalty_gradcheck_wrt_critic_parameters(name: str) -> None:
     penalty = PENALTIES[name].function
     real, fake = _batch((4, 2), seed=12)
@@ -179,7 +179,8 @@ def test_drift_is_mean_squared_real_score() -> None:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_registry_common_signature(shape: tuple[int, ...]) -> None:
-    assert set(PENALTIES) == {"none", "gp", "lp", "r1", "r2", "dragan", "drift"}
+    assert set(PENALTIES) == {"none", "gp", "lp", "r1", "r2", "dragan", "drift", "r1+r2", "zero-gp", "max-gp",
+                              "wgan-div"}
     real, fake = _batch(shape, seed=16)
     w = torch.randn(int(np.prod(shape[1:])), generator=_rng(17), dtype=F64)
     critic = _linear_critic(w)
@@ -194,5 +195,6 @@ def test_registry_common_signature(shape: tuple[int, ...]) -> None:
 
 def test_properties_say_which_penalties_act_per_sample_and_take_a_target() -> None:
     per_sample = {name for name, entry in PENALTIES.items() if entry.per_sample}
-    assert per_sample == {"gp", "lp", "r1", "r2", "dragan"}  # drift scores whole batches: BatchNorm is harmless
+    # drift scores whole batches: BatchNorm is harmless
+    assert per_sample == {"gp", "lp", "r1", "r2", "dragan", "r1+r2", "zero-gp", "max-gp", "wgan-div"}
     assert {name for name, entry in PENALTIES.items() if entry.takes_target} == {"gp", "lp", "dragan"}

@@ -36,6 +36,11 @@ CASES = {
                                            "objective.constraint=spectral-norm"),
     "non-saturating-r1": ("wgan-gp-toy", f"{TOY},objective.loss=non-saturating,objective.penalty=r1,"
                                          "objective.penalty_weight=5"),
+    "rpgan-r1r2": ("wgan-gp-toy", f"{TOY},objective.loss=rpgan,objective.penalty=r1+r2,objective.penalty_weight=0.5,"
+                                  "objective.penalty_decay=cosine,objective.penalty_final=0.1"),
+    "ragan-max-gp": ("wgan-gp-toy", f"{TOY},objective.loss=ragan,objective.penalty=max-gp"),
+    "wasserstein-div": ("wgan-gp-toy", f"{TOY},objective.penalty=wgan-div,objective.penalty_weight=2"),
+    "wasserstein-zero-gp": ("wgan-gp-toy", f"{TOY},objective.penalty=zero-gp"),
     "dcgan-syncbn": ("digits", f"{DCGAN},train.sync_batchnorm=true"),
     "dcgan-rank-bn": ("digits", DCGAN),  # per-rank BatchNorm statistics: expected to differ
 }

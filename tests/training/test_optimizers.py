@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -65,6 +67,18 @@ def test_linear_lr_decay_reaches_zero_at_its_horizon(decay_steps: int) -> None:
     assert lrs[steps] == (0.0, 0.0)
 
 
+def test_cosine_lr_decay_falls_to_lr_final_on_a_half_cosine_and_stays() -> None:
+    """R3GAN's schedule: from the starting rates to lr_final times them at decay_steps, then constant."""
+    steps = 8
+    _, state = _build('optim.lr_decay="cosine"', "optim.lr_final=0.25", f"optim.decay_steps={steps}",
+                      "train.steps=12", "optim.lr_generator=2e-4", "optim.lr_critic=4e-4")
+    lrs = _lrs(state, steps + 2)
+    factors = [0.25 + 0.75 * 0.5 * (1 + math.cos(math.pi * min(k, steps) / steps)) for k in range(steps + 3)]
+    expected = [(2e-4 * f, 4e-4 * f) for f in factors]
+    assert_close(torch.tensor(lrs, dtype=torch.float64), torch.tensor(expected, dtype=torch.float64))
+    assert lrs[0] == (2e-4, 4e-4) and lrs[steps + 2] == pytest.approx((5e-5, 1e-4))
+
+
 def test_no_lr_decay_is_constant() -> None:
     _, state = _build('optim.lr_decay="none"', "train.steps=5", "optim.lr_generator=1e-3", "optim.lr_critic=2e-3")
     assert set(_lrs(state, 7)) == {(1e-3, 2e-3)}
@@ -76,7 +90,7 @@ def _parameters() -> list[nn.Parameter]:
 
 @pytest.mark.parametrize(
     ("key", "value", "needle"),
-    [("name", "sgd", "unknown optim.name 'sgd'"), ("lr_decay", "cosine", "unknown optim.lr_decay 'cosine'")],
+    [("name", "sgd", "unknown optim.name 'sgd'"), ("lr_decay", "cosin", "unknown optim.lr_decay 'cosin'")],
 )
 def test_unknown_names_are_a_one_line_config_error(key: str, value: str, needle: str) -> None:
     config = OptimConfig(**{key: value})

@@ -121,10 +121,10 @@ def test_grad_clip_bounds_the_step() -> None:
 
 def test_generator_step_freezes_the_critic_and_moves_the_generator() -> None:
     run, state = _build()
-    _, latents = _batch(run, state)
+    real, latents = _batch(run, state)
     critic_before = _parameters(state.critic)
     generator_before = _parameters(state.generator)
-    stats = generator_step(state, run.objective, latents, ema_decay=0.0)
+    stats = generator_step(state, run.objective, real, latents, ema_decay=0.0)
     assert set(stats) == {"generator/loss"}
     for p, b in zip(state.critic.parameters(), critic_before, strict=True):
         assert torch.equal(p, b)
@@ -139,7 +139,7 @@ def test_generator_step_freezes_the_critic_and_moves_the_generator() -> None:
 
 def test_generator_step_freezes_critic_during_the_loss(monkeypatch: pytest.MonkeyPatch) -> None:
     run, state = _build()
-    _, latents = _batch(run, state)
+    real, latents = _batch(run, state)
     seen: list[bool] = []
     original = Objective.generator_phase
 
@@ -148,14 +148,14 @@ def test_generator_step_freezes_critic_during_the_loss(monkeypatch: pytest.Monke
         return original(self, critic, *args)
 
     monkeypatch.setattr(Objective, "generator_phase", recording)
-    generator_step(state, run.objective, latents, ema_decay=0.0)
+    generator_step(state, run.objective, real, latents, ema_decay=0.0)
     assert seen and not any(seen)
     assert all(p.requires_grad for p in state.critic.parameters())
 
 
 def test_generator_step_restores_requires_grad_when_the_loss_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     run, state = _build()
-    _, latents = _batch(run, state)
+    real, latents = _batch(run, state)
 
     def raising(self: Objective, critic: nn.Module, *args: object) -> tuple[Tensor, dict[str, Tensor]]:
         assert not any(p.requires_grad for p in critic.parameters())
@@ -163,7 +163,7 @@ def test_generator_step_restores_requires_grad_when_the_loss_raises(monkeypatch:
 
     monkeypatch.setattr(Objective, "generator_phase", raising)
     with pytest.raises(RuntimeError, match="boom"):
-        generator_step(state, run.objective, latents, ema_decay=0.0)
+        generator_step(state, run.objective, real, latents, ema_decay=0.0)
     assert all(p.requires_grad for p in state.critic.parameters())
 
 
@@ -172,10 +172,10 @@ def test_generator_step_updates_ema_in_closed_form() -> None:
     run, state = _build(f"train.ema_decay={decay}")
     assert state.generator_ema is not None
     for _ in range(2):  # after the first step the EMA and the generator differ
-        _, latents = _batch(run, state)
+        real, latents = _batch(run, state)
         ema_before = _parameters(state.generator_ema)
         generator_before = _parameters(state.generator)
-        generator_step(state, run.objective, latents, ema_decay=decay)
+        generator_step(state, run.objective, real, latents, ema_decay=decay)
         for ema, old, new, generator_old in zip(
             state.generator_ema.parameters(),
             ema_before,
@@ -338,12 +338,41 @@ def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch
     seen: list[int] = []
     original = step.generator_step
 
-    def record(state, objective, latents, ema_decay, execution):
+    def record(state, objective, real, latents, ema_decay, execution):
         seen.append(len(latents))
-        return original(state, objective, latents, ema_decay, execution)
+        return original(state, objective, real, latents, ema_decay, execution)
 
     monkeypatch.setattr(step, "generator_step", record)
     for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):
         run, state = _build("train.critic_iters=1", *extra)
         train_step(run, state)
         assert seen[-1] == expected  # TINY's batch_size is 32
+
+
+def test_the_generator_phase_is_given_the_last_critic_update_s_real_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RpGAN pairs the generator's fakes with real rows: those of the last critic update (R3GAN's code uses its
+    iteration's one real batch for both players), drawn once, not a fresh batch that would shift the data stream."""
+    critic_batches: list[Tensor] = []
+    given: list[Tensor] = []
+    original_critic, original_phase = step.critic_step, Objective.generator_phase
+
+    def critic_record(state, objective, real, latents, execution):
+        critic_batches.append(real.clone())
+        return original_critic(state, objective, real, latents, execution)
+
+    def phase_record(self, critic, real, fake, rng, at):
+        given.append(real.clone())
+        return original_phase(self, critic, real, fake, rng, at)
+
+    monkeypatch.setattr(step, "critic_step", critic_record)
+    monkeypatch.setattr(Objective, "generator_phase", phase_record)
+    run, state = _build("train.critic_iters=3", "objective.loss=rpgan", "objective.penalty=r1+r2",
+                        "objective.penalty_weight=0.5")
+    data_before = state.data_rng.get_state()
+    step.train_step(run, state)
+    assert len(critic_batches) == 3 and len(given) == 1
+    assert torch.equal(given[0], critic_batches[-1]) and not torch.equal(given[0], critic_batches[0])
+    replay = torch.Generator().set_state(data_before)
+    for _ in range(3):
+        run.dataset.sample(run.config.train.batch_size, replay)
+    assert torch.equal(replay.get_state(), state.data_rng.get_state())  # three draws, none for the generator

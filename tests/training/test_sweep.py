@@ -54,19 +54,26 @@ def _largest_difference(first: Path, second: Path) -> float:
     return largest
 
 
+R3GAN = ("objective.loss=rpgan", "objective.penalty=r1+r2", "objective.penalty_decay=cosine",
+         "objective.penalty_final=0.1", "optim.lr_decay=cosine", "optim.lr_final=0.25", "optim.betas=[0.0, 0.99]")
+RAGAN_MAX_GP = ("objective.loss=ragan", "objective.penalty=max-gp")
+
+
 @pytest.mark.equivalence
 @pytest.mark.parametrize(
-    ("preset", "grid"),
-    [("grid", {"objective.penalty_weight": [0.1, 1.0]}), ("wgan-toy", {"objective.clip_value": [0.1, 0.01]})],
-    ids=["gp-lambda", "clip-c"],
+    ("preset", "grid", "extra"),
+    [("grid", {"objective.penalty_weight": [0.1, 1.0]}, ()), ("wgan-toy", {"objective.clip_value": [0.1, 0.01]}, ()),
+     ("grid", {"objective.penalty_weight": [0.05, 0.5]}, R3GAN),
+     ("grid", {"objective.penalty_weight": [0.1, 1.0]}, RAGAN_MAX_GP)],
+    ids=["gp-lambda", "clip-c", "rpgan-r1r2-gamma", "ragan-max-gp-lambda"],
 )
 def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          preset: str, grid: dict) -> None:
+                                                          preset: str, grid: dict, extra: tuple[str, ...]) -> None:
     """In float64 (double.py: in float32 the stacked run's batched products round otherwise than a separate run's,
     and 200 Adam steps amplify that to 1e-4 or more, by how much depending on the CPU)."""
     for module in (sweep, session):
         monkeypatch.setattr(module, "build", building_in(torch.float64, module.build))
-    base = _base("train.critic_iters=2", preset=preset)
+    base = _base("train.critic_iters=2", *extra, preset=preset)
     done = _swept(tmp_path, base, grid, [0, 1])
     assert [m.plan.values for m in done.members] == [
         {**{key: value}, "train.seed": seed} for key, values in grid.items() for value in values for seed in (0, 1)

@@ -40,7 +40,7 @@ def test_every_preset_is_valid(preset: str):
         (["objective.penalty=gradient"], "unknown objective.penalty"),
         (["objective.constraint=weightclip"], "unknown objective.constraint"),
         (["optim.name=sgd"], "unknown optim.name 'sgd'"),
-        (["optim.lr_decay=cosine"], "unknown optim.lr_decay 'cosine'"),
+        (["optim.lr_decay=cosin"], "unknown optim.lr_decay 'cosin'"),
         (['eval.metrics=["fid", "lpips"]'], "unknown eval.metrics 'lpips'"),
         (["eval.extractor=inceptoin-v3-compat"], "did you mean 'inception-v3-compat'"),
         (["train.device=tpu"], "is not a device"),
@@ -70,6 +70,14 @@ def test_unknown_names_and_devices_name_the_key_and_the_choices(overrides, messa
          "unknown data.resize_filter 'cubic'"),
         (["data.name=digits", "model.arch=dcgan", "model.critic_norm=batch"], "mixes samples"),
         (["objective.instance_noise_steps=10"], "instance_noise_std is 0"),
+        (["objective.loss=rpgan", "train.generator_batch_size=512"],
+         "objective.loss 'rpgan' pairs each generated row with the real row of the same index, so the generator's "
+         "batch must be the critic's: set train.generator_batch_size = 0 (now 512, train.batch_size 256)"),
+        (["objective.penalty=none", "objective.loss=rpgan", "objective.penalty_decay=cosine"],
+         "objective.penalty_decay and objective.penalty_final need a penalty to decay"),
+        (["objective.penalty_final=0.1"], 'objective.penalty_final is set but objective.penalty_decay is "none"'),
+        (["optim.lr_decay=none", "optim.lr_final=0.25"], 'optim.lr_final is set but optim.lr_decay is "none"'),
+        (["objective.penalty_decay=cosin"], "unknown objective.penalty_decay 'cosin'; did you mean 'cosine'?"),
     ],
 )
 def test_combinations_that_make_no_sense_are_refused(overrides, message):
@@ -84,6 +92,8 @@ def test_combinations_that_are_allowed_on_purpose():
     check("data.name=digits", "model.arch=dcgan", "model.critic_norm=layer")
     check("eval.extractor=auto")
     check("data.name=digits", "model.latent_dim=16")  # an MLP on images, as the WGAN paper's MLP experiments
+    check("objective.loss=rpgan", "train.generator_batch_size=256")  # the critic's batch, given explicitly
+    check("objective.loss=ragan", "train.generator_batch_size=512")  # means, no pairs: any generator batch
 
 
 def test_measuring_samples_checks_only_the_data_and_eval_names():

@@ -44,7 +44,7 @@ def _generator_gradient(
     """dL_G/dtheta through a frozen critic (as training.step.generator_step)."""
     critic.requires_grad_(False)
     try:
-        loss, _ = objective.generator_phase(critic, _batches(theta, draws)[1], rng, 0)
+        loss, _ = objective.generator_phase(critic, *_batches(theta, draws), rng, 0)
         (gradient,) = torch.autograd.grad(loss, theta)
     finally:
         critic.requires_grad_(True)
@@ -88,7 +88,7 @@ def vector_field(objective: Objective, theta: float, psi: float, rng: torch.Gene
 
     real, fake = _batches(point[0], draws)
     critic_loss, _ = objective.critic_phase(critic, real, fake, rng, 0)
-    generator_loss, _ = objective.generator_phase(critic, fake, rng, 0)
+    generator_loss, _ = objective.generator_phase(critic, real, fake, rng, 0)
     (critic_gradient,) = torch.autograd.grad(critic_loss, point)
     (generator_gradient,) = torch.autograd.grad(generator_loss, point)
     return -torch.stack([generator_gradient[0], critic_gradient[1]])

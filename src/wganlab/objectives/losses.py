@@ -16,9 +16,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from wganlab.parts import Parts
+from wganlab.sharding import global_mean
 from wganlab.stacking import scores
 
 CriticLoss = Callable[[Tensor, Tensor], Tensor]  # (real_scores [N], fake_scores [N]) -> scalar
+# fake_scores -> scalar; a relativistic loss's takes (real_scores, fake_scores), as its critic loss does
+GeneratorLoss = Callable[[Tensor], Tensor] | Callable[[Tensor, Tensor], Tensor]
 Estimate = Callable[[Tensor, Tensor], Tensor]  # (real_scores, fake_scores) -> the divergence the critic estimates
 
 
@@ -29,10 +32,12 @@ class Loss:
     name: str
     description: str
     critic: CriticLoss
-    generator: Callable[[Tensor], Tensor]  # fake_scores -> scalar
+    generator: GeneratorLoss  # fake_scores -> scalar, or (real_scores, fake_scores) -> scalar where relativistic
     estimate: Estimate  # the divergence curve a user can plot against sample quality
     needs_lipschitz: bool = False  # without a penalty or constraint the critic's scores grow without bound
     lipschitz_critic: bool = False  # meant for a ~1-Lipschitz critic: its estimate is then one of W1
+    relativistic: bool = False  # the generator's loss scores real data too: its phase takes a real batch
+    pairs_rows: bool = False  # real row i is compared with fake row i: both batches must be the same size
 
 
 def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -83,6 +88,33 @@ def least_squares_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tenso
 def least_squares_generator_loss(fake_scores: Tensor) -> Tensor:
     """0.5 E[(D(fake) - 1)^2] (Mao et al. 2017, c = 1)."""
     return 0.5 * (scores(fake_scores) - 1.0).pow(2).mean(-1)
+
+
+def rpgan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E_i[softplus(-(D(real_i) - D(fake_i)))]: the relativistic pairing loss (RpGAN; Jolicoeur-Martineau 2019,
+    R3GAN, Huang et al. 2024). Row i of the real batch is paired with row i of the fake batch, as drawn: the
+    critic's batch and the generator's fakes of the same update, without shuffling (R3GAN's code pairs them so)."""
+    return F.softplus(scores(fake_scores) - scores(real_scores)).mean(-1)
+
+
+def rpgan_generator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E_i[softplus(-(D(fake_i) - D(real_i)))]: RpGAN's generator loss, row i with row i as the critic's."""
+    return F.softplus(scores(real_scores) - scores(fake_scores)).mean(-1)
+
+
+def ragan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E_r[softplus(-(D(real) - E_f D(fake)))] + E_f[softplus(D(fake) - E_r D(real))]: the relativistic average
+    standard loss (RaSGAN, Jolicoeur-Martineau 2019, eq. for L_D; the paper's code halves it, which Adam does not
+    see). The means are over the whole (global) batch."""
+    real, fake = scores(real_scores), scores(fake_scores)
+    return F.softplus(global_mean(fake) - real).mean(-1) + F.softplus(fake - global_mean(real)).mean(-1)
+
+
+def ragan_generator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """E_f[softplus(-(D(fake) - E_r D(real)))] + E_r[softplus(D(real) - E_f D(fake))]: RaSGAN's generator loss,
+    the critic's with real and fake exchanged; the generator's gradient flows through both terms."""
+    real, fake = scores(real_scores), scores(fake_scores)
+    return F.softplus(global_mean(real) - fake).mean(-1) + F.softplus(real - global_mean(fake)).mean(-1)
 
 
 def mean_difference(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -136,5 +168,23 @@ LOSSES: Parts[Loss] = Parts("objective.loss", [
         least_squares_critic_loss,
         least_squares_generator_loss,
         mean_difference,
+    ),
+    Loss(
+        "rpgan",
+        "RpGAN (R3GAN): critic softplus(-(D(real_i) - D(fake_i))), generator the same with real and fake "
+        "exchanged; real row i paired with fake row i",
+        rpgan_critic_loss,
+        rpgan_generator_loss,
+        mean_difference,
+        relativistic=True,
+        pairs_rows=True,
+    ),
+    Loss(
+        "ragan",
+        "RaGAN (relativistic average): each score against the other batch's mean score, softplus as the GAN's",
+        ragan_critic_loss,
+        ragan_generator_loss,
+        mean_difference,
+        relativistic=True,
     ),
 ])

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from wganlab import stacking
+from wganlab import schedules, stacking
 from wganlab.config import ObjectiveConfig
 from wganlab.objectives import constraints, losses, penalties
 from wganlab.objectives.losses import Estimate
 from wganlab.objectives.penalties import Critic
+from wganlab.parts import Parts
+
+# The penalty weight's decay shapes (objective.penalty_decay): schedules.py's, shared with the learning rates'.
+PENALTY_DECAYS: Parts[schedules.Decay] = Parts("objective.penalty_decay", schedules.DECAYS.values())
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,11 @@ class Objective:
     penalty_weight: float | Tensor  # a sweep's: one weight per member, [K]
     constraint: constraints.Constraint
     noise_std: Callable[[int], float]  # generator step -> instance-noise std on every critic input
+    penalty_factor: Callable[[int], float] = schedules.unchanged  # generator step -> the penalty weight's factor
+
+    def penalty_weight_at(self, step: int) -> float | Tensor:
+        """The penalty's weight at generator step `step`: objective.penalty_weight on its objective.penalty_decay."""
+        return self.penalty_weight * self.penalty_factor(step)
 
     @property
     def estimate(self) -> Estimate:
@@ -57,19 +66,30 @@ class Objective:
             return main, stats
         penalty = self.penalty(critic, real, fake, rng)
         stats["critic/penalty"] = penalty.detach()
-        return main + self.penalty_weight * penalty, stats
+        return main + self.penalty_weight_at(step) * penalty, stats
 
     def generator_phase(
-        self, critic: Critic, fake: Tensor, rng: torch.Generator, step: int
+        self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """The generator's loss on fresh fakes that still carry the generator's graph."""
-        fake = constraints.add_instance_noise(fake, self.noise_std(step), rng)
-        loss = self.loss.generator(stacking.scores(penalties.full_precision(critic(fake))))
+        """The generator's loss on fresh fakes that still carry the generator's graph. Only a relativistic loss
+        looks at `real` (the training step gives the last critic update's real batch, as R3GAN's code does): it
+        is scored beside the fakes in one forward pass, as in the critic's phase; the others never score it."""
+        std = self.noise_std(step)
+        if not self.loss.relativistic:
+            fake = constraints.add_instance_noise(fake, std, rng)
+            loss = self.loss.generator(stacking.scores(penalties.full_precision(critic(fake))))
+            return loss, {"generator/loss": loss.detach()}
+        real = constraints.add_instance_noise(real.detach(), std, rng)
+        fake = constraints.add_instance_noise(fake, std, rng)
+        axis = stacking.batch_axis()
+        scores = stacking.scores(penalties.full_precision(critic(torch.cat([real, fake], dim=axis))))
+        loss = self.loss.generator(scores[..., : real.shape[axis]], scores[..., real.shape[axis]:])
         return loss, {"generator/loss": loss.detach()}
 
 
-def build_objective(config: ObjectiveConfig) -> Objective:
-    """Resolve every name in the objective section once."""
+def build_objective(config: ObjectiveConfig, decay_steps: int = 0) -> Objective:
+    """Resolve every name in the objective section once; a decaying penalty weight falls over `decay_steps`
+    generator steps (the run's optim.decay_steps, else train.steps)."""
     loss = losses.LOSSES.resolve(config.loss)
     chosen = penalties.PENALTIES.resolve(config.penalty)
     penalty = None
@@ -86,4 +106,15 @@ def build_objective(config: ObjectiveConfig) -> Objective:
             initial_std=config.instance_noise_std,
             anneal_steps=config.instance_noise_steps,
         ),
+        penalty_factor=_penalty_factor(config, decay_steps),
     )
+
+
+def _penalty_factor(config: ObjectiveConfig, decay_steps: int) -> Callable[[int], float]:
+    """generator step -> the factor of objective.penalty_weight on the objective.penalty_decay shape."""
+    decay = PENALTY_DECAYS.resolve(config.penalty_decay)
+    if decay.name == "none":
+        return schedules.unchanged
+    if decay_steps < 1:
+        raise ValueError(f"objective.penalty_decay {decay.name!r} needs the run's decay horizon (decay_steps >= 1)")
+    return functools.partial(decay.factor, horizon=decay_steps, final=config.penalty_final)

@@ -124,6 +124,37 @@ def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generat
     return squared_gradient_norms(critic, fake).mean(-1)
 
 
+def r1_r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+    """E_real[||grad D(x)||^2] + E_fake[||grad D(x)||^2]: R1 and R2 together, every step (R3GAN, Huang et al.
+    2024, whose (gamma/2)(R1 + R2) is this penalty with weight gamma/2)."""
+    return r1_penalty(critic, real, fake, rng) + r2_penalty(critic, real, fake, rng)
+
+
+def zero_centred_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+    """E[||grad D(x_hat)||^2] on random interpolates: the zero-centred GP (Thanh-Tung et al. 2019; GAN_stability's
+    `wgangp0`), which pulls the gradient towards 0 rather than 1, no square root."""
+    return squared_gradient_norms(critic, interpolate(real, fake, rng)).mean(-1)
+
+
+def max_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+    """max over the batch of ||grad D(x_hat)||^2 on random interpolates: the max-GP (Zhou et al. 2019, Lipschitz
+    GANs; StudioGAN's `maxgp`). The maximum is the whole (global) batch's, one per member under a sweep."""
+    return sharding.global_max(squared_gradient_norms(critic, interpolate(real, fake, rng)))
+
+
+WGAN_DIV_POWER = 6.0  # Wu et al. 2018's p: ||grad||^6; its k = 2 is the penalty's weight
+
+
+def wgan_div_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+    """(E_real[||grad D(x)||^p] + E_fake[||grad D(x)||^p]) / 2 with p = 6: WGAN-div's term (Wu et al. 2018) taken
+    on the real and the fake points, as its code does; with the published k = 2 as the weight it is the code's
+    k/2 (mean real + mean fake). ||g||^6 is (||g||^2)^3: no square root, differentiable at 0."""
+    half = WGAN_DIV_POWER / 2
+    on_real = squared_gradient_norms(critic, real).pow(half).mean(-1)
+    on_fake = squared_gradient_norms(critic, fake).pow(half).mean(-1)
+    return 0.5 * (on_real + on_fake)
+
+
 def dragan_penalty(
     critic: Critic,
     real: Tensor,
@@ -191,6 +222,30 @@ PENALTIES: Parts[PenaltyEntry] = Parts("objective.penalty", [
         per_sample=True,
     ),
     PenaltyEntry("r2", "R2: E[||grad D(x)||^2] on generated data", r2_penalty, per_sample=True),
+    PenaltyEntry(
+        "r1+r2",
+        "R1 + R2 every step (R3GAN): E_real[||grad D||^2] + E_fake[||grad D||^2], weight gamma/2",
+        r1_r2_penalty,
+        per_sample=True,
+    ),
+    PenaltyEntry(
+        "zero-gp",
+        "zero-centred GP: E[||grad D(x_hat)||^2] on real-fake interpolates (Thanh-Tung et al. 2019)",
+        zero_centred_penalty,
+        per_sample=True,
+    ),
+    PenaltyEntry(
+        "max-gp",
+        "max-GP: the batch's largest ||grad D(x_hat)||^2 on real-fake interpolates (Zhou et al. 2019, StudioGAN)",
+        max_penalty,
+        per_sample=True,
+    ),
+    PenaltyEntry(
+        "wgan-div",
+        "WGAN-div: (E_real + E_fake)[||grad D(x)||^6] / 2, weight k = 2 as published (Wu et al. 2018)",
+        wgan_div_penalty,
+        per_sample=True,
+    ),
     PenaltyEntry(
         "dragan",
         "DRAGAN: E[(||grad D(x_hat)|| - 1)^2] on noisy perturbations of real data",

@@ -91,12 +91,12 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     dataset = dataset if dataset is not None else build_dataset(config.data, seed)
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
-    objective = build_objective(config.objective)
+    horizon = config.optim.decay_steps or config.train.steps  # the recipe's, not however long this run is
+    objective = build_objective(config.objective, horizon)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     if team.world > 1 and config.train.sync_batchnorm:
         generator, critic = synchronise_batchnorm(generator), synchronise_batchnorm(critic)
     device = torch.device(config.train.device)
-    horizon = config.optim.decay_steps or config.train.steps  # the recipe's, not however long this run is
     generator_optimizer = build_optimizer(generator.parameters(), config.optim.lr_generator, config.optim)
     critic_optimizer = build_optimizer(critic.parameters(), config.optim.lr_critic, config.optim)
     state = TrainState(

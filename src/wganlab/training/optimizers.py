@@ -10,6 +10,7 @@ from torch import nn
 
 from wganlab.config import OptimConfig
 from wganlab.parts import Parts
+from wganlab.schedules import DECAYS, Decay
 
 Parameters = Iterable[nn.Parameter]
 
@@ -39,21 +40,8 @@ OPTIMIZERS: Parts[Optimizer] = Parts("optim.name", [
 ])
 
 
-@dataclass(frozen=True)
-class LearningRateDecay:
-    name: str
-    description: str
-    factor: Callable[[int, int], float]  # (generator step, decay horizon) -> multiplier of the initial rate
-
-
-LR_DECAYS: Parts[LearningRateDecay] = Parts("optim.lr_decay", [
-    LearningRateDecay("none", "constant learning rates", lambda step, steps: 1.0),
-    LearningRateDecay(
-        "linear",
-        "learning rates fall linearly to 0 over optim.decay_steps (train.steps if 0) (WGAN-GP CIFAR code)",
-        lambda step, steps: max(0.0, 1.0 - step / steps),
-    ),
-])
+# The learning rates' decay shapes (optim.lr_decay): schedules.py's, shared with the penalty weight's.
+LR_DECAYS: Parts[Decay] = Parts("optim.lr_decay", DECAYS.values())
 
 
 def build_optimizer(
@@ -65,6 +53,7 @@ def build_optimizer(
 def build_scheduler(
     optimizer: torch.optim.Optimizer, config: OptimConfig, steps: int
 ) -> torch.optim.lr_scheduler.LRScheduler:
-    """Stepped once per generator step (the critic's too, so both decay on the same clock)."""
-    factor = LR_DECAYS.resolve(config.lr_decay).factor
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step, steps))
+    """Stepped once per generator step (the critic's too, so both decay on the same clock): the rates fall from
+    their starting values to `optim.lr_final` times them over `steps` on the `optim.lr_decay` shape."""
+    factor, final = LR_DECAYS.resolve(config.lr_decay).factor, config.lr_final
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: factor(step, steps, final))

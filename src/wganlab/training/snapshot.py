@@ -132,7 +132,7 @@ def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     folder, path, payload, config, _ = open_checkpoint(target, data_root)
     config = usable_here(config)
     validate(config)
-    objective = build_objective(config.objective)
+    objective = build_objective(config.objective, config.optim.decay_steps or config.train.steps)
     shape = shape_of(payload, config)
     tables = [payload[name] for name in ("generator", "generator_ema") if payload.get(name) is not None]
     refuse_misfit(tables, config, shape, f"checkpoint {path}")  # before any network is allocated

@@ -144,7 +144,7 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
             latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
             stats = critic_step(state, run.objective, real, latents, run.execution)
         latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
-        stats |= generator_step(state, run.objective, latents, train.ema_decay, run.execution)
+        stats |= generator_step(state, run.objective, real, latents, train.ema_decay, run.execution)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
     return stats
@@ -193,14 +193,16 @@ def update_critic(
 
 
 def generator_step(
-    state: TrainState, objective: Objective, latents: Tensor, ema_decay: float, execution: Execution = PLAIN
+    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, ema_decay: float,
+    execution: Execution = PLAIN,
 ) -> dict[str, Tensor]:
-    """Minimise the generator's loss through a critic whose parameters are frozen for this step."""
+    """Minimise the generator's loss through a critic whose parameters are frozen for this step; `real` is the
+    last critic update's real batch, which only a relativistic loss scores (objective.py `generator_phase`)."""
     state.critic.requires_grad_(False)  # no gradients for the critic's weights: they would be thrown away
     generator, critic = _call(execution.generator, state.generator), _call(execution.critic, state.critic)
     try:
         with execution.autocast():
-            loss, stats = objective.generator_phase(critic, generator(latents), state.rng, state.step)
+            loss, stats = objective.generator_phase(critic, real, generator(latents), state.rng, state.step)
         amp = _scaled_step(
             loss, state.generator, state.generator_optimizer, state.generator_scaler, execution.sync
         )

@@ -24,6 +24,7 @@ from wganlab.models.mlp import ACTIVATIONS
 from wganlab.models.norms import GENERATOR_NORMS, NORMS
 from wganlab.objectives.constraints import CONSTRAINTS
 from wganlab.objectives.losses import LOSSES
+from wganlab.objectives.objective import PENALTY_DECAYS
 from wganlab.objectives.penalties import PENALTIES
 from wganlab.parts import Parts, suggest
 from wganlab.presets import PRESETS
@@ -42,6 +43,7 @@ CHOSEN_BY: dict[str, Parts] = {
     "objective.constraint": CONSTRAINTS,
     "optim.name": OPTIMIZERS,
     "optim.lr_decay": LR_DECAYS,
+    "objective.penalty_decay": PENALTY_DECAYS,
     "eval.metrics": IMAGE_METRICS,
 }
 
@@ -56,7 +58,7 @@ KINDS: dict[str, dict[str, str]] = {
     "penalties": PENALTIES.descriptions(),
     "constraints": CONSTRAINTS.descriptions(),
     "optimizers": OPTIMIZERS.descriptions(),
-    "learning-rate decays": LR_DECAYS.descriptions(),
+    "decays (optim.lr_decay, objective.penalty_decay)": LR_DECAYS.descriptions(),
     "presets": PRESETS.descriptions(),
     "image metrics": IMAGE_METRICS.descriptions(),
     "feature extractors": {AUTO: AUTO_DESCRIPTION} | EXTRACTORS.descriptions(),
@@ -143,6 +145,7 @@ def _check_combinations(config: Config) -> None:
             f"objective.penalty {o.penalty!r} has objective.penalty_weight 0, so it does nothing: "
             'set a positive weight or objective.penalty = "none"'
         )
+    _check_objective(config)
     _check_data_kind(config)
     images = is_image(config.data.name)
     if config.data.stack != 1 and not images:
@@ -160,6 +163,26 @@ def _check_combinations(config: Config) -> None:
     if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
         raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")
     _check_plateau(config)
+
+
+def _check_objective(config: Config) -> None:
+    """The new objectives' own rules: RpGAN's row pairing, and a decay that has something to decay."""
+    o, t, p = config.objective, config.train, config.optim
+    if LOSSES[o.loss].pairs_rows and t.generator_batch_size not in (0, t.batch_size):
+        raise ConfigError(
+            f"objective.loss {o.loss!r} pairs each generated row with the real row of the same index, so the "
+            f"generator's batch must be the critic's: set train.generator_batch_size = 0 (now "
+            f"{t.generator_batch_size}, train.batch_size {t.batch_size})"
+        )
+    if o.penalty == "none" and (o.penalty_decay != "none" or o.penalty_final != 0):
+        raise ConfigError("objective.penalty_decay and objective.penalty_final need a penalty to decay: "
+                          "set objective.penalty, or leave them out")
+    if o.penalty_decay == "none" and o.penalty_final != 0:
+        raise ConfigError('objective.penalty_final is set but objective.penalty_decay is "none": set '
+                          'objective.penalty_decay = "cosine" or "linear"')
+    if p.lr_decay == "none" and p.lr_final != 0:
+        raise ConfigError('optim.lr_final is set but optim.lr_decay is "none": set optim.lr_decay = "cosine" or '
+                          '"linear"')
 
 
 def _check_plateau(config: Config) -> None:
