@@ -39,7 +39,7 @@ R3GAN_OBJECTIVE: dict[str, dict[str, Any]] = {
                   "penalty_final": 0.1, "constraint": "none"},
     "optim": {"name": "adam", "lr_generator": 2e-4, "lr_critic": 2e-4, "betas": [0.0, 0.99], "lr_decay": "cosine",
               "lr_final": 0.25},
-    "train": {"critic_iters": 1, "generator_batch_size": 0},
+    "train": {"critic_iters": 1, "generator_batch_size": 0, "critic_warmup": False},
 }
 
 

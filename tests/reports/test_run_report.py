@@ -80,6 +80,8 @@ def test_method_text_names_the_lipschitz_method():
     clipped = rundir.configuration.load(preset="wgan-paper")
     assert method_text(clipped) == "wasserstein (clip c = 0.01)"
     assert method_text(rundir.configuration.load(preset="sngan")) == "hinge (spectral-norm)"
+    r3gan = rundir.configuration.load(preset="r3gan-toy")
+    assert method_text(r3gan) == "rpgan (penalty r1+r2, weight 0.3 -> 0.03 (cosine))"
 
 
 def test_real_run_report(trained_run):

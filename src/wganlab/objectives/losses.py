@@ -104,8 +104,9 @@ def rpgan_generator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 
 def ragan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """E_r[softplus(-(D(real) - E_f D(fake)))] + E_f[softplus(D(fake) - E_r D(real))]: the relativistic average
-    standard loss (RaSGAN, Jolicoeur-Martineau 2019, eq. for L_D; the paper's code halves it, which Adam does not
-    see). The means are over the whole (global) batch."""
+    standard loss (RaSGAN, Jolicoeur-Martineau 2019, its L_D). The paper's code halves both players' losses:
+    alone, Adam does not see that, but beside a penalty it doubles the penalty's share, so a penalty weight
+    published with that code is twice the weight here. The means are over the whole (global) batch."""
     real, fake = scores(real_scores), scores(fake_scores)
     return F.softplus(global_mean(fake) - real).mean(-1) + F.softplus(fake - global_mean(real)).mean(-1)
 

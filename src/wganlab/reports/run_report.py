@@ -51,7 +51,10 @@ def method_text(config: Config) -> str:
     """The objective in words: the loss, then its penalty and weight or its constraint."""
     objective, method = config.objective, []
     if objective.penalty != "none":
-        method.append(f"penalty {objective.penalty}, weight {h.number(objective.penalty_weight)}")
+        weight = h.number(objective.penalty_weight)
+        if objective.penalty_decay != "none":  # R3GAN's gamma: say where the weight ends
+            weight += f" -> {h.number(objective.penalty_weight * objective.penalty_final)} ({objective.penalty_decay})"
+        method.append(f"penalty {objective.penalty}, weight {weight}")
     if objective.constraint == "clip":
         method.append(f"clip c = {h.number(objective.clip_value)}")
     elif objective.constraint != "none":
