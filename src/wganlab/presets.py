@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wganlab.parts import Parts
-from wganlab.presets_r3gan import R3GAN_DIGITS, R3GAN_TOY
+from wganlab.presets_r3gan import R3GAN_DIGITS, R3GAN_DIGITS_DESCRIPTION, R3GAN_TOY, R3GAN_TOY_DESCRIPTION
 
 
 @dataclass(frozen=True)
@@ -293,19 +293,6 @@ PRESETS: Parts[Preset] = Parts("preset", [
         }),
         for_images=True,
     ),
-    Preset(
-        "r3gan-toy",
-        "R3GAN (Huang et al. 2024) on the 25-mode grid: RpGAN + R1 + R2 (weight gamma/2 = 0.3 decaying to a tenth), "
-        "Adam 2e-4 betas (0, 0.99) decaying to a quarter on a half cosine, n_critic 1, the default's MLPs; what does "
-        "not carry over: presets_r3gan.py",
-        R3GAN_TOY,
-    ),
-    Preset(
-        "r3gan-digits",
-        "R3GAN on stacked digits: RpGAN + R1 + R2 (gamma 0.05 decaying to 0.005, as on CIFAR-10), Adam 2e-4 betas "
-        "(0, 0.99) decaying to 5e-5, n_critic 1, the digits preset's DCGAN and EMA; what does not carry over: "
-        "presets_r3gan.py",
-        R3GAN_DIGITS,
-        for_images=True,
-    ),
+    Preset("r3gan-toy", R3GAN_TOY_DESCRIPTION, R3GAN_TOY),
+    Preset("r3gan-digits", R3GAN_DIGITS_DESCRIPTION, R3GAN_DIGITS, for_images=True),
 ])

@@ -48,6 +48,11 @@ def _with(base: dict[str, dict[str, Any]], **sections: dict[str, Any]) -> dict[s
     return {name: {**base.get(name, {}), **sections.get(name, {})} for name in base.keys() | sections.keys()}
 
 
+R3GAN_TOY_DESCRIPTION = (
+    "R3GAN (Huang et al. 2024) on the 25-mode grid: RpGAN + R1 + R2 (weight gamma/2 = 0.3 decaying to a tenth), "
+    "Adam 2e-4 betas (0, 0.99) decaying to a quarter on a half cosine, n_critic 1, the default's MLPs; what does "
+    "not carry over: presets_r3gan.py"
+)
 R3GAN_TOY: dict[str, dict[str, Any]] = _with(
     R3GAN_OBJECTIVE,
     data={"name": "grid"},
@@ -58,6 +63,11 @@ R3GAN_TOY: dict[str, dict[str, Any]] = _with(
     eval={"every": 1000},
 )
 
+R3GAN_DIGITS_DESCRIPTION = (
+    "R3GAN on stacked digits: RpGAN + R1 + R2 (gamma 0.05 decaying to 0.005, as on CIFAR-10), Adam 2e-4 betas "
+    "(0, 0.99) decaying to 5e-5, n_critic 1, the digits preset's DCGAN and EMA; what does not carry over: "
+    "presets_r3gan.py"
+)
 R3GAN_DIGITS: dict[str, dict[str, Any]] = _with(
     R3GAN_OBJECTIVE,
     data={"name": "digits", "stack": 3},

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wganlab.config import Config
 from wganlab.parts import Parts
 
 
@@ -49,3 +50,9 @@ DECAYS: Parts[Decay] = Parts("decay", [
     Decay("linear", "falls linearly to the final fraction over the horizon (WGAN-GP CIFAR code: to 0)", linear),
     Decay("cosine", "falls on a half cosine to the final fraction over the horizon (R3GAN)", cosine),
 ])
+
+
+def decay_horizon(config: Config) -> int:
+    """The generator steps over which a run's learning rates and penalty weight decay: optim.decay_steps, else
+    train.steps (the recipe's horizon, not however long one try of it runs)."""
+    return config.optim.decay_steps or config.train.steps

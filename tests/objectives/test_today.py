@@ -225,3 +225,22 @@ def test_a_decaying_penalty_weight_is_the_one_the_critic_phase_uses() -> None:
     assert constant.penalty_weight_at(10**6) == 0.05
     with pytest.raises(ValueError, match="decay horizon"):
         build_objective(ObjectiveConfig(penalty_decay="cosine"))
+
+
+@pytest.mark.parametrize("name", ["r1+r2", "wgan-div"])
+def test_penalties_on_real_and_fake_take_one_pass_over_both(name: str) -> None:
+    """One forward (and so one double backward) over [real; fake], not one per batch: the same numbers as R1 and
+    R2 taken apart, at half the passes."""
+    real, fake = _points(12)
+    calls: list[int] = []
+    a = torch.tensor([0.5, -2.0, 1.0], dtype=F64)
+
+    def critic(x: Tensor) -> Tensor:
+        calls.append(len(x))
+        return x.pow(2) @ a
+
+    value = PENALTIES[name].function(critic, real, fake, _rng())
+    assert calls == [len(real) + len(fake)]
+    if name == "r1+r2":
+        r1, r2 = (PENALTIES[part].function(critic, real, fake, _rng()) for part in ("r1", "r2"))
+        assert_close(value, r1 + r2)

@@ -124,10 +124,19 @@ def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generat
     return squared_gradient_norms(critic, fake).mean(-1)
 
 
+def _at_real_and_fake(critic: Critic, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
+    """[N] squared input-gradient norms at the real points and [N] at the fake ones, from one forward and one
+    double-backward pass over both batches (per sample, so the same numbers as two passes, up to rounding)."""
+    axis = stacking.batch_axis()
+    both = squared_gradient_norms(critic, torch.cat([real, fake], dim=axis))
+    return both[..., : real.shape[axis]], both[..., real.shape[axis]:]
+
+
 def r1_r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
     """E_real[||grad D(x)||^2] + E_fake[||grad D(x)||^2]: R1 and R2 together, every step (R3GAN, Huang et al.
     2024, whose (gamma/2)(R1 + R2) is this penalty with weight gamma/2)."""
-    return r1_penalty(critic, real, fake, rng) + r2_penalty(critic, real, fake, rng)
+    on_real, on_fake = _at_real_and_fake(critic, real, fake)
+    return on_real.mean(-1) + on_fake.mean(-1)
 
 
 def zero_centred_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
@@ -149,10 +158,9 @@ def wgan_div_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.G
     """(E_real[||grad D(x)||^p] + E_fake[||grad D(x)||^p]) / 2 with p = 6: WGAN-div's term (Wu et al. 2018) taken
     on the real and the fake points, as its code does; with the published k = 2 as the weight it is the code's
     k/2 (mean real + mean fake). ||g||^6 is (||g||^2)^3: no square root, differentiable at 0."""
+    on_real, on_fake = _at_real_and_fake(critic, real, fake)
     half = WGAN_DIV_POWER / 2
-    on_real = squared_gradient_norms(critic, real).pow(half).mean(-1)
-    on_fake = squared_gradient_norms(critic, fake).pow(half).mean(-1)
-    return 0.5 * (on_real + on_fake)
+    return 0.5 * (on_real.pow(half).mean(-1) + on_fake.pow(half).mean(-1))
 
 
 def dragan_penalty(

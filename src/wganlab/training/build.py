@@ -41,6 +41,7 @@ from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.objectives.penalties import PENALTIES
+from wganlab.schedules import decay_horizon
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
 from wganlab.training.evaluation import build_evaluator, choose_extractor
 from wganlab.training.memory import check_memory
@@ -91,7 +92,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     dataset = dataset if dataset is not None else build_dataset(config.data, seed)
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
-    horizon = config.optim.decay_steps or config.train.steps  # the recipe's, not however long this run is
+    horizon = decay_horizon(config)
     objective = build_objective(config.objective, horizon)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     if team.world > 1 and config.train.sync_batchnorm:

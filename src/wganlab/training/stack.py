@@ -26,6 +26,7 @@ from wganlab.data.datasets import Dataset
 from wganlab.errors import UserError
 from wganlab.models.stacked import Stacked, StackError
 from wganlab.objectives.constraints import Constraint
+from wganlab.schedules import decay_horizon
 from wganlab.stacking import Streams
 from wganlab.training import guard
 from wganlab.training.optimizers import build_optimizer, build_scheduler
@@ -110,7 +111,7 @@ def stack(members: Sequence[tuple[Run, TrainState]]) -> tuple[Run, TrainState]:
     ema = make_ema(Stacked(emas)) if all(e is not None for e in emas) else None  # type: ignore[arg-type]
     generator_optimizer = build_optimizer(generator.parameters(), config.optim.lr_generator, config.optim)
     critic_optimizer = build_optimizer(critic.parameters(), config.optim.lr_critic, config.optim)
-    horizon = config.optim.decay_steps or config.train.steps
+    horizon = decay_horizon(config)
     state = TrainState(
         generator=generator,
         critic=critic,
