@@ -5,7 +5,8 @@
 
 REPORT_DIR and RERUN_DIR each hold claims.md, claims.html and claims/ as `wganlab claims --out` writes them. Each
 claim in the rerun replaces that claim's section, its row in the verdict table and its figures in the report
-(claims.md and claims.html); the report's run line then says which claims were rerun on their own, and on what (a
+(claims.md and claims.html); a claim the report does not have yet (a new one) is added in its place by number. The
+report's run line then says which claims were rerun on their own, and on what (a
 note of an earlier splice of the same claims, which no longer holds, is replaced).
 Everything else in the report stays as it was. Both reports must have run the same seeds at the same sizes (full or
 quick): otherwise, or when a file is missing or not a claims report, the script prints one line and exits with 2,
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from html import escape, unescape
 from pathlib import Path
 
@@ -26,8 +28,10 @@ MD_RUN = re.compile(r"^Machine and run: (?P<line>.*?)\.?$", re.M)
 HTML_RUN = re.compile(r'<p class="subtitle">(?P<line>.*?)</p>')
 SETTINGS = re.compile(r"seeds (?P<seeds>[\d, ]+); (?P<mode>full|quick)")
 MD_SECTION = re.compile(r'<a id="claim-(?P<number>\d+)"></a>\n.*?(?=<a id="claim-\d+"></a>\n|\Z)', re.S)
+MD_SECTION_OF = r'<a id="claim-{number}"></a>\n.*?(?=<a id="claim-\d+"></a>\n|\Z)'
 MD_ROW = r"^\| \[{number}\]\(#claim-{number}\) \|[^\n]*$"
 HTML_SECTION = r'<section id="claim-{number}" class="claim">.*?</section>'
+HTML_NAV = r'<a href="#claim-{number}">Claim {number}</a>'
 HTML_ROW = r'<tr class="[^"]*"><td><a href="#claim-{number}">{number}</a></td>.*?</tr>'
 HTML_COUNT = re.compile(r"<p>\d+ claims?: [^<]*</p>")
 NOTE = re.compile(r"; claims? (?P<which>\d+(?:, \d+)*) rerun on (?:its|their) own and spliced in: ")
@@ -70,6 +74,34 @@ def replace(pattern: str, old: str, new: str, what: str) -> str:
     return old[: place.start()] + piece.group(0) + old[place.end() :]
 
 
+def replacing(number: int) -> Callable[[str, str, str, str], str]:
+    """A claim the report has: each piece of it (a section or row pattern) is the rerun's."""
+    return lambda pattern, old, new, what: replace(pattern.format(number=number), old, new, what)
+
+
+def insert(number: int, present: list[int]) -> Callable[[str, str, str, str], str]:
+    """A claim the report lacks: each piece of it goes after the piece of the claim before it (before the first
+    claim's when it comes first), with the line breaks its neighbours have."""
+
+    def put(pattern: str, old: str, new: str, what: str) -> str:
+        piece = one(pattern.format(number=number), new, f"{what} in the rerun").group(0)
+        before = [n for n in present if n < number]
+        neighbour = before[-1] if before else present[0]
+        place = one(pattern.format(number=neighbour), old, f"claim {neighbour}'s piece in the report")
+        if pattern == MD_SECTION_OF:  # a section runs to the next one's anchor: blank line between sections
+            piece = piece.rstrip("\n") + "\n"
+            if before:
+                return old[: place.end()].rstrip("\n") + "\n\n" + piece + ("\n" if old[place.end():] else "") + \
+                    old[place.end():]
+            return old[: place.start()] + piece + "\n" + old[place.start():]
+        gap = "\n" if pattern == MD_ROW else ""
+        if before:
+            return old[: place.end()] + gap + piece + old[place.end():]
+        return old[: place.start()] + piece + gap + old[place.start():]
+
+    return put
+
+
 def count_line(html: str) -> str:
     """The verdict table's summary ('14 claims: 10 holds, 4 mixed.'), counted again from its rows."""
     verdicts = re.findall(r'<tr class="[^"]*"><td><a href="#claim-\d+">\d+</a></td><td>.*?</td><td><span class="badge '
@@ -106,12 +138,16 @@ def splice(report: Path, rerun: Path) -> list[int]:
     numbers = [int(found.group("number")) for found in MD_SECTION.finditer(new_md)]
     if not numbers:
         raise SpliceError(f"{rerun / 'claims.md'} holds no claim")
+    present = sorted(int(found.group("number")) for found in MD_SECTION.finditer(md))
     for number in numbers:
         what = f"claim {number}'s"
-        md = replace(MD_SECTION.pattern.replace(r"(?P<number>\d+)", str(number)), md, new_md, f"{what} section")
-        md = replace(MD_ROW.format(number=number), md, new_md, f"{what} row")
-        html = replace(HTML_SECTION.format(number=number), html, new_html, f"{what} section")
-        html = replace(HTML_ROW.format(number=number), html, new_html, f"{what} row")
+        put = replacing(number) if number in present else insert(number, present)
+        md = put(MD_SECTION_OF, md, new_md, f"{what} section")
+        md = put(MD_ROW, md, new_md, f"{what} row")
+        html = put(HTML_SECTION, html, new_html, f"{what} section")
+        html = put(HTML_ROW, html, new_html, f"{what} row")
+        html = put(HTML_NAV, html, new_html, f"{what} link")
+        present = sorted({*present, number})
     html = HTML_COUNT.sub(lambda _: count_line(html), html, count=1)
     md = MD_RUN.sub(lambda found: f"Machine and run: {noted(found.group('line'), numbers, new_line)}.", md, count=1)
     html = HTML_RUN.sub(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from tests.claims.conftest import assert_well_formed
@@ -25,3 +26,17 @@ def test_tail_ratio_takes_the_largest_distance_of_the_tail():
     path[0] = torch.tensor([3.0, 4.0])  # distance 5
     path[60] = torch.tensor([0.0, 1.0])  # inside the last 50 steps
     assert claim.tail_ratio(path) == 0.2
+
+
+def test_rpgan_rows_have_the_closed_form_eigenvalues_of_a_gan_with_a_zero_centred_penalty():
+    """With D(real) = 0, RpGAN's Jacobian at (0, 0) is the GAN's [[0, -1/2], [1/2, -2w]] for a psi^2 penalty of weight
+    w: eigenvalues -w +- i sqrt(1/4 - w^2). R1 alone is w = 0.15; R1 + R2 penalises psi^2 twice, w = 0.3."""
+    from wganlab.claims.dirac_gan import jacobian_eigenvalues
+    from wganlab.objectives.objective import build_objective
+
+    methods = {method.label: method for method in claim.METHODS}
+    for label, weight in (("RpGAN + R1, gamma 0.3", 0.15), ("RpGAN + R1 + R2, gamma 0.3", 0.3)):
+        values = jacobian_eigenvalues(build_objective(methods[label].objective), torch.Generator().manual_seed(0))
+        expected = complex(-weight, (0.25 - weight**2) ** 0.5)
+        assert sorted(values.tolist(), key=lambda v: v.imag) == pytest.approx([expected.conjugate(), expected],
+                                                                               abs=1e-6)

@@ -13,8 +13,8 @@ from wganlab.errors import UserError
 
 def test_only_parses_claim_numbers_and_refuses_unknown_ones():
     assert parse_only("2, 5,12") == [2, 5, 12]
-    assert parse_only(None) == list(range(1, 15))
-    for bad in ("15", "two", "0", ","):
+    assert parse_only(None) == list(range(1, 16))
+    for bad in ("16", "two", "0", ","):
         with pytest.raises(UserError):
             parse_only(bad)
 
@@ -36,8 +36,8 @@ def test_each_result_is_timed_and_logged_with_its_title(tmp_path):
 def test_claims_that_share_work_stay_in_one_process_and_the_costly_ones_are_spread() -> None:
     from wganlab.claims.runner import COST, partition
 
-    shares = partition(list(range(1, 15)), 2)
-    assert sorted(n for share in shares for n in share) == list(range(1, 15))
+    shares = partition(list(range(1, 16)), 2)
+    assert sorted(n for share in shares for n in share) == list(range(1, 16))
     for group in ({1, 6}, {2, 3}, {8, 10, 11, 14}):
         assert sum(bool(group & set(share)) for share in shares) == 1
     loads = [sum(COST[n] for n in share) for share in shares]

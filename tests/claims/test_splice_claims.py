@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
@@ -53,8 +54,6 @@ def test_reports_of_other_seeds_are_refused_in_one_line_and_nothing_changes(
     assert main([str(report), str(_report(tmp_path / "other", (3, 4), {8: "holds"}, 2.0))]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         "error: the rerun ran 3, 4; full, the report 0, 1; full: splice only runs of the same seeds and sizes"]
-    assert main([str(report), str(_report(tmp_path / "new", (0, 1), {5: "holds"}, 2.0))]) == 2
-    assert "claim 5's section in the report: expected one, found 0" in capsys.readouterr().err
     assert main([str(report), str(tmp_path / "missing")]) == 2
     assert ((report / "claims.md").read_text(), (report / "claims.html").read_text()) == before
 
@@ -75,3 +74,21 @@ def test_a_claim_spliced_again_replaces_its_earlier_note(tmp_path: Path) -> None
         text = (report / name).read_text()
         assert text.count("spliced in") == 1 and "claims 8, 9 rerun on their own and spliced in: x86_64; seeds 0, 1; " \
             "full; 3 minutes" in text
+
+
+@pytest.mark.parametrize("new", [(5,), (1,), (12,), (1, 5, 12)])
+def test_a_claim_the_report_lacks_is_added_in_its_place(tmp_path: Path, new: tuple[int, ...]) -> None:
+    """A new claim's section, row and figure go in by number (first, between two, last), laid out as a full run of
+    all the claims lays them out; the claims already there are unchanged."""
+    main = runpy.run_path(str(SCRIPT))["main"]
+    old = {2: "holds", 8: "mixed"}
+    report = _report(tmp_path / "docs", (0, 1), old, 1.5)
+    rerun = _report(tmp_path / "rerun", (0, 1), dict.fromkeys(new, "holds"), 7.25)
+    assert main([str(report), str(rerun)]) == 0
+    whole = _report(tmp_path / "whole", (0, 1), dict(sorted((old | dict.fromkeys(new, "holds")).items())), 1.5)
+    for name in ("claims.md", "claims.html"):
+        spliced = re.sub(r"; claims? [\d, ]+ rerun on (its|their) own and spliced in: [^\n<]*?1 minutes", "",
+                         (report / name).read_text())
+        assert spliced.replace("7.25", "1.5") == (whole / name).read_text()
+    assert sorted(path.name for path in (report / "claims").iterdir()) == sorted(
+        [f"claim-{n:02d}-v1.5.png" for n in old] + [f"claim-{n:02d}-v7.25.png" for n in new])

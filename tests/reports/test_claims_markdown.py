@@ -50,6 +50,20 @@ def test_machine_line_names_seeds_mode_and_minutes():
     assert line.endswith("1.5 minutes in all") and "CPU cores" in line
 
 
+def test_machine_line_names_the_cpu_model(monkeypatch, tmp_path):
+    """The model name where /proc/cpuinfo gives one, the architecture alone where it does not."""
+    import wganlab.reports.claims_markdown as claims_markdown
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: avx2\n")
+    real = claims_markdown.Path
+    monkeypatch.setattr(claims_markdown, "Path", lambda p: info if p == "/proc/cpuinfo" else real(p))
+    monkeypatch.setattr("platform.processor", lambda: "x86_64")
+    assert machine_line(60.0, (0,), quick=False).startswith("x86_64 AMD EPYC 7B13, ")
+    info.unlink()
+    assert machine_line(60.0, (0,), quick=False).startswith("x86_64, ")
+
+
 def test_machine_line_counts_threads_in_words(monkeypatch):
     monkeypatch.setattr("torch.get_num_threads", lambda: 1)
     assert "(1 thread);" in machine_line(60.0, (0,), quick=False)

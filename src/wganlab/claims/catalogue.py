@@ -25,6 +25,7 @@ CLAIMS: dict[int, str] = {
     12: "claim12_dirac_gan",
     13: "claim13_robustness",
     14: "claim14_when_to_stop",
+    15: "claim15_r3gan",
 }
 
 

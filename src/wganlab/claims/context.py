@@ -59,15 +59,22 @@ class ClaimContext:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def train(self, preset: str, values: Mapping[str, Any]) -> RunLogs:
-        """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised."""
+    def train(self, preset: str, values: Mapping[str, Any], divergence_ends_run: bool = False) -> RunLogs:
+        """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised. A non-finite step
+        raises NonFiniteError, or with `divergence_ends_run` ends the run there: its logs then hold what it logged
+        before, and the stop in `events` (a claim about divergence counts it)."""
         from wganlab.training import loop, session  # the loop imports a lot; claims that never train need none of it
+        from wganlab.training.guard import NonFiniteError
 
         config = claim_config(preset, values)
         key = _key(config)
         if key not in self._runs:
             folder, run, state = session.start(config, self.work_dir)
-            loop.fit(folder, run, state, console=io.StringIO())
+            try:
+                loop.fit(folder, run, state, console=io.StringIO())
+            except NonFiniteError:
+                if not divergence_ends_run:
+                    raise
             self._runs[key] = runlogs.read_run(folder)
         return self._runs[key]
 

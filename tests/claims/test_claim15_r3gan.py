@@ -1,0 +1,65 @@
+"""Claim 15 (R3GAN on stacked digits): a well-formed quick run, the failure rule, and the verdict from the checks."""
+
+from __future__ import annotations
+
+import math
+
+from tests.claims.conftest import assert_well_formed
+from wganlab import config as configuration
+from wganlab.claims import claim15_r3gan as claim
+from wganlab.claims.context import ClaimContext
+from wganlab.runlogs import RunLogs
+
+
+def _run(kls: list[float], stopped_at: int | None = None, modes: float = 900.0) -> RunLogs:
+    metrics = [{"step": 10 * (i + 1), "modes_500": modes, "reverse_kl_500": kl, "fid_500": 50.0}
+               for i, kl in enumerate(kls)]
+    events = [] if stopped_at is None else [{"step": stopped_at, "event": "nonfinite", "quantity": "x",
+                                             "action": "stop"}]
+    return RunLogs(folder=None, config=configuration.load(preset=claim.PRESET), stats=[], metrics=metrics,
+                   diagnostics=[], summary=None, figures=[], events=events)
+
+
+def test_quick_run_is_well_formed(quick_claim):
+    result = quick_claim(15)
+    assert_well_formed(result, 15)
+    (table,) = result.tables
+    assert len(table.rows) == len(claim.METHODS) * len(result.outcomes)
+    for outcome in result.outcomes:
+        assert len(outcome.checks) == 4
+
+
+def test_a_run_fails_when_it_stops_or_loses_what_it_learned():
+    assert not claim.ending(_run([3.0, 1.0, 0.5])).fails
+    assert not claim.ending(_run([3.0, 0.5, 1.0])).fails  # exactly twice its best: still within the rule
+    assert claim.ending(_run([3.0, 0.5, 1.01])).fails  # more than twice its best
+    stopped = claim.ending(_run([3.0, 1.0], stopped_at=25))
+    assert stopped.fails and stopped.stopped_at == 25 and stopped.reverse_kl == 1.0
+    never = claim.ending(_run([], stopped_at=3))  # stopped before its first evaluation
+    assert never.fails and math.isnan(never.modes)
+
+
+def test_the_verdict_follows_the_four_checks():
+    good = claim.ending(_run([2.0, 0.1], modes=1000))
+    worse = claim.ending(_run([2.0, 0.5], modes=700))
+    diverged = claim.ending(_run([2.0, 0.4], stopped_at=30))
+    published = {claim.FULL: good, claim.BASE: worse, claim.RP_R1: diverged, claim.GAN_R1: diverged}
+    assert claim.outcome(0, published).verdict == "holds"
+    # none of the four: the GAN covers more, R1 alone is stable, and an R1 + R2 run fails
+    reversed_ = {claim.FULL: worse, claim.BASE: good, claim.RP_R1: good, claim.GAN_R1: good}
+    assert claim.outcome(0, reversed_ | {claim.FULL: diverged}).verdict == "does not hold"
+    stable = {claim.FULL: good, claim.BASE: worse, claim.RP_R1: good, claim.GAN_R1: good}
+    outcome = claim.outcome(0, stable)
+    assert outcome.verdict == "mixed" and list(outcome.checks.values()) == [True, False, False, True]
+    tie = claim.outcome(0, published | {claim.BASE: claim.ending(_run([2.0, 0.1], modes=1000))})
+    assert not list(tie.checks.values())[0]  # equal modes and equal KL: not a lower reverse KL
+
+
+def test_a_non_finite_step_ends_a_claim_run_when_asked(tmp_path):
+    context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lambda line: None)
+    values = {"model.width": 8, "model.depth": 1, "train.batch_size": 16, "train.steps": 6, "eval.every": 2,
+              "eval.samples": 50, "eval.w1_samples": 50, "eval.figures": False, "optim.lr_critic": 1e30,
+              "optim.lr_generator": 1e30, "train.on_nonfinite": "stop"}
+    trained = context.train("grid", values, divergence_ends_run=True)
+    end = claim.ending(trained)
+    assert trained.summary is None and end.stopped_at is not None and end.fails
