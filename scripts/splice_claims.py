@@ -85,16 +85,19 @@ def insert(number: int, present: list[int]) -> Callable[[str, str, str, str], st
 
     def put(pattern: str, old: str, new: str, what: str) -> str:
         piece = one(pattern.format(number=number), new, f"{what} in the rerun").group(0)
+        if not present or re.search(pattern.format(number=number), old, re.S | re.M):
+            raise SpliceError(f"{what} in the report: its claims.md and claims.html disagree on which claims it has "
+                              "(or it has none); write the report again with `wganlab claims`")
         before = [n for n in present if n < number]
         neighbour = before[-1] if before else present[0]
         place = one(pattern.format(number=neighbour), old, f"claim {neighbour}'s piece in the report")
-        if pattern == MD_SECTION_OF:  # a section runs to the next one's anchor: blank line between sections
+        if pattern is MD_SECTION_OF:  # a section runs to the next one's anchor: blank line between sections
             piece = piece.rstrip("\n") + "\n"
             if before:
                 return old[: place.end()].rstrip("\n") + "\n\n" + piece + ("\n" if old[place.end():] else "") + \
                     old[place.end():]
             return old[: place.start()] + piece + "\n" + old[place.start():]
-        gap = "\n" if pattern == MD_ROW else ""
+        gap = "\n" if pattern is MD_ROW else ""
         if before:
             return old[: place.end()] + gap + piece + old[place.end():]
         return old[: place.start()] + piece + gap + old[place.start():]

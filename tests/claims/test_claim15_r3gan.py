@@ -55,11 +55,23 @@ def test_the_verdict_follows_the_four_checks():
     assert not list(tie.checks.values())[0]  # equal modes and equal KL: not a lower reverse KL
 
 
-def test_a_non_finite_step_ends_a_claim_run_when_asked(tmp_path):
-    context = ClaimContext((0,), True, tmp_path / "figures", tmp_path / "runs", log=lambda line: None)
-    values = {"model.width": 8, "model.depth": 1, "train.batch_size": 16, "train.steps": 6, "eval.every": 2,
-              "eval.samples": 50, "eval.w1_samples": 50, "eval.figures": False, "optim.lr_critic": 1e30,
-              "optim.lr_generator": 1e30, "train.on_nonfinite": "stop"}
-    trained = context.train("grid", values, divergence_ends_run=True)
-    end = claim.ending(trained)
-    assert trained.summary is None and end.stopped_at is not None and end.fails
+def test_the_four_methods_differ_only_in_loss_and_penalty_and_a_divergence_ends_their_run(tmp_path, monkeypatch):
+    calls: list[tuple[str, dict, bool]] = []
+    context = ClaimContext((0,), False, tmp_path / "figures", tmp_path / "runs", log=lambda line: None)
+    monkeypatch.setattr(context, "train", lambda preset, values, divergence_ends_run=False: calls.append(
+        (preset, dict(values), divergence_ends_run)) or _run([1.0]))
+    for method in claim.METHODS:
+        claim._train(context, method, seed=4)
+    assert {preset for preset, _, _ in calls} == {"r3gan-digits"} and all(ends for _, _, ends in calls)
+    chosen = [(values.pop("objective.loss"), values.pop("objective.penalty")) for _, values, _ in calls]
+    assert chosen == [("rpgan", "r1+r2"), ("non-saturating", "r1+r2"), ("rpgan", "r1"), ("non-saturating", "r1")]
+    assert all(values == calls[0][1] for _, values, _ in calls)  # everything else the same
+    assert calls[0][1]["train.seed"] == 4 and calls[0][1]["train.steps"] == calls[0][1]["optim.decay_steps"] == 5000
+
+
+def test_a_rollback_is_not_a_stop_and_a_nan_reverse_kl_is_not_the_lowest():
+    run = _run([2.0, math.nan, 0.5])
+    run.events.append({"step": 15, "event": "nonfinite", "quantity": "x", "action": "rollback"})
+    end = claim.ending(run)
+    assert end.stopped_at is None and end.lowest_kl == 0.5 and not end.fails
+

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wganlab.claims.context import ClaimContext
 from wganlab.plotting import pyplot as plt
 from wganlab.runlogs import RunLogs
+from wganlab.training.guard import NonFiniteError
 
 TINY = {"model.width": 8, "model.depth": 1, "train.batch_size": 16, "train.steps": 4, "eval.every": 2,
         "eval.samples": 50, "eval.w1_samples": 50, "eval.figures": False}
@@ -57,3 +60,19 @@ def test_train_many_stacks_what_it_can_and_shares_the_memo_with_train(tmp_path):
     sweeps = [folder for folder in (tmp_path / "runs").iterdir() if "sweep" in folder.name]
     assert len(sweeps) == 1 and len([f for f in sweeps[0].iterdir() if f.is_dir()]) == 3  # the three not yet trained
     assert claims.train("grid", runs[3]) is trained[3]
+
+
+def test_a_non_finite_step_ends_a_run_only_when_the_claim_asks(tmp_path):
+    """With divergence_ends_run the logs written before the stop are kept and the stop is in events; without it (or
+    asking again for the memoised run without it) the NonFiniteError comes through."""
+    claims = context(tmp_path)
+    values = TINY | {"train.steps": 12, "optim.name": "rmsprop", "optim.lr_critic": 1e8, "optim.lr_generator": 1e8,
+                     "eval.every": 1, "train.on_nonfinite": "stop"}  # finite at step 1, not at step 2
+    trained = claims.train("grid", values, divergence_ends_run=True)
+    stops = [event for event in trained.events if event.get("action") == "stop"]
+    assert trained.summary is None and len(stops) == 1 and trained.metrics
+    assert all(record["step"] <= stops[0]["step"] for record in trained.stats + trained.metrics)
+    with pytest.raises(NonFiniteError, match="not finite"):
+        claims.train("grid", values)
+    with pytest.raises(NonFiniteError, match="not finite"):
+        context(tmp_path / "fresh").train("grid", values)

@@ -92,3 +92,17 @@ def test_a_claim_the_report_lacks_is_added_in_its_place(tmp_path: Path, new: tup
         assert spliced.replace("7.25", "1.5") == (whole / name).read_text()
     assert sorted(path.name for path in (report / "claims").iterdir()) == sorted(
         [f"claim-{n:02d}-v1.5.png" for n in old] + [f"claim-{n:02d}-v7.25.png" for n in new])
+
+
+def test_a_report_whose_two_files_disagree_is_refused_in_one_line(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """claims.html already has the claim that claims.md lacks: adding it would make two; nothing changes."""
+    main = runpy.run_path(str(SCRIPT))["main"]
+    report = _report(tmp_path / "docs", (0, 1), {2: "holds", 8: "mixed"}, 1.5)
+    (report / "claims.html").write_text((_report(tmp_path / "more", (0, 1), {2: "holds", 5: "holds", 8: "mixed"},
+                                                 1.5) / "claims.html").read_text())
+    before = (report / "claims.md").read_text(), (report / "claims.html").read_text()
+    assert main([str(report), str(_report(tmp_path / "new", (0, 1), {5: "holds"}, 2.0))]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: claim 5's") and "disagree" in line
+    assert ((report / "claims.md").read_text(), (report / "claims.html").read_text()) == before

@@ -74,7 +74,8 @@ NOTES = (
     "al. 2024): with the real point at 0, D(real) = 0, so its critic loss is the GAN's less log 2 and its "
     "generator loss the NS-GAN's; its Jacobian at (0, 0) is theirs, and R1 alone already gives it eigenvalues of "
     "negative real part: locally, RpGAN + R1 converges as RpGAN + R1 + R2 does (R1 + R2 here is twice R1, both "
-    "being psi^2). Where R3GAN finds R1 alone failing is away from the equilibrium, on real data: claim 15."
+    "being psi^2), and its trajectory is NS-GAN + R1's (their lines coincide in the distance figure). Where R3GAN "
+    "finds R1 alone failing is away from the equilibrium, on real data: claim 15."
 )
 
 

@@ -34,6 +34,7 @@ class ClaimContext:
     log: Callable[[str], None] = print
     _runs: dict[str, RunLogs] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
+    _stopped: dict[str, str] = field(default_factory=dict)  # memo key -> the NonFiniteError that ended that run
 
     def size(self, full: int, quick: int) -> int:
         """`full` normally, `quick` under --quick."""
@@ -62,7 +63,8 @@ class ClaimContext:
     def train(self, preset: str, values: Mapping[str, Any], divergence_ends_run: bool = False) -> RunLogs:
         """Train `preset` with `values` ({"section.key": value}) through wganlab's loop; memoised. A non-finite step
         raises NonFiniteError, or with `divergence_ends_run` ends the run there: its logs then hold what it logged
-        before, and the stop in `events` (a claim about divergence counts it)."""
+        before, and the stop in `events` (a claim about divergence counts it). A memoised run that stopped so raises
+        again for a caller that did not ask for it."""
         from wganlab.training import loop, session  # the loop imports a lot; claims that never train need none of it
         from wganlab.training.guard import NonFiniteError
 
@@ -72,10 +74,11 @@ class ClaimContext:
             folder, run, state = session.start(config, self.work_dir)
             try:
                 loop.fit(folder, run, state, console=io.StringIO())
-            except NonFiniteError:
-                if not divergence_ends_run:
-                    raise
+            except NonFiniteError as error:
+                self._stopped[key] = str(error)
             self._runs[key] = runlogs.read_run(folder)
+        if key in self._stopped and not divergence_ends_run:
+            raise NonFiniteError(self._stopped[key])
         return self._runs[key]
 
     def train_many(self, preset: str, runs: Sequence[Mapping[str, Any]]) -> list[RunLogs]:

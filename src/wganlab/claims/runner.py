@@ -45,7 +45,8 @@ def run_claim(number: int, context: ClaimContext) -> ClaimResult:
 # claims that share memoised work (trained critics, paired GAN runs) run in one process when they run in several
 SHARED = ({1, 6}, {2, 3}, {8, 10, 11, 14})
 # seconds per seed in one thread of a 2-core CPU (measured for issue 13; claim 8, with the runs it shares, at 96cd0fc:
-# 3,571 s for 3 seeds), to spread the work over processes
+# 3,571 s for 3 seeds; claim 15 at b834bab: 1,554 s for 3 seeds with 2 threads, more in one), to spread the work over
+# processes
 COST = {1: 275, 2: 50, 3: 1, 4: 150, 5: 25, 6: 112, 7: 60, 8: 1190, 9: 420, 10: 90, 11: 1, 12: 10, 13: 380, 14: 200,
         15: 540}
 
