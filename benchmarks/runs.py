@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wganlab.machine import cpu_model
+
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 # train.precision and train.compile as --set overrides, for the speed benchmarks
 PRECISIONS = {
@@ -82,13 +84,7 @@ def pick(metrics: dict, prefix: str) -> float:
 
 def cpu_name() -> str:
     """The CPU's model name, from /proc/cpuinfo where there is one."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return cpu_model() or platform.processor() or "unknown"
 
 
 def timed_steps_per_second(outdir: Path, warmup: int, iters: int) -> float:

@@ -1,5 +1,5 @@
-"""What this machine can hold and do: memory available now (for checks made before allocating, not after failing),
-and whether its CPU computes in bfloat16."""
+"""What this machine is, can hold and can do: its CPU's model (named beside every time), memory available now (for
+checks made before allocating, not after failing), and whether its CPU computes in bfloat16."""
 
 from __future__ import annotations
 
@@ -8,6 +8,15 @@ import platform
 from pathlib import Path
 
 import torch
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str | None:
+    """The CPU's model name (e.g. "AMD EPYC 7B13") from Linux's cpuinfo, None where there is none."""
+    try:
+        lines = cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return next((line.split(":", 1)[1].strip() or None for line in lines if line.startswith("model name")), None)
 
 
 def available_memory() -> int:

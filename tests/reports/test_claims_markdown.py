@@ -51,16 +51,19 @@ def test_machine_line_names_seeds_mode_and_minutes():
 
 
 def test_machine_line_names_the_cpu_model(monkeypatch, tmp_path):
-    """The model name where /proc/cpuinfo gives one, the architecture alone where it does not."""
-    import wganlab.reports.claims_markdown as claims_markdown
+    """The model name where cpuinfo gives one, the architecture alone where it does not."""
+    from wganlab.machine import cpu_model
 
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: avx2\n")
-    real = claims_markdown.Path
-    monkeypatch.setattr(claims_markdown, "Path", lambda p: info if p == "/proc/cpuinfo" else real(p))
+    assert cpu_model(info) == "AMD EPYC 7B13"
+    assert cpu_model(tmp_path / "missing") is None
+    info.write_text("processor\t: 0\nmodel name\t:\n")
+    assert cpu_model(info) is None
     monkeypatch.setattr("platform.processor", lambda: "x86_64")
+    monkeypatch.setattr("wganlab.reports.claims_markdown.cpu_model", lambda: "AMD EPYC 7B13")
     assert machine_line(60.0, (0,), quick=False).startswith("x86_64 AMD EPYC 7B13, ")
-    info.unlink()
+    monkeypatch.setattr("wganlab.reports.claims_markdown.cpu_model", lambda: None)
     assert machine_line(60.0, (0,), quick=False).startswith("x86_64, ")
 
 

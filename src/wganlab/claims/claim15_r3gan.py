@@ -126,12 +126,13 @@ def ending(run: RunLogs) -> Ending:
                     if event.get("event") == "nonfinite" and event.get("action") == "stop"), None)
     kls = [float(value) for record in run.metrics for key, value in record.items() if key.startswith("reverse_kl_")]
     last = run.metrics[-1] if run.metrics else {}
-
-    def value(prefix: str) -> float:
-        return float(next((v for k, v in last.items() if k.startswith(prefix)), math.nan))
-
     lowest = min((kl for kl in kls if math.isfinite(kl)), default=math.nan)
-    return Ending(value("modes_"), value("reverse_kl_"), value("fid_"), lowest, stopped)
+    return Ending(_value(last, "modes_"), _value(last, "reverse_kl_"), _value(last, "fid_"), lowest, stopped)
+
+
+def _value(record: dict, prefix: str) -> float:
+    """The record's metric whose name starts with `prefix` (names carry their sample counts), NaN if none."""
+    return float(next((v for k, v in record.items() if k.startswith(prefix)), math.nan))
 
 
 def outcome(seed: int, endings: dict[str, Ending]) -> SeedOutcome:
@@ -173,15 +174,9 @@ def run(context: ClaimContext) -> ClaimResult:
 
 def _curve(run: RunLogs) -> tuple[list[int], list[float], list[float]]:
     """(steps, modes, reverse KL) at each evaluation."""
-    steps, modes, kls = [], [], []
-    for record in run.metrics:
-        found = [next((float(v) for k, v in record.items() if k.startswith(prefix)), None)
-                 for prefix in ("modes_", "reverse_kl_")]
-        if None not in found:
-            steps.append(int(record["step"]))
-            modes.append(found[0])
-            kls.append(found[1])
-    return steps, modes, kls
+    records = [r for r in run.metrics if any(k.startswith("modes_") for k in r)]
+    return ([int(r["step"]) for r in records], [_value(r, "modes_") for r in records],
+            [_value(r, "reverse_kl_") for r in records])
 
 
 def _draw(context: ClaimContext, curves: dict[tuple[int, str], tuple[list[int], list[float], list[float]]]) -> Path:

@@ -11,6 +11,7 @@ import torch
 
 from wganlab.claims.result import ClaimResult, Table, over_seeds
 from wganlab.files import write_bytes_atomic
+from wganlab.machine import cpu_model
 from wganlab.reports.claims_page import claims_html
 
 TITLE = "wganlab: the published claims, measured"
@@ -40,25 +41,14 @@ def _markdown_table(table: Table) -> list[str]:
     return lines + [""]
 
 
-def cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo (e.g. "x86_64 AMD EPYC 7B13"), else the machine's architecture: a
-    time is a time on one CPU, and the report names it."""
-    machine = platform.processor() or platform.machine()
-    try:
-        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return machine
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
-    return f"{machine} {model}" if model else machine
-
-
 def machine_line(seconds: float, seeds: Sequence[int], quick: bool, jobs: int = 1) -> str:
     mode = "quick (a smoke test at tiny sizes: no verdicts drawn)" if quick else "full"
     threads = torch.get_num_threads()
     how = (f"{threads} thread{'s' if threads > 1 else ''}" if jobs == 1 else
            f"{jobs} processes of {max(1, threads // jobs)} thread{'s' if threads // jobs > 1 else ''} (--jobs {jobs})")
+    machine, model = platform.processor() or platform.machine(), cpu_model()
     return (
-        f"{cpu_name()}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
+        f"{machine}{f' {model}' if model else ''}, {os.cpu_count()} CPU cores, torch {torch.__version__} "
         f"({how}); seeds {', '.join(map(str, seeds))}; {mode}; "
         f"{seconds / 60:.1f} minutes in all"
     )
