@@ -34,6 +34,7 @@ TOP_LEVEL = {
     "wganlab.schedules": "config",
     "wganlab.presets": "config",
     "wganlab.presets_r3gan": "config",
+    "wganlab.presets_conditional": "config",
     "wganlab.config": "config",
     "wganlab.config_values": "config",
     "wganlab.rundir": "config",
@@ -135,7 +136,7 @@ def test_importing_the_config_pulls_in_no_part_of_the_pipeline():
     code = "import sys, wganlab.config\nprint('\\n'.join(m for m in sys.modules if m.startswith('wganlab')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert set(loaded) <= {"wganlab", "wganlab.config", "wganlab.config_values", "wganlab.errors", "wganlab.parts",
-                           "wganlab.presets", "wganlab.presets_r3gan"}
+                           "wganlab.presets", "wganlab.presets_r3gan", "wganlab.presets_conditional"}
 
 
 FUNCTION_LINES = 50  # STYLE.md: functions under about 50 lines (a function that reads on one screen)

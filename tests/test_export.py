@@ -210,7 +210,7 @@ def test_an_exported_file_loads_with_the_network_code_alone(moved, tmp_path) -> 
     ours = {name for name in modules if name.split(".")[0] == "wganlab"}
     outside = {"wganlab", "wganlab.config", "wganlab.config_values", "wganlab.errors", "wganlab.files",
                "wganlab.integrity", "wganlab.parts", "wganlab.presets", "wganlab.presets_r3gan",
-               "wganlab.generator"}  # JSON and digests
+               "wganlab.presets_conditional", "wganlab.generator"}  # JSON and digests
     assert {"wganlab.models.portable", "wganlab.models.architectures"} <= ours
     assert {name for name in ours if not name.startswith("wganlab.models")} <= outside, ours
     assert "safetensors" in modules

@@ -64,7 +64,7 @@ def test_image_recipes_are_the_published_ones():
     assert sngan.model.arch == "sngan-cnn"
     clipped = configuration.load(preset="wgan-dcgan")
     assert (clipped.objective.clip_value, clipped.optim.name, clipped.train.critic_warmup) == (0.01, "rmsprop", True)
-    images = [*IMAGE_PRESETS, "digits", "r3gan-digits"]
+    images = [*IMAGE_PRESETS, "digits", "r3gan-digits", "digits-cond"]
     assert all(PRESETS[name].for_images for name in images)
     assert not any(preset.for_images for name, preset in PRESETS.items() if name not in images)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wganlab.parts import Parts
+from wganlab.presets_conditional import DIGITS_COND, DIGITS_COND_DESCRIPTION
 from wganlab.presets_r3gan import R3GAN_DIGITS, R3GAN_DIGITS_DESCRIPTION, R3GAN_TOY, R3GAN_TOY_DESCRIPTION
 
 
@@ -295,4 +296,5 @@ PRESETS: Parts[Preset] = Parts("preset", [
     ),
     Preset("r3gan-toy", R3GAN_TOY_DESCRIPTION, R3GAN_TOY),
     Preset("r3gan-digits", R3GAN_DIGITS_DESCRIPTION, R3GAN_DIGITS, for_images=True),
+    Preset("digits-cond", DIGITS_COND_DESCRIPTION, DIGITS_COND, for_images=True),
 ])

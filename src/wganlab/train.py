@@ -14,11 +14,12 @@ from pathlib import Path
 
 from wganlab import config as configuration
 from wganlab.arguments import data_root_of
-from wganlab.data.datasets import build_dataset, shape_from
+from wganlab.data.datasets import build_dataset, data_shape, shape_from
 from wganlab.errors import UserError
 from wganlab.evaluate import metric_lines
 from wganlab.models.architectures import describe
 from wganlab.training import distributed, loop, session, sweep
+from wganlab.training.labels import conditioned
 from wganlab.training.step import Run
 from wganlab.training.validation import device_line, validate
 
@@ -113,5 +114,8 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def _networks(config: configuration.Config) -> str:
     """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
+    if config.model.conditioning != "none":  # its class count is the data's: read them
+        dataset = build_dataset(config.data, config.train.seed)
+        return describe(conditioned(config, dataset)[0].model, data_shape(dataset))
     shape = shape_from(config.data, lambda: build_dataset(config.data, config.train.seed))
     return describe(config.model, shape)

@@ -72,7 +72,7 @@ def test_keys_follow_the_table_order_and_skip_what_needs_probabilities():
     fake = FeatureSet(rng.normal(size=(40, 3)), _one_hot([[c % 10] for c in range(40)]))
     real = FeatureSet(rng.normal(size=(50, 3)), None)
     request = ("modes", "is", "pr", "kid", "fid")  # the reverse of the table
-    assert list(IMAGE_METRICS) == ["fid", "kid", "pr", "is", "modes"]
+    assert list(IMAGE_METRICS) == ["fid", "kid", "pr", "is", "modes", "accuracy"]
     assert list(image_metrics(fake, real, request)) == [
         "fid_40", "kid_40", "kid_std_40", "precision_40", "recall_40",
         "is_40", "is_std_40", "modes_40", "total_modes", "reverse_kl_40",

@@ -338,9 +338,9 @@ def test_the_generator_step_takes_train_generator_batch_size_latents(monkeypatch
     seen: list[int] = []
     original = step.generator_step
 
-    def record(state, objective, real, latents, ema_decay, execution):
+    def record(state, objective, real, latents, ema_decay, execution, *labels):
         seen.append(len(latents))
-        return original(state, objective, real, latents, ema_decay, execution)
+        return original(state, objective, real, latents, ema_decay, execution, *labels)
 
     monkeypatch.setattr(step, "generator_step", record)
     for extra, expected in ((), 32), (("train.generator_batch_size=48",), 48):
@@ -356,13 +356,13 @@ def test_the_generator_phase_is_given_the_last_critic_update_s_real_batch(monkey
     given: list[Tensor] = []
     original_critic, original_phase = step.critic_step, Objective.generator_phase
 
-    def critic_record(state, objective, real, latents, execution):
+    def critic_record(state, objective, real, latents, execution, *labels):
         critic_batches.append(real.clone())
-        return original_critic(state, objective, real, latents, execution)
+        return original_critic(state, objective, real, latents, execution, *labels)
 
-    def phase_record(self, critic, real, fake, rng, at):
+    def phase_record(self, critic, real, fake, rng, at, *labels):
         given.append(real.clone())
-        return original_phase(self, critic, real, fake, rng, at)
+        return original_phase(self, critic, real, fake, rng, at, *labels)
 
     monkeypatch.setattr(step, "critic_step", critic_record)
     monkeypatch.setattr(Objective, "generator_phase", phase_record)

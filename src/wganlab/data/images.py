@@ -84,10 +84,29 @@ class ImageData:
 
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
         """`n` rows drawn uniformly with replacement using only `rng`, on `rng.device` (flipped if `flip`)."""
+        return self._draw(n, rng)[1]
+
+    def sample_with_labels(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor]:
+        """`sample`'s images (the same draws from `rng`) and their labels [n] int64 on `rng.device`."""
+        rows, images = self._draw(n, rng)
+        if self.labels is None:
+            raise UserError(f"{self.source} has no labels")
+        return images, self.labels[rows.to(self.labels.device)].to(rng.device)
+
+    def sample_of_class(self, n: int, label: int, rng: torch.Generator) -> Tensor:
+        """`n` images of class `label`, drawn uniformly with replacement from its rows using only `rng`, on
+        `rng.device` (not flipped: for probes, not for training)."""
+        if self.labels is None or not bool((self.labels == label).any()):
+            raise UserError(f"{self.source} has no images of class {label}")
+        rows = torch.nonzero(self.labels == label).flatten()
+        chosen = rows[torch.randint(len(rows), (n,), generator=rng, device=rng.device).to(rows.device)]
+        return self.rows(chosen, rng.device)
+
+    def _draw(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor]:
         assert n >= 1, f"need at least one sample, got n={n}"
         rows = sharding.randint(len(self), (n,), rng, rng.device)  # [n] (a distributed rank's rows of the batch's)
         images = self.rows(rows, rng.device)  # [n, C, H, W]
-        return random_flip(images, rng) if self.flip else images
+        return rows, random_flip(images, rng) if self.flip else images
 
     def first(self, count: int) -> ImageData:
         """The first `count` images alone (a copy, so a memory-mapped file is not kept open for them)."""

@@ -71,3 +71,24 @@ def probe_critic(
         train_score, held_out_score, gap = heldout_gap(critic, real, held_out, chunk)
         record |= {"critic/train_score": train_score, "critic/heldout_score": held_out_score, "critic/heldout_gap": gap}
     return record
+
+
+def combine_class_probes(records: list[ProbeRecord]) -> ProbeRecord:
+    """One record from the probes of a conditional critic class by class (each with as many points of that class,
+    scored with its label): what the probe of all the points, each scored with its own label, would say. The
+    largest gradient norms are the largest of any class; the layer norms of the batch's mean loss are the root of
+    the classes' sum of squares over their count (each class's loss is the mean over its own points); the scores
+    the mean of the classes'. Parameter-wise values (non-finite count, spectral bound, clip saturation) are
+    the same in each."""
+    combined = dict(records[0])
+    for key in ("lipschitz/real", "lipschitz/fake", "lipschitz/interpolated"):
+        combined[key] = max(float(record[key]) for record in records)  # type: ignore[arg-type]
+    for key in ("critic/train_score", "critic/heldout_score", "critic/heldout_gap"):
+        if key in combined:
+            combined[key] = sum(float(record[key]) for record in records) / len(records)  # type: ignore[arg-type]
+    layers = zip(*(record["gradients/layer_norms"] for record in records), strict=True)  # type: ignore[call-overload]
+    norms = [math.sqrt(sum(n * n for n in layer)) / len(records) for layer in layers]
+    combined["gradients/layer_norms"] = norms
+    usable = len(norms) >= 2 and all(n > 0 and math.isfinite(n) for n in norms)
+    combined["gradients/log_slope"] = log_slope(norms) if usable else math.nan
+    return combined

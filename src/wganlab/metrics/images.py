@@ -43,6 +43,9 @@ class FeatureSet:
     probabilities: np.ndarray | None  # [N, copies, K]: one distribution per channel (copies = 1 unstacked)
     statistics: tuple[np.ndarray, np.ndarray] | None = None  # (mean [D], covariance [D, D]) when known already
     size: int = 0  # the image count when `features` is None
+    # generated images only: [N] the class each was made for (a conditional generator's), or assigned to it (an
+    # unconditional one's: the chance line); what `classifier_accuracy` compares the extractor's classes with
+    labels: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -103,9 +106,10 @@ class Protocol:
     fake_samples: int
     real_samples: int
     real: str = ""  # which real images: e.g. "cifar10 train", or the reference file they came from
+    labels: str = ""  # what classifier_accuracy compares with (none: not measured)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if key != "labels" or value}
 
 
 def gaussian(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +172,20 @@ def _modes(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
     return {f"modes_{fake.count}": float(modes), "total_modes": float(total), f"reverse_kl_{fake.count}": kl}
 
 
+def _accuracy(fake: FeatureSet, real: FeatureSet) -> dict[str, float]:
+    """The extractor's argmax class against each generated image's label: the accuracy within each class and
+    their mean (`classifier_accuracy_N`); nothing where the labels are unknown or not among the extractor's classes,
+    or the images are stacked."""
+    assert fake.probabilities is not None
+    if fake.labels is None or fake.probabilities.shape[1] != 1 or fake.labels.max() >= fake.probabilities.shape[2]:
+        return {}
+    n, predicted = fake.count, fake.probabilities[:, 0, :].argmax(axis=1)
+    per_class = {int(c): float((predicted[fake.labels == c] == c).mean()) for c in np.unique(fake.labels)}
+    return {f"classifier_accuracy_{n}": float(np.mean(list(per_class.values())))} | {
+        f"classifier_accuracy_class{c}_{n}": accuracy for c, accuracy in per_class.items()
+    }
+
+
 @dataclass(frozen=True)
 class ImageMetric:
     """An image metric as `eval.metrics` names it: `compute(fake, real)` gives its named numbers."""
@@ -200,6 +218,13 @@ IMAGE_METRICS: Parts[ImageMetric] = Parts("eval.metrics", [
         _modes,
         PROBABILITIES,
     ),
+    ImageMetric(
+        "accuracy",
+        "classifier_accuracy: the extractor's class of each generated image against the class it was made for, "
+        "per class and their mean (a conditional run; for an unconditional one, against assigned labels: chance)",
+        _accuracy,
+        PROBABILITIES,
+    ),
 ])
 
 
@@ -221,13 +246,14 @@ def image_headline(metrics: dict[str, float]) -> str:
         "precision_": "P {:.3f}",
         "recall_": "R {:.3f}",
         "reverse_kl_": "KL {:.3f}",
+        "classifier_accuracy_": "accuracy {:.3f}",
     }
     parts = []
     for key, value in metrics.items():
         if key.startswith("modes_"):
             parts.append(f"modes {value:.0f}/{metrics['total_modes']:.0f}")
         for prefix, template in shown.items():
-            if key.startswith(prefix) and "_std_" not in key and not math.isnan(value):
+            if key.startswith(prefix) and "_std_" not in key and "_class" not in key and not math.isnan(value):
                 parts.append(template.format(value))
     return "  ".join(parts)
 

@@ -11,6 +11,14 @@ from torch import nn
 
 from wganlab.config import ModelConfig
 from wganlab.errors import UserError
+from wganlab.models.conditional import (
+    CONDITIONINGS,
+    NONE,
+    ConcatCritic,
+    ConditionalCritic,
+    EmbeddedGenerator,
+    classes_of,
+)
 from wganlab.models.dcgan import DCGANCritic, DCGANGenerator
 from wganlab.models.dcgan_paper import PaperDCGANCritic, PaperDCGANGenerator
 from wganlab.models.mlp import MLP
@@ -20,6 +28,8 @@ from wganlab.models.sngan_cnn import SNGANCritic, SNGANGenerator
 from wganlab.parts import Parts
 
 Networks = tuple[nn.Module, nn.Module]  # (generator: latent -> sample, critic: sample -> score)
+# A conditional pair (model.conditioning, models/conditional.py): generator (latent, label) -> sample and critic
+# (sample, label) -> score, or [score, class logits] under "acgan".
 
 
 @dataclass(frozen=True)
@@ -31,13 +41,30 @@ class Architecture:
 
 
 def _mlp(config: ModelConfig, shape: tuple[int, ...]) -> Networks:
-    size = math.prod(shape)
-    generator = MLP(config.latent_dim, size, config.width, config.depth, config.activation)
-    critic = MLP(size, 1, config.width, config.depth, config.activation)
-    if len(shape) == 1:
+    size, conditional = math.prod(shape), config.conditioning != NONE
+    latent = config.latent_dim * (2 if conditional else 1)  # a conditional generator's input: [z, embed(y)]
+    concatenated = config.classes if config.conditioning == "concat" else 0  # the critic's one-hot label inputs
+    generator = MLP(latent, size, config.width, config.depth, config.activation)
+    critic = MLP(size + concatenated, 1, config.width, config.depth, config.activation)
+    if len(shape) > 1:  # images through an MLP (the WGAN paper's MLP experiments): tanh and unflatten out
+        generator = nn.Sequential(generator, nn.Tanh(), nn.Unflatten(1, shape))
+        if not conditional:  # a conditional critic flattens its input itself
+            critic = nn.Sequential(nn.Flatten(), critic)
+    return _conditioned(config, generator, critic)
+
+
+def _conditioned(config: ModelConfig, generator: nn.Module, critic: nn.Module) -> Networks:
+    """The networks as model.conditioning makes them: a generator without conditional BatchNorm takes [z, embed(y)]
+    (it was built for an input twice the latent), the critic gains its head or its label inputs."""
+    conditioning = CONDITIONINGS[config.conditioning]
+    if conditioning.name == NONE:
         return generator, critic
-    # Images through an MLP (the WGAN paper's MLP experiments): flatten in, tanh and unflatten out.
-    return nn.Sequential(generator, nn.Tanh(), nn.Unflatten(1, shape)), nn.Sequential(nn.Flatten(), critic)
+    if classes_of(generator) == 0:
+        generator = EmbeddedGenerator(generator, config.latent_dim, config.classes)
+    if conditioning.name == "concat":
+        return generator, ConcatCritic(critic, config.classes)
+    features = critic.score.in_features  # phi(x)'s width: what the unconditional score reads
+    return generator, ConditionalCritic(critic, features, config.classes, conditioning.auxiliary_classifier)
 
 
 def _convolutional(generator_type: type[nn.Module], critic_type: type[nn.Module]) -> Callable[..., Networks]:
@@ -45,11 +72,15 @@ def _convolutional(generator_type: type[nn.Module], critic_type: type[nn.Module]
         if shape[1] != shape[2]:
             size = f"{shape[1]}x{shape[2]}"
             raise UserError(f"model.arch {config.arch!r} needs square images, got {size}; set data.resize")
+        # a conditional generator: conditional BatchNorm where it has BatchNorm, else [z, embed(y)] as its input
+        conditional_norm = config.conditioning != NONE and config.generator_norm == "batch"
+        embedded = config.conditioning != NONE and not conditional_norm
         try:
-            return (
-                generator_type(config.latent_dim, shape, config.width, config.generator_norm),
-                critic_type(shape, config.width, config.critic_norm),
+            generator = generator_type(
+                config.latent_dim * (2 if embedded else 1), shape, config.width, config.generator_norm,
+                **({"classes": config.classes} if conditional_norm else {}),
             )
+            return _conditioned(config, generator, critic_type(shape, config.width, config.critic_norm))
         except ValueError as error:
             raise UserError(f"model.arch {config.arch!r}: {error}; set data.resize or data.pad_to (e.g. 32)") from None
 

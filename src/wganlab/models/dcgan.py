@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from wganlab.models.conditional import generator_norm, run
 from wganlab.models.norms import norm_layer
 from wganlab.models.shapes import resolution_steps
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, latent_dim: int, shape: tuple[int, int, int], width: int = 64, norm: str = "batch"):
+    def __init__(
+        self, latent_dim: int, shape: tuple[int, int, int], width: int = 64, norm: str = "batch", classes: int = 0
+    ):
         super().__init__()
+        self.classes = classes  # > 0: conditional BatchNorm, forward(z, y)
         channels, size, _ = shape
         base, steps = resolution_steps(size)
         top = width * 2**steps
@@ -24,12 +28,12 @@ class DCGANGenerator(nn.Module):
         layers: list[nn.Module] = []
         for step in range(steps):
             c_in, c_out = top // 2**step, top // 2 ** (step + 1)
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), norm_layer(norm, c_out), nn.ReLU()]
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), generator_norm(norm, c_out, classes), nn.ReLU()]
         layers += [nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: Tensor) -> Tensor:  # [N, latent] -> [N, C, H, W] in [-1, 1]
-        return self.body(self.project(z).view(-1, self.top, self.base, self.base))
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:  # [N, latent], [N] -> [N, C, H, W] in [-1, 1]
+        return run(self.body, self.project(z).view(-1, self.top, self.base, self.base), y)
 
 
 class DCGANCritic(nn.Module):
@@ -45,4 +49,7 @@ class DCGANCritic(nn.Module):
         self.score = nn.Linear(width * 2**steps * base * base, 1)
 
     def forward(self, x: Tensor) -> Tensor:  # [N, C, H, W] -> [N, 1] raw scores (never squashed)
-        return self.score(self.body(x))
+        return self.score(self.features(x))
+
+    def features(self, x: Tensor) -> Tensor:  # [N, C, H, W] -> [N, F]: what the score reads
+        return self.body(x)

@@ -46,3 +46,12 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:  # [N, in] -> [N, out]
         return self.net(x)
+
+    def features(self, x: Tensor) -> Tensor:
+        """The last hidden layer's activations [N, width] of the flattened input (a conditional critic's phi)."""
+        return self.net[:-1](x.flatten(1))
+
+    @property
+    def score(self) -> nn.Linear:
+        """The output layer, features -> out."""
+        return self.net[-1]

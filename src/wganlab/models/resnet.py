@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from wganlab.models.conditional import apply, generator_norm, run
 from wganlab.models.norms import norm_layer
 from wganlab.models.shapes import resolution_steps
 
@@ -14,15 +15,15 @@ from wganlab.models.shapes import resolution_steps
 class UpBlock(nn.Module):
     """norm-ReLU-upsample-conv-norm-ReLU-conv, plus an upsampled 1x1 shortcut."""
 
-    def __init__(self, channels: int, norm: str):
+    def __init__(self, channels: int, norm: str, classes: int = 0):
         super().__init__()
-        self.norm1, self.norm2 = norm_layer(norm, channels), norm_layer(norm, channels)
+        self.norm1, self.norm2 = generator_norm(norm, channels, classes), generator_norm(norm, channels, classes)
         self.conv1, self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1), nn.Conv2d(channels, channels, 3, 1, 1)
         self.shortcut = nn.Conv2d(channels, channels, 1)
 
-    def forward(self, x: Tensor) -> Tensor:
-        h = F.interpolate(F.relu(self.norm1(x)), scale_factor=2)
-        h = self.conv2(F.relu(self.norm2(self.conv1(h))))
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        h = F.interpolate(F.relu(apply(self.norm1, x, y)), scale_factor=2)
+        h = self.conv2(F.relu(apply(self.norm2, self.conv1(h), y)))
         return h + self.shortcut(F.interpolate(x, scale_factor=2))
 
 
@@ -46,17 +47,25 @@ class DownBlock(nn.Module):
 
 
 class ResNetGenerator(nn.Module):
-    def __init__(self, latent_dim: int, shape: tuple[int, int, int], width: int = 128, norm: str = "batch"):
+    def __init__(
+        self, latent_dim: int, shape: tuple[int, int, int], width: int = 128, norm: str = "batch", classes: int = 0
+    ):
         super().__init__()
+        self.classes = classes  # > 0: conditional BatchNorm, forward(z, y)
         channels, size, _ = shape
         self.base, steps = resolution_steps(size)
         self.width = width
         self.project = nn.Linear(latent_dim, width * self.base * self.base)
-        self.blocks = nn.Sequential(*[UpBlock(width, norm) for _ in range(steps)])
-        self.out = nn.Sequential(norm_layer(norm, width), nn.ReLU(), nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh())
+        self.blocks = nn.Sequential(*[UpBlock(width, norm, classes) for _ in range(steps)])
+        self.out = nn.Sequential(
+            generator_norm(norm, width, classes), nn.ReLU(), nn.Conv2d(width, channels, 3, 1, 1), nn.Tanh()
+        )
 
-    def forward(self, z: Tensor) -> Tensor:  # [N, latent] -> [N, C, H, W]
-        return self.out(self.blocks(self.project(z).view(-1, self.width, self.base, self.base)))
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:  # [N, latent], [N] -> [N, C, H, W]
+        h = self.project(z).view(-1, self.width, self.base, self.base)
+        for block in self.blocks:
+            h = block(h, y)
+        return run(self.out, h, y)
 
 
 class ResNetCritic(nn.Module):
@@ -72,4 +81,7 @@ class ResNetCritic(nn.Module):
         self.score = nn.Linear(width, 1)
 
     def forward(self, x: Tensor) -> Tensor:  # [N, C, H, W] -> [N, 1]
-        return self.score(F.relu(self.blocks(x)).mean(dim=(2, 3)))
+        return self.score(self.features(x))
+
+    def features(self, x: Tensor) -> Tensor:  # [N, C, H, W] -> [N, width]: the pooled features the score reads
+        return F.relu(self.blocks(x)).mean(dim=(2, 3))

@@ -16,7 +16,8 @@ from torch import Tensor
 
 from wganlab import schedules, stacking
 from wganlab.config import ObjectiveConfig
-from wganlab.objectives import constraints, losses, penalties
+from wganlab.objectives import conditional, constraints, losses, penalties
+from wganlab.objectives.conditional import UNLABELLED, Labels
 from wganlab.objectives.losses import Estimate
 from wganlab.objectives.penalties import Critic
 from wganlab.parts import Parts
@@ -33,6 +34,7 @@ class Objective:
     constraint: constraints.Constraint
     noise_std: Callable[[int], float]  # generator step -> instance-noise std on every critic input
     penalty_factor: Callable[[int], float] = schedules.unchanged  # generator step -> the penalty weight's factor
+    classifier: bool = False  # an auxiliary classifier's cross-entropy terms (model.conditioning = "acgan")
 
     def penalty_weight_at(self, step: int) -> float | Tensor:
         """The penalty's weight at generator step `step`: objective.penalty_weight on its objective.penalty_decay."""
@@ -44,16 +46,20 @@ class Objective:
         return self.loss.estimate
 
     def critic_phase(
-        self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int
+        self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int,
+        labels: Labels = UNLABELLED,
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """The critic's total loss (main + weighted penalty) and its detached statistics."""
+        """The critic's total loss (main + weighted penalty, + the auxiliary classifier's cross-entropy on the real
+        batch under "acgan") and its detached statistics; a conditional critic scores each point with its label."""
         std = self.noise_std(step)
         real = constraints.add_instance_noise(real, std, rng)
         fake = constraints.add_instance_noise(fake.detach(), std, rng)
         axis = stacking.batch_axis()  # 0; 1 under a sweep, whose tensors are [K, N, ...] (stacking.py)
         batch = real.shape[axis]
         # one forward for both halves; scores in float32 (a no-op unless under bf16 autocast): losses in full precision
-        scores = stacking.scores(penalties.full_precision(critic(torch.cat([real, fake], dim=axis))))
+        both = torch.cat([real, fake], dim=axis)
+        raw, logits = conditional.critic_output(critic, both, labels.both())
+        scores = stacking.scores(penalties.full_precision(raw))
         real_scores, fake_scores = scores[..., :batch], scores[..., batch:]
         main = self.loss.critic(real_scores, fake_scores)
         stats = {
@@ -62,34 +68,51 @@ class Objective:
             "critic/real_score": real_scores.detach().mean(-1),
             "critic/fake_score": fake_scores.detach().mean(-1),
         }
+        if self.classifier and logits is not None and labels.real is not None:
+            classified = conditional.classifier_loss(logits[:batch], labels.real)
+            stats["critic/classifier_loss"] = classified.detach()
+            main = main + conditional.CRITIC_CLASSIFIER_WEIGHT * classified
         if self.penalty is None:
             return main, stats
-        penalty = self.penalty(critic, real, fake, rng)
+        penalty = self.penalty(critic, real, fake, rng, labels) if labels.conditional else \
+            self.penalty(critic, real, fake, rng)
         stats["critic/penalty"] = penalty.detach()
         return main + self.penalty_weight_at(step) * penalty, stats
 
     def generator_phase(
-        self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int
+        self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int,
+        labels: Labels = UNLABELLED,
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """The generator's loss on fresh fakes that still carry the generator's graph. Only a relativistic loss
-        looks at `real` (the training step gives the last critic update's real batch, as R3GAN's code does): it
-        is scored beside the fakes in one forward pass, as in the critic's phase; the others never score it."""
+        """The generator's loss on fresh fakes that still carry the generator's graph (+ 0.1 x the auxiliary
+        classifier's cross-entropy on them under "acgan"). Only a relativistic loss looks at `real` (the training
+        step gives the last critic update's real batch, as R3GAN's code does): it is scored beside the fakes in one
+        forward pass, as in the critic's phase; the others never score it."""
         std = self.noise_std(step)
+        axis = stacking.batch_axis()
         if not self.loss.relativistic:
             fake = constraints.add_instance_noise(fake, std, rng)
-            loss = self.loss.generator(stacking.scores(penalties.full_precision(critic(fake))))
-            return loss, {"generator/loss": loss.detach()}
-        real = constraints.add_instance_noise(real.detach(), std, rng)
-        fake = constraints.add_instance_noise(fake, std, rng)
-        axis = stacking.batch_axis()
-        scores = stacking.scores(penalties.full_precision(critic(torch.cat([real, fake], dim=axis))))
-        loss = self.loss.generator(scores[..., : real.shape[axis]], scores[..., real.shape[axis]:])
-        return loss, {"generator/loss": loss.detach()}
+            raw, logits = conditional.critic_output(critic, fake, labels.fake)
+            loss = self.loss.generator(stacking.scores(penalties.full_precision(raw)))
+        else:
+            real = constraints.add_instance_noise(real.detach(), std, rng)
+            fake = constraints.add_instance_noise(fake, std, rng)
+            both = torch.cat([real, fake], dim=axis)
+            raw, logits = conditional.critic_output(critic, both, labels.both())
+            scores = stacking.scores(penalties.full_precision(raw))
+            loss = self.loss.generator(scores[..., : real.shape[axis]], scores[..., real.shape[axis]:])
+            logits = None if logits is None else logits[real.shape[axis]:]
+        stats = {"generator/loss": loss.detach()}
+        if self.classifier and logits is not None and labels.fake is not None:
+            classified = conditional.classifier_loss(logits, labels.fake)
+            stats["generator/classifier_loss"] = classified.detach()
+            loss = loss + conditional.GENERATOR_CLASSIFIER_WEIGHT * classified
+        return loss, stats
 
 
-def build_objective(config: ObjectiveConfig, decay_steps: int = 0) -> Objective:
+def build_objective(config: ObjectiveConfig, decay_steps: int = 0, classifier: bool = False) -> Objective:
     """Resolve every name in the objective section once; a decaying penalty weight falls over `decay_steps`
-    generator steps (the run's optim.decay_steps, else train.steps)."""
+    generator steps (the run's optim.decay_steps, else train.steps); `classifier`: the critic has an auxiliary
+    classifier head (model.conditioning = "acgan"), whose cross-entropy terms join both losses."""
     loss = losses.LOSSES.resolve(config.loss)
     chosen = penalties.PENALTIES.resolve(config.penalty)
     penalty = None
@@ -107,6 +130,7 @@ def build_objective(config: ObjectiveConfig, decay_steps: int = 0) -> Objective:
             anneal_steps=config.instance_noise_steps,
         ),
         penalty_factor=_penalty_factor(config, decay_steps),
+        classifier=classifier,
     )
 
 

@@ -1,9 +1,11 @@
 """Gradient and score penalties on the critic, each a pure function of tensors and a generator.
 
-Every penalty has the signature (critic, real, fake, rng) -> scalar and is returned unweighted;
+Every penalty has the signature (critic, real, fake, rng, labels) -> scalar and is returned unweighted;
 the caller multiplies by its weight. `real` and `fake` are treated as constants (detached), so
 no generator graph leaks into the critic update. Gradient norms are per sample over all
-non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives no NaN.
+non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives no NaN. For a conditional critic
+`labels` say which label each point is scored with (objectives/conditional.py: an interpolate keeps its real
+sample's); unconditional runs leave them out.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from wganlab import sharding, stacking
+from wganlab.objectives.conditional import UNLABELLED, Labels
 from wganlab.parts import Parts
 
 Critic = Callable[[Tensor], Tensor]  # the objectives take any function from samples to raw scores
-Penalty = Callable[[Critic, Tensor, Tensor, torch.Generator], Tensor]  # (critic, real, fake, rng) -> scalar
+Penalty = Callable[..., Tensor]  # (critic, real, fake, rng, labels=UNLABELLED) -> scalar
 
 _NORM_EPS = 1e-12
 
@@ -96,69 +99,84 @@ def interpolate(real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
 
 
 def two_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED,
+    target: float = 1.0,
 ) -> Tensor:
     """E[(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-GP, Gulrajani et al. 2017)."""
-    norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
+    norms = gradient_norms(labels.at_real(critic), interpolate(real, fake, rng))  # [N]
     return (norms - target).pow(2).mean(-1)
 
 
 def one_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED,
+    target: float = 1.0,
 ) -> Tensor:
     """E[relu(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-LP, Petzka et al. 2018)."""
-    norms = gradient_norms(critic, interpolate(real, fake, rng))  # [N]
+    norms = gradient_norms(labels.at_real(critic), interpolate(real, fake, rng))  # [N]
     return F.relu(norms - target).pow(2).mean(-1)
 
 
-def r1_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def r1_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """E_real[||grad D(x)||^2] (R1, Mescheder et al. 2018).
 
     No 1/2 factor: the paper's (gamma/2) R1 is this penalty with weight gamma/2.
     """
-    return squared_gradient_norms(critic, real).mean(-1)
+    return squared_gradient_norms(labels.at_real(critic), real).mean(-1)
 
 
-def r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def r2_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """E_fake[||grad D(x)||^2] (R2, Mescheder et al. 2018); no 1/2 factor, as for R1."""
-    return squared_gradient_norms(critic, fake).mean(-1)
+    return squared_gradient_norms(labels.at_fake(critic), fake).mean(-1)
 
 
-def _at_real_and_fake(critic: Critic, real: Tensor, fake: Tensor) -> tuple[Tensor, Tensor]:
-    """[N] squared input-gradient norms at the real points and [N] at the fake ones, from one forward and one
-    double-backward pass over both batches (per sample, so the same numbers as two passes, up to rounding)."""
+def _at_real_and_fake(critic: Critic, real: Tensor, fake: Tensor, labels: Labels) -> tuple[Tensor, Tensor]:
+    """[N] squared input-gradient norms at the real points and [N] at the fake ones (each with its own label), from
+    one forward and one double-backward pass over both batches (per sample, so the same numbers as two passes, up
+    to rounding)."""
     axis = stacking.batch_axis()
-    both = squared_gradient_norms(critic, torch.cat([real, fake], dim=axis))
+    both = squared_gradient_norms(labels.at_both(critic), torch.cat([real, fake], dim=axis))
     return both[..., : real.shape[axis]], both[..., real.shape[axis]:]
 
 
-def r1_r2_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def r1_r2_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """E_real[||grad D(x)||^2] + E_fake[||grad D(x)||^2]: R1 and R2 together, every step (R3GAN, Huang et al.
     2024, whose (gamma/2)(R1 + R2) is this penalty with weight gamma/2)."""
-    on_real, on_fake = _at_real_and_fake(critic, real, fake)
+    on_real, on_fake = _at_real_and_fake(critic, real, fake, labels)
     return on_real.mean(-1) + on_fake.mean(-1)
 
 
-def zero_centred_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def zero_centred_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """E[||grad D(x_hat)||^2] on random interpolates: the zero-centred GP (Thanh-Tung et al. 2019; GAN_stability's
     `wgangp0`), which pulls the gradient towards 0 rather than 1, no square root."""
-    return squared_gradient_norms(critic, interpolate(real, fake, rng)).mean(-1)
+    return squared_gradient_norms(labels.at_real(critic), interpolate(real, fake, rng)).mean(-1)
 
 
-def max_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def max_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """max over the batch of ||grad D(x_hat)||^2 on random interpolates: the max-GP (Zhou et al. 2019, Lipschitz
     GANs; StudioGAN's `maxgp`). The maximum is the whole (global) batch's, one per member under a sweep."""
-    return sharding.global_max(squared_gradient_norms(critic, interpolate(real, fake, rng)))
+    return sharding.global_max(squared_gradient_norms(labels.at_real(critic), interpolate(real, fake, rng)))
 
 
 WGAN_DIV_POWER = 6.0  # Wu et al. 2018's p: ||grad||^6; its k = 2 is the penalty's weight
 
 
-def wgan_div_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def wgan_div_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """(E_real[||grad D(x)||^p] + E_fake[||grad D(x)||^p]) / 2 with p = 6: WGAN-div's term (Wu et al. 2018) taken
     on the real and the fake points, as its code does; with the published k = 2 as the weight it is the code's
     k/2 (mean real + mean fake). ||g||^6 is (||g||^2)^3: no square root, differentiable at 0."""
-    on_real, on_fake = _at_real_and_fake(critic, real, fake)
+    on_real, on_fake = _at_real_and_fake(critic, real, fake, labels)
     half = WGAN_DIV_POWER / 2
     return 0.5 * (on_real.pow(half).mean(-1) + on_fake.pow(half).mean(-1))
 
@@ -168,6 +186,7 @@ def dragan_penalty(
     real: Tensor,
     fake: Tensor,
     rng: sharding.Generator,
+    labels: Labels = UNLABELLED,
     target: float = 1.0,
     perturb_scale: float = 0.5,
 ) -> Tensor:
@@ -182,12 +201,15 @@ def dragan_penalty(
     perturbed = real + perturb_scale * sharding.global_std(real) * noise  # the std of the whole (global) batch
     alpha = _per_sample_uniform(real, rng)  # [N, 1, ...]
     points = real + alpha * (perturbed - real)
-    return (gradient_norms(critic, points) - target).pow(2).mean(-1)
+    return (gradient_norms(labels.at_real(critic), points) - target).pow(2).mean(-1)
 
 
-def drift_penalty(critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
+def drift_penalty(
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+) -> Tensor:
     """E[D(real)^2]: keeps critic scores near zero (epsilon-drift, Karras et al. 2018, PGGAN)."""
-    return stacking.scores(full_precision(critic(real.detach()))).pow(2).mean(-1)  # float32 even under bf16 autocast
+    scores = full_precision(labels.at_real(critic)(real.detach()))  # float32 even under bf16 autocast
+    return stacking.scores(scores).pow(2).mean(-1)
 
 
 @dataclass(frozen=True)

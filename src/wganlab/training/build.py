@@ -39,11 +39,13 @@ from wganlab.data.images import ImageData
 from wganlab.errors import ConfigError
 from wganlab.machine import cpu_has_bfloat16_units
 from wganlab.models.architectures import build_networks
+from wganlab.models.conditional import CONDITIONINGS
 from wganlab.objectives.objective import Objective, build_objective
 from wganlab.objectives.penalties import PENALTIES
 from wganlab.schedules import decay_horizon
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
 from wganlab.training.evaluation import build_evaluator, choose_extractor
+from wganlab.training.labels import conditioned
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.probing import build_prober
@@ -90,10 +92,12 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     config, said = resolved(config)
     seed = config.train.seed
     dataset = dataset if dataset is not None else build_dataset(config.data, seed)
+    config, labels = conditioned(config, dataset)  # a conditional run's class count, from its data
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
     horizon = decay_horizon(config)
-    objective = build_objective(config.objective, horizon)
+    classifier = CONDITIONINGS[config.model.conditioning].auxiliary_classifier  # "acgan": cross-entropy terms
+    objective = build_objective(config.objective, horizon, classifier)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     if team.world > 1 and config.train.sync_batchnorm:
         generator, critic = synchronise_batchnorm(generator), synchronise_batchnorm(critic)
@@ -118,7 +122,8 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     evaluator = build_evaluator(config, dataset, objective.estimate, team)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
-              execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said)
+              execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said,
+              labels=labels)
     return run, state
 
 

@@ -9,6 +9,7 @@ memory").
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,8 @@ from wganlab.metrics.images import (
 )
 from wganlab.metrics.summary import FeatureSummary, needs_of, rebatch
 from wganlab.metrics.toy import evaluate_toy, headline
-from wganlab.models.sampling import BATCH, generated, share_bounds
+from wganlab.models.conditional import classes_of
+from wganlab.models.sampling import BATCH, generated, requested_labels, share_bounds
 from wganlab.objectives.losses import Estimate
 from wganlab.training.distributed import SOLO, Team
 from wganlab.training.feature_cache import cached_features
@@ -177,9 +179,11 @@ class ImageEvaluator:
         parts = team.gather_to_main(self.summarise((as_saved(chunk) for chunk in images), own, needs_of(metrics)))
         if parts is None:
             return Measurement({}, _nothing)
-        real = self.real()
-        measured = image_metrics(FeatureSummary.joined(parts).result(), real, metrics)
-        protocol = Protocol(self.extractor.name, self.extractor.weights_id, count, real.count, self.real_label())
+        real, classes = self.real(), classes_of(sampler)
+        fake = with_labels(FeatureSummary.joined(parts).result(), classes)
+        measured = image_metrics(fake, real, metrics)
+        protocol = Protocol(self.extractor.name, self.extractor.weights_id, count, real.count, self.real_label(),
+                            labels_protocol(classes) if "accuracy" in metrics else "")
         return Measurement(measured, draw, protocol.as_dict())
 
     @staticmethod
@@ -188,6 +192,24 @@ class ImageEvaluator:
 
 
 Evaluator = ToyEvaluator | ImageEvaluator
+
+
+def with_labels(fake: FeatureSet, classes: int) -> FeatureSet:
+    """A run's generated features with the label of each image: the class a conditional generator (`classes` > 0)
+    made it for, i mod K (models/sampling.py); for an unconditional generator the same rule over the extractor's
+    classes, labels it never saw (classifier_accuracy is then the chance line)."""
+    if fake.probabilities is None:
+        return fake
+    return dataclasses.replace(fake, labels=requested_labels(fake.count, classes or fake.probabilities.shape[2])
+                               .numpy())
+
+
+def labels_protocol(classes: int) -> str:
+    """How classifier_accuracy's labels were chosen, for the protocol beside it."""
+    if classes:
+        return f"generated image i made for class i mod {classes} (balanced); accuracy per class, then their mean"
+    return ("unconditional generator: class i mod K assigned to generated image i, which the generator never sees "
+            "(the chance line); accuracy per class, then their mean")
 
 
 def keep_first(wanted: int, kept: list[Tensor], chunks: Iterator[Tensor]) -> Iterator[Tensor]:

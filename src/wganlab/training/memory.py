@@ -100,7 +100,8 @@ def _activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int
             module.eval()  # BatchNorm in train mode refuses a batch of one; two samples are kept anyway
             for leaf in (m for m in module.modules() if not list(m.children())):
                 leaf.register_forward_hook(recorder(network))
-        critic(generator(torch.zeros(2, config.model.latent_dim)))
+        labels = (torch.zeros(2, dtype=torch.long),) if config.model.conditioning != "none" else ()
+        critic(generator(torch.zeros(2, config.model.latent_dim), *labels), *labels)
     return counts["generator"], counts["critic"]
 
 

@@ -14,8 +14,10 @@ from torch import nn
 
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, held_out_dataset
+from wganlab.data.images import ImageData
 from wganlab.data.toy import ToyDistribution
-from wganlab.diagnostics.probe import ProbeRecord, probe_critic
+from wganlab.diagnostics.probe import ProbeRecord, combine_class_probes, probe_critic
+from wganlab.models.conditional import ClassBound, classes_of
 from wganlab.models.sampling import generate
 from wganlab.objectives.losses import CriticLoss
 from wganlab.objectives.objective import Objective
@@ -34,17 +36,38 @@ class Prober:
     chunk: int | None  # points through the critic at a time (None: 2-D points, all at once)
 
     def probe(self, generator: nn.Module, critic: nn.Module, seed: int) -> ProbeRecord:
-        """Probe the critic (in eval mode) on the training generator's samples and real data."""
-        rng = torch.Generator().manual_seed(seed)
-        device = next(critic.parameters()).device
-        real = self.train_data.sample(PROBE_POINTS, rng).to(device)
-        fake = generate(generator, PROBE_POINTS, self.latent_dim, seed).to(device)
-        held_out = None if self.held_out_data is None else self.held_out_data.sample(PROBE_POINTS, rng).to(device)
+        """Probe the critic (in eval mode) on the training generator's samples and real data; a conditional critic
+        class by class (`combine_class_probes`), each class's real and held-out points and fakes made for it
+        scored with its label."""
+        classes = classes_of(critic)
         critic.eval()
         try:
-            return probe_critic(critic, self.loss, real, fake, rng, held_out, self.clip_value, self.chunk)
+            if not classes:
+                return self._probe(generator, critic, seed, PROBE_POINTS)
+            points = max(PROBE_POINTS // classes, 2)
+            return combine_class_probes([self._probe(generator, critic, seed, points, k) for k in range(classes)])
         finally:
             critic.train()
+
+    def _probe(
+        self, generator: nn.Module, critic: nn.Module, seed: int, points: int, label: int | None = None
+    ) -> ProbeRecord:
+        rng = torch.Generator().manual_seed(seed)
+        device = next(critic.parameters()).device
+        real, held_out = (None if data is None else _draw(data, points, rng, label).to(device)
+                          for data in (self.train_data, self.held_out_data))
+        assert real is not None
+        fake = generate(generator, points, self.latent_dim, seed, label).to(device)
+        scored = critic if label is None else ClassBound(critic, label)
+        return probe_critic(scored, self.loss, real, fake, rng, held_out, self.clip_value, self.chunk)
+
+
+def _draw(data: Dataset, points: int, rng: torch.Generator, label: int | None) -> torch.Tensor:
+    """`points` real samples from `data` from `rng`; all of class `label` when given (labelled image data)."""
+    if label is None:
+        return data.sample(points, rng)
+    assert isinstance(data, ImageData)  # validation: a conditional run's data is labelled images
+    return data.sample_of_class(points, label, rng)
 
 
 def build_prober(config: Config, train_data: Dataset, objective: Objective) -> Prober:

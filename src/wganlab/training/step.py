@@ -29,10 +29,12 @@ from torch import Tensor, nn
 from wganlab import sharding, stacking
 from wganlab.config import Config
 from wganlab.data.datasets import Dataset, data_shape
+from wganlab.objectives.conditional import UNLABELLED, Labels
 from wganlab.objectives.objective import Objective
 from wganlab.objectives.penalties import full_precision, scaled_input_gradients
 from wganlab.training.distributed import SOLO, Team
 from wganlab.training.evaluation import Evaluator
+from wganlab.training.labels import LabelSampler
 from wganlab.training.probing import Prober
 
 
@@ -100,6 +102,7 @@ class Run:
     notes: tuple[str, ...] = ()  # one line each, for the user: what a choice could not do (train.compile)
     said: tuple[str, ...] = ()  # one line each, said at start: what "auto" became and why (build.resolved)
     members: int = 0  # the runs a sweep trains as one (stack.py): its tensors are [K, N, ...]; 0 for one run
+    labels: LabelSampler | None = None  # a class-conditional run's generated labels (model.conditioning); None: none
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -124,7 +127,13 @@ def critic_iters_at(step: int, critic_iters: int, warmup: bool) -> int:
 
 
 def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
-    """n_critic critic updates, each on a fresh real batch, then one generator update, then the schedules' step."""
+    """n_critic critic updates, each on a fresh real batch, then one generator update, then the schedules' step.
+
+    A conditional run's labels: each critic update generates its fakes for its real batch's labels (as the WGAN-GP
+    CIFAR-10 code does), so the two batches hold the same classes and a per-class offset of the critic's scores
+    cancels in its loss (with labels drawn apart it would random-walk with the batches' class counts, which no
+    gradient penalty sees); the generator update's labels are drawn by train.label_sampling after its latents
+    (training/labels.py)."""
     train, team = run.config.train, run.team
     latent_dim, device = run.config.model.latent_dim, state.rng.device
     dtype = next(state.generator.parameters()).dtype  # float32, unless a test runs the networks in float64
@@ -140,14 +149,28 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
     critic_scale = state.critic_scaler.get_scale if state.critic_scaler.is_enabled() else None
     with (sharding.sharded(team.shard), stacking.stacked(run.members), scaled_input_gradients(critic_scale)):
         for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
-            real = run.dataset.sample(batch, state.data_rng)
+            real, real_labels = real_batch(run, batch, state.data_rng)
             latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
-            stats = critic_step(state, run.objective, real, latents, run.execution)
+            labels = Labels(real_labels, real_labels)  # no labels (None, None) for an unconditional run
+            stats = critic_step(state, run.objective, real, latents, run.execution, labels)
         latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
-        stats |= generator_step(state, run.objective, real, latents, train.ema_decay, run.execution)
+        labels = UNLABELLED if run.labels is None else Labels(real_labels, run.labels.draw(generator_batch, state.rng))
+        stats |= generator_step(state, run.objective, real, latents, train.ema_decay, run.execution, labels)
     state.generator_scheduler.step()
     state.critic_scheduler.step()
     return stats
+
+
+def real_batch(run: Run, batch: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
+    """A real batch from `rng`, with its labels when the run is conditional (else None)."""
+    if run.labels is None:
+        return run.dataset.sample(batch, rng), None
+    return run.dataset.sample_with_labels(batch, rng)
+
+
+def generate(generator: Forward | nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
+    """generator(latents), or generator(latents, labels) for a conditional one."""
+    return generator(latents) if labels is None else generator(latents, labels)
 
 
 def _call(compiled: Forward | None, network: nn.Module) -> Forward:
@@ -156,14 +179,16 @@ def _call(compiled: Forward | None, network: nn.Module) -> Forward:
 
 
 def critic_step(
-    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, execution: Execution = PLAIN
+    state: TrainState, objective: Objective, real: Tensor, latents: Tensor, execution: Execution = PLAIN,
+    labels: Labels = UNLABELLED,
 ) -> dict[str, Tensor]:
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
     with torch.no_grad(), execution.autocast():
-        fake = full_precision(_call(execution.generator, state.generator)(latents))  # [N, ...]; no generator graph
+        generator = _call(execution.generator, state.generator)
+        fake = full_precision(generate(generator, latents, labels.fake))  # [N, ...]; no generator graph
     return update_critic(
         state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, execution,
-        state.critic_scaler,
+        state.critic_scaler, labels,
     )
 
 
@@ -180,12 +205,13 @@ def update_critic(
     step: int,
     execution: Execution = PLAIN,
     scaler: torch.amp.GradScaler = _PASS_THROUGH,
+    labels: Labels = UNLABELLED,
 ) -> dict[str, Tensor]:
     """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
     the forward passes (penalty included) under autocast, the backward and the step outside it; the gradients
     averaged over the ranks and unscaled (`scaler`) before the constraint sees them."""
     with execution.autocast():
-        loss, stats = objective.critic_phase(_call(execution.critic, critic), real, fake, rng, step)
+        loss, stats = objective.critic_phase(_call(execution.critic, critic), real, fake, rng, step, labels)
     amp = _scaled_step(loss, critic, optimizer, scaler, execution.sync, objective.constraint.before_step)
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
     objective.constraint.after_step(critic)
@@ -194,7 +220,7 @@ def update_critic(
 
 def generator_step(
     state: TrainState, objective: Objective, real: Tensor, latents: Tensor, ema_decay: float,
-    execution: Execution = PLAIN,
+    execution: Execution = PLAIN, labels: Labels = UNLABELLED,
 ) -> dict[str, Tensor]:
     """Minimise the generator's loss through a critic whose parameters are frozen for this step; `real` is the
     last critic update's real batch, which only a relativistic loss scores (objective.py `generator_phase`)."""
@@ -202,7 +228,8 @@ def generator_step(
     generator, critic = _call(execution.generator, state.generator), _call(execution.critic, state.critic)
     try:
         with execution.autocast():
-            loss, stats = objective.generator_phase(critic, real, generator(latents), state.rng, state.step)
+            fake = generate(generator, latents, labels.fake)
+            loss, stats = objective.generator_phase(critic, real, fake, state.rng, state.step, labels)
         amp = _scaled_step(
             loss, state.generator, state.generator_optimizer, state.generator_scaler, execution.sync
         )

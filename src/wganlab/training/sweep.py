@@ -112,6 +112,9 @@ def plan(base: Config, grid: Grid, seeds: Sequence[int] | None) -> list[Plan]:
     for point in itertools.product(*axes.values()):
         values = dict(zip(axes, point, strict=True))
         plans.append(Plan(values, configuration.with_values(base, values)))
+    if any(plan.config.model.conditioning != "none" for plan in plans):
+        raise ConfigError("wganlab sweep does not train class-conditional runs yet (model.conditioning): train each "
+                          "with wganlab train, or sweep with model.conditioning = \"none\"")
     return plans
 
 

@@ -20,6 +20,7 @@ from wganlab.errors import ConfigError
 from wganlab.metrics.features import AUTO, AUTO_DESCRIPTION, EXTRACTORS
 from wganlab.metrics.images import IMAGE_METRICS
 from wganlab.models.architectures import ARCHITECTURES
+from wganlab.models.conditional import CONDITIONINGS, NONE
 from wganlab.models.mlp import ACTIVATIONS
 from wganlab.models.norms import GENERATOR_NORMS, NORMS
 from wganlab.objectives.constraints import CONSTRAINTS
@@ -38,6 +39,7 @@ CHOSEN_BY: dict[str, Parts] = {
     "model.activation": ACTIVATIONS,
     "model.generator_norm": GENERATOR_NORMS,
     "model.critic_norm": NORMS,
+    "model.conditioning": CONDITIONINGS,
     "objective.loss": LOSSES,
     "objective.penalty": PENALTIES,
     "objective.constraint": CONSTRAINTS,
@@ -54,6 +56,7 @@ KINDS: dict[str, dict[str, str]] = {
     "architectures": ARCHITECTURES.descriptions(),
     "activations": ACTIVATIONS.descriptions(),
     "normalisations (model.generator_norm, model.critic_norm)": NORMS.descriptions(),
+    "class conditioning (model.conditioning)": CONDITIONINGS.descriptions(),
     "losses": LOSSES.descriptions(),
     "penalties": PENALTIES.descriptions(),
     "constraints": CONSTRAINTS.descriptions(),
@@ -82,6 +85,9 @@ def _check_distributed(config: Config, world: int) -> None:
         if size % world:
             raise ConfigError(f"{key} = {size} does not split over {world} processes: use a multiple of {world} "
                               "(it is the global batch; each process takes an equal share)")
+    if config.model.conditioning != NONE:
+        raise ConfigError("class-conditional runs (model.conditioning) train in one process for now: run wganlab "
+                          'train without torchrun, or set model.conditioning = "none"')
     if t.device.startswith("cuda:"):
         raise ConfigError(f'train.device = "{t.device}" names one GPU, but under torchrun each process takes its own '
                           '(LOCAL_RANK): use train.device = "cuda"')
@@ -147,6 +153,7 @@ def _check_combinations(config: Config) -> None:
         )
     _check_objective(config)
     _check_data_kind(config)
+    _check_conditioning(config)
     images = is_image(config.data.name)
     if config.data.stack != 1 and not images:
         raise ConfigError("data.stack applies to image data only")
@@ -183,6 +190,27 @@ def _check_objective(config: Config) -> None:
     if p.lr_decay == "none" and p.lr_final != 0:
         raise ConfigError('optim.lr_final is set but optim.lr_decay is "none": set optim.lr_decay = "cosine" or '
                           '"linear"')
+
+
+def _check_conditioning(config: Config) -> None:
+    """model.conditioning: an architecture with a variant for it, labelled image data one image per sample; the
+    conditional keys only with it."""
+    model, data = config.model, config.data
+    if model.conditioning == NONE:
+        if model.classes or config.train.label_sampling != "uniform":
+            raise ConfigError('model.classes and train.label_sampling are for class-conditional runs: set '
+                              'model.conditioning (projection, acgan or concat), or leave them out')
+        return
+    entry = CONDITIONINGS[model.conditioning]
+    if model.arch not in entry.architectures:
+        raise ConfigError(f"model.conditioning {entry.name!r} has no variant for model.arch {model.arch!r}: use "
+                          f"model.arch {' or '.join(entry.architectures)}, or model.conditioning = \"none\"")
+    if not is_image(data.name):
+        raise ConfigError(f"model.conditioning needs labelled images; data.name {data.name!r} is 2-D data without "
+                          'labels: choose an image data set, or set model.conditioning = "none"')
+    if data.stack != 1:
+        raise ConfigError("model.conditioning takes one label per image; stacked data (data.stack = 3) has one per "
+                          'channel: set data.stack = 1, or model.conditioning = "none"')
 
 
 def _check_plateau(config: Config) -> None:

@@ -1,0 +1,59 @@
+"""The labels of a class-conditional run: its class count, checked against the data, and the labels its generator
+is given (train.label_sampling), drawn from the run's latent stream after the latents, so that resuming a run
+draws them again exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from wganlab import config as configuration
+from wganlab import sharding
+from wganlab.config import Config
+from wganlab.data.datasets import Dataset
+from wganlab.data.images import ImageData
+from wganlab.errors import UserError
+from wganlab.models.conditional import NONE
+from wganlab.training.validation import concrete_device
+
+
+@dataclass(frozen=True)
+class LabelSampler:
+    """Draws the generator's labels: uniform over `classes`, or (`data_labels`, on the training device) the labels
+    of uniformly random training rows, so the data's class frequencies."""
+
+    classes: int
+    data_labels: Tensor | None = None  # train.label_sampling = "data"
+
+    def draw(self, n: int, rng: torch.Generator) -> Tensor:
+        """[n] int64 labels on `rng.device`, drawn from `rng` alone."""
+        if self.data_labels is None:
+            return sharding.randint(self.classes, (n,), rng, rng.device)
+        return self.data_labels[sharding.randint(len(self.data_labels), (n,), rng, rng.device)]
+
+
+def conditioned(config: Config, dataset: Dataset) -> tuple[Config, LabelSampler | None]:
+    """For a conditional run: `config` with model.classes written in (0 means the data's: one more than its
+    largest label) and its label sampler; a UserError in one line for data that cannot be trained conditionally.
+    An unconditional run's config as it is, and no sampler."""
+    model = config.model
+    if model.conditioning == NONE:
+        return config, None
+    labels = dataset.labels if isinstance(dataset, ImageData) else None
+    if labels is None:
+        raise UserError(
+            f"model.conditioning {model.conditioning!r} needs labelled data, and {config.data.name} "
+            f"({getattr(dataset, 'source', config.data.name)}) has none: give a folder with one subfolder per class, "
+            'an .npz with a "labels" array, or set model.conditioning = "none"'
+        )
+    low, high = int(labels.min()), int(labels.max())
+    classes = model.classes or high + 1
+    if low < 0 or high >= classes or classes < 2:
+        raise UserError(
+            f"the data's labels run from {low} to {high}, which model.classes = {classes} cannot hold: labels must "
+            "lie in 0..classes-1 and there must be at least 2 classes (set model.classes = 0 to use the data's)"
+        )
+    by_data = labels.to(concrete_device(config.train.device)) if config.train.label_sampling == "data" else None
+    return configuration.with_values(config, {"model.classes": classes}), LabelSampler(classes, by_data)
