@@ -18,6 +18,7 @@ from wganlab.data.datasets import build_dataset, data_shape, shape_from
 from wganlab.errors import UserError
 from wganlab.evaluate import metric_lines
 from wganlab.models.architectures import describe
+from wganlab.models.conditional import NONE
 from wganlab.training import distributed, loop, session, sweep
 from wganlab.training.labels import conditioned
 from wganlab.training.step import Run
@@ -114,7 +115,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def _networks(config: configuration.Config) -> str:
     """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
-    if config.model.conditioning != "none":  # its class count is the data's: read them
+    if config.model.conditioning != NONE:  # its class count is the data's: read them
         dataset = build_dataset(config.data, config.train.seed)
         return describe(conditioned(config, dataset)[0].model, data_shape(dataset))
     shape = shape_from(config.data, lambda: build_dataset(config.data, config.train.seed))

@@ -83,7 +83,7 @@ def test_each_penalty_with_labels_equals_its_hand_computation(name: str) -> None
     critic, (real, fake, labels) = PerClassLinear(), _batch()
     penalty = build_objective(ObjectiveConfig(penalty=name, penalty_weight=1.0)).penalty
     assert penalty is not None
-    value = penalty(critic, real, fake, torch.Generator().manual_seed(0), labels)
+    value = penalty(critic, real, fake, torch.Generator().manual_seed(0), labels=labels)
     assert_close(value, _expected(name, critic, real, labels).detach())
 
 
@@ -91,7 +91,7 @@ def test_the_interpolates_keep_their_real_samples_label_not_the_fakes() -> None:
     critic, (real, fake, labels) = PerClassLinear(), _batch()
     gp = build_objective(ObjectiveConfig(penalty="gp", penalty_weight=1.0)).penalty
     assert gp is not None
-    value = gp(critic, real, fake, torch.Generator().manual_seed(0), labels)
+    value = gp(critic, real, fake, torch.Generator().manual_seed(0), labels=labels)
     with_fake_labels = (critic.w.norm(dim=1)[labels.fake] - 1).pow(2).mean()
     assert not math.isclose(float(value.detach()), float(with_fake_labels.detach()), rel_tol=1e-3)  # not vacuous
     # per sample, through a nonlinear critic: x_hat_i = eps_i real_i + (1 - eps_i) fake_i scored with real_i's label
@@ -104,7 +104,7 @@ def test_the_interpolates_keep_their_real_samples_label_not_the_fakes() -> None:
         (grad,) = torch.autograd.grad(ClassBound(network, int(label))(x).sum(), x)
         norms.append(grad.norm())
     expected = (torch.stack(norms) - 1).pow(2).mean()
-    assert_close(gp(network, real, fake, torch.Generator().manual_seed(0), labels), expected)
+    assert_close(gp(network, real, fake, torch.Generator().manual_seed(0), labels=labels), expected)
 
 
 class PerClassTanh(nn.Module):
@@ -133,4 +133,31 @@ def test_the_auxiliary_classifier_terms_are_weighted_one_for_the_critic_and_a_te
     assert_close(loss, -out_fake[:, 0].mean() + 0.1 * F.cross_entropy(out_fake[:, 1:], labels.fake))
     unconditioned = build_objective(ObjectiveConfig(penalty="gp", penalty_weight=10.0))  # projection: no such term
     loss, stats = unconditioned.critic_phase(critic, real, fake, rng, 0, labels)
-    assert_close(loss, wasserstein + 10.0 * gp) and "critic/classifier_loss" not in stats
+    assert_close(loss, wasserstein + 10.0 * gp)
+    assert "critic/classifier_loss" not in stats
+
+
+@pytest.mark.parametrize("conditioning", ["projection", "acgan"])
+def test_the_gradient_penalty_of_a_shipped_conditional_critic_is_its_per_sample_one(conditioning: str) -> None:
+    """The dcgan critic with its projection or classifier head: each interpolate's gradient taken alone, with its
+    real sample's label, through the score alone."""
+    from wganlab.config import ModelConfig
+    from wganlab.models.architectures import build_networks
+
+    torch.manual_seed(0)
+    model = ModelConfig(arch="dcgan", width=4, latent_dim=4, conditioning=conditioning, classes=K)
+    _, critic = build_networks(model, (1, 8, 8))
+    critic = critic.double()
+    rng = torch.Generator().manual_seed(1)
+    real, fake = (torch.randn(N, 1, 8, 8, generator=rng, dtype=F64) for _ in range(2))
+    labels = Labels(torch.arange(N) % K, (torch.arange(N) + 1) % K)
+    points = interpolate(real, fake, torch.Generator().manual_seed(0))
+    norms = []
+    for point, label in zip(points, labels.real, strict=True):
+        x = point[None].clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(ClassBound(critic, int(label))(x).sum(), x)
+        norms.append(grad.norm())
+    gp = build_objective(ObjectiveConfig(penalty="gp", penalty_weight=1.0)).penalty
+    assert gp is not None
+    value = gp(critic, real, fake, torch.Generator().manual_seed(0), labels=labels)
+    assert_close(value, (torch.stack(norms) - 1).pow(2).mean().detach())

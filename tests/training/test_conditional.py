@@ -128,3 +128,73 @@ def test_conditional_training_on_unlabelled_images_is_refused_in_one_line(tmp_pa
     line = refused(["train", *COND, "--set", "data.name=npz", "--set", f"data.root={labelled}", "--set",
                     "model.classes=3", "--steps", "2", "--outdir", str(tmp_path / "out")], capsys)
     assert "model.classes = 3 cannot hold" in line
+
+
+def test_the_probe_scores_each_classs_own_points_with_its_label() -> None:
+    """A critic that scores 1 exactly where x is an image of class y: the probe's training and held-out points of
+    each class, scored with that class's label, all score 1."""
+    from wganlab.data.datasets import build_dataset
+    from wganlab.training.probing import build_prober
+
+    config = configuration.with_values(_config(), {"model.classes": 10})
+    data = build_dataset(config.data, 0)
+    held_out = build_dataset(configuration.with_values(config, {"data.split": "test"}).data, 0)
+    images = torch.cat([data.images, held_out.images]).flatten(1).double()
+    labels = torch.cat([data.labels, held_out.labels])
+
+    class OwnClass(torch.nn.Module):
+        classes = 10
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            flat = x.flatten(1).double()
+            same = (torch.cdist(flat, images) < 1e-9) & (labels[None, :] == y[:, None])  # [n, rows]
+            return same.any(dim=1, keepdim=True).double() + self.weight * flat.sum(1, keepdim=True)
+
+    class Constant(torch.nn.Module):  # a generator of the right shape
+        classes = 10
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return torch.zeros(len(z), 1, 8, 8) + self.weight
+
+    prober = build_prober(config, data, build_objective_for(config))
+    record = prober.probe(Constant(), OwnClass(), seed=3)
+    assert record["critic/train_score"] == 1.0 and record["critic/heldout_score"] == 1.0
+
+
+def build_objective_for(config: Config):  # noqa: ANN201 - the run's objective
+    from wganlab.training.build import objective_of
+
+    return objective_of(config)
+
+
+@pytest.mark.parametrize("labels, says", [
+    (np.zeros(20, dtype=np.int64), "at least 2 classes"),
+    (np.arange(20) % 4 * 2, "none of class 1, 3, 5"),  # labels 0, 2, 4, 6: classes 1, 3, 5 have no images
+])
+def test_classes_without_images_are_refused_in_one_line(tmp_path, capsys, labels, says) -> None:
+    path = tmp_path / "labelled.npz"
+    np.savez(path, images=np.zeros((20, 1, 8, 8), dtype=np.uint8), labels=labels)
+    line = refused(["train", *COND, "--set", "data.name=npz", "--set", f"data.root={path}", "--steps", "2",
+                    "--outdir", str(tmp_path / "out")], capsys)
+    assert says in line
+
+
+def test_accuracy_on_inception_features_is_refused_in_one_line(tmp_path, capsys) -> None:
+    line = refused(["train", *COND, "--set", "eval.extractor=inception", "--set", "eval.metrics=[\"accuracy\"]",
+                    "--steps", "2", "--outdir", str(tmp_path)], capsys)
+    assert "Inception's classes are ImageNet's" in line
+
+
+def test_a_conditional_generator_called_without_labels_says_so_in_one_line(tmp_path) -> None:
+    assert cli.main(["train", *COND, "--steps", "2", "--set", "eval.every=0", "--outdir", str(tmp_path)]) == 0
+    trained = load_generator(next(tmp_path.iterdir()))
+    with pytest.raises(TypeError, match=r"takes labels beside its input: call it as network\(z, y\)"):
+        trained.module(torch.zeros(2, trained.latent_dim))

@@ -90,14 +90,15 @@ class ImageData:
         """`sample`'s images (the same draws from `rng`) and their labels [n] int64 on `rng.device`."""
         rows, images = self._draw(n, rng)
         if self.labels is None:
-            raise UserError(f"{self.source} has no labels")
+            raise UserError(f"{self.source} has no labels: give labelled images (class subfolders, an .npz 'labels' "
+                            "array)")
         return images, self.labels[rows.to(self.labels.device)].to(rng.device)
 
     def sample_of_class(self, n: int, label: int, rng: torch.Generator) -> Tensor:
         """`n` images of class `label`, drawn uniformly with replacement from its rows using only `rng`, on
         `rng.device` (not flipped: for probes, not for training)."""
         if self.labels is None or not bool((self.labels == label).any()):
-            raise UserError(f"{self.source} has no images of class {label}")
+            raise UserError(f"{self.source} has no images of class {label}: every class 0..classes-1 needs some")
         rows = torch.nonzero(self.labels == label).flatten()
         chosen = rows[torch.randint(len(rows), (n,), generator=rng, device=rng.device).to(rows.device)]
         return self.rows(chosen, rng.device)

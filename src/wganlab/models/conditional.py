@@ -79,7 +79,17 @@ def generator_norm(name: str, channels: int, classes: int) -> nn.Module:
 
 def apply(layer: nn.Module, h: Tensor, y: Tensor | None) -> Tensor:
     """`layer(h)`, or `layer(h, y)` for a layer that takes the labels."""
-    return layer(h, y) if isinstance(layer, ConditionalBatchNorm2d) else layer(h)
+    if not isinstance(layer, ConditionalBatchNorm2d):
+        return layer(h)
+    return layer(h, needs_labels(y))
+
+
+def needs_labels(y: Tensor | None) -> Tensor:
+    """`y`; a one-line TypeError for a class-conditional network called without its labels."""
+    if y is None:
+        raise TypeError("a class-conditional network takes labels beside its input: call it as network(z, y) with "
+                        "y [N] int64 in 0..classes-1")
+    return y
 
 
 def run(layers: nn.Sequential, h: Tensor, y: Tensor | None) -> Tensor:
@@ -110,8 +120,8 @@ class EmbeddedGenerator(nn.Module):
         self.embed = LabelEmbedding(latent_dim, classes)
         self.generator = generator
 
-    def forward(self, z: Tensor, y: Tensor) -> Tensor:
-        return self.generator(self.embed(z, y))
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        return self.generator(self.embed(z, needs_labels(y)))
 
 
 class ProjectionHead(nn.Module):

@@ -38,7 +38,9 @@ _DIGEST = "sha256"  # the metadata key of the digest of everything else in the f
 
 @dataclass(frozen=True)
 class TrainedGenerator:
-    """A trained generator ready to use: `module` maps latents [N, latent_dim] to samples [N, *shape]."""
+    """A trained generator ready to use: `module` maps latents [N, latent_dim] to samples [N, *shape]; a class-
+    conditional one (config.model.conditioning) takes labels [N] in 0..classes-1 beside them, module(z, y), and
+    `sample` makes sample i for class i mod classes."""
 
     module: nn.Module  # in eval mode (BatchNorm uses its running statistics), gradients off
     latent_dim: int

@@ -68,7 +68,7 @@ def bound(critic: Critic, labels: Tensor | None) -> Critic:
     """x -> the score column of critic(x, labels) ([N, 1]); `critic` itself when `labels` is None."""
     if labels is None:
         return critic
-    return lambda points: critic(points, labels)[:, :1]
+    return lambda points: critic_output(critic, points, labels)[0]
 
 
 def critic_output(critic: Critic, points: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:

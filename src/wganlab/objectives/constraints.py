@@ -80,11 +80,12 @@ def clip_gradient_norm_(critic: nn.Module, max_norm: float) -> None:
 
 
 def apply_spectral_norm(critic: nn.Module, n_power_iterations: int = 1) -> nn.Module:
-    """Wrap every Linear and Conv layer in spectral normalisation, W / sigma(W) (Miyato et al. 2018).
+    """Wrap every Linear and Conv layer in spectral normalisation, W / sigma(W) (Miyato et al. 2018), and a
+    projection critic's class embedding too, as Miyato & Koyama 2018 do (models/conditional.py).
 
     Modifies `critic` in place and returns it.
     """
-    layers = [module for module in critic.modules() if isinstance(module, WEIGHTED_LAYERS)]
+    layers = [module for module in critic.modules() if isinstance(module, (*WEIGHTED_LAYERS, nn.Embedding))]
     for layer in layers:  # collected first: wrapping adds submodules while modules() iterates
         spectral_norm(layer, n_power_iterations=n_power_iterations)
     return critic

@@ -74,8 +74,7 @@ class Objective:
             main = main + conditional.CRITIC_CLASSIFIER_WEIGHT * classified
         if self.penalty is None:
             return main, stats
-        penalty = self.penalty(critic, real, fake, rng, labels) if labels.conditional else \
-            self.penalty(critic, real, fake, rng)
+        penalty = self.penalty(critic, real, fake, rng, **({"labels": labels} if labels.conditional else {}))
         stats["critic/penalty"] = penalty.detach()
         return main + self.penalty_weight_at(step) * penalty, stats
 

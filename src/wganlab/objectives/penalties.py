@@ -1,6 +1,6 @@
 """Gradient and score penalties on the critic, each a pure function of tensors and a generator.
 
-Every penalty has the signature (critic, real, fake, rng, labels) -> scalar and is returned unweighted;
+Every penalty has the signature (critic, real, fake, rng, *, labels) -> scalar and is returned unweighted;
 the caller multiplies by its weight. `real` and `fake` are treated as constants (detached), so
 no generator graph leaks into the critic update. Gradient norms are per sample over all
 non-batch dimensions, with 1e-12 inside the square root so a zero gradient gives no NaN. For a conditional critic
@@ -24,7 +24,7 @@ from wganlab.objectives.conditional import UNLABELLED, Labels
 from wganlab.parts import Parts
 
 Critic = Callable[[Tensor], Tensor]  # the objectives take any function from samples to raw scores
-Penalty = Callable[..., Tensor]  # (critic, real, fake, rng, labels=UNLABELLED) -> scalar
+Penalty = Callable[..., Tensor]  # (critic, real, fake, rng, *, labels=UNLABELLED) -> scalar
 
 _NORM_EPS = 1e-12
 
@@ -99,8 +99,8 @@ def interpolate(real: Tensor, fake: Tensor, rng: sharding.Generator) -> Tensor:
 
 
 def two_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED,
-    target: float = 1.0,
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0, *,
+    labels: Labels = UNLABELLED,
 ) -> Tensor:
     """E[(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-GP, Gulrajani et al. 2017)."""
     norms = gradient_norms(labels.at_real(critic), interpolate(real, fake, rng))  # [N]
@@ -108,8 +108,8 @@ def two_sided_penalty(
 
 
 def one_sided_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED,
-    target: float = 1.0,
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, target: float = 1.0, *,
+    labels: Labels = UNLABELLED,
 ) -> Tensor:
     """E[relu(||grad D(x_hat)|| - target)^2] on random interpolates (WGAN-LP, Petzka et al. 2018)."""
     norms = gradient_norms(labels.at_real(critic), interpolate(real, fake, rng))  # [N]
@@ -117,7 +117,7 @@ def one_sided_penalty(
 
 
 def r1_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """E_real[||grad D(x)||^2] (R1, Mescheder et al. 2018).
 
@@ -127,7 +127,7 @@ def r1_penalty(
 
 
 def r2_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """E_fake[||grad D(x)||^2] (R2, Mescheder et al. 2018); no 1/2 factor, as for R1."""
     return squared_gradient_norms(labels.at_fake(critic), fake).mean(-1)
@@ -143,7 +143,7 @@ def _at_real_and_fake(critic: Critic, real: Tensor, fake: Tensor, labels: Labels
 
 
 def r1_r2_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """E_real[||grad D(x)||^2] + E_fake[||grad D(x)||^2]: R1 and R2 together, every step (R3GAN, Huang et al.
     2024, whose (gamma/2)(R1 + R2) is this penalty with weight gamma/2)."""
@@ -152,7 +152,7 @@ def r1_r2_penalty(
 
 
 def zero_centred_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """E[||grad D(x_hat)||^2] on random interpolates: the zero-centred GP (Thanh-Tung et al. 2019; GAN_stability's
     `wgangp0`), which pulls the gradient towards 0 rather than 1, no square root."""
@@ -160,7 +160,7 @@ def zero_centred_penalty(
 
 
 def max_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """max over the batch of ||grad D(x_hat)||^2 on random interpolates: the max-GP (Zhou et al. 2019, Lipschitz
     GANs; StudioGAN's `maxgp`). The maximum is the whole (global) batch's, one per member under a sweep."""
@@ -171,7 +171,7 @@ WGAN_DIV_POWER = 6.0  # Wu et al. 2018's p: ||grad||^6; its k = 2 is the penalty
 
 
 def wgan_div_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """(E_real[||grad D(x)||^p] + E_fake[||grad D(x)||^p]) / 2 with p = 6: WGAN-div's term (Wu et al. 2018) taken
     on the real and the fake points, as its code does; with the published k = 2 as the weight it is the code's
@@ -186,9 +186,10 @@ def dragan_penalty(
     real: Tensor,
     fake: Tensor,
     rng: sharding.Generator,
-    labels: Labels = UNLABELLED,
     target: float = 1.0,
     perturb_scale: float = 0.5,
+    *,
+    labels: Labels = UNLABELLED,
 ) -> Tensor:
     """E[(||grad D(x_hat)|| - target)^2] around the data (DRAGAN, Kodali et al. 2017, official code).
 
@@ -205,7 +206,7 @@ def dragan_penalty(
 
 
 def drift_penalty(
-    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, labels: Labels = UNLABELLED
+    critic: Critic, real: Tensor, fake: Tensor, rng: sharding.Generator, *, labels: Labels = UNLABELLED
 ) -> Tensor:
     """E[D(real)^2]: keeps critic scores near zero (epsilon-drift, Karras et al. 2018, PGGAN)."""
     scores = full_precision(labels.at_real(critic)(real.detach()))  # float32 even under bf16 autocast

@@ -72,6 +72,10 @@ def resolved(config: Config) -> tuple[Config, tuple[str, ...]]:
     if not is_image(config.data.name) or not config.eval.metrics:
         return configuration.with_values(config, values), ()
     choice = choose_extractor(config)
+    if choice.name == "inception" and "accuracy" in config.eval.metrics:
+        raise ConfigError("eval.metrics \"accuracy\" needs a classifier of the data's own classes as the extractor "
+                          "(the digits' shipped one, or yours: `wganlab classifier train` and eval.extractor = "
+                          "classifier); Inception's classes are ImageNet's: drop \"accuracy\" from eval.metrics")
     if choice.name is None and config.train.stop_on_plateau:
         raise ConfigError(f"train.stop_on_plateau judges image runs by FID, and no extractor can be had: "
                           f"{choice.reason}")
@@ -96,8 +100,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
     horizon = decay_horizon(config)
-    classifier = CONDITIONINGS[config.model.conditioning].auxiliary_classifier  # "acgan": cross-entropy terms
-    objective = build_objective(config.objective, horizon, classifier)
+    objective = objective_of(config)
     generator, critic = seeded_networks(config, data_shape(dataset), objective)
     if team.world > 1 and config.train.sync_batchnorm:
         generator, critic = synchronise_batchnorm(generator), synchronise_batchnorm(critic)
@@ -125,6 +128,13 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
               execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said,
               labels=labels)
     return run, state
+
+
+def objective_of(config: Config) -> Objective:
+    """The run's objective: its section's names resolved once, a decaying penalty weight over the run's horizon,
+    the auxiliary classifier's cross-entropy terms under model.conditioning = "acgan"."""
+    classifier = CONDITIONINGS[config.model.conditioning].auxiliary_classifier
+    return build_objective(config.objective, decay_horizon(config), classifier)
 
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}

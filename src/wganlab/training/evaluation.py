@@ -200,8 +200,8 @@ def with_labels(fake: FeatureSet, classes: int) -> FeatureSet:
     classes, labels it never saw (classifier_accuracy is then the chance line)."""
     if fake.probabilities is None:
         return fake
-    return dataclasses.replace(fake, labels=requested_labels(fake.count, classes or fake.probabilities.shape[2])
-                               .numpy())
+    labels = requested_labels(fake.count, classes or fake.probabilities.shape[2])
+    return dataclasses.replace(fake, labels=labels.numpy())
 
 
 def labels_protocol(classes: int) -> str:

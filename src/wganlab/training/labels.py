@@ -50,10 +50,14 @@ def conditioned(config: Config, dataset: Dataset) -> tuple[Config, LabelSampler 
         )
     low, high = int(labels.min()), int(labels.max())
     classes = model.classes or high + 1
-    if low < 0 or high >= classes or classes < 2:
-        raise UserError(
-            f"the data's labels run from {low} to {high}, which model.classes = {classes} cannot hold: labels must "
-            "lie in 0..classes-1 and there must be at least 2 classes (set model.classes = 0 to use the data's)"
-        )
+    if low < 0 or high >= classes:
+        raise UserError(f"the data's labels run from {low} to {high}, which model.classes = {classes} cannot hold: "
+                        "labels must lie in 0..classes-1 (model.classes = 0 takes one more than the largest)")
+    counts = torch.bincount(labels, minlength=classes)
+    if classes < 2 or not bool((counts > 0).all()):
+        empty = [k for k, count in enumerate(counts.tolist()) if count == 0][:5]
+        raise UserError(f"a conditional run needs at least 2 classes, each with images; the data has {classes} "
+                        f"class(es), none of class {', '.join(map(str, empty)) or '-'}: relabel it 0..K-1 or set "
+                        "model.conditioning = \"none\"")
     by_data = labels.to(concrete_device(config.train.device)) if config.train.label_sampling == "data" else None
     return configuration.with_values(config, {"model.classes": classes}), LabelSampler(classes, by_data)

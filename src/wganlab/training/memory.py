@@ -25,6 +25,7 @@ from wganlab.metrics.images import KID_SUBSET_SIZE, PROBABILITIES, ROWS
 from wganlab.metrics.precision_recall import PR_BLOCK
 from wganlab.metrics.summary import needs_of
 from wganlab.models.architectures import build_networks
+from wganlab.models.conditional import NONE
 from wganlab.models.sampling import BATCH
 from wganlab.training.evaluation import STORED_CHUNK, choose_extractor, chunk_bytes
 
@@ -100,7 +101,7 @@ def _activation_values(config: Config, shape: tuple[int, ...]) -> tuple[int, int
             module.eval()  # BatchNorm in train mode refuses a batch of one; two samples are kept anyway
             for leaf in (m for m in module.modules() if not list(m.children())):
                 leaf.register_forward_hook(recorder(network))
-        labels = (torch.zeros(2, dtype=torch.long),) if config.model.conditioning != "none" else ()
+        labels = (torch.zeros(2, dtype=torch.long),) if config.model.conditioning != NONE else ()  # class 0
         critic(generator(torch.zeros(2, config.model.latent_dim), *labels), *labels)
     return counts["generator"], counts["critic"]
 

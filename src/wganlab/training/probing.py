@@ -7,6 +7,7 @@ The probe draws from its own generator seeded by the step, so it never disturbs 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -62,6 +63,18 @@ class Prober:
         return probe_critic(scored, self.loss, real, fake, rng, held_out, self.clip_value, self.chunk)
 
 
+def _every_class(held_out: Dataset | None, classes: int) -> Dataset | None:
+    """The held-out data, unless a conditional run's probe (`classes` > 0) would find a class missing from it."""
+    if not classes or held_out is None:
+        return held_out
+    labels = held_out.labels if isinstance(held_out, ImageData) else None
+    if labels is None or len(torch.unique(labels)) < classes:
+        print("no held-out gap: the held-out split lacks the labels of some class, and a conditional run's probe "
+              "scores each class's points with its label", file=sys.stderr)
+        return None
+    return held_out
+
+
 def _draw(data: Dataset, points: int, rng: torch.Generator, label: int | None) -> torch.Tensor:
     """`points` real samples from `data` from `rng`; all of class `label` when given (labelled image data)."""
     if label is None:
@@ -73,7 +86,7 @@ def _draw(data: Dataset, points: int, rng: torch.Generator, label: int | None) -
 def build_prober(config: Config, train_data: Dataset, objective: Objective) -> Prober:
     return Prober(
         train_data=train_data,
-        held_out_data=held_out_dataset(config.data, train_data),
+        held_out_data=_every_class(held_out_dataset(config.data, train_data), config.model.classes),
         loss=objective.loss.critic,
         clip_value=objective.constraint.clip_value,
         latent_dim=config.model.latent_dim,

@@ -21,10 +21,9 @@ from wganlab.data.datasets import Dataset, build_dataset, data_shape, shape_from
 from wganlab.errors import UserError
 from wganlab.models.portable import refuse_misfit
 from wganlab.models.shapes import sample_shape
-from wganlab.objectives.objective import Objective, build_objective
-from wganlab.schedules import decay_horizon
+from wganlab.objectives.objective import Objective
 from wganlab.training import checkpoint
-from wganlab.training.build import seeded_networks
+from wganlab.training.build import objective_of, seeded_networks
 from wganlab.training.step import make_ema
 from wganlab.training.validation import concrete_device, device_here, validate
 
@@ -133,7 +132,7 @@ def load_snapshot(target: Path, data_root: str | None = None) -> Snapshot:
     folder, path, payload, config, _ = open_checkpoint(target, data_root)
     config = usable_here(config)
     validate(config)
-    objective = build_objective(config.objective, decay_horizon(config))
+    objective = objective_of(config)
     shape = shape_of(payload, config)
     tables = [payload[name] for name in ("generator", "generator_ema") if payload.get(name) is not None]
     refuse_misfit(tables, config, shape, f"checkpoint {path}")  # before any network is allocated

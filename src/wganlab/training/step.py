@@ -168,7 +168,7 @@ def real_batch(run: Run, batch: int, rng: torch.Generator) -> tuple[Tensor, Tens
     return run.dataset.sample_with_labels(batch, rng)
 
 
-def generate(generator: Forward | nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
+def fakes(generator: Forward | nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
     """generator(latents), or generator(latents, labels) for a conditional one."""
     return generator(latents) if labels is None else generator(latents, labels)
 
@@ -185,7 +185,7 @@ def critic_step(
     """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
     with torch.no_grad(), execution.autocast():
         generator = _call(execution.generator, state.generator)
-        fake = full_precision(generate(generator, latents, labels.fake))  # [N, ...]; no generator graph
+        fake = full_precision(fakes(generator, latents, labels.fake))  # [N, ...]; no generator graph
     return update_critic(
         state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, execution,
         state.critic_scaler, labels,
@@ -228,7 +228,7 @@ def generator_step(
     generator, critic = _call(execution.generator, state.generator), _call(execution.critic, state.critic)
     try:
         with execution.autocast():
-            fake = generate(generator, latents, labels.fake)
+            fake = fakes(generator, latents, labels.fake)
             loss, stats = objective.generator_phase(critic, real, fake, state.rng, state.step, labels)
         amp = _scaled_step(
             loss, state.generator, state.generator_optimizer, state.generator_scaler, execution.sync

@@ -32,6 +32,7 @@ from wganlab import rundir
 from wganlab.config import Config
 from wganlab.config_values import toml_value
 from wganlab.errors import ConfigError
+from wganlab.models.conditional import NONE
 from wganlab.training import guard, loop, session
 from wganlab.training.build import build
 from wganlab.training.guard import NonFiniteError
@@ -112,7 +113,7 @@ def plan(base: Config, grid: Grid, seeds: Sequence[int] | None) -> list[Plan]:
     for point in itertools.product(*axes.values()):
         values = dict(zip(axes, point, strict=True))
         plans.append(Plan(values, configuration.with_values(base, values)))
-    if any(plan.config.model.conditioning != "none" for plan in plans):
+    if any(plan.config.model.conditioning != NONE for plan in plans):
         raise ConfigError("wganlab sweep does not train class-conditional runs yet (model.conditioning): train each "
                           "with wganlab train, or sweep with model.conditioning = \"none\"")
     return plans

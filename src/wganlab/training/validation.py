@@ -209,8 +209,8 @@ def _check_conditioning(config: Config) -> None:
         raise ConfigError(f"model.conditioning needs labelled images; data.name {data.name!r} is 2-D data without "
                           'labels: choose an image data set, or set model.conditioning = "none"')
     if data.stack != 1:
-        raise ConfigError("model.conditioning takes one label per image; stacked data (data.stack = 3) has one per "
-                          'channel: set data.stack = 1, or model.conditioning = "none"')
+        raise ConfigError(f"model.conditioning takes one label per image; stacked data (data.stack = {data.stack}) has "
+                          'one per channel: set data.stack = 1, or model.conditioning = "none"')
 
 
 def _check_plateau(config: Config) -> None:
