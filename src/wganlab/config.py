@@ -101,8 +101,7 @@ class TrainConfig:
     max_rollbacks: int = 3  # rollback: at most this many, then stop
     sync_batchnorm: bool = False  # under torchrun: BatchNorm statistics over the global batch, not each rank's
     compile: bool = False  # torch.compile the forward passes (the critic stays eager under a gradient penalty)
-    label_sampling: str = "uniform"  # a conditional run's generated labels: "uniform" over the classes, or "data"
-    # (the labels of random training rows: the data's class frequencies)
+    label_sampling: str = "uniform"  # a conditional run's generator labels: training/labels.py LABEL_SAMPLINGS
     stop_on_plateau: bool = False  # end the run when quality stops improving (diagnostics/stopping.py's rule)
     plateau_patience: int = 8  # evaluations per window of the plateau rule
 
@@ -137,10 +136,9 @@ SEEDS = 2**63  # a seed is in [0, 2**63), as torch's generators take it
 MAX_STEPS = 10**9
 MAX_IMAGES = 10**8
 MAX_SIDE = 8192  # pixels per image side: eight times the largest GAN images (1024 x 1024)
-MAX_WIDTH = 2**20  # units or channels per layer, and latent dimensions: hundreds of times BigGAN's widest (1,536);
+MAX_WIDTH = 2**20  # units or channels per layer, latent dimensions, classes: hundreds of times BigGAN's widest (1,536);
 # below it a network's size stays countable (the memory check then refuses what does not fit), above it overflows
 MAX_DEPTH = 1000  # hidden layers of the MLP
-MAX_CLASSES = 10**6  # classes of a conditional run: fifty times ImageNet-21k's
 MAX_CRITIC_ITERS = 10_000  # critic updates per generator step (the WGAN code's warm-up: 100)
 _DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]{1,4})?")  # train.device's form; whether this machine has it: validation.py
 
@@ -172,10 +170,7 @@ def with_values(config: Config, values: Mapping[str, Any]) -> Config:
 
 
 def load(
-    path: Path | None = None,
-    preset: str | None = None,
-    overrides: Sequence[str] = (),
-    steps: int | None = None,
+    path: Path | None = None, preset: str | None = None, overrides: Sequence[str] = (), steps: int | None = None
 ) -> Config:
     """Resolve defaults <- preset <- TOML file <- `section.key=value` overrides <- --steps, each layer checked as it
     is applied: a value out of range is refused where it is written, never hidden by a later layer."""
@@ -251,8 +246,7 @@ def _model_rules(m: ModelConfig, saved: bool) -> list[tuple[bool, str]]:
         (1 <= m.latent_dim <= width, f"model.latent_dim must be in [1, {MAX_WIDTH:,}]"),
         (1 <= m.width <= width, f"model.width must be in [1, {MAX_WIDTH:,}]"),
         (1 <= m.depth <= depth, f"model.depth must be in [1, {MAX_DEPTH:,}]"),
-        (0 <= m.classes <= (math.inf if saved else MAX_CLASSES),
-         f"model.classes must be in [0, {MAX_CLASSES:,}] (0 = the data's)"),
+        (0 <= m.classes <= width, f"model.classes must be in [0, {MAX_WIDTH:,}] (0 = the data's)"),
     ]
 
 
@@ -290,7 +284,6 @@ def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
         (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),
-        (t.label_sampling in ("uniform", "data"), 'train.label_sampling must be "uniform" or "data"'),
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (t.plateau_patience >= 2, "train.plateau_patience must be >= 2 (evaluations)"),

@@ -117,6 +117,6 @@ def _networks(config: configuration.Config) -> str:
     """Both networks with their parameter counts, for data of the config's shape (read from the data if need be)."""
     if config.model.conditioning != NONE:  # its class count is the data's: read them
         dataset = build_dataset(config.data, config.train.seed)
-        return describe(conditioned(config, dataset)[0].model, data_shape(dataset))
+        return describe(conditioned(config, dataset).model, data_shape(dataset))
     shape = shape_from(config.data, lambda: build_dataset(config.data, config.train.seed))
     return describe(config.model, shape)

@@ -69,13 +69,7 @@ def _expected(name: str, critic: PerClassLinear, real: Tensor, labels: Labels) -
     }[name]
 
 
-PENALISED = [name for name, entry in PENALTIES.items() if entry.function is not None]
-
-
-def test_every_penalty_has_a_hand_computation() -> None:
-    critic, (real, _, labels) = PerClassLinear(), _batch()
-    for name in PENALISED:  # a new penalty without one fails here, not silently
-        _expected(name, critic, real, labels)
+PENALISED = [name for name, entry in PENALTIES.items() if entry.function is not None]  # a new one: KeyError above
 
 
 @pytest.mark.parametrize("name", PENALISED)

@@ -95,6 +95,7 @@ def _config(*values: str) -> Config:
     (("data.stack=3",), "one label per image"),
     (("model.conditioning=none", "train.label_sampling=data"), "are for class-conditional runs"),
     (("model.conditioning=none", "model.classes=10"), "are for class-conditional runs"),
+    (("train.label_sampling=dataset",), "unknown train.label_sampling 'dataset'; did you mean 'data'"),
 ])
 def test_what_conditioning_cannot_do_is_refused_in_one_line(values, says) -> None:
     with pytest.raises(ConfigError, match=says):
@@ -134,6 +135,7 @@ def test_the_probe_scores_each_classs_own_points_with_its_label() -> None:
     """A critic that scores 1 exactly where x is an image of class y: the probe's training and held-out points of
     each class, scored with that class's label, all score 1."""
     from wganlab.data.datasets import build_dataset
+    from wganlab.training.build import objective_of
     from wganlab.training.probing import build_prober
 
     config = configuration.with_values(_config(), {"model.classes": 10})
@@ -164,15 +166,9 @@ def test_the_probe_scores_each_classs_own_points_with_its_label() -> None:
         def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return torch.zeros(len(z), 1, 8, 8) + self.weight
 
-    prober = build_prober(config, data, build_objective_for(config))
+    prober = build_prober(config, data, objective_of(config))
     record = prober.probe(Constant(), OwnClass(), seed=3)
     assert record["critic/train_score"] == 1.0 and record["critic/heldout_score"] == 1.0
-
-
-def build_objective_for(config: Config):  # noqa: ANN201 - the run's objective
-    from wganlab.training.build import objective_of
-
-    return objective_of(config)
 
 
 @pytest.mark.parametrize("labels, says", [

@@ -45,7 +45,7 @@ from wganlab.objectives.penalties import PENALTIES
 from wganlab.schedules import decay_horizon
 from wganlab.training.distributed import SOLO, Team, synchronise_batchnorm
 from wganlab.training.evaluation import build_evaluator, choose_extractor
-from wganlab.training.labels import conditioned
+from wganlab.training.labels import conditioned, label_sampler
 from wganlab.training.memory import check_memory
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.probing import build_prober
@@ -96,7 +96,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     config, said = resolved(config)
     seed = config.train.seed
     dataset = dataset if dataset is not None else build_dataset(config.data, seed)
-    config, labels = conditioned(config, dataset)  # a conditional run's class count, from its data
+    config = conditioned(config, dataset)  # a conditional run's class count, from its data
     real_count = len(dataset) if isinstance(dataset, ImageData) else 0  # the real features an evaluation holds
     check_memory(config, data_shape(dataset), real_count)  # before the networks and buffers are allocated
     horizon = decay_horizon(config)
@@ -126,7 +126,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
     run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
               execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said,
-              labels=labels)
+              labels=label_sampler(config, dataset))
     return run, state
 
 

@@ -16,7 +16,20 @@ from wganlab.data.datasets import Dataset
 from wganlab.data.images import ImageData
 from wganlab.errors import UserError
 from wganlab.models.conditional import NONE
-from wganlab.training.validation import concrete_device
+from wganlab.parts import Parts
+
+
+@dataclass(frozen=True)
+class LabelSampling:
+    name: str
+    description: str
+    by_data: bool  # the labels of random training rows, rather than uniform over the classes
+
+
+LABEL_SAMPLINGS: Parts[LabelSampling] = Parts("train.label_sampling", [
+    LabelSampling("uniform", "a conditional run's generator labels uniform over the classes", by_data=False),
+    LabelSampling("data", "the labels of uniformly random training rows: the data's class frequencies", by_data=True),
+])
 
 
 @dataclass(frozen=True)
@@ -34,14 +47,14 @@ class LabelSampler:
         return self.data_labels[sharding.randint(len(self.data_labels), (n,), rng, rng.device)]
 
 
-def conditioned(config: Config, dataset: Dataset) -> tuple[Config, LabelSampler | None]:
+def conditioned(config: Config, dataset: Dataset) -> Config:
     """For a conditional run: `config` with model.classes written in (0 means the data's: one more than its
-    largest label) and its label sampler; a UserError in one line for data that cannot be trained conditionally.
-    An unconditional run's config as it is, and no sampler."""
+    largest label); a UserError in one line for data that cannot be trained conditionally. An unconditional run's
+    config as it is."""
     model = config.model
     if model.conditioning == NONE:
-        return config, None
-    labels = dataset.labels if isinstance(dataset, ImageData) else None
+        return config
+    labels = _labels(dataset)
     if labels is None:
         raise UserError(
             f"model.conditioning {model.conditioning!r} needs labelled data, and {config.data.name} "
@@ -59,5 +72,17 @@ def conditioned(config: Config, dataset: Dataset) -> tuple[Config, LabelSampler 
         raise UserError(f"a conditional run needs at least 2 classes, each with images; the data has {classes} "
                         f"class(es), none of class {', '.join(map(str, empty)) or '-'}: relabel it 0..K-1 or set "
                         "model.conditioning = \"none\"")
-    by_data = labels.to(concrete_device(config.train.device)) if config.train.label_sampling == "data" else None
-    return configuration.with_values(config, {"model.classes": classes}), LabelSampler(classes, by_data)
+    return configuration.with_values(config, {"model.classes": classes})
+
+
+def label_sampler(config: Config, dataset: Dataset) -> LabelSampler | None:
+    """The generator's labels of a conditional run whose config is `conditioned` and on its concrete device (the
+    data's labels there, for train.label_sampling = "data"); None for an unconditional run."""
+    if config.model.conditioning == NONE:
+        return None
+    labels = _labels(dataset) if LABEL_SAMPLINGS[config.train.label_sampling].by_data else None
+    return LabelSampler(config.model.classes, None if labels is None else labels.to(config.train.device))
+
+
+def _labels(dataset: Dataset) -> Tensor | None:
+    return dataset.labels if isinstance(dataset, ImageData) else None

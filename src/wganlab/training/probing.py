@@ -55,9 +55,8 @@ class Prober:
     ) -> ProbeRecord:
         rng = torch.Generator().manual_seed(seed)
         device = next(critic.parameters()).device
-        real, held_out = (None if data is None else _draw(data, points, rng, label).to(device)
-                          for data in (self.train_data, self.held_out_data))
-        assert real is not None
+        real = _draw(self.train_data, points, rng, label).to(device)
+        held_out = None if self.held_out_data is None else _draw(self.held_out_data, points, rng, label).to(device)
         fake = generate(generator, points, self.latent_dim, seed, label).to(device)
         scored = critic if label is None else ClassBound(critic, label)
         return probe_critic(scored, self.loss, real, fake, rng, held_out, self.clip_value, self.chunk)

@@ -29,6 +29,7 @@ from wganlab.objectives.objective import PENALTY_DECAYS
 from wganlab.objectives.penalties import PENALTIES
 from wganlab.parts import Parts, suggest
 from wganlab.presets import PRESETS
+from wganlab.training.labels import LABEL_SAMPLINGS
 from wganlab.training.optimizers import LR_DECAYS, OPTIMIZERS
 
 # The tables a config chooses from, by the config key that names one entry (eval.metrics names several).
@@ -43,6 +44,7 @@ CHOSEN_BY: dict[str, Parts] = {
     "objective.loss": LOSSES,
     "objective.penalty": PENALTIES,
     "objective.constraint": CONSTRAINTS,
+    "train.label_sampling": LABEL_SAMPLINGS,
     "optim.name": OPTIMIZERS,
     "optim.lr_decay": LR_DECAYS,
     "objective.penalty_decay": PENALTY_DECAYS,
@@ -60,6 +62,7 @@ KINDS: dict[str, dict[str, str]] = {
     "losses": LOSSES.descriptions(),
     "penalties": PENALTIES.descriptions(),
     "constraints": CONSTRAINTS.descriptions(),
+    "generator labels of a conditional run (train.label_sampling)": LABEL_SAMPLINGS.descriptions(),
     "optimizers": OPTIMIZERS.descriptions(),
     "decays (optim.lr_decay, objective.penalty_decay)": LR_DECAYS.descriptions(),
     "presets": PRESETS.descriptions(),
