@@ -2,10 +2,11 @@
 """What the non-finite guard costs per training step (issue 10: under 2 % of a toy step).
 
 Builds the default run (the `grid` preset: the published toy recipe) and times blocks of generator steps
-alternately without and with the guard's per-step check (`guard.quick_check`: the step's statistics and the
-sum of every parameter, read once), in one process, so both see the same machine state, then the check
-alone, many times. Prints the median time per step of each, their difference, and the check's own median
-time as a share of a step (the precise figure: the difference between the blocks is within their noise).
+alternately without and with the guard (`guard.Tally`: each step's statistics and each parameter's largest
+magnitude added on the device, read once every `--read-every` steps, train.log_every's default), in one process,
+so both see the same machine state, then the tally's per-step work alone, many times. Prints the median time per
+step of each, their difference, and the tally's own median time as a share of a step (the precise figure: the
+difference between the blocks is within their noise).
 
     python benchmarks/guard_overhead.py --blocks 15 --steps 40
 """
@@ -30,27 +31,31 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=15, help="blocks of each kind, alternating")
     parser.add_argument("--steps", type=int, default=40, help="generator steps per block")
     parser.add_argument("--preset", default="grid")
+    parser.add_argument("--read-every", type=int, default=10, help="steps between the tally's readings")
     args = parser.parse_args()
     run, state = build(configuration.load(preset=args.preset))
-    watched = guard.parameters(state)
+    tally = guard.Tally(guard.watched(state))
     for _ in range(20):  # warm-up
         train_step(run, state)
     plain, guarded = [], []
     for _ in range(args.blocks):
         for checked, times in ((False, plain), (True, guarded)):
             started = time.perf_counter()
-            for _ in range(args.steps):
+            for index in range(1, args.steps + 1):
                 stats = train_step(run, state)
                 if checked:
-                    assert guard.quick_check(stats, watched)
+                    tally.add(stats, index)
+                    assert index % args.read_every or tally.read() is None
             times.append((time.perf_counter() - started) / args.steps)
     without, with_guard = statistics.median(plain), statistics.median(guarded)
-    # the check alone, timed many times: the blocks above differ by less than their own noise
+    # the tally alone, timed many times (200 additions and their 200 / read_every readings): the blocks above
+    # differ by less than their own noise
     check_times = []
     for _ in range(args.blocks):
         started = time.perf_counter()
-        for _ in range(200):
-            guard.quick_check(stats, watched)
+        for index in range(1, 201):
+            tally.add(stats, index)
+            assert index % args.read_every or tally.read() is None
         check_times.append((time.perf_counter() - started) / 200)
     check = statistics.median(check_times)
     print(json.dumps({

@@ -93,6 +93,7 @@ class TrainConfig:
     device: str = "auto"  # "auto" (cuda where there is one, else cpu), "cpu", "cuda" or "cuda:N"; a run records the
     # device it chose; bitwise reproducibility is promised on the CPU only
     precision: str = "fp32"  # "fp32", "bf16" or "fp16": the forward passes under autocast (fp16 with loss scaling)
+    matmul_precision: str = "highest"  # on a GPU: "highest" float32 matmuls/convolutions, or "high" (TensorFloat-32)
     log_every: int = 10
     checkpoint_every: int = 500
     keep_checkpoints: int = 3
@@ -284,6 +285,7 @@ def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
         (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),
+        (t.matmul_precision in ("highest", "high"), 'train.matmul_precision must be "highest" or "high"'),
         (0 < t.rollback_factor < 1, "train.rollback_factor must be in (0, 1)"),
         (t.max_rollbacks >= 1, "train.max_rollbacks must be >= 1"),
         (t.plateau_patience >= 2, "train.plateau_patience must be >= 2 (evaluations)"),

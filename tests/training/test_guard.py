@@ -93,25 +93,61 @@ def test_rollback_before_any_checkpoint_returns_to_the_start_and_stops_when_spen
     assert actions == [("rollback", 0), ("rollback", 0), ("stop", None)]
 
 
-def test_quick_check_sees_nan_and_inf_anywhere_and_locate_names_it() -> None:
+def test_the_tally_sees_nan_and_inf_anywhere_names_the_first_and_locate_agrees() -> None:
     from wganlab import config as configuration
     from wganlab.training.build import build
 
     run, state = build(configuration.with_values(configuration.load(), {"model.width": 8, "model.depth": 1}))
     stats = loop.train_step(run, state)
-    watched = guard.parameters(state)
-    assert guard.quick_check(stats, watched) and guard.locate(stats, state, with_optimizers=True) is None
+    tally = guard.Tally(guard.watched(state))
+    tally.add(stats, 1)
+    assert tally.read() is None and guard.locate(stats, state, with_optimizers=True) is None
+    weight = dict(state.critic.named_parameters())["net.2.weight"]
     with torch.no_grad():
-        dict(state.critic.named_parameters())["net.2.weight"][0, 0] = float("inf")
-    assert not guard.quick_check(stats, watched)
+        weight[0, 0] = float("inf")
+    tally.add(stats, 2)
+    tally.add({**stats, "critic/loss": torch.tensor(float("nan"))}, 3)  # later: the first step is the one named
+    assert tally.read() == (2, "critic parameter net.2.weight")
     assert guard.locate(stats, state) == "critic parameter net.2.weight"
+    tally.add({**stats, "critic/loss": torch.tensor(float("nan"))}, 4)  # a statistic comes before the parameters
+    assert tally.read() == (4, "critic/loss (nan)")
+    assert tally.read() is None  # each reading starts anew
     assert guard.locate({"critic/loss": torch.tensor(float("nan"))}, state) == "critic/loss (nan)"
     with torch.no_grad():
-        dict(state.critic.named_parameters())["net.2.weight"][0, 0] = 1.0
-    assert guard.locate(stats, state) is None
+        weight[0, 0] = 1e30  # huge but finite: the largest magnitude never overflows, no false alarm
+    tally.add(stats, 5)
+    assert tally.read() is None and guard.locate(stats, state) is None
     next(iter(state.critic_optimizer.state.values()))["exp_avg"].view(-1)[0] = float("nan")
     assert guard.locate(stats, state) is None  # the optimiser's state is checked before a checkpoint only
     assert "the critic optimiser's exp_avg of parameter 0" == guard.locate(stats, state, with_optimizers=True)
+
+
+def test_under_fp16_a_skipped_update_excuses_its_losses_but_not_a_vanishing_scale() -> None:
+    fp16 = {"critic/loss": torch.tensor(float("inf")), "amp/critic_scale": torch.tensor(1024.0),
+            "amp/critic_skipped": torch.tensor(1.0)}
+    tally = guard.Tally([])
+    tally.add(fp16, 1)
+    assert tally.read() is None
+    tally.add({**fp16, "amp/critic_skipped": torch.tensor(0.0)}, 2)
+    assert tally.read() == (2, "critic/loss (inf)")
+    tally.add({**fp16, "amp/critic_scale": torch.tensor(2.0**-17)}, 3)
+    assert tally.read() == (3, f"amp/critic_scale ({2.0**-17:g}, {guard.BELOW})")
+
+
+def test_read_only_where_it_logs_the_guard_still_names_the_step_and_no_later_checkpoint(tmp_path, monkeypatch,
+                                                                                         capsys) -> None:
+    """With train.log_every 10 the tally is read at steps 5 (a checkpoint), 10, 15, 20: a parameter made NaN at
+    step 13 is found at 15, named with step 13, and no checkpoint after step 10 is written."""
+    _poison_at(monkeypatch, 13)
+    sparse = [*STEADY, "--set", "train.log_every=10", "--set", "train.checkpoint_every=5",
+              "--set", "train.keep_checkpoints=5"]
+    error = refused(["train", *sparse, "--outdir", str(tmp_path)], capsys)
+    assert "training stopped at step 13: critic parameter" in error
+    folder = _run(tmp_path)
+    assert [p.name for p in rundir.checkpoints(folder)] == ["checkpoint-0000005.pt", "checkpoint-0000010.pt"]
+    (event,) = _events(folder)
+    assert event["step"] == 13 and event["action"] == "stop"
+    assert [record["step"] for record in rundir.read_jsonl(folder / rundir.STATS)] == [10]
 
 
 def test_diagnose_reports_the_guards_stop_as_a_finding(tmp_path, monkeypatch, capsys) -> None:

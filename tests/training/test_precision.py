@@ -209,7 +209,8 @@ def test_a_penalty_in_a_training_step_takes_its_gradient_at_the_critic_scaler_s_
     penalty = run.objective.penalty
 
     def recording(critic, real, fake, rng):
-        seen.append(current_loss_scale())
+        scale = current_loss_scale()  # the scaler's own tensor, on the device: its value now
+        seen.append(None if scale is None else float(scale))
         return penalty(critic, real, fake, rng)
 
     run = dataclasses.replace(run, objective=dataclasses.replace(run.objective, penalty=recording))

@@ -9,6 +9,8 @@ import dataclasses
 import sys
 from collections.abc import Callable
 
+import torch
+
 from wganlab.config import DataConfig
 from wganlab.data.images import IMAGE_DATASETS, ImageData, ImageSource, load_images
 from wganlab.data.stacked import StackedImages
@@ -37,6 +39,12 @@ def build_dataset(config: DataConfig, seed: int) -> Dataset:
             raise UserError(f"data.limit {config.limit} is more than the {len(images)} images of {images.source}")
         images = images.first(config.limit)
     return _stacked(dataclasses.replace(images, flip=config.flip), config)
+
+
+def placed(dataset: Dataset, device: torch.device | str) -> Dataset:
+    """The training data with its images kept on the training device where they fit (images.py `placed`); a toy
+    distribution keeps its constants on each device that draws from it (toy.py `OnDevices`)."""
+    return dataset if isinstance(dataset, ToyDistribution) else dataset.placed(device)
 
 
 def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:

@@ -26,6 +26,8 @@ from wganlab.errors import UserError
 from wganlab.integrity import content_digest
 from wganlab.parts import Parts
 
+DEVICE_SHARE = 0.25  # the largest share of a GPU's memory that a data set's stored pixels are kept in (`placed`)
+
 
 def to_unit(pixels: Tensor) -> Tensor:
     """uint8 0..255 -> float32 x / 255 * 2 - 1 (as image_formats.uint8_to_unit); float32 [-1, 1] as is."""
@@ -52,6 +54,7 @@ class ImageData:
     labels: Tensor | None  # [N] int64, or None when the source has no labels
     flip: bool = False  # sample() mirrors each image left-right with probability 1/2
     key: str = ""  # a digest of the content when the reader knows one (the image cache's); else computed
+    resident: tuple[Tensor, Tensor | None] | None = None  # pixels and labels kept on a GPU (`placed`); else None
 
     def __len__(self) -> int:
         return len(self.pixels)
@@ -68,9 +71,37 @@ class ImageData:
         goes through `chunks` or `sample`."""
         return to_unit(self.pixels[:])
 
+    def placed(self, device: torch.device | str) -> ImageData:
+        """This data set with its pixels and labels also kept on `device` when that is a GPU and they take at most
+        DEVICE_SHARE of its memory (CIFAR-10's 150 MB), so each batch is gathered there; else as it is."""
+        device = torch.device(device)
+        if device.type != "cuda" or self.pixels.nbytes > DEVICE_SHARE * torch.cuda.get_device_properties(
+            device
+        ).total_memory:
+            return self
+        labels = None if self.labels is None else self.labels.to(device)
+        return dataclasses.replace(self, resident=(self.pixels.to(device), labels))
+
     def rows(self, rows: Tensor, device: torch.device | str) -> Tensor:
-        """The images at `rows` as float32 in [-1, 1] on `device` (gathered where stored, converted there)."""
-        return to_unit(self.pixels[rows.to(self.pixels.device)].to(device))
+        """The images at `rows` as float32 in [-1, 1] on `device`: gathered on the device where the pixels are kept
+        there (`placed`) or stored there (the CPU); else gathered on the host, pinned, and copied without waiting
+        (the row indices come to the host first: the one wait this leaves, for data too large for the device)."""
+        if self.resident is not None and self.resident[0].device == rows.device:
+            return to_unit(self.resident[0].index_select(0, rows))
+        if self.pixels.device == rows.device:
+            return to_unit(self.pixels.index_select(0, rows)).to(device)
+        batch = self.pixels.index_select(0, rows.to(self.pixels.device))
+        if torch.device(device).type == "cuda":
+            return to_unit(batch.pin_memory().to(device, non_blocking=True))
+        return to_unit(batch.to(device))
+
+    def labels_at(self, rows: Tensor) -> Tensor | None:
+        """The labels of `rows` on their device (None for unlabelled data), kept there when `placed`."""
+        if self.labels is None:
+            return None
+        if self.resident is not None and self.resident[1] is not None and self.resident[1].device == rows.device:
+            return self.resident[1].index_select(0, rows)
+        return self.labels[rows.to(self.labels.device)].to(rows.device)
 
     def chunks(self, size: int) -> Iterator[Tensor]:
         """All images in order, `size` at a time, as float32 in [-1, 1] on the CPU."""
@@ -89,10 +120,11 @@ class ImageData:
     def sample_with_labels(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor]:
         """`sample`'s images (the same draws from `rng`) and their labels [n] int64 on `rng.device`."""
         rows, images = self._draw(n, rng)
-        if self.labels is None:
+        labels = self.labels_at(rows)
+        if labels is None:
             raise UserError(f"{self.source} has no labels: give labelled images (class subfolders, an .npz 'labels' "
                             "array)")
-        return images, self.labels[rows.to(self.labels.device)].to(rng.device)
+        return images, labels
 
     def sample_of_class(self, n: int, label: int, rng: torch.Generator) -> Tensor:
         """`n` images of class `label`, drawn uniformly with replacement from its rows using only `rng`, on
@@ -112,7 +144,7 @@ class ImageData:
     def first(self, count: int) -> ImageData:
         """The first `count` images alone (a copy, so a memory-mapped file is not kept open for them)."""
         labels = None if self.labels is None else self.labels[:count].clone()
-        return dataclasses.replace(self, pixels=self.pixels[:count].clone(), labels=labels, key="")
+        return dataclasses.replace(self, pixels=self.pixels[:count].clone(), labels=labels, key="", resident=None)
 
 
 Read = tuple[Tensor, Tensor | None, str, str]  # pixels, labels, where they came from, content key ("" if unknown)

@@ -5,6 +5,7 @@ With 10 classes and 3 channels there are 1,000 modes, each a triple of classes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -40,12 +41,20 @@ class StackedImages:
         _, height, width = self.base.shape
         return self.copies, height, width
 
+    def placed(self, device: torch.device | str) -> StackedImages:
+        """The images kept on `device` as ImageData.placed keeps them."""
+        return dataclasses.replace(self, base=self.base.placed(device))
+
     def sample_with_labels(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
         """[n, copies, H, W] images of independent random rows, and their per-channel labels [n, copies]."""
-        rows = sharding.randint(len(self.base), (n, self.copies), rng, rng.device)
-        images = self.base.rows(rows.reshape(-1), rng.device).reshape(n, *self.shape)
-        labels = None if self.base.labels is None else self.base.labels[rows.to(self.base.labels.device)]
-        return random_flip(images, rng) if self.base.flip else images, labels
+        rows, images = self._draw(n, rng)
+        labels = self.base.labels_at(rows.reshape(-1))
+        return images, None if labels is None else labels.reshape(n, self.copies)
 
     def sample(self, n: int, rng: torch.Generator) -> Tensor:
-        return self.sample_with_labels(n, rng)[0]
+        return self._draw(n, rng)[1]
+
+    def _draw(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor]:
+        rows = sharding.randint(len(self.base), (n, self.copies), rng, rng.device)
+        images = self.base.rows(rows.reshape(-1), rng.device).reshape(n, *self.shape)
+        return rows, random_flip(images, rng) if self.base.flip else images

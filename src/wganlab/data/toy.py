@@ -37,16 +37,30 @@ class ToyDistribution:
         return samples
 
 
+class OnDevices:
+    """A constant tensor and its copies on the devices that asked for it: each device's copy is made once, so a
+    draw on a GPU never copies it from the host again."""
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.copies = {tensor.device: tensor}
+
+    def on(self, device: torch.device) -> Tensor:
+        if device not in self.copies:
+            self.copies[device] = next(iter(self.copies.values())).to(device)
+        return self.copies[device]
+
+
 def _gaussian_mixture_draw(
     centres: Tensor, sigma: float, scale: float = 1.0
 ) -> Callable[[int, torch.Generator], Tensor]:
     """Equal-weight mixture: x = (c_k + sigma * N(0, I)) / scale, k ~ U{0..K-1}."""
+    placed = OnDevices(centres)
 
     def draw(n: int, rng: torch.Generator) -> Tensor:
         device = rng.device
         k = torch.randint(len(centres), (n,), generator=rng, device=device)  # [n]
         noise = torch.randn(n, 2, generator=rng, device=device)  # [n, 2]
-        return (centres.to(device)[k] + sigma * noise) / scale  # [n, 2]
+        return (placed.on(device)[k] + sigma * noise) / scale  # [n, 2]
 
     return draw
 
@@ -97,11 +111,12 @@ def fixed_25gaussians_points(seed: int) -> Tensor:
 
 
 def _twenty_five_gaussians(seed: int) -> ToyDistribution:
-    points = fixed_25gaussians_points(seed)  # [100000, 2]
+    table = fixed_25gaussians_points(seed)  # [100000, 2]
+    points = OnDevices(table)
 
     def draw(n: int, rng: torch.Generator) -> Tensor:
-        rows = torch.randint(len(points), (n,), generator=rng, device=rng.device)  # [n]
-        return points.to(rng.device)[rows]  # [n, 2]
+        rows = torch.randint(len(table), (n,), generator=rng, device=rng.device)  # [n]
+        return points.on(rng.device)[rows]  # [n, 2]
 
     axis = 2.0 * torch.arange(-2, 3, dtype=torch.float32)
     return ToyDistribution(

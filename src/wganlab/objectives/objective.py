@@ -47,10 +47,11 @@ class Objective:
 
     def critic_phase(
         self, critic: Critic, real: Tensor, fake: Tensor, rng: torch.Generator, step: int,
-        labels: Labels = UNLABELLED,
+        labels: Labels = UNLABELLED, measured: bool = True,
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """The critic's total loss (main + weighted penalty, + the auxiliary classifier's cross-entropy on the real
-        batch under "acgan") and its detached statistics; a conditional critic scores each point with its label."""
+        batch under "acgan") and its detached statistics (none unless `measured`: the training step measures the
+        last of its critic updates only); a conditional critic scores each point with its label."""
         std = self.noise_std(step)
         real = constraints.add_instance_noise(real, std, rng)
         fake = constraints.add_instance_noise(fake.detach(), std, rng)
@@ -67,15 +68,15 @@ class Objective:
             "critic/estimate": self.estimate(real_scores.detach(), fake_scores.detach()),
             "critic/real_score": real_scores.detach().mean(-1),
             "critic/fake_score": fake_scores.detach().mean(-1),
-        }
+        } if measured else {}
         if self.classifier and logits is not None and labels.real is not None:
             classified = conditional.classifier_loss(logits[:batch], labels.real)
-            stats["critic/classifier_loss"] = classified.detach()
+            stats |= {"critic/classifier_loss": classified.detach()} if measured else {}
             main = main + conditional.CRITIC_CLASSIFIER_WEIGHT * classified
         if self.penalty is None:
             return main, stats
         penalty = self.penalty(critic, real, fake, rng, **({"labels": labels} if labels.conditional else {}))
-        stats["critic/penalty"] = penalty.detach()
+        stats |= {"critic/penalty": penalty.detach()} if measured else {}
         return main + self.penalty_weight_at(step) * penalty, stats
 
     def generator_phase(

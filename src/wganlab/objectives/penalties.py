@@ -34,7 +34,8 @@ def full_precision(values: Tensor) -> Tensor:
     return values.float() if values.dtype in (torch.bfloat16, torch.float16) else values
 
 
-LossScale = Callable[[], float]  # the current loss scale of the critic's fp16 gradient scaler
+LossScale = Callable[[], float | Tensor]  # the current loss scale of the critic's fp16 gradient scaler (a tensor in
+# training, read on the device: no host synchronisation)
 
 _LOSS_SCALE: ContextVar[LossScale | None] = ContextVar("wganlab_loss_scale", default=None)
 
@@ -54,7 +55,7 @@ def scaled_input_gradients(loss_scale: LossScale | None) -> Iterator[None]:
         _LOSS_SCALE.reset(token)
 
 
-def current_loss_scale() -> float | None:
+def current_loss_scale() -> float | Tensor | None:
     """The loss scale a penalty's input gradient is taken at now: the critic's scaler's, inside an fp16 training
     step's context (`scaled_input_gradients`); None elsewhere."""
     loss_scale = _LOSS_SCALE.get()

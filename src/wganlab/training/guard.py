@@ -1,10 +1,12 @@
 """The non-finite guard: a run stops (or rolls back) at the first step whose loss, gradient or parameter is not
 finite, so no checkpoint of a broken run is ever written and the last finite one survives pruning.
 
-Every step pays for one check: the step's statistics and the sum of every parameter, in one tensor, read once
-(under 1 % of a toy step, docs/benchmarks.md). A NaN or infinity anywhere makes that sum non-finite; only then
-does `locate` walk the tensors to name the first culprit. A finite but huge sum that overflows is not a
-false alarm: `locate` finds nothing and training goes on.
+Every step adds its verdict to a `Tally` kept on the device, without waiting for it: whether each statistic is
+finite, and each parameter's largest magnitude (one `foreach` norm: NaN or infinity exactly where a parameter
+holds one, and never an overflow). The loop reads the tally, in one transfer, only where it logs, evaluates or
+checkpoints (training/loop.py), so between those points a GPU step never waits for the host; the tally still
+names the first non-finite step and the first quantity that was not finite there, in causal order (a statistic,
+then a parameter). Before a checkpoint, `locate` walks every tensor (the optimisers' state too).
 
 Under fp16 loss scaling an overflowing gradient is the scaler's business: it skips that update and halves its
 scale (build.py). So the losses of a skipped update and the gradients are not checked there; the
@@ -27,6 +29,7 @@ from wganlab.training.distributed import Team
 from wganlab.training.step import Run, TrainState
 
 MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
+BELOW = f"below {MIN_SCALE:g}: the fp16 losses are not finite even unscaled"
 
 
 class NonFiniteError(CollectiveError):
@@ -34,28 +37,67 @@ class NonFiniteError(CollectiveError):
     checkpoint, and how to go on."""
 
 
-def checked(stats: dict[str, Tensor]) -> dict[str, Tensor]:
-    """The statistics the guard checks: all of them, but under fp16 loss scaling, where the losses of an update the
-    scaler skipped may be infinite by design, only the scales then; a scale below MIN_SCALE is made NaN."""
-    scales = {key: value for key, value in stats.items() if key.startswith("amp/") and key.endswith("_scale")}
-    if not scales:
-        return stats
-    skipped = any(float(value) for key, value in stats.items() if key.startswith("amp/") and key.endswith("_skipped"))
-    kept = {key: value for key, value in stats.items() if key not in scales} if not skipped else {}
-    for key, value in scales.items():
-        low = float(value) < MIN_SCALE
-        kept[f"{key} (below {MIN_SCALE:g}: the fp16 losses are not finite even unscaled)" if low else key] = (
-            torch.full_like(value, float("nan")) if low else value
-        )
-    return kept
-
-
-def quick_check(stats: dict[str, Tensor], parameters: list[Tensor]) -> bool:
-    """True when every statistic and the sum of every parameter are finite: one device read per step."""
+def verdict(stats: dict[str, Tensor], watched: list[tuple[str, Tensor]]) -> tuple[list[str], Tensor, Tensor]:
+    """The names, values and finiteness flags ([M] float32, [M] bool, on the device) of what the guard checks
+    after a step: each statistic (under fp16, a skipped update's losses excused, the scales held to MIN_SCALE),
+    then each watched parameter's largest magnitude."""
+    scales = [key for key in stats if key.startswith("amp/") and key.endswith("_scale")]
+    skips = [key for key in stats if key.startswith("amp/") and key.endswith("_skipped")]
+    others = [key for key in stats if key not in scales]
     with torch.no_grad():
-        values = [value.detach().reshape(1).float() for value in stats.values()]
-        values += [torch.stack([p.sum() for p in parameters]).sum().reshape(1).float()] if parameters else []
-        return bool(torch.isfinite(torch.cat(values)).all())
+        values = torch.stack([stats[key].detach().float().reshape(()) for key in [*others, *scales]])
+        fine = torch.isfinite(values)
+        if scales:
+            skipped, split = torch.stack([stats[key].detach().reshape(()) for key in skips]).amax() > 0, len(others)
+            fine = torch.cat([fine[:split] | skipped, fine[split:] & (values[split:] >= MIN_SCALE)])
+        if watched:
+            largest = torch.stack(torch._foreach_norm([tensor for _, tensor in watched], float("inf"))).float()
+            values, fine = torch.cat([values, largest]), torch.cat([fine, torch.isfinite(largest)])
+    return [*others, *scales, *(label for label, _ in watched)], values, fine
+
+
+class Tally:
+    """The guard's verdicts since the last reading, on the device: the first non-finite step, and the values and
+    flags of that step. `add` queues a few kernels and reads nothing; `read` makes one transfer."""
+
+    def __init__(self, watched: list[tuple[str, Tensor]]) -> None:
+        self.watched = watched
+        self.names: list[str] = []
+        self.pending: tuple[Tensor, Tensor, Tensor] | None = None  # first step (-1: none), its values, its flags
+
+    def add(self, stats: dict[str, Tensor], step: int) -> None:
+        names, values, fine = verdict(stats, self.watched)
+        if self.pending is None:
+            self.names = names
+            self.pending = (torch.full((), -1, dtype=torch.int64, device=values.device), values, fine)
+        assert names == self.names, "a run's statistics keep their names from step to step"
+        first, kept_values, kept_fine = self.pending
+        new = (first < 0) & ~fine.all()
+        self.pending = (torch.where(new, step, first), torch.where(new, values, kept_values),
+                        torch.where(new, fine, kept_fine))
+
+    def read(self) -> tuple[int, str] | None:
+        """(step, quantity) of the first non-finite step since the last reading, or None; the tally starts anew."""
+        if self.pending is None:
+            return None
+        first, values, fine = self.pending
+        self.pending = None
+        row = torch.cat([first.reshape(1).double(), values.double(), fine.double()]).tolist()  # one transfer
+        if row[0] < 0:
+            return None
+        count = len(self.names)
+        index = row[1 + count :].index(0.0)
+        return int(row[0]), describe(self.names[index], row[1 + index], index < count - len(self.watched))
+
+
+def describe(name: str, value: float, statistic: bool) -> str:
+    """How the message names a quantity: a statistic with its value, a scale below MIN_SCALE with why, a
+    parameter by its label."""
+    if not statistic:
+        return name
+    if name.startswith("amp/") and name.endswith("_scale") and value < MIN_SCALE:
+        return f"{name} ({value:g}, {BELOW})"
+    return f"{name} ({value})"
 
 
 def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = False) -> str | None:
@@ -70,18 +112,22 @@ def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = 
     return None
 
 
-def agree(team: Team, problem: str | None, device: torch.device) -> str | None:
-    """The ranks' common verdict: None when no rank located a problem, else rank 0's (or, when rank 0 saw none,
-    a statistic of another rank's shard)."""
-    if team.world == 1 or team.all_true(problem is None, device):
-        return problem
-    return team.broadcast(problem) or "a loss or statistic of another rank's shard"
+def agree(team: Team, found: tuple[int, str] | None, step: int, device: torch.device) -> tuple[int, str] | None:
+    """The ranks' common verdict on the steps up to `step`: None when no rank's tally found a problem, else rank
+    0's (step, quantity) (or, when rank 0 saw none, a statistic of another rank's shard, at `step`)."""
+    if team.world == 1 or team.all_true(found is None, device):
+        return found
+    return team.broadcast(found) or (step, "a loss or statistic of another rank's shard")
 
 
 def parameters(state: TrainState) -> list[Tensor]:
-    """The tensors `quick_check` sums: both networks' parameters and the EMA generator's."""
-    networks = [state.generator, state.critic] + ([state.generator_ema] if state.generator_ema is not None else [])
-    return [p.detach() for network in networks for p in network.parameters()]
+    """Both networks' parameters and the EMA generator's."""
+    return [tensor for _, tensor in watched(state)]
+
+
+def watched(state: TrainState) -> list[tuple[str, Tensor]]:
+    """The parameters a `Tally` checks at every step, with their labels: both networks' and the EMA generator's."""
+    return [(label, tensor.detach()) for label, tensor in _tensors(state, False, gradients=False)]
 
 
 def _tensors(state: TrainState, with_optimizers: bool, gradients: bool = True) -> Iterator[tuple[str, Tensor]]:
@@ -117,16 +163,19 @@ def scale_learning_rates(state: TrainState, factor: float) -> None:
 
 
 def recover(
-    folder: Path | None, run: Run, state: TrainState, problem: str, initial: bytes | None, console: TextIO
+    folder: Path | None, run: Run, state: TrainState, problem: str, initial: bytes | None, console: TextIO,
+    failed_at: int | None = None,
 ) -> None:
-    """After a non-finite step: stop (train.on_nonfinite = "stop", or no rollback left) with a NonFiniteError, or
-    roll back in place to the last finite checkpoint (or the start) with both learning rates lowered by
-    train.rollback_factor. Either way a line goes to events.jsonl. In a distributed run every rank calls this
-    together: rank 0 (the one with the `folder`) finds the checkpoint and sends it to the others."""
+    """After a non-finite step (`failed_at`, by default the state's): stop (train.on_nonfinite = "stop", or no
+    rollback left) with a NonFiniteError, or roll back in place to the last finite checkpoint (or the start) with
+    both learning rates lowered by train.rollback_factor. Either way a line goes to events.jsonl. In a distributed
+    run every rank calls this together: rank 0 (the one with the `folder`) finds the checkpoint and sends it to the
+    others."""
     train, team = run.config.train, run.team
+    failed_step = state.step if failed_at is None else failed_at
     found = rundir.checkpoints(folder) if folder is not None else []
     latest = team.broadcast(found[-1] if found else None)
-    event = {"step": state.step, "event": "nonfinite", "quantity": problem}
+    event = {"step": failed_step, "event": "nonfinite", "quantity": problem}
     if train.on_nonfinite == "stop" or state.rollbacks >= train.max_rollbacks:
         if folder is not None:
             rundir.append_jsonl(folder / rundir.EVENTS, event | {"action": "stop"})
@@ -134,8 +183,8 @@ def recover(
         advice = (f"after {state.rollbacks} rollbacks (train.max_rollbacks); lower the learning rates further"
                   if train.on_nonfinite == "rollback" else
                   'lower optim.lr_critic and optim.lr_generator, or set train.on_nonfinite = "rollback"')
-        raise NonFiniteError(f"training stopped at step {state.step}: {problem} is not finite; {where}; {advice}")
-    failed_step, scale, count = state.step, state.lr_scale * train.rollback_factor, state.rollbacks + 1
+        raise NonFiniteError(f"training stopped at step {failed_step}: {problem} is not finite; {where}; {advice}")
+    scale, count = state.lr_scale * train.rollback_factor, state.rollbacks + 1
     assert latest is not None or initial is not None, "rollback needs a checkpoint or the initial state"
     if latest is None:
         payload = checkpoint.decode(initial, "the initial state")  # the same on every rank

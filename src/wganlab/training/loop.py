@@ -84,6 +84,8 @@ def fit(folder: Path | None, run: Run, state: TrainState, console: TextIO | None
 
 
 def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> Summary:
+    """The steps queue their work and the guard's verdict on the device without waiting; the host reads the device
+    only where it logs, evaluates or checkpoints (`reading`): the guard's tally first, once, then the clock."""
     train, every, team, device = run.config.train, run.config.eval.every, run.team, state.rng.device
     interactive = folder is not None and console.isatty()  # rank 0 (or the only process) at a terminal
     bar = tqdm(total=train.steps, initial=state.step, disable=not interactive, file=console, unit="step")
@@ -91,28 +93,28 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
     seconds, first_step = 0.0, state.step
     # rolling back before the first checkpoint returns to the state training started from
     initial = checkpoint.encode(state, run.config, run.shape) if train.on_nonfinite == "rollback" else None
-    watched = guard.parameters(state)
+    tally = guard.Tally(guard.watched(state))
     events = tensorboard.open_writer(folder, purge_step=state.step or None) if folder is not None else None
     watch = QualityWatch(folder, run) if folder is not None else None  # the best checkpoint, the plateau rule
     stop, stopped = False, None  # train.stop_on_plateau: every rank stops; rank 0 holds the plateau
+    started = time.perf_counter()
     while state.step < train.steps:
-        started = time.perf_counter()
         stats = train_step(run, state)
         state.step += 1
-        # the guard's one device read waits for the step's last kernels: on a GPU the clock stops after them
-        finite = team.all_true(guard.quick_check(checked := guard.checked(stats), watched), device)
-        elapsed = time.perf_counter() - started
-        seconds += elapsed
-        state.train_seconds += elapsed
-        if not finite and (problem := guard.agree(team, guard.locate(checked, state), device)) is not None:
-            guard.recover(folder, run, state, problem, initial, console)
+        tally.add(stats, state.step)
+        bar.update(1)
+        if not reading(run, state.step):
+            continue
+        found = guard.agree(team, tally.read(), state.step, device)  # the one device read since the last reading
+        seconds += clocked(state, started)  # after the read: on a GPU, the queued kernels have run
+        if found is not None:
+            guard.recover(folder, run, state, found[1], initial, console, failed_at=found[0])
             bar.reset(train.steps)
             bar.update(state.step)
+            started = time.perf_counter()
             continue
         if due(state.step, train.log_every, train.steps):
-            stats = team.mean_stats(stats)  # the global batch's values
-            if folder is not None:
-                log_stats(folder, state, stats, events)
+            _log(folder, run, state, stats, events, bar if interactive else None, metrics)
         if due(state.step, every, train.steps):
             metrics, plateau = _evaluate_and_watch(folder, run, state, events, watch, console)
             if train.stop_on_plateau and not team.all_true(plateau is None, device):
@@ -120,18 +122,42 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
         if due(state.step, train.checkpoint_every, train.steps) or stop:
             if not _checkpoint(folder, run, state, initial, console):
                 stop, stopped = False, None  # rolled back to before the plateau
+                started = time.perf_counter()
                 continue
-        bar.update(1)
-        if interactive and state.step % 10 == 0:
-            bar.set_postfix_str(_postfix(stats, metrics))
         if stop:
             break
+        started = time.perf_counter()
     bar.close()
     if events is not None:
         events.close()
     if stopped is not None and watch is not None and folder is not None:  # rank 0
         _stop_on_plateau(folder, run, stopped, watch, console)
     return finish(folder, state, metrics, seconds, state.step - first_step)
+
+
+def clocked(state: TrainState, started: float) -> float:
+    """The seconds since `started`, added to the run's training time."""
+    elapsed = time.perf_counter() - started
+    state.train_seconds += elapsed
+    return elapsed
+
+
+def _log(
+    folder: Path | None, run: Run, state: TrainState, stats: dict[str, Tensor],
+    events: tensorboard.TensorboardWriter | None, bar: tqdm | None, metrics: dict[str, float],
+) -> None:
+    """The step's statistics over the global batch, in stats.jsonl (rank 0) and on the progress bar (at a terminal)."""
+    stats = run.team.mean_stats(stats)
+    if folder is not None:
+        log_stats(folder, state, stats, events)
+    if bar is not None:
+        bar.set_postfix_str(_postfix(stats, metrics))
+
+
+def reading(run: Run, step: int) -> bool:
+    """Whether the host reads the device after `step`: where it logs, evaluates or checkpoints."""
+    train, last = run.config.train, run.config.train.steps
+    return any(due(step, every, last) for every in (train.log_every, run.config.eval.every, train.checkpoint_every))
 
 
 def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes | None, console: TextIO) -> bool:

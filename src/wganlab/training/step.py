@@ -83,6 +83,7 @@ class Execution:
     sync: GradientSync = _alone
     generator: Forward | None = None  # torch.compile'd state.generator (train.compile)
     critic: Forward | None = None  # torch.compile'd state.critic; never under a gradient penalty
+    memory_format: torch.memory_format = torch.contiguous_format  # the real batches' layout (build.memory_format)
 
 
 PLAIN = Execution()
@@ -146,13 +147,15 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
     # - stacking.stacked: the member axis. A sweep's tensors are [K, N, ...]: losses reduce over axis 1 (stacking.py).
     # - scaled_input_gradients: the critic's fp16 loss scale, read by a gradient penalty when it takes its input
     #   gradient, so that backward stays in float16's range (penalties.py); None but under fp16.
-    critic_scale = state.critic_scaler.get_scale if state.critic_scaler.is_enabled() else None
+    critic_scale = (lambda: loss_scale(state.critic_scaler, device)) if state.critic_scaler.is_enabled() else None
     with (sharding.sharded(team.shard), stacking.stacked(run.members), scaled_input_gradients(critic_scale)):
-        for _ in range(critic_iters_at(state.step, train.critic_iters, train.critic_warmup)):
+        iters = critic_iters_at(state.step, train.critic_iters, train.critic_warmup)
+        for index in range(iters):
             real, real_labels = real_batch(run, batch, state.data_rng)
             latents = sharding.randn((batch, latent_dim), state.rng, device, dtype)
             labels = Labels(real_labels, real_labels)  # no labels (None, None) for an unconditional run
-            stats = critic_step(state, run.objective, real, latents, run.execution, labels)
+            # the step's statistics are the last critic update's: the others' are not built
+            stats = critic_step(state, run.objective, real, latents, run.execution, labels, index == iters - 1)
         latents = sharding.randn((generator_batch, latent_dim), state.rng, device, dtype)
         labels = UNLABELLED if run.labels is None else Labels(real_labels, run.labels.draw(generator_batch, state.rng))
         stats |= generator_step(state, run.objective, real, latents, train.ema_decay, run.execution, labels)
@@ -162,10 +165,12 @@ def train_step(run: Run, state: TrainState) -> dict[str, Tensor]:
 
 
 def real_batch(run: Run, batch: int, rng: torch.Generator) -> tuple[Tensor, Tensor | None]:
-    """A real batch from `rng`, with its labels when the run is conditional (else None)."""
-    if run.labels is None:
-        return run.dataset.sample(batch, rng), None
-    return run.dataset.sample_with_labels(batch, rng)
+    """A real batch from `rng` in the run's memory layout, with its labels when the run is conditional (else None)."""
+    real, labels = (run.dataset.sample(batch, rng), None) if run.labels is None else \
+        run.dataset.sample_with_labels(batch, rng)
+    layout = run.execution.memory_format  # channels_last: single runs' [N, C, H, W] batches (a sweep's are 5-D)
+    return (real.contiguous(memory_format=layout) if real.dim() == 4 and layout != torch.contiguous_format
+            else real), labels
 
 
 def fakes(generator: Forward | nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
@@ -180,15 +185,16 @@ def _call(compiled: Forward | None, network: nn.Module) -> Forward:
 
 def critic_step(
     state: TrainState, objective: Objective, real: Tensor, latents: Tensor, execution: Execution = PLAIN,
-    labels: Labels = UNLABELLED,
+    labels: Labels = UNLABELLED, measured: bool = True,
 ) -> dict[str, Tensor]:
-    """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint."""
+    """Minimise the critic's loss on a real batch and detached fakes, inside the Lipschitz constraint; the loss's
+    statistics only when `measured`."""
     with torch.no_grad(), execution.autocast():
         generator = _call(execution.generator, state.generator)
         fake = full_precision(fakes(generator, latents, labels.fake))  # [N, ...]; no generator graph
     return update_critic(
         state.critic, state.critic_optimizer, objective, real, fake, state.rng, state.step, execution,
-        state.critic_scaler, labels,
+        state.critic_scaler, labels, measured,
     )
 
 
@@ -206,16 +212,19 @@ def update_critic(
     execution: Execution = PLAIN,
     scaler: torch.amp.GradScaler = _PASS_THROUGH,
     labels: Labels = UNLABELLED,
+    measured: bool = True,
 ) -> dict[str, Tensor]:
     """One optimiser step of the critic on given real and fake batches, with the constraint's hooks around it;
     the forward passes (penalty included) under autocast, the backward and the step outside it; the gradients
-    averaged over the ranks and unscaled (`scaler`) before the constraint sees them."""
+    averaged over the ranks and unscaled (`scaler`) before the constraint sees them. Its statistics (with the
+    scaler's, under fp16) when `measured`, else none."""
     with execution.autocast():
-        loss, stats = objective.critic_phase(_call(execution.critic, critic), real, fake, rng, step, labels)
+        critic_call = _call(execution.critic, critic)
+        loss, stats = objective.critic_phase(critic_call, real, fake, rng, step, labels, measured)
     amp = _scaled_step(loss, critic, optimizer, scaler, execution.sync, objective.constraint.before_step)
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
     objective.constraint.after_step(critic)
-    return stats | {f"amp/critic_{key}": value for key, value in amp.items()}
+    return stats | {f"amp/critic_{key}": value for key, value in amp.items()} if measured else {}
 
 
 def generator_step(
@@ -252,13 +261,24 @@ def _scaled_step(
     scaler.unscale_(optimizer)
     if before_step is not None:
         before_step(network)
-    scale = scaler.get_scale()
+    scale = loss_scale(scaler, loss.device).clone() if scaler.is_enabled() else None  # update() changes it in place
     scaler.step(optimizer)
     scaler.update()
-    if not scaler.is_enabled():
+    if scale is None:
         return {}
-    skipped = float(scaler.get_scale() < scale)  # the scaler backs off exactly when it skipped the step
-    return {"scale": torch.tensor(scale, device=loss.device), "skipped": torch.tensor(skipped, device=loss.device)}
+    skipped = (loss_scale(scaler, loss.device) < scale).float()  # the scaler backs off exactly when it skipped the step
+    return {"scale": scale, "skipped": skipped}
+
+
+def loss_scale(scaler: torch.amp.GradScaler, device: torch.device) -> Tensor:
+    """An enabled scaler's current scale as the float32 tensor it keeps on `device`, not `get_scale()`'s Python
+    float (a host synchronisation; PyTorch has no public accessor of the tensor). A scaler makes that tensor at its
+    first `scale()` (a fresh or just restored one has none yet): scaling a one makes it, with no other effect."""
+    if scaler._get_scale_async() is None:
+        scaler.scale(torch.ones((), device=device))
+    scale = scaler._get_scale_async()
+    assert scale is not None
+    return scale
 
 
 def make_ema(model: nn.Module) -> nn.Module:
