@@ -14,7 +14,7 @@ import torch
 
 from tests.synchronising import Sync, SyncCounter
 from wganlab import cli
-from wganlab.training import loop, step
+from wganlab.training import loop, step, sweep
 
 STEPS, LOG_EVERY = 7, 3  # the loop reads the device after steps 3 and 6 (logs) and 7 (the last: all of it)
 QUIET = ["--steps", str(STEPS), "--set", f"train.log_every={LOG_EVERY}", "--set", "train.checkpoint_every=1000",
@@ -39,10 +39,12 @@ def _cifar_like(folder: Path) -> list[str]:
     return ["--set", f"data.root={path}"]
 
 
-def _syncs(arguments: list[str], outdir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Sync], int]:
-    """The synchronising operations of a `wganlab train` run, each with when it ran: "inside step s" or
-    "after step s" (the loop's work between step s and the next), or "setup"; and the run's exit code."""
-    counter, original = SyncCounter(), loop.train_step
+def _syncs(
+    arguments: list[str], outdir: Path, monkeypatch: pytest.MonkeyPatch, command: str = "train"
+) -> tuple[list[Sync], int]:
+    """The synchronising operations of a `wganlab train` run (or `sweep`), each with when it ran: "inside step s"
+    or "after step s" (the loop's work between step s and the next), or "setup"; and the exit code."""
+    counter, original, trainer = SyncCounter(), loop.train_step, loop if command == "train" else sweep
 
     def counted(run, state):  # type: ignore[no-untyped-def]
         counter.moment = f"inside step {state.step + 1}"
@@ -50,9 +52,9 @@ def _syncs(arguments: list[str], outdir: Path, monkeypatch: pytest.MonkeyPatch) 
         counter.moment = f"after step {state.step + 1}"
         return stats
 
-    monkeypatch.setattr(loop, "train_step", counted)
+    monkeypatch.setattr(trainer, "train_step", counted)
     with counter:
-        code = cli.main(["train", *arguments, *QUIET, "--outdir", str(outdir)])
+        code = cli.main([command, *arguments, *QUIET, "--outdir", str(outdir)])
     return counter.seen, code
 
 
@@ -71,6 +73,14 @@ def test_no_operation_waits_for_the_device_between_the_loops_readings(recipe, pr
     assert code == 0
     assert [f"{s.op} {s.moment}: {s.where}" for s in _between_readings(seen)] == []
     assert any(s.moment == f"after step {STEPS}" for s in seen)  # the count sees the loop's own readings
+
+
+def test_a_sweep_waits_for_the_device_only_where_it_reads_it_too(tmp_path, monkeypatch):
+    """Two members trained as one stacked run (training/sweep.py), read where a run is."""
+    seen, code = _syncs([*RECIPES["toy"], "--seeds", "0-1"], tmp_path, monkeypatch, command="sweep")
+    assert code == 0
+    assert [f"{s.op} {s.moment}: {s.where}" for s in _between_readings(seen)] == []
+    assert any(s.moment == f"after step {STEPS}" for s in seen)
 
 
 PLANTS: dict[str, Callable[[torch.Tensor], object]] = {

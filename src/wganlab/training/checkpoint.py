@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor
 
 from wganlab import config as configuration
 from wganlab import rundir
@@ -162,6 +163,8 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
             "critic_scheduler": state.critic_scheduler,
         },
     )
+    for optimizer in (state.generator_optimizer, state.critic_optimizer):
+        _laid_out_as_parameters(optimizer)
     try:
         state.rng.set_state(payload["rng"])
         state.data_rng.set_state(payload["data_rng"])
@@ -175,6 +178,15 @@ def restore(state: TrainState, payload: dict[str, Any]) -> None:
     scalers = payload.get("scalers")
     if isinstance(scalers, dict) and state.critic_scaler.is_enabled():
         load_states(scalers, {"critic": state.critic_scaler, "generator": state.generator_scaler})
+
+
+def _laid_out_as_parameters(optimizer: torch.optim.Optimizer) -> None:
+    """Each moment in its parameter's memory layout, where a checkpoint kept another (one written before a GPU run's
+    image networks were channels_last): a fused optimiser walks them all as flat arrays."""
+    for parameter, moments in optimizer.state.items():
+        for key, value in moments.items():
+            if isinstance(value, Tensor) and value.shape == parameter.shape and value.stride() != parameter.stride():
+                moments[key] = torch.empty_like(parameter, dtype=value.dtype).copy_(value)
 
 
 def load_states(payload: dict[str, Any], parts: dict[str, Any]) -> None:

@@ -37,57 +37,85 @@ class NonFiniteError(CollectiveError):
     checkpoint, and how to go on."""
 
 
-def verdict(stats: dict[str, Tensor], watched: list[tuple[str, Tensor]]) -> tuple[list[str], Tensor, Tensor]:
-    """The names, values and finiteness flags ([M] float32, [M] bool, on the device) of what the guard checks
-    after a step: each statistic (under fp16, a skipped update's losses excused, the scales held to MIN_SCALE),
-    then each watched parameter's largest magnitude."""
+def verdict(
+    stats: dict[str, Tensor], watched: list[tuple[str, Tensor]], members: int = 0
+) -> tuple[list[str], Tensor, Tensor]:
+    """The names, values and finiteness flags ([K, M] float32 and bool on the device; K = 1 for one run, else a
+    sweep's `members`) of what the guard checks after a step: each statistic (under fp16, a skipped update's losses
+    excused, the scales held to MIN_SCALE), then each watched parameter's largest magnitude."""
+    rows = max(members, 1)
     scales = [key for key in stats if key.startswith("amp/") and key.endswith("_scale")]
     skips = [key for key in stats if key.startswith("amp/") and key.endswith("_skipped")]
     others = [key for key in stats if key not in scales]
     with torch.no_grad():
-        values = torch.stack([stats[key].detach().float().reshape(()) for key in [*others, *scales]])
+        values = torch.stack([stats[key].detach().float().reshape(rows) for key in [*others, *scales]], dim=1)
         fine = torch.isfinite(values)
         if scales:
-            skipped, split = torch.stack([stats[key].detach().reshape(()) for key in skips]).amax() > 0, len(others)
-            fine = torch.cat([fine[:split] | skipped, fine[split:] & (values[split:] >= MIN_SCALE)])
+            split = len(others)
+            skipped = torch.stack([stats[key].detach().reshape(rows) for key in skips], 1).amax(1, keepdim=True) > 0
+            fine = torch.cat([fine[:, :split] | skipped, fine[:, split:] & (values[:, split:] >= MIN_SCALE)], dim=1)
         if watched:
-            largest = torch.stack(torch._foreach_norm([tensor for _, tensor in watched], float("inf"))).float()
-            values, fine = torch.cat([values, largest]), torch.cat([fine, torch.isfinite(largest)])
+            largest = _largest([tensor for _, tensor in watched], members).float()  # [K, P]
+            values, fine = torch.cat([values, largest], dim=1), torch.cat([fine, torch.isfinite(largest)], dim=1)
     return [*others, *scales, *(label for label, _ in watched)], values, fine
 
 
-class Tally:
-    """The guard's verdicts since the last reading, on the device: the first non-finite step, and the values and
-    flags of that step. `add` queues a few kernels and reads nothing; `read` makes one transfer."""
+def _largest(tensors: list[Tensor], members: int) -> Tensor:
+    """Each tensor's largest magnitude, NaN where it holds one: [1, P] by one foreach norm, or per member of a
+    sweep's stacked [K, ...] tensors, [K, P]."""
+    if not members:
+        return torch.stack(torch._foreach_norm(tensors, float("inf"))).reshape(1, -1)
+    return torch.stack([tensor.reshape(members, -1).abs().amax(dim=1) for tensor in tensors], dim=1)
 
-    def __init__(self, watched: list[tuple[str, Tensor]]) -> None:
-        self.watched = watched
+
+Found = tuple[int, str]  # the first non-finite step since the last reading, and the first quantity not finite there
+
+
+class Tally:
+    """The guard's verdicts since the last reading, on the device: per run (or per member of a sweep) the first
+    non-finite step and the values and flags of that step. `add` queues a few kernels and reads nothing; `read`
+    (`read_members`) makes one transfer."""
+
+    def __init__(self, watched: list[tuple[str, Tensor]], members: int = 0) -> None:
+        self.watched, self.members = watched, members
         self.names: list[str] = []
-        self.pending: tuple[Tensor, Tensor, Tensor] | None = None  # first step (-1: none), its values, its flags
+        self.pending: tuple[Tensor, Tensor, Tensor] | None = None  # first step [K] (-1: none), values, flags [K, M]
 
     def add(self, stats: dict[str, Tensor], step: int) -> None:
-        names, values, fine = verdict(stats, self.watched)
+        names, values, fine = verdict(stats, self.watched, self.members)
         if self.pending is None:
             self.names = names
-            self.pending = (torch.full((), -1, dtype=torch.int64, device=values.device), values, fine)
+            self.pending = (torch.full((len(values),), -1, dtype=torch.int64, device=values.device), values, fine)
         assert names == self.names, "a run's statistics keep their names from step to step"
         first, kept_values, kept_fine = self.pending
-        new = (first < 0) & ~fine.all()
-        self.pending = (torch.where(new, step, first), torch.where(new, values, kept_values),
-                        torch.where(new, fine, kept_fine))
+        new = (first < 0) & ~fine.all(dim=1)
+        self.pending = (torch.where(new, step, first), torch.where(new[:, None], values, kept_values),
+                        torch.where(new[:, None], fine, kept_fine))
 
-    def read(self) -> tuple[int, str] | None:
-        """(step, quantity) of the first non-finite step since the last reading, or None; the tally starts anew."""
+    def watches(self, quantity: str) -> bool:
+        """Whether `quantity` (as `read` names it) is one of the watched parameters, not a statistic."""
+        return any(quantity == label for label, _ in self.watched)
+
+    def read(self) -> Found | None:
+        """(step, quantity) of the run's first non-finite step since the last reading, or None; starts anew."""
+        return self.read_members()[0] if self.pending is not None else None
+
+    def read_members(self) -> list[Found | None]:
+        """`read` for each member of a sweep (one entry for one run; none before the first `add`)."""
         if self.pending is None:
-            return None
+            return []
         first, values, fine = self.pending
         self.pending = None
-        row = torch.cat([first.reshape(1).double(), values.double(), fine.double()]).tolist()  # one transfer
-        if row[0] < 0:
-            return None
-        count = len(self.names)
-        index = row[1 + count :].index(0.0)
-        return int(row[0]), describe(self.names[index], row[1 + index], index < count - len(self.watched))
+        rows, count = len(first), len(self.names)
+        flat = torch.cat([first.double(), values.double().reshape(-1), fine.double().reshape(-1)]).tolist()
+        found: list[Found | None] = []
+        for k in range(rows):
+            values_k = flat[rows + k * count : rows + (k + 1) * count]
+            fine_k = flat[rows + rows * count + k * count : rows + rows * count + (k + 1) * count]
+            index = fine_k.index(0.0) if flat[k] >= 0 else -1
+            statistic = index < count - len(self.watched)
+            found.append(None if index < 0 else (int(flat[k]), describe(self.names[index], values_k[index], statistic)))
+        return found
 
 
 def describe(name: str, value: float, statistic: bool) -> str:

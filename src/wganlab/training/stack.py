@@ -28,7 +28,6 @@ from wganlab.models.stacked import Stacked, StackError
 from wganlab.objectives.constraints import Constraint
 from wganlab.schedules import decay_horizon
 from wganlab.stacking import Streams
-from wganlab.training import guard
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.step import PLAIN, Run, TrainState, make_ema
 
@@ -170,15 +169,6 @@ def _unstack_optimizer(many: torch.optim.Optimizer, one: torch.optim.Optimizer, 
                 if isinstance(value, Tensor) else value
                 for key, value in moments.items()
             }
-
-
-def member_finite(stats: dict[str, Tensor], stacked: TrainState) -> list[bool]:
-    """Per member: every statistic and the sum of every parameter finite (one device read for all K)."""
-    members = len(stacked.rng)  # type: ignore[arg-type]
-    with torch.no_grad():
-        values = [value.detach().reshape(members, -1).float() for value in stats.values()]
-        values += [rows.reshape(members, -1).sum(dim=1, keepdim=True).float() for rows in guard.parameters(stacked)]
-        return torch.isfinite(torch.cat(values, dim=1)).all(dim=1).tolist()
 
 
 def row(stats: dict[str, Tensor], k: int) -> dict[str, Tensor]:

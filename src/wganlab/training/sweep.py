@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from torch import Tensor
-
 from wganlab import config as configuration
 from wganlab import rundir
 from wganlab.config import Config
@@ -37,7 +35,7 @@ from wganlab.training import guard, loop, session
 from wganlab.training.build import build
 from wganlab.training.guard import NonFiniteError
 from wganlab.training.loop import Summary
-from wganlab.training.stack import batch_key, check_stackable, member_finite, row, stack, sync_clock, unstack
+from wganlab.training.stack import batch_key, check_stackable, row, stack, sync_clock, unstack
 from wganlab.training.step import Run, TrainState, train_step
 from wganlab.training.watch import QualityWatch
 
@@ -208,16 +206,19 @@ def fit_group(members: list[Member], console: TextIO) -> None:
     evaluations, checkpoints and summary (written from its own state, copied out of the stacked one)."""
     run, state = stack([(member.run, member.state) for member in members])
     train, every = run.config.train, run.config.eval.every
-    first_step = state.step
+    first_step, tally = state.step, guard.Tally(guard.watched(state), members=len(members))
+    started = time.perf_counter()
     while state.step < train.steps:
-        started = time.perf_counter()
         stats = train_step(run, state)  # under the member axis of run.members (step.py)
         state.step += 1
-        finite_members = member_finite(stats, state)  # one device read: on a GPU, after the step's last kernels
-        state.train_seconds += time.perf_counter() - started
-        for k, finite in enumerate(finite_members):
-            if not finite and members[k].stopped is None:
-                stop(members[k], state, k, row(stats, k), console)
+        tally.add(stats, state.step)  # read only where the loop logs, evaluates or checkpoints, as a run's
+        if not loop.reading(run, state.step):
+            continue
+        found = tally.read_members()  # one device read: on a GPU, after the queued kernels
+        loop.clocked(state, started)
+        for k, problem in enumerate(found):
+            if problem is not None and members[k].stopped is None:
+                stop(members[k], state, k, problem, console, tally.watches(problem[1]))
         if all(member.stopped for member in members):
             break
         if loop.due(state.step, train.log_every, train.steps):
@@ -235,6 +236,7 @@ def fit_group(members: list[Member], console: TextIO) -> None:
                         evaluate_or_keep(members, k, state, console)
                     if saving:
                         save(member, console)
+        started = time.perf_counter()
     for member in members:
         if member.stopped is None:
             member.summary = loop.finish(member.folder, member.state, member.metrics, state.train_seconds,
@@ -273,16 +275,20 @@ def save(member: Member, console: TextIO) -> None:
     loop.save_checkpoint(member.folder, member.run, member.state)
 
 
-def stop(member: Member, stacked: TrainState, k: int, stats: dict[str, Tensor], console: TextIO) -> None:
-    """Stop member k, whose step was not finite, as the guard stops a run: its first non-finite quantity (a
-    statistic, a gradient, a parameter) in its events.jsonl and in the message; the others go on."""
+def stop(
+    member: Member, stacked: TrainState, k: int, found: guard.Found, console: TextIO, parameter: bool = False
+) -> None:
+    """Stop member k, whose step `found[0]` was not finite, as the guard stops a run: its first non-finite quantity
+    (a statistic; a `parameter` is named in the member's own network, not the stacked one) in its events.jsonl and
+    in the message; the others go on."""
+    step, quantity = found
     unstack(stacked, k, member.state)
-    _stopped(member, guard.locate(stats, member.state) or "a statistic", console)
+    _stopped(member, (guard.locate({}, member.state) or quantity) if parameter else quantity, console, step)
 
 
-def _stopped(member: Member, problem: str, console: TextIO) -> None:
+def _stopped(member: Member, problem: str, console: TextIO, failed_at: int | None = None) -> None:
     try:
-        guard.recover(member.folder, member.run, member.state, problem, None, console)
+        guard.recover(member.folder, member.run, member.state, problem, None, console, failed_at)
     except NonFiniteError as error:
         member.stopped = str(error)
         print(f"{member.plan.label}: {error}", file=console, flush=True)
