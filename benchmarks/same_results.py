@@ -5,9 +5,11 @@ Compares every JSONL record, every JSON file and every checkpoint (tensors with 
 with ==) of LEFT against the same path under RIGHT. Left out, because they differ between any two runs of the
 same code: clock fields (keys naming time or seconds, steps per second), checkpoint digests (they cover the
 clock), the lock file (a PID), figures and TensorBoard files, and a checkpoint's `torch_rng`, the process's
-global generator, which torch seeds differently in every process and training never draws from.
+global generator, which torch seeds differently in every process and training never draws from, and the run's
+random id (run.json `id`, a checkpoint's `run`). `--ignore KEY` leaves out a key one side lacks by design (a
+config value added between the two commits).
 
-    python benchmarks/same_results.py BEFORE/runs AFTER/runs
+    python benchmarks/same_results.py BEFORE/runs AFTER/runs [--ignore train.matmul_precision]
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ import torch
 from wganlab.training import checkpoint
 
 CLOCK = ("time/", "seconds", "steps_per_second", "sha256")  # sha256: the checkpoint digest, which covers the clock
-PER_PROCESS = ("torch_rng",)
+PER_PROCESS = ("torch_rng", "id", "run")  # the process's global generator; the run's random id
 SKIPPED_SUFFIXES = (".png", ".html", ".log")
 SKIPPED_NAMES = (".lock",)
 
 
+IGNORED: set[str] = set()  # --ignore's keys (the last part of a dotted name)
+
+
 def _kept(key: object) -> bool:
-    return not (isinstance(key, str) and (any(part in key for part in CLOCK) or key in PER_PROCESS))
+    return not (isinstance(key, str) and (any(part in key for part in CLOCK) or key in PER_PROCESS or key in IGNORED))
 
 
 def differences(left: Any, right: Any, where: str) -> list[str]:
@@ -68,7 +73,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("left", type=Path)
     parser.add_argument("right", type=Path)
+    parser.add_argument("--ignore", action="append", default=[], help="a config key one side lacks by design")
     args = parser.parse_args()
+    IGNORED.update(key.rpartition(".")[2] for key in args.ignore)
     compared, found = 0, []
     for path in sorted(p for p in args.left.rglob("*") if p.is_file()):
         relative = path.relative_to(args.left)

@@ -109,7 +109,7 @@ def global_std(values: Tensor) -> Tensor:
     import torch.distributed as dist
 
     flat = values.detach().reshape(-1).double()
-    totals = torch.stack([torch.tensor(float(flat.numel()), dtype=torch.float64, device=flat.device),
+    totals = torch.stack([torch.full((), float(flat.numel()), dtype=torch.float64, device=flat.device),
                           flat.sum(), flat.pow(2).sum()])
     dist.all_reduce(totals)
     count, total, squares = totals.unbind()

@@ -28,6 +28,10 @@ def test_a_batch_is_the_rows_of_the_stored_pixels_and_their_labels() -> None:
     eight_bit = dataclasses.replace(data, pixels=((data.pixels + 1) * 127.5).round().to(torch.uint8))
     assert torch.equal(eight_bit.rows(rows, "cpu"), eight_bit.images[rows])  # uint8 converted after the gather
     assert data.placed("cpu") is data  # the CPU gathers where the pixels are stored: nothing is copied
+    kept = dataclasses.replace(eight_bit, resident=(eight_bit.pixels.clone(), eight_bit.labels.clone()))
+    assert torch.equal(kept.rows(rows, "cpu"), eight_bit.images[rows])  # a GPU's kept copy, gathered where it is
+    assert torch.equal(kept.labels_at(rows), data.labels[rows])
+    assert kept.first(3).resident is None  # a copy of a few images keeps nothing on a device
 
 
 def test_a_stacked_batch_and_its_labels_come_from_the_same_rows() -> None:
@@ -39,7 +43,8 @@ def test_a_stacked_batch_and_its_labels_come_from_the_same_rows() -> None:
     base = data.base
     for image, triple in zip(images, labels, strict=True):
         for channel, label in zip(image, triple, strict=True):  # each channel is a digit of its labelled class
-            assert any(torch.equal(channel, base.images[row, 0]) for row in torch.nonzero(base.labels == label).flatten())
+            rows = torch.nonzero(base.labels == label).flatten()
+            assert any(torch.equal(channel, base.images[row, 0]) for row in rows)
 
 
 def test_a_toy_constant_is_copied_to_a_device_once() -> None:

@@ -122,6 +122,45 @@ def test_the_tally_sees_nan_and_inf_anywhere_names_the_first_and_locate_agrees()
     assert "the critic optimiser's exp_avg of parameter 0" == guard.locate(stats, state, with_optimizers=True)
 
 
+class _Ranks:
+    """Three ranks' tallies as `guard.agree` sees them through the team's collectives."""
+
+    world = 3
+
+    def __init__(self, found: list) -> None:
+        self.found = found
+
+    def all_true(self, flag: bool, device: torch.device) -> bool:
+        return all(each is None for each in self.found)
+
+    def gather_to_main(self, value: object) -> list:
+        return self.found
+
+    def broadcast(self, value: object) -> object:
+        return value
+
+
+def test_the_ranks_agree_on_the_earliest_step_any_of_them_found() -> None:
+    cpu = torch.device("cpu")
+    assert guard.agree(_Ranks([None, None, None]), None, cpu) is None
+    found = [None, (14, "critic/loss (nan)"), (12, "critic/penalty (inf)")]
+    assert guard.agree(_Ranks(found), None, cpu) == (12, "critic/penalty (inf)")
+    tied = [(12, "critic parameter net.0.weight"), (12, "critic/loss (nan)"), None]
+    assert guard.agree(_Ranks(tied), tied[0], cpu) == tied[0]  # rank 0's where they tie
+
+
+def test_the_loop_reads_where_it_logs_evaluates_checkpoints_and_at_least_every_100_steps() -> None:
+    from wganlab import config as configuration
+    from wganlab.training.step import Run
+
+    config = configuration.load(overrides=["train.log_every=30", "eval.every=250", "train.checkpoint_every=500"],
+                                steps=1000)
+    run = Run(config, None, None, None, None)  # type: ignore[arg-type]
+    read = [step for step in range(1, 1001) if loop.reading(run, step)]
+    expected = {s for s in range(1, 1001) if s % 30 == 0 or s % 250 == 0 or s % 100 == 0} | {1000}
+    assert read == sorted(expected) and loop.GUARD_EVERY == 100
+
+
 def test_under_fp16_a_skipped_update_excuses_its_losses_but_not_a_vanishing_scale() -> None:
     fp16 = {"critic/loss": torch.tensor(float("inf")), "amp/critic_scale": torch.tensor(1024.0),
             "amp/critic_skipped": torch.tensor(1.0)}

@@ -94,6 +94,26 @@ def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, monkeyp
             assert max(float(w.abs().max()) for w in weights.values()) == pytest.approx(c, rel=1e-12)
 
 
+def test_a_member_whose_parameter_breaks_between_readings_is_named_in_its_own_network(tmp_path, monkeypatch):
+    """Member 1's first critic weight made NaN after step 3, the tally read at step 5 (log_every 5): the member
+    stops naming step 3 and its own parameter (not the stacked network's `stack.0`); member 0 trains on."""
+    original = sweep.train_step
+
+    def poisoned(run, state):  # type: ignore[no-untyped-def]
+        stats = original(run, state)
+        if state.step + 1 == 3:
+            with torch.no_grad():
+                next(state.critic.parameters())[1].fill_(float("nan"))
+        return stats
+
+    monkeypatch.setattr(sweep, "train_step", poisoned)
+    done = _swept(tmp_path, _base("train.log_every=5", "train.checkpoint_every=10", steps=10), {}, [0, 1])
+    fine, broken = done.members
+    assert fine.stopped is None and fine.summary is not None and fine.summary.step == 10
+    first = next(name for name, _ in broken.state.critic.named_parameters())
+    assert broken.stopped is not None and f"training stopped at step 3: critic parameter {first} is" in broken.stopped
+
+
 def test_a_non_finite_member_stops_alone_and_says_where(tmp_path: Path) -> None:
     base = _base("train.checkpoint_every=5", steps=20)
     done = _swept(tmp_path, base, {"objective.penalty_weight": [0.1, 1e38]}, [0])

@@ -42,9 +42,11 @@ def build_dataset(config: DataConfig, seed: int) -> Dataset:
 
 
 def placed(dataset: Dataset, device: torch.device | str) -> Dataset:
-    """The training data with its images kept on the training device where they fit (images.py `placed`); a toy
-    distribution keeps its constants on each device that draws from it (toy.py `OnDevices`)."""
-    return dataset if isinstance(dataset, ToyDistribution) else dataset.placed(device)
+    """The training data with its images kept on the training device where they fit (images.py `placed`); data
+    without a `placed` as it is (a toy distribution keeps its constants on each device that draws from it: toy.py
+    `OnDevices`)."""
+    place = getattr(dataset, "placed", None)
+    return dataset if place is None else place(device)
 
 
 def held_out_dataset(config: DataConfig, train_data: Dataset) -> Dataset | None:

@@ -75,33 +75,34 @@ class ImageData:
         """This data set with its pixels and labels also kept on `device` when that is a GPU and they take at most
         DEVICE_SHARE of its memory (CIFAR-10's 150 MB), so each batch is gathered there; else as it is."""
         device = torch.device(device)
-        if device.type != "cuda" or self.pixels.nbytes > DEVICE_SHARE * torch.cuda.get_device_properties(
-            device
-        ).total_memory:
+        memory = torch.cuda.get_device_properties(device).total_memory if device.type == "cuda" else 0
+        if self.pixels.nbytes > DEVICE_SHARE * memory:
             return self
         labels = None if self.labels is None else self.labels.to(device)
         return dataclasses.replace(self, resident=(self.pixels.to(device), labels))
 
+    def _kept(self, rows: Tensor) -> tuple[Tensor, Tensor | None] | None:
+        """The pixels and labels kept on the device of `rows` (`placed`), or None."""
+        return self.resident if self.resident is not None and self.resident[0].device == rows.device else None
+
     def rows(self, rows: Tensor, device: torch.device | str) -> Tensor:
         """The images at `rows` as float32 in [-1, 1] on `device`: gathered on the device where the pixels are kept
         there (`placed`) or stored there (the CPU); else gathered on the host, pinned, and copied without waiting
-        (the row indices come to the host first: the one wait this leaves, for data too large for the device)."""
-        if self.resident is not None and self.resident[0].device == rows.device:
-            return to_unit(self.resident[0].index_select(0, rows))
+        (data too large for the device: the row indices come to the host first, a wait, and another for labels)."""
+        if (kept := self._kept(rows)) is not None:
+            return to_unit(kept[0].index_select(0, rows))
         if self.pixels.device == rows.device:
             return to_unit(self.pixels.index_select(0, rows)).to(device)
-        batch = self.pixels.index_select(0, rows.to(self.pixels.device))
-        if torch.device(device).type == "cuda":
-            return to_unit(batch.pin_memory().to(device, non_blocking=True))
-        return to_unit(batch.to(device))
+        batch, pinned = self.pixels.index_select(0, rows.to(self.pixels.device)), torch.device(device).type == "cuda"
+        return to_unit((batch.pin_memory() if pinned else batch).to(device, non_blocking=pinned))
 
     def labels_at(self, rows: Tensor) -> Tensor | None:
         """The labels of `rows` on their device (None for unlabelled data), kept there when `placed`."""
         if self.labels is None:
             return None
-        if self.resident is not None and self.resident[1] is not None and self.resident[1].device == rows.device:
-            return self.resident[1].index_select(0, rows)
-        return self.labels[rows.to(self.labels.device)].to(rows.device)
+        if (kept := self._kept(rows)) is not None and kept[1] is not None:
+            return kept[1].index_select(0, rows)
+        return self.labels.index_select(0, rows.to(self.labels.device)).to(rows.device)
 
     def chunks(self, size: int) -> Iterator[Tensor]:
         """All images in order, `size` at a time, as float32 in [-1, 1] on the CPU."""

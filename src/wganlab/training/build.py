@@ -35,7 +35,7 @@ from torch import nn
 
 from wganlab import config as configuration
 from wganlab.config import Config, TrainConfig
-from wganlab.data.datasets import Dataset, build_dataset, data_shape, is_image, placed
+from wganlab.data.datasets import Dataset, build_dataset, data_shape, is_image
 from wganlab.data.images import ImageData
 from wganlab.errors import ConfigError
 from wganlab.machine import cpu_has_bfloat16_units
@@ -129,7 +129,7 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
     execution = dataclasses.replace(execution, memory_format=layout)
     evaluator = build_evaluator(config, dataset, objective.estimate, team)
     prober = build_prober(config, dataset, objective) if config.eval.diagnostics else None
-    run = Run(config=config, dataset=placed(dataset, device), objective=objective, evaluator=evaluator, prober=prober,
+    run = Run(config=config, dataset=dataset, objective=objective, evaluator=evaluator, prober=prober,
               execution=execution, team=team, notes=(*precision_notes(config.train), *notes), said=said,
               labels=label_sampler(config, dataset))
     return run, state

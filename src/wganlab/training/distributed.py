@@ -205,7 +205,7 @@ class SyncedBatchNorm(nn.modules.batchnorm._BatchNorm):
 
         dims = [0] + list(range(2, input.dim()))  # all but the channel dimension
         shape = [1, -1] + [1] * (input.dim() - 2)
-        count = torch.tensor(float(input.numel() // input.shape[1]), device=input.device)
+        count = torch.full((), float(input.numel() // input.shape[1]), device=input.device)  # no host copy
         totals = all_reduce(torch.cat([input.sum(dims), count.reshape(1)]))
         total_count = totals[-1]
         mean = totals[:-1] / total_count  # [C]

@@ -92,10 +92,6 @@ class Tally:
         self.pending = (torch.where(new, step, first), torch.where(new[:, None], values, kept_values),
                         torch.where(new[:, None], fine, kept_fine))
 
-    def watches(self, quantity: str) -> bool:
-        """Whether `quantity` (as `read` names it) is one of the watched parameters, not a statistic."""
-        return any(quantity == label for label, _ in self.watched)
-
     def read(self) -> Found | None:
         """(step, quantity) of the run's first non-finite step since the last reading, or None; starts anew."""
         return self.read_members()[0] if self.pending is not None else None
@@ -140,17 +136,13 @@ def locate(stats: dict[str, Tensor], state: TrainState, with_optimizers: bool = 
     return None
 
 
-def agree(team: Team, found: tuple[int, str] | None, step: int, device: torch.device) -> tuple[int, str] | None:
-    """The ranks' common verdict on the steps up to `step`: None when no rank's tally found a problem, else rank
-    0's (step, quantity) (or, when rank 0 saw none, a statistic of another rank's shard, at `step`)."""
+def agree(team: Team, found: Found | None, device: torch.device) -> Found | None:
+    """The ranks' common verdict: None when no rank's tally found a problem, else the earliest step any rank found
+    and its quantity there (rank 0's first where ranks tie)."""
     if team.world == 1 or team.all_true(found is None, device):
         return found
-    return team.broadcast(found) or (step, "a loss or statistic of another rank's shard")
-
-
-def parameters(state: TrainState) -> list[Tensor]:
-    """Both networks' parameters and the EMA generator's."""
-    return [tensor for _, tensor in watched(state)]
+    everyone: list[Found | None] = team.broadcast(team.gather_to_main(found))
+    return min((each for each in everyone if each is not None), key=lambda each: each[0])
 
 
 def watched(state: TrainState) -> list[tuple[str, Tensor]]:

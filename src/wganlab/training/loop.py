@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from wganlab import rundir
+from wganlab.data.datasets import placed
 from wganlab.diagnostics.stopping import Plateau
 from wganlab.training import checkpoint, guard, session, tensorboard
 from wganlab.training.evaluation import Measurement
@@ -74,6 +76,7 @@ def fit(folder: Path | None, run: Run, state: TrainState, console: TextIO | None
     with the run folder locked; a non-finite step stops the run or rolls it back (guard.py). In a distributed
     run every rank trains; rank 0 alone (the one with a `folder`) logs, evaluates, checkpoints and reports."""
     console = console or sys.stdout  # looked up per call: a default bound at import goes stale under redirection
+    run = dataclasses.replace(run, dataset=placed(run.dataset, state.rng.device))  # a GPU keeps it where it fits
     if folder is None:
         return _fit(None, run, state, console)
     session.hold(folder)
@@ -105,7 +108,7 @@ def _fit(folder: Path | None, run: Run, state: TrainState, console: TextIO) -> S
         bar.update(1)
         if not reading(run, state.step):
             continue
-        found = guard.agree(team, tally.read(), state.step, device)  # the one device read since the last reading
+        found = guard.agree(team, tally.read(), device)  # the one device read since the last reading
         seconds += clocked(state, started)  # after the read: on a GPU, the queued kernels have run
         if found is not None:
             guard.recover(folder, run, state, found[1], initial, console, failed_at=found[0])
@@ -154,10 +157,15 @@ def _log(
         bar.set_postfix_str(_postfix(stats, metrics))
 
 
+GUARD_EVERY = 100  # the guard's tally is read at least this often (steps), whatever the logging's cadence
+
+
 def reading(run: Run, step: int) -> bool:
-    """Whether the host reads the device after `step`: where it logs, evaluates or checkpoints."""
+    """Whether the host reads the device after `step`: where it logs, evaluates or checkpoints, and at least every
+    GUARD_EVERY steps (a broken run then trains at most 99 steps more before it stops)."""
     train, last = run.config.train, run.config.train.steps
-    return any(due(step, every, last) for every in (train.log_every, run.config.eval.every, train.checkpoint_every))
+    cadences = (train.log_every, run.config.eval.every, train.checkpoint_every, GUARD_EVERY)
+    return any(due(step, every, last) for every in cadences)
 
 
 def _checkpoint(folder: Path | None, run: Run, state: TrainState, initial: bytes | None, console: TextIO) -> bool:

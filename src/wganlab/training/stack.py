@@ -28,6 +28,7 @@ from wganlab.models.stacked import Stacked, StackError
 from wganlab.objectives.constraints import Constraint
 from wganlab.schedules import decay_horizon
 from wganlab.stacking import Streams
+from wganlab.training import guard
 from wganlab.training.optimizers import build_optimizer, build_scheduler
 from wganlab.training.step import PLAIN, Run, TrainState, make_ema
 
@@ -65,7 +66,9 @@ def check_stackable(config: Config) -> None:
 
 @dataclass(frozen=True)
 class MemberData:
-    """The members' data sets as one: `sample(n, streams)` is [K, n, ...], row k drawn by member k's data stream."""
+    """The members' data sets as one: `sample(n, streams)` is [K, n, ...], row k drawn by member k's data stream.
+    Not kept on a GPU (datasets.placed leaves it): K members' images would be K copies, so a sweep's image batches
+    come from host memory (pinned, one wait per batch for its rows); toy constants go to the device once."""
 
     datasets: tuple[Dataset, ...]
 
@@ -169,6 +172,13 @@ def _unstack_optimizer(many: torch.optim.Optimizer, one: torch.optim.Optimizer, 
                 if isinstance(value, Tensor) else value
                 for key, value in moments.items()
             }
+
+
+def watched_as_member(member: TrainState, stacked: TrainState) -> list[tuple[str, Tensor]]:
+    """The stacked networks' parameters ([K, ...], which the guard's tally watches) labelled as in a member's own
+    networks (`Stacked` keeps each member's parameters in their order), so a stop names the member's parameter."""
+    labels = [label for label, _ in guard.watched(member)]
+    return list(zip(labels, (tensor for _, tensor in guard.watched(stacked)), strict=True))
 
 
 def row(stats: dict[str, Tensor], k: int) -> dict[str, Tensor]:

@@ -35,7 +35,7 @@ from wganlab.training import guard, loop, session
 from wganlab.training.build import build
 from wganlab.training.guard import NonFiniteError
 from wganlab.training.loop import Summary
-from wganlab.training.stack import batch_key, check_stackable, row, stack, sync_clock, unstack
+from wganlab.training.stack import batch_key, check_stackable, row, stack, sync_clock, unstack, watched_as_member
 from wganlab.training.step import Run, TrainState, train_step
 from wganlab.training.watch import QualityWatch
 
@@ -206,7 +206,7 @@ def fit_group(members: list[Member], console: TextIO) -> None:
     evaluations, checkpoints and summary (written from its own state, copied out of the stacked one)."""
     run, state = stack([(member.run, member.state) for member in members])
     train, every = run.config.train, run.config.eval.every
-    first_step, tally = state.step, guard.Tally(guard.watched(state), members=len(members))
+    first_step, tally = state.step, guard.Tally(watched_as_member(members[0].state, state), members=len(members))
     started = time.perf_counter()
     while state.step < train.steps:
         stats = train_step(run, state)  # under the member axis of run.members (step.py)
@@ -218,7 +218,7 @@ def fit_group(members: list[Member], console: TextIO) -> None:
         loop.clocked(state, started)
         for k, problem in enumerate(found):
             if problem is not None and members[k].stopped is None:
-                stop(members[k], state, k, problem, console, tally.watches(problem[1]))
+                stop(members[k], state, k, problem, console)
         if all(member.stopped for member in members):
             break
         if loop.due(state.step, train.log_every, train.steps):
@@ -275,15 +275,11 @@ def save(member: Member, console: TextIO) -> None:
     loop.save_checkpoint(member.folder, member.run, member.state)
 
 
-def stop(
-    member: Member, stacked: TrainState, k: int, found: guard.Found, console: TextIO, parameter: bool = False
-) -> None:
+def stop(member: Member, stacked: TrainState, k: int, found: guard.Found, console: TextIO) -> None:
     """Stop member k, whose step `found[0]` was not finite, as the guard stops a run: its first non-finite quantity
-    (a statistic; a `parameter` is named in the member's own network, not the stacked one) in its events.jsonl and
-    in the message; the others go on."""
-    step, quantity = found
+    then (a statistic or a parameter) in its events.jsonl and in the message; the others go on."""
     unstack(stacked, k, member.state)
-    _stopped(member, (guard.locate({}, member.state) or quantity) if parameter else quantity, console, step)
+    _stopped(member, found[1], console, found[0])
 
 
 def _stopped(member: Member, problem: str, console: TextIO, failed_at: int | None = None) -> None:
