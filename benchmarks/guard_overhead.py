@@ -2,8 +2,8 @@
 """What the non-finite guard costs per training step (issue 10: under 2 % of a toy step).
 
 Builds the default run (the `grid` preset: the published toy recipe) and times blocks of generator steps
-alternately without and with the guard (`guard.Tally`: each step's statistics and each parameter's largest
-magnitude added on the device, read once every `--read-every` steps, train.log_every's default), in one process,
+alternately without and with the guard (`guard.Tally`: each step's statistics and each parameter's
+norm added on the device, read once every `--read-every` steps, train.log_every's default), in one process,
 so both see the same machine state, then the tally's per-step work alone, many times. Prints the median time per
 step of each, their difference, and the tally's own median time as a share of a step (the precise figure: the
 difference between the blocks is within their noise).

@@ -114,7 +114,7 @@ def test_the_tally_sees_nan_and_inf_anywhere_names_the_first_and_locate_agrees()
     assert tally.read() is None  # each reading starts anew
     assert guard.locate({"critic/loss": torch.tensor(float("nan"))}, state) == "critic/loss (nan)"
     with torch.no_grad():
-        weight[0, 0] = 1e30  # huge but finite: the largest magnitude never overflows, no false alarm
+        weight[0, 0] = 1e30  # huge but finite: its norm overflows float32, the reading finds every entry finite
     tally.add(stats, 5)
     assert tally.read() is None and guard.locate(stats, state) is None
     next(iter(state.critic_optimizer.state.values()))["exp_avg"].view(-1)[0] = float("nan")
@@ -170,7 +170,7 @@ def test_under_fp16_a_skipped_update_excuses_its_losses_but_not_a_vanishing_scal
     tally.add({**fp16, "amp/critic_skipped": torch.tensor(0.0)}, 2)
     assert tally.read() == (2, "critic/loss (inf)")
     tally.add({**fp16, "amp/critic_scale": torch.tensor(2.0**-17)}, 3)
-    assert tally.read() == (3, f"amp/critic_scale ({2.0**-17:g}, {guard.BELOW})")
+    assert tally.read() == (3, f"amp/critic_scale ({guard.BELOW})")
 
 
 def test_read_only_where_it_logs_the_guard_still_names_the_step_and_no_later_checkpoint(tmp_path, monkeypatch,

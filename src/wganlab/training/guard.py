@@ -2,9 +2,10 @@
 finite, so no checkpoint of a broken run is ever written and the last finite one survives pruning.
 
 Every step adds its verdict to a `Tally` kept on the device, without waiting for it: whether each statistic is
-finite, and each parameter's largest magnitude (one `foreach` norm: NaN or infinity exactly where a parameter
-holds one, and never an overflow). The loop reads the tally, in one transfer, only where it logs, evaluates or
-checkpoints (training/loop.py), so between those points a GPU step never waits for the host; the tally still
+finite, and each parameter's norm (one `foreach` norm: not finite where a parameter holds a NaN or an infinity;
+a huge finite parameter whose norm overflows is checked entry by entry when read, and is no failure). The loop
+reads the tally, in one transfer, only where it logs, evaluates or checkpoints, and at least every 100 steps
+(training/loop.py), so between those points a GPU step never waits for the host; the tally still
 names the first non-finite step and the first quantity that was not finite there, in causal order (a statistic,
 then a parameter). Before a checkpoint, `locate` walks every tensor (the optimisers' state too).
 
@@ -15,6 +16,7 @@ parameters are, and so is the scale, whose fall below MIN_SCALE is the failure.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -29,6 +31,7 @@ from wganlab.training.distributed import Team
 from wganlab.training.step import Run, TrainState
 
 MIN_SCALE = 2.0**-16  # an fp16 loss scale below this means the losses are not finite even unscaled
+NAN = float("nan")
 BELOW = f"below {MIN_SCALE:g}: the fp16 losses are not finite even unscaled"
 
 
@@ -37,35 +40,33 @@ class NonFiniteError(CollectiveError):
     checkpoint, and how to go on."""
 
 
-def verdict(
-    stats: dict[str, Tensor], watched: list[tuple[str, Tensor]], members: int = 0
-) -> tuple[list[str], Tensor, Tensor]:
-    """The names, values and finiteness flags ([K, M] float32 and bool on the device; K = 1 for one run, else a
-    sweep's `members`) of what the guard checks after a step: each statistic (under fp16, a skipped update's losses
-    excused, the scales held to MIN_SCALE), then each watched parameter's largest magnitude."""
+def verdict(stats: dict[str, Tensor], watched: list[tuple[str, Tensor]], members: int = 0) -> tuple[list[str], Tensor]:
+    """The names and values ([K, M] float32 on the device; K = 1 for one run, else a sweep's `members`) of what the
+    guard checks after a step, each finite exactly when it passes: each statistic (under fp16 a skipped update's
+    losses counted as 0, a scale below MIN_SCALE as NaN), then each watched parameter's norm."""
     rows = max(members, 1)
     scales = [key for key in stats if key.startswith("amp/") and key.endswith("_scale")]
     skips = [key for key in stats if key.startswith("amp/") and key.endswith("_skipped")]
     others = [key for key in stats if key not in scales]
     with torch.no_grad():
         values = torch.stack([stats[key].detach().float().reshape(rows) for key in [*others, *scales]], dim=1)
-        fine = torch.isfinite(values)
         if scales:
             split = len(others)
             skipped = torch.stack([stats[key].detach().reshape(rows) for key in skips], 1).amax(1, keepdim=True) > 0
-            fine = torch.cat([fine[:, :split] | skipped, fine[:, split:] & (values[:, split:] >= MIN_SCALE)], dim=1)
+            losses, scales_now = values[:, :split].masked_fill(skipped, 0.0), values[:, split:]
+            values = torch.cat([losses, scales_now.masked_fill(scales_now < MIN_SCALE, NAN)], dim=1)
         if watched:
-            largest = _largest([tensor for _, tensor in watched], members).float()  # [K, P]
-            values, fine = torch.cat([values, largest], dim=1), torch.cat([fine, torch.isfinite(largest)], dim=1)
-    return [*others, *scales, *(label for label, _ in watched)], values, fine
+            values = torch.cat([values, _norms([tensor for _, tensor in watched], members).float()], dim=1)
+    return [*others, *scales, *(label for label, _ in watched)], values
 
 
-def _largest(tensors: list[Tensor], members: int) -> Tensor:
-    """Each tensor's largest magnitude, NaN where it holds one: [1, P] by one foreach norm, or per member of a
-    sweep's stacked [K, ...] tensors, [K, P]."""
+def _norms(tensors: list[Tensor], members: int) -> Tensor:
+    """Each tensor's norm, not finite where it holds a NaN or an infinity (or, finite, overflows float32: entries
+    above about 1e19, which `Tally.read` then checks entry by entry): [1, P] by one foreach norm, or per member of
+    a sweep's stacked [K, ...] tensors, [K, P]."""
     if not members:
-        return torch.stack(torch._foreach_norm(tensors, float("inf"))).reshape(1, -1)
-    return torch.stack([tensor.reshape(members, -1).abs().amax(dim=1) for tensor in tensors], dim=1)
+        return torch.stack(torch._foreach_norm(tensors)).reshape(1, -1)
+    return torch.stack([torch.linalg.vector_norm(tensor.reshape(members, -1), dim=1) for tensor in tensors], dim=1)
 
 
 Found = tuple[int, str]  # the first non-finite step since the last reading, and the first quantity not finite there
@@ -73,24 +74,23 @@ Found = tuple[int, str]  # the first non-finite step since the last reading, and
 
 class Tally:
     """The guard's verdicts since the last reading, on the device: per run (or per member of a sweep) the first
-    non-finite step and the values and flags of that step. `add` queues a few kernels and reads nothing; `read`
+    non-finite step and the checked values of that step. `add` queues a few kernels and reads nothing; `read`
     (`read_members`) makes one transfer."""
 
     def __init__(self, watched: list[tuple[str, Tensor]], members: int = 0) -> None:
         self.watched, self.members = watched, members
         self.names: list[str] = []
-        self.pending: tuple[Tensor, Tensor, Tensor] | None = None  # first step [K] (-1: none), values, flags [K, M]
+        self.pending: tuple[Tensor, Tensor] | None = None  # first step [K] (-1: none), its values [K, M]
 
     def add(self, stats: dict[str, Tensor], step: int) -> None:
-        names, values, fine = verdict(stats, self.watched, self.members)
+        names, values = verdict(stats, self.watched, self.members)
         if self.pending is None:
             self.names = names
-            self.pending = (torch.full((len(values),), -1, dtype=torch.int64, device=values.device), values, fine)
+            self.pending = (torch.full((len(values),), -1, dtype=torch.int64, device=values.device), values)
         assert names == self.names, "a run's statistics keep their names from step to step"
-        first, kept_values, kept_fine = self.pending
-        new = (first < 0) & ~fine.all(dim=1)
-        self.pending = (torch.where(new, step, first), torch.where(new[:, None], values, kept_values),
-                        torch.where(new[:, None], fine, kept_fine))
+        first, kept = self.pending
+        new = (first < 0) & ~torch.isfinite(values).all(dim=1)
+        self.pending = (torch.where(new, step, first), torch.where(new[:, None], values, kept))
 
     def read(self) -> Found | None:
         """(step, quantity) of the run's first non-finite step since the last reading, or None; starts anew."""
@@ -100,18 +100,25 @@ class Tally:
         """`read` for each member of a sweep (one entry for one run; none before the first `add`)."""
         if self.pending is None:
             return []
-        first, values, fine = self.pending
+        first, values = self.pending
         self.pending = None
-        rows, count = len(first), len(self.names)
-        flat = torch.cat([first.double(), values.double().reshape(-1), fine.double().reshape(-1)]).tolist()
+        rows, count, statistics = len(first), len(self.names), len(self.names) - len(self.watched)
+        flat = torch.cat([first.double(), values.double().reshape(-1)]).tolist()  # one transfer
         found: list[Found | None] = []
         for k in range(rows):
             values_k = flat[rows + k * count : rows + (k + 1) * count]
-            fine_k = flat[rows + rows * count + k * count : rows + rows * count + (k + 1) * count]
-            index = fine_k.index(0.0) if flat[k] >= 0 else -1
-            statistic = index < count - len(self.watched)
-            found.append(None if index < 0 else (int(flat[k]), describe(self.names[index], values_k[index], statistic)))
+            failed = [i for i, value in enumerate(values_k) if not math.isfinite(value)] if flat[k] >= 0 else []
+            index = failed[0] if failed else -1
+            if index >= statistics and self._finite(index - statistics, k):
+                index = -1  # its norm overflowed float32, its entries are finite: no failure
+            found.append(None if index < 0 else (int(flat[k]), describe(self.names[index], values_k[index],
+                                                                        index < statistics)))
         return found
+
+    def _finite(self, parameter: int, member: int) -> bool:
+        """Whether every entry of a watched parameter (member's row of a sweep's) is finite now."""
+        tensor = self.watched[parameter][1]
+        return bool(torch.isfinite(tensor[member] if self.members else tensor).all())
 
 
 def describe(name: str, value: float, statistic: bool) -> str:
@@ -119,8 +126,8 @@ def describe(name: str, value: float, statistic: bool) -> str:
     parameter by its label."""
     if not statistic:
         return name
-    if name.startswith("amp/") and name.endswith("_scale") and value < MIN_SCALE:
-        return f"{name} ({value:g}, {BELOW})"
+    if name.startswith("amp/") and name.endswith("_scale"):  # a scale is checked only against MIN_SCALE
+        return f"{name} ({BELOW})"
     return f"{name} ({value})"
 
 
