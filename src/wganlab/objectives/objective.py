@@ -71,12 +71,14 @@ class Objective:
         } if measured else {}
         if self.classifier and logits is not None and labels.real is not None:
             classified = conditional.classifier_loss(logits[:batch], labels.real)
-            stats |= {"critic/classifier_loss": classified.detach()} if measured else {}
+            if measured:
+                stats["critic/classifier_loss"] = classified.detach()
             main = main + conditional.CRITIC_CLASSIFIER_WEIGHT * classified
         if self.penalty is None:
             return main, stats
         penalty = self.penalty(critic, real, fake, rng, **({"labels": labels} if labels.conditional else {}))
-        stats |= {"critic/penalty": penalty.detach()} if measured else {}
+        if measured:
+            stats["critic/penalty"] = penalty.detach()
         return main + self.penalty_weight_at(step) * penalty, stats
 
     def generator_phase(

@@ -45,8 +45,8 @@ def verdict(stats: dict[str, Tensor], watched: list[tuple[str, Tensor]], members
     guard checks after a step, each finite exactly when it passes: each statistic (under fp16 a skipped update's
     losses counted as 0, a scale below MIN_SCALE as NaN), then each watched parameter's norm."""
     rows = max(members, 1)
-    scales = [key for key in stats if key.startswith("amp/") and key.endswith("_scale")]
-    skips = [key for key in stats if key.startswith("amp/") and key.endswith("_skipped")]
+    scales = [key for key in stats if _amp(key, "scale")]
+    skips = [key for key in stats if _amp(key, "skipped")]
     others = [key for key in stats if key not in scales]
     with torch.no_grad():
         values = torch.stack([stats[key].detach().float().reshape(rows) for key in [*others, *scales]], dim=1)
@@ -58,6 +58,11 @@ def verdict(stats: dict[str, Tensor], watched: list[tuple[str, Tensor]], members
         if watched:
             values = torch.cat([values, _norms([tensor for _, tensor in watched], members).float()], dim=1)
     return [*others, *scales, *(label for label, _ in watched)], values
+
+
+def _amp(key: str, kind: str) -> bool:
+    """Whether `key` is an fp16 scaler's statistic of `kind` (training/step.py: amp/critic_scale, ..._skipped)."""
+    return key.startswith("amp/") and key.endswith(f"_{kind}")
 
 
 def _norms(tensors: list[Tensor], members: int) -> Tensor:
@@ -126,7 +131,7 @@ def describe(name: str, value: float, statistic: bool) -> str:
     parameter by its label."""
     if not statistic:
         return name
-    if name.startswith("amp/") and name.endswith("_scale"):  # a scale is checked only against MIN_SCALE
+    if _amp(name, "scale"):  # a scale is checked only against MIN_SCALE
         return f"{name} ({BELOW})"
     return f"{name} ({value})"
 

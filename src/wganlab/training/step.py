@@ -221,10 +221,10 @@ def update_critic(
     with execution.autocast():
         critic_call = _call(execution.critic, critic)
         loss, stats = objective.critic_phase(critic_call, real, fake, rng, step, labels, measured)
-    amp = _scaled_step(loss, critic, optimizer, scaler, execution.sync, objective.constraint.before_step)
+    amp = _scaled_step(loss, critic, optimizer, scaler, execution.sync, objective.constraint.before_step, measured)
     # WGAN clips after the update, so the critic that scores the next batch is inside the box.
     objective.constraint.after_step(critic)
-    return stats | {f"amp/critic_{key}": value for key, value in amp.items()} if measured else {}
+    return stats | {f"amp/critic_{key}": value for key, value in amp.items()}  # both empty unless measured
 
 
 def generator_step(
@@ -251,17 +251,18 @@ def generator_step(
 
 def _scaled_step(
     loss: Tensor, network: nn.Module, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler,
-    sync: GradientSync, before_step: Callable[[nn.Module], None] | None = None,
+    sync: GradientSync, before_step: Callable[[nn.Module], None] | None = None, measured: bool = True,
 ) -> dict[str, Tensor]:
     """Backward, average, unscale, the constraint's pre-step hook, the (possibly skipped) step, the scale's update;
-    a disabled scaler passes each of these through (its `step` is the optimiser's), and reports nothing."""
+    a disabled scaler passes each of these through (its `step` is the optimiser's), and reports nothing; nor does
+    an update that is not `measured`."""
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss.sum()).backward()  # a sweep's [K] losses: each member's gradient is its own loss's
     sync(network)
     scaler.unscale_(optimizer)
     if before_step is not None:
         before_step(network)
-    scale = loss_scale(scaler, loss.device).clone() if scaler.is_enabled() else None  # update() changes it in place
+    scale = loss_scale(scaler, loss.device).clone() if scaler.is_enabled() and measured else None  # update() changes it
     scaler.step(optimizer)
     scaler.update()
     if scale is None:
