@@ -38,6 +38,8 @@ class DataConfig:
     stack: int = 1  # image data: 3 = Stacked-MNIST style, three random grayscale images as RGB channels
     limit: int = 0  # image data: train on the first `limit` images only (WGAN-GP Sec. 5.6 used 1,000); 0 = all
     flip: bool = False  # image data: mirror each training image left-right with probability 1/2, per batch
+    augment: str = "none"  # image data: "diffaug", DiffAugment on every critic input (data/augment.py)
+    augment_policy: tuple[str, ...] = ("color", "translation", "cutout")  # diffaug's transforms, in order
 
 
 @dataclass(frozen=True)
@@ -276,12 +278,10 @@ def _rules(config: Config, saved: bool) -> list[tuple[bool, str]]:
         (t.batch_size >= 1, "train.batch_size must be >= 1"),
         (t.generator_batch_size >= 0, "train.generator_batch_size must be >= 0 (0 = train.batch_size)"),
         (0 <= p.decay_steps <= steps, f"optim.decay_steps must be in [0, {MAX_STEPS:,}] (0 = train.steps)"),
-        (1 <= t.critic_iters <= iters,
-         f"train.critic_iters (n_critic) must be in [1, {MAX_CRITIC_ITERS:,}]"),
+        (1 <= t.critic_iters <= iters, f"train.critic_iters (n_critic) must be in [1, {MAX_CRITIC_ITERS:,}]"),
         (0 <= t.ema_decay < 1, "train.ema_decay must be in [0, 1)"),
         (1 <= t.log_every <= steps, f"train.log_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
-        (1 <= t.checkpoint_every <= steps,
-         f"train.checkpoint_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
+        (1 <= t.checkpoint_every <= steps, f"train.checkpoint_every must be in [1, {MAX_STEPS:,}] (generator steps)"),
         (t.keep_checkpoints >= 1, "train.keep_checkpoints must be >= 1"),
         (t.on_nonfinite in ("stop", "rollback"), 'train.on_nonfinite must be "stop" or "rollback"'),
         (t.precision in ("fp32", "bf16", "fp16"), 'train.precision must be "fp32", "bf16" or "fp16"'),

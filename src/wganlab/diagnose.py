@@ -11,6 +11,7 @@ from pathlib import Path
 
 from wganlab import rundir, runlogs
 from wganlab.diagnostics.diagnosis import Diagnosis, diagnose_logs
+from wganlab.diagnostics.findings import GAP_GROWTH, GAP_TREND
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.errors import UserError
 from wganlab.training.probing import build_prober
@@ -64,6 +65,11 @@ def diagnose_command(args: argparse.Namespace) -> int:
         tracking = diagnosis.tracking
         against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
         print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
+    if (heldout := diagnosis.heldout) is not None:
+        gaps = "  ".join(f"{gap:.3g}@{step}" for step, gap in zip(heldout.steps, heldout.gaps, strict=True))
+        verdict = "growing" if heldout.trend.growing else "not growing"
+        print(f"  {'held-out gap (gap@step)':<28} {gaps}  (Spearman(step, gap) {heldout.trend.trend:.2f}; {verdict}: "
+              f"rho >= {GAP_TREND} and final > {GAP_GROWTH:g}x early)")
     if (stopping := diagnosis.stopping) is not None:
         rule = f"step {stopping.quality.detected_at}" if stopping.quality else "never"
         estimate = f"step {stopping.estimate.detected_at}" if stopping.estimate else "never"

@@ -53,6 +53,16 @@ def test_each_rule_fires_on_its_case():
     assert titles(find(history(metrics=metrics))) == ["Modes missing"]
 
 
+def test_a_growing_gap_suggests_diffaugment_unless_the_run_has_it():
+    gaps = [{"step": i, "critic/heldout_gap": 0.1 * i * i} for i in range(1, 7)]
+    (plain,) = find(history(configuration.load(preset="digits"), diagnostics=gaps))
+    assert "--set data.augment=diffaug" in plain.message
+    augmented = configuration.load(preset="digits", overrides=["data.augment=diffaug", "data.augment_policy=cutout"])
+    (found,) = find(history(augmented, diagnostics=gaps))
+    assert "--set data.augment" not in found.message
+    assert "a stronger data.augment_policy than cutout (data.augment is 'diffaug' already)" in found.message
+
+
 def test_no_missing_modes_when_the_sample_count_cannot_cover_them():
     # 200 samples of 1,000 uniform modes hit ~181 on average: 170 is not mode collapse
     metrics = [{"step": 1, "modes_200": 170.0, "total_modes": 1000.0}]

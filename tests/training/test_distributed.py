@@ -42,6 +42,8 @@ CASES = {
     "wasserstein-div": ("wgan-gp-toy", f"{TOY},objective.penalty=wgan-div,objective.penalty_weight=2"),
     "wasserstein-zero-gp": ("wgan-gp-toy", f"{TOY},objective.penalty=zero-gp"),
     "dcgan-syncbn": ("digits", f"{DCGAN},train.sync_batchnorm=true"),
+    "dcgan-gp-diffaug": ("digits", f"{DCGAN},train.sync_batchnorm=true,model.critic_norm=none,"
+                                   "objective.loss=wasserstein,objective.penalty=gp,data.augment=diffaug,data.stack=3"),
     "dcgan-rank-bn": ("digits", DCGAN),  # per-rank BatchNorm statistics: expected to differ
 }
 STEPS = 20

@@ -94,6 +94,25 @@ def test_each_member_is_its_separate_run_after_200_steps(tmp_path: Path, monkeyp
             assert max(float(w.abs().max()) for w in weights.values()) == pytest.approx(c, rel=1e-12)
 
 
+DIGITS_DIFFAUG = ("data.name=digits", "model.arch=dcgan", "model.width=8", "model.latent_dim=8", "train.batch_size=16",
+                  "model.generator_norm=none", "train.critic_iters=2", "data.augment=diffaug", "eval.metrics=[]")
+
+
+@pytest.mark.equivalence
+def test_a_member_with_diffaugment_is_its_separate_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Images [K, N, C, H, W]: each member's augmentation draws from its own stream, in its own run's order
+    (float64, as above)."""
+    for module in (sweep, session):
+        monkeypatch.setattr(module, "build", building_in(torch.float64, module.build))
+    base = _base(*DIGITS_DIFFAUG, preset="digits", steps=20)
+    done = _swept(tmp_path, base, {"objective.penalty_weight": [1.0, 10.0]}, [0, 1])
+    assert len(done.groups) == 1
+    for member in (done.members[0], done.members[3]):
+        difference = _largest_difference(member.folder, _alone(tmp_path, member.plan.config))
+        print(f"digits diffaug {member.plan.label}: largest difference from its separate run {difference:.3g}")
+        assert difference <= EQUAL
+
+
 def test_a_member_whose_parameter_breaks_between_readings_is_named_in_its_own_network(tmp_path, monkeypatch):
     """Member 1's first critic weight made NaN after step 3, the tally read at step 5 (log_every 5): the member
     stops naming step 3 and its own parameter (not the stacked network's `stack.0`); member 0 trains on."""

@@ -1,7 +1,7 @@
 """A training step never makes the host wait for the device: between the steps where the loop logs, evaluates or
 checkpoints, no operation that synchronises a GPU with its host runs (tests/synchronising.py counts them on the
-CPU), for the toy, digits and CIFAR ResNet recipes in fp32, bf16 and fp16; and the count sees one when one is
-planted in the step."""
+CPU), for the toy, digits (also with DiffAugment) and CIFAR ResNet recipes in fp32, bf16 and fp16; and the count
+sees one when one is planted in the step."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ RECIPES = {
             "--set", "eval.samples=100", "--set", "eval.w1_samples=100"],
     "digits": ["--preset", "digits", "--set", "model.width=8", "--set", "model.latent_dim=8",
                "--set", "train.batch_size=8", "--set", "eval.metrics=[]"],
+    "digits-diffaug": ["--preset", "digits", "--set", "model.width=8", "--set", "model.latent_dim=8",
+                       "--set", "train.batch_size=8", "--set", "eval.metrics=[]", "--set", "data.augment=diffaug"],
     "digits-cond": ["--preset", "digits-cond", "--set", "model.width=8", "--set", "model.latent_dim=8",
                     "--set", "train.batch_size=10", "--set", "eval.metrics=[]"],
     "cifar-resnet": ["--preset", "wgan-gp-cifar", "--set", "data.name=npz", "--set", "model.width=8",

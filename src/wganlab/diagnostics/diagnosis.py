@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from wganlab.diagnostics.findings import Finding, find, run_stopping
+from wganlab.diagnostics.findings import Finding, HeldoutGaps, find, run_heldout_gaps, run_stopping
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.diagnostics.stopping import StoppingReport
 from wganlab.diagnostics.tracking import Tracking, run_tracking
@@ -26,6 +26,7 @@ class Diagnosis:
     findings: list[Finding]
     tracking: Tracking | None  # how the critic's estimate followed the quality metric; None without one
     stopping: StoppingReport | None = None  # when quality stopped improving; None without enough evaluations
+    heldout: HeldoutGaps | None = None  # the train vs held-out critic gap over the probes; None with fewer than 3
 
 
 def diagnose_logs(logs: RunLogs, probe: ProbeRecord | None = None) -> Diagnosis:
@@ -36,6 +37,7 @@ def diagnose_logs(logs: RunLogs, probe: ProbeRecord | None = None) -> Diagnosis:
         logged = [record for record in logged if record["step"] != step] + [probe]
     else:
         step = int(logged[-1]["step"]) if logged else 0
-    findings = find(dataclasses.replace(logs, diagnostics=logged))
+    probed = dataclasses.replace(logs, diagnostics=logged)
     tracking = run_tracking(logs.stats, logs.metrics)
-    return Diagnosis(logs.folder, step, probe or {}, findings, tracking, run_stopping(logs))
+    return Diagnosis(logs.folder, step, probe or {}, find(probed), tracking, run_stopping(logs),
+                     run_heldout_gaps(probed))

@@ -150,22 +150,41 @@ def gap_trend(steps: Sequence[int], gaps: Sequence[float]) -> GapTrend:
     return GapTrend(bool(trend >= GAP_TREND and gaps[-1] > GAP_GROWTH * early), trend, early, float(gaps[-1]))
 
 
-def _heldout_gap(history: RunLogs) -> list[Finding]:
+@dataclass(frozen=True)
+class HeldoutGaps:
+    """The train vs held-out critic gap at each of a run's probes, and how it moved."""
+
+    steps: list[int]
+    gaps: list[float]
+    trend: GapTrend
+
+
+def run_heldout_gaps(history: RunLogs, least: int = 3) -> HeldoutGaps | None:
+    """The held-out gap over the run's probes; None with fewer than `least` (no trend to speak of)."""
     records = [r for r in history.diagnostics if "critic/heldout_gap" in r]
-    if len(records) < MIN_EVALUATIONS:
+    if len(records) < least:
+        return None
+    steps, gaps = [int(r["step"]) for r in records], [float(r["critic/heldout_gap"]) for r in records]
+    return HeldoutGaps(steps, gaps, gap_trend(steps, gaps))
+
+
+def _heldout_gap(history: RunLogs) -> list[Finding]:
+    found = run_heldout_gaps(history, MIN_EVALUATIONS)
+    if found is None or not found.trend.growing:
         return []
-    steps = [r["step"] for r in records]
-    found = gap_trend(steps, [r["critic/heldout_gap"] for r in records])
-    if not found.growing:
-        return []
+    remedy = ("augment every critic input (--set data.augment=diffaug: DiffAugment, data/augment.py), "
+              if history.config.data.augment == "none" else
+              f"a stronger data.augment_policy than {','.join(history.config.data.augment_policy)} (data.augment "
+              f"is {history.config.data.augment!r} already), ")
+    trend = found.trend
     return [Finding(
         "warning",
         "Held-out gap growing: the critic is overfitting",
         "The critic scores its training images ever higher than held-out images of the same distribution: it "
         "memorises the training set (WGAN-GP Sec. 5.6), and its estimate no longer measures the distance to "
-        "the data distribution. Use more data, a smaller critic, or stop earlier.",
-        f"gap {found.final:.3g} at step {steps[-1]} vs {found.early:.3g} early; Spearman(step, gap) = "
-        f"{found.trend:.2f} (rule: >= {GAP_TREND} and final gap > {GAP_GROWTH:g}x early)",
+        f"the data distribution. Use more data, {remedy}a smaller critic, or stop earlier.",
+        f"gap {trend.final:.3g} at step {found.steps[-1]} vs {trend.early:.3g} early; Spearman(step, gap) = "
+        f"{trend.trend:.2f} (rule: >= {GAP_TREND} and final gap > {GAP_GROWTH:g}x early)",
     )]
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from wganlab import schedules, stacking
+from wganlab import schedules, sharding, stacking
 from wganlab.config import ObjectiveConfig
+from wganlab.data.augment import Augment
 from wganlab.objectives import conditional, constraints, losses, penalties
 from wganlab.objectives.conditional import UNLABELLED, Labels
 from wganlab.objectives.losses import Estimate
@@ -35,6 +36,13 @@ class Objective:
     noise_std: Callable[[int], float]  # generator step -> instance-noise std on every critic input
     penalty_factor: Callable[[int], float] = schedules.unchanged  # generator step -> the penalty weight's factor
     classifier: bool = False  # an auxiliary classifier's cross-entropy terms (model.conditioning = "acgan")
+    augment: Augment | None = None  # data.augment: done to every critic input, before its instance noise
+
+    def critic_input(self, points: Tensor, std: float, rng: sharding.Generator) -> Tensor:
+        """What the critic scores of `points` (and a penalty is taken at): augmented (data.augment), then with
+        instance noise of `std`; each draws afresh from `rng`."""
+        points = points if self.augment is None else self.augment(points, rng)
+        return constraints.add_instance_noise(points, std, rng)
 
     def penalty_weight_at(self, step: int) -> float | Tensor:
         """The penalty's weight at generator step `step`: objective.penalty_weight on its objective.penalty_decay."""
@@ -51,10 +59,12 @@ class Objective:
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """The critic's total loss (main + weighted penalty, + the auxiliary classifier's cross-entropy on the real
         batch under "acgan") and its detached statistics (none unless `measured`: the training step measures the
-        last of its critic updates only); a conditional critic scores each point with its label."""
+        last of its critic updates only); a conditional critic scores each point with its label. The penalty is
+        taken at the points the critic scores: under data.augment, GP and WGAN-div at interpolates of the augmented
+        real and fake batches, R1 at the augmented reals, R2 at the augmented fakes."""
         std = self.noise_std(step)
-        real = constraints.add_instance_noise(real, std, rng)
-        fake = constraints.add_instance_noise(fake.detach(), std, rng)
+        real = self.critic_input(real, std, rng)
+        fake = self.critic_input(fake.detach(), std, rng)
         axis = stacking.batch_axis()  # 0; 1 under a sweep, whose tensors are [K, N, ...] (stacking.py)
         batch = real.shape[axis]
         # one forward for both halves; scores in float32 (a no-op unless under bf16 autocast): losses in full precision
@@ -92,12 +102,12 @@ class Objective:
         std = self.noise_std(step)
         axis = stacking.batch_axis()
         if not self.loss.relativistic:
-            fake = constraints.add_instance_noise(fake, std, rng)
+            fake = self.critic_input(fake, std, rng)
             raw, logits = conditional.critic_output(critic, fake, labels.fake)
             loss = self.loss.generator(stacking.scores(penalties.full_precision(raw)))
         else:
-            real = constraints.add_instance_noise(real.detach(), std, rng)
-            fake = constraints.add_instance_noise(fake, std, rng)
+            real = self.critic_input(real.detach(), std, rng)
+            fake = self.critic_input(fake, std, rng)
             both = torch.cat([real, fake], dim=axis)
             raw, logits = conditional.critic_output(critic, both, labels.both())
             scores = stacking.scores(penalties.full_precision(raw))
@@ -111,10 +121,13 @@ class Objective:
         return loss, stats
 
 
-def build_objective(config: ObjectiveConfig, decay_steps: int = 0, classifier: bool = False) -> Objective:
+def build_objective(
+    config: ObjectiveConfig, decay_steps: int = 0, classifier: bool = False, augment: Augment | None = None
+) -> Objective:
     """Resolve every name in the objective section once; a decaying penalty weight falls over `decay_steps`
     generator steps (the run's optim.decay_steps, else train.steps); `classifier`: the critic has an auxiliary
-    classifier head (model.conditioning = "acgan"), whose cross-entropy terms join both losses."""
+    classifier head (model.conditioning = "acgan"), whose cross-entropy terms join both losses; `augment`: the
+    transform of every critic input (data.augment; data/augment.py)."""
     loss = losses.LOSSES.resolve(config.loss)
     chosen = penalties.PENALTIES.resolve(config.penalty)
     penalty = None
@@ -133,6 +146,7 @@ def build_objective(config: ObjectiveConfig, decay_steps: int = 0, classifier: b
         ),
         penalty_factor=_penalty_factor(config, decay_steps),
         classifier=classifier,
+        augment=augment,
     )
 
 

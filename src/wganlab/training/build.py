@@ -35,6 +35,7 @@ from torch import nn
 
 from wganlab import config as configuration
 from wganlab.config import Config, TrainConfig
+from wganlab.data.augment import AUGMENTATIONS
 from wganlab.data.datasets import Dataset, build_dataset, data_shape, is_image
 from wganlab.data.images import ImageData
 from wganlab.errors import ConfigError
@@ -137,9 +138,11 @@ def build(config: Config, team: Team = SOLO, dataset: Dataset | None = None) -> 
 
 def objective_of(config: Config) -> Objective:
     """The run's objective: its section's names resolved once, a decaying penalty weight over the run's horizon,
-    the auxiliary classifier's cross-entropy terms under model.conditioning = "acgan"."""
+    the auxiliary classifier's cross-entropy terms under model.conditioning = "acgan", data.augment's transform of
+    every critic input."""
     classifier = CONDITIONINGS[config.model.conditioning].auxiliary_classifier
-    return build_objective(config.objective, decay_horizon(config), classifier)
+    augment = AUGMENTATIONS.resolve(config.data.augment).make(config.data.augment_policy)
+    return build_objective(config.objective, decay_horizon(config), classifier, augment)
 
 
 def tune_device(config: TrainConfig) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 
 from wganlab.config import Config
+from wganlab.data.augment import AUGMENTATIONS, POLICY
 from wganlab.data.datasets import DATASETS, SPLITS, is_image
 from wganlab.data.transforms import FILTERS
 from wganlab.errors import ConfigError
@@ -36,6 +37,8 @@ from wganlab.training.optimizers import LR_DECAYS, OPTIMIZERS
 CHOSEN_BY: dict[str, Parts] = {
     "data.name": DATASETS,
     "data.resize_filter": FILTERS,
+    "data.augment": AUGMENTATIONS,
+    "data.augment_policy": POLICY,
     "model.arch": ARCHITECTURES,
     "model.activation": ACTIVATIONS,
     "model.generator_norm": GENERATOR_NORMS,
@@ -55,6 +58,8 @@ CHOSEN_BY: dict[str, Parts] = {
 KINDS: dict[str, dict[str, str]] = {
     "datasets": DATASETS.descriptions(),
     "resize filters (data.resize_filter)": FILTERS.descriptions(),
+    "augmentation of every critic input (data.augment)": AUGMENTATIONS.descriptions(),
+    "augmentation policy (data.augment_policy, any subset)": POLICY.descriptions(),
     "architectures": ARCHITECTURES.descriptions(),
     "activations": ACTIVATIONS.descriptions(),
     "normalisations (model.generator_norm, model.critic_norm)": NORMS.descriptions(),
@@ -165,6 +170,8 @@ def _check_combinations(config: Config) -> None:
     d = config.data
     if (d.crop or d.resize or d.pad_to or d.flip) and not images:
         raise ConfigError("data.crop, data.resize, data.pad_to and data.flip apply to image data only")
+    if d.augment != "none":
+        _check_augment(d.augment, d.augment_policy, images)
     if NORMS[config.model.critic_norm].mixes_samples and PENALTIES[o.penalty].per_sample:
         raise ConfigError(
             f"model.critic_norm {config.model.critic_norm!r} mixes samples, so the per-sample gradient penalty "
@@ -173,6 +180,14 @@ def _check_combinations(config: Config) -> None:
     if o.instance_noise_steps > 0 and o.instance_noise_std == 0:
         raise ConfigError("objective.instance_noise_steps is set but objective.instance_noise_std is 0")
     _check_plateau(config)
+
+
+def _check_augment(augment: str, policy: tuple[str, ...], images: bool) -> None:
+    if not images:
+        raise ConfigError(f"data.augment {augment!r} applies to image data only (2-D data sets are sampled afresh)")
+    if not policy or len(set(policy)) != len(policy):
+        raise ConfigError(f"data.augment_policy must name each of its transforms once, got {list(policy)}; choose "
+                          f"from: {', '.join(POLICY)} (e.g. data.augment_policy=translation,cutout)")
 
 
 def _check_objective(config: Config) -> None:

@@ -1,0 +1,83 @@
+"""data.augment in training: every critic input of every step is augmented and nothing outside the steps is
+(the evaluation's and the probe's images never are), a resumed run ends bitwise as an unbroken one, and what
+cannot be augmented is refused in one line."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.bitwise import assert_bitwise_equal
+from tests.hostile import refused
+from tests.tiny import DIGITS, TINY
+from wganlab import cli
+from wganlab.data.augment import AUGMENTATIONS, Augmentation, composed
+from wganlab.parts import Parts
+from wganlab.training import build, checkpoint, loop
+
+DIFFAUG = [*DIGITS, "--set", "data.augment=diffaug", "--set", "data.stack=3"]
+
+
+def test_every_critic_input_is_augmented_inside_the_steps_and_nothing_else_is(tmp_path, monkeypatch) -> None:
+    moment, calls = ["setup"], []
+
+    def recording(policy):  # type: ignore[no-untyped-def]
+        inner = composed(policy)
+
+        def augment(images, rng):  # type: ignore[no-untyped-def]
+            calls.append((moment[0], images.shape[0]))
+            return inner(images, rng)
+
+        return augment
+
+    entries = [AUGMENTATIONS["none"], Augmentation("diffaug", "recorded", recording)]
+    monkeypatch.setattr(build, "AUGMENTATIONS", Parts("data.augment", entries))
+    original = loop.train_step
+
+    def step(run, state):  # type: ignore[no-untyped-def]
+        moment[0] = f"step {state.step + 1}"
+        stats = original(run, state)
+        moment[0] = "between steps"
+        return stats
+
+    monkeypatch.setattr(loop, "train_step", step)
+    arguments = [*DIFFAUG, "--set", "train.critic_iters=2", "--set", "train.generator_batch_size=24",
+                 "--set", "eval.every=2", "--set", "eval.diagnostics=true"]
+    assert cli.main(["train", *arguments, "--steps", "3", "--outdir", str(tmp_path)]) == 0
+    # each step: two critic updates, each its real then its fake batch (16), then the generator's fakes (24)
+    assert calls == [(f"step {s}", size) for s in (1, 2, 3) for size in (16, 16, 16, 16, 24)]
+
+
+def test_an_augmented_run_resumed_ends_bitwise_equal_to_an_unbroken_one(tmp_path) -> None:
+    argv = [*DIFFAUG, "--set", "train.checkpoint_every=5", "--set", "eval.every=5"]
+    assert cli.main(["train", *argv, "--steps", "10", "--outdir", str(tmp_path / "whole")]) == 0
+    assert cli.main(["train", *argv, "--steps", "5", "--outdir", str(tmp_path / "parts")]) == 0
+    (folder,) = (tmp_path / "parts").iterdir()
+    assert cli.main(["train", "--resume", str(folder), "--steps", "10"]) == 0
+    (whole,) = (tmp_path / "whole").glob("*/checkpoints/checkpoint-0000010.pt")
+    a, b = checkpoint.read(whole), checkpoint.read(folder / "checkpoints" / "checkpoint-0000010.pt")
+    for key in ("generator", "critic", "generator_ema", "generator_optimizer", "critic_optimizer", "rng", "data_rng"):
+        assert_bitwise_equal(a[key], b[key], key)
+    plain = [*DIGITS, "--set", "data.stack=3", "--set", "eval.every=5"]  # the same run without augmentation
+    assert cli.main(["train", *plain, "--steps", "10", "--outdir", str(tmp_path / "plain")]) == 0
+    (unaugmented,) = (tmp_path / "plain").glob("*/checkpoints/checkpoint-0000010.pt")
+    critic = checkpoint.read(unaugmented)["critic"]
+    assert not all(torch.equal(tensor, critic[name]) for name, tensor in a["critic"].items())
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    (["data.augment=diffaug"], "data.augment 'diffaug' applies to image data only"),
+    (["data.augment=diffaugment"], "unknown data.augment 'diffaugment'; did you mean 'diffaug'?"),
+    (["data.augment_policy=translation,cutuot"], "unknown data.augment_policy 'cutuot'; did you mean 'cutout'?"),
+])
+def test_what_cannot_be_augmented_is_refused_in_one_line(settings, message, tmp_path, capsys) -> None:
+    overrides = [item for setting in settings for item in ("--set", setting)]
+    line = refused(["train", *TINY, *overrides, "--steps", "1", "--outdir", str(tmp_path)], capsys)
+    assert message in line
+
+
+@pytest.mark.parametrize("policy", ["[]", "cutout,cutout"])
+def test_an_empty_or_repeated_policy_is_refused_in_one_line(policy, tmp_path, capsys) -> None:
+    arguments = [*DIFFAUG, "--set", f"data.augment_policy={policy}", "--steps", "1", "--outdir", str(tmp_path)]
+    line = refused(["train", *arguments], capsys)
+    assert "data.augment_policy must name each of its transforms once" in line
