@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from wganlab import config as configuration
+from wganlab import sharding
 from wganlab.data.augment import composed
 from wganlab.training.build import build
 from wganlab.training.step import critic_step, real_batch
@@ -42,13 +43,21 @@ def _synthetic(folder: Path, count: int) -> list[str]:
 
 
 def _time_updates(run, state, objective, updates: int) -> float:  # type: ignore[no-untyped-def]
-    batch, latent_dim = run.config.train.batch_size, run.config.model.latent_dim
+    batch, latent_dim, device = run.config.train.batch_size, run.config.model.latent_dim, state.rng.device
+    _finished(device)
     started = time.perf_counter()
     for _ in range(updates):
         real, _ = real_batch(run, batch, state.data_rng)
-        latents = torch.randn(batch, latent_dim, generator=state.rng)
+        latents = sharding.randn((batch, latent_dim), state.rng, device, torch.float32)
         critic_step(state, objective, real, latents, run.execution)
+    _finished(device)
     return (time.perf_counter() - started) / updates
+
+
+def _finished(device: torch.device) -> None:
+    """Wait for a GPU's queued work (its kernels run after the host has moved on); nothing on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def main() -> None:
@@ -90,9 +99,11 @@ def _augment_alone(objective, real: torch.Tensor, rng: torch.Generator, repeats:
         return 0.0
     samples = []
     for _ in range(repeats):
+        _finished(real.device)
         started = time.perf_counter()
         objective.augment(real, rng)
         objective.augment(real, rng)
+        _finished(real.device)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 

@@ -30,6 +30,7 @@ def test_diagnostics_are_logged_each_evaluation_and_diagnose_prints_them(tmp_pat
     (line,) = [line for line in out.splitlines() if "held-out gap (gap@step)" in line]
     logged = "  ".join(f"{p['critic/heldout_gap']:.3g}@{p['step']}" for p in probes[:2])
     assert f"{logged}  " in line and "@30  (Spearman(step, gap)" in line  # the logged probes, then the fresh one
+    assert line.endswith("; too few probes for the rule)")  # the findings' rule needs 5
 
 
 def test_resume_cuts_back_the_diagnostics_log(tmp_path):

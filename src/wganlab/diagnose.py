@@ -11,12 +11,14 @@ from pathlib import Path
 
 from wganlab import rundir, runlogs
 from wganlab.diagnostics.diagnosis import Diagnosis, diagnose_logs
-from wganlab.diagnostics.findings import GAP_GROWTH, GAP_TREND
+from wganlab.diagnostics.findings import GAP_GROWTH, GAP_TREND, MIN_EVALUATIONS
 from wganlab.diagnostics.probe import ProbeRecord
 from wganlab.errors import UserError
 from wganlab.training.probing import build_prober
 from wganlab.training.snapshot import load_snapshot
 from wganlab.training.streams import FRESH_PROBE, step_seed
+
+SHOWN_GAPS = 8  # held-out gaps printed: the first two and the last six of a longer run
 
 
 def fresh_probe(target: Path, data_root: str | None = None) -> ProbeRecord:
@@ -66,10 +68,12 @@ def diagnose_command(args: argparse.Namespace) -> int:
         against = f"critic estimate vs {tracking.metric} ({tracking.evaluations} evaluations)"
         print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
     if (heldout := diagnosis.heldout) is not None:
-        gaps = "  ".join(f"{gap:.3g}@{step}" for step, gap in zip(heldout.steps, heldout.gaps, strict=True))
-        verdict = "growing" if heldout.trend.growing else "not growing"
-        print(f"  {'held-out gap (gap@step)':<28} {gaps}  (Spearman(step, gap) {heldout.trend.trend:.2f}; {verdict}: "
-              f"rho >= {GAP_TREND} and final > {GAP_GROWTH:g}x early)")
+        pairs = [f"{gap:.3g}@{step}" for step, gap in zip(heldout.steps, heldout.gaps, strict=True)]
+        shown = "  ".join(pairs if len(pairs) <= SHOWN_GAPS else [*pairs[:2], "...", *pairs[2 - SHOWN_GAPS:]])
+        verdict = ("too few probes for the rule" if len(pairs) < MIN_EVALUATIONS else
+                   f"{'growing' if heldout.trend.growing else 'not growing'}: rho >= {GAP_TREND} and final > "
+                   f"{GAP_GROWTH:g}x early")
+        print(f"  {'held-out gap (gap@step)':<28} {shown}  (Spearman(step, gap) {heldout.trend.trend:.2f}; {verdict})")
     if (stopping := diagnosis.stopping) is not None:
         rule = f"step {stopping.quality.detected_at}" if stopping.quality else "never"
         estimate = f"step {stopping.estimate.detected_at}" if stopping.estimate else "never"

@@ -81,20 +81,30 @@ def test_translation_moves_each_image_by_its_drawn_whole_pixel_shift_and_fills_w
         assert torch.equal(moved, _shifted(image, y, x))
 
 
-def test_cutout_zeroes_one_rectangle_of_half_the_sides_and_keeps_every_other_pixel() -> None:
-    images = _images(32, 3, 12, 10) + 3  # no pixel is 0 before
+@pytest.mark.parametrize(("height", "width"), [(12, 10), (7, 5), (2, 3), (1, 1)])
+def test_cutout_zeroes_the_rectangle_of_half_the_sides_centred_where_drawn(height: int, width: int) -> None:
+    images = _images(32, 3, height, width) + 3  # no pixel is 0 before
     out = cutout(images, _rng(8))
-    cut_y, cut_x = int(12 * CUTOUT + 0.5), int(10 * CUTOUT + 0.5)
+    cut_y, cut_x = int(height * CUTOUT + 0.5), int(width * CUTOUT + 0.5)
+    rng = _rng(8)  # the centre's row, then its column, each anywhere in the image (one more place for an even side)
+    top = torch.randint(height + 1 - cut_y % 2, (32,), generator=rng) - cut_y // 2
+    left = torch.randint(width + 1 - cut_x % 2, (32,), generator=rng) - cut_x // 2
     clipped = 0
-    for image, cut in zip(images, out, strict=True):
-        zero = (cut == 0).all(0)  # [H, W]: every channel zeroed alike
-        assert torch.equal(cut[:, ~zero], image[:, ~zero]) and (cut[:, zero] == 0).all()
-        rows, columns = zero.any(1).nonzero().flatten(), zero.any(0).nonzero().flatten()
-        assert int(zero.sum()) == len(rows) * len(columns)  # one rectangle
-        assert len(rows) <= cut_y and len(columns) <= cut_x
-        assert (rows.diff() == 1).all() and (columns.diff() == 1).all()
-        clipped += len(rows) < cut_y or len(columns) < cut_x
-    assert 0 < clipped < 32  # some rectangles lie wholly inside, some are clipped by an edge
+    for image, cut, y, x in zip(images, out, top.tolist(), left.tolist(), strict=True):
+        expected = image.clone()
+        expected[:, max(y, 0):max(y + cut_y, 0), max(x, 0):max(x + cut_x, 0)] = 0
+        assert torch.equal(cut, expected)
+        clipped += y < 0 or x < 0 or y + cut_y > height or x + cut_x > width
+    assert height * width == 1 or 0 < clipped < 32  # some clipped by an edge, some wholly inside (1x1: all cut)
+
+
+def test_the_transforms_keep_a_channels_last_batch_in_its_layout() -> None:
+    images = _images(4, 3, 8, 8).contiguous(memory_format=torch.channels_last)
+    for name in POLICY:
+        out = POLICY[name].function(images, _rng(6))
+        assert out.is_contiguous(memory_format=torch.channels_last), name
+        # the same values (color's means may sum in another order)
+        torch.testing.assert_close(out, POLICY[name].function(images.contiguous(), _rng(6)), rtol=0, atol=1e-15)
 
 
 def test_a_policy_applies_its_transforms_in_the_order_it_names_them() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -60,7 +61,11 @@ def test_a_growing_gap_suggests_diffaugment_unless_the_run_has_it():
     augmented = configuration.load(preset="digits", overrides=["data.augment=diffaug", "data.augment_policy=cutout"])
     (found,) = find(history(augmented, diagnostics=gaps))
     assert "--set data.augment" not in found.message
-    assert "a stronger data.augment_policy than cutout (data.augment is 'diffaug' already)" in found.message
+    assert "more of color, translation, cutout in data.augment_policy (data.augment 'diffaug' has cutout)" in \
+        found.message
+    (found,) = find(history(dataclasses.replace(augmented, data=dataclasses.replace(
+        augmented.data, augment_policy=("cutout", "color", "translation"))), diagnostics=gaps))
+    assert "augment" not in found.message  # the whole policy already: nothing more to add
 
 
 def test_no_missing_modes_when_the_sample_count_cannot_cover_them():

@@ -77,6 +77,17 @@ def test_the_generator_phase_scores_freshly_augmented_fakes_and_its_gradient_flo
     torch.testing.assert_close(fake.grad, through, rtol=1e-12, atol=0)
 
 
+def test_a_relativistic_generator_phase_scores_its_real_batch_augmented_too() -> None:
+    augment = composed(POLICY)
+    objective = build_objective(ObjectiveConfig(loss="rpgan", penalty="r1+r2"), augment=augment)
+    real, fake = _batches()
+    critic = HalfSquaredNorm()
+    objective.generator_phase(critic, real, fake, torch.Generator().manual_seed(4), 0)
+    by_hand = torch.Generator().manual_seed(4)
+    real_seen = augment(real, by_hand)  # real first, then fake: their own draws
+    assert torch.equal(critic.seen[0], torch.cat([real_seen, augment(fake, by_hand)]))
+
+
 def test_without_augmentation_the_critic_sees_its_batches_as_given() -> None:
     objective = build_objective(ObjectiveConfig(penalty="r1"))
     real, fake = _batches()

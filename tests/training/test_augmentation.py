@@ -18,7 +18,8 @@ from wganlab.training import build, checkpoint, loop
 DIFFAUG = [*DIGITS, "--set", "data.augment=diffaug", "--set", "data.stack=3"]
 
 
-def test_every_critic_input_is_augmented_inside_the_steps_and_nothing_else_is(tmp_path, monkeypatch) -> None:
+def test_the_augmentation_runs_for_every_critic_input_inside_the_steps_and_nowhere_else(tmp_path, monkeypatch) -> None:
+    """Its calls, by batch size (that the critic scores what it returns: test_augmented_objective.py)."""
     moment, calls = ["setup"], []
 
     def recording(policy):  # type: ignore[no-untyped-def]
@@ -65,19 +66,15 @@ def test_an_augmented_run_resumed_ends_bitwise_equal_to_an_unbroken_one(tmp_path
     assert not all(torch.equal(tensor, critic[name]) for name, tensor in a["critic"].items())
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    (["data.augment=diffaug"], "data.augment 'diffaug' applies to image data only"),
-    (["data.augment=diffaugment"], "unknown data.augment 'diffaugment'; did you mean 'diffaug'?"),
-    (["data.augment_policy=translation,cutuot"], "unknown data.augment_policy 'cutuot'; did you mean 'cutout'?"),
-])
-def test_what_cannot_be_augmented_is_refused_in_one_line(settings, message, tmp_path, capsys) -> None:
+@pytest.mark.parametrize(("base", "settings", "message"), [
+    (TINY, ["data.augment=diffaug"], "data.augment 'diffaug' applies to image data only"),
+    (TINY, ["data.augment=diffaugment"], "unknown data.augment 'diffaugment'; did you mean 'diffaug'?"),
+    (DIFFAUG, ["data.augment_policy=color,cutuot"], "unknown data.augment_policy 'cutuot'; did you mean 'cutout'?"),
+    (DIFFAUG, ["data.augment_policy=[]"], "data.augment_policy must name each of its transforms once"),
+    (DIFFAUG, ["data.augment_policy=cutout,cutout"], "data.augment_policy must name each of its transforms once"),
+    (DIFFAUG, ["data.augment=none", "data.augment_policy=cutout"], "data.augment_policy is set but data.augment is"),
+], ids=["toy", "unknown", "unknown-transform", "empty", "repeated", "policy-without-augment"])
+def test_what_cannot_be_augmented_is_refused_in_one_line(base, settings, message, tmp_path, capsys) -> None:
     overrides = [item for setting in settings for item in ("--set", setting)]
-    line = refused(["train", *TINY, *overrides, "--steps", "1", "--outdir", str(tmp_path)], capsys)
+    line = refused(["train", *base, *overrides, "--steps", "1", "--outdir", str(tmp_path)], capsys)
     assert message in line
-
-
-@pytest.mark.parametrize("policy", ["[]", "cutout,cutout"])
-def test_an_empty_or_repeated_policy_is_refused_in_one_line(policy, tmp_path, capsys) -> None:
-    arguments = [*DIFFAUG, "--set", f"data.augment_policy={policy}", "--steps", "1", "--outdir", str(tmp_path)]
-    line = refused(["train", *arguments], capsys)
-    assert "data.augment_policy must name each of its transforms once" in line

@@ -68,7 +68,11 @@ def translation(images: Tensor, rng: sharding.Generator) -> Tensor:
     moved = flat.gather(-2, rows.clamp(0, height - 1).expand(-1, flat.shape[1], -1, width))
     moved = moved.gather(-1, columns.clamp(0, width - 1).expand(-1, flat.shape[1], height, -1))
     inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)  # [M, 1, H, W]
-    return torch.where(inside, moved, 0.0).reshape(images.shape)
+    moved = torch.where(inside, moved, 0.0).reshape(images.shape)
+    # gather writes the default layout: a channels_last batch (a GPU run's, build.memory_format) is given back as it
+    # came, or the critic's first convolution would copy it
+    channels_last = images.dim() == 4 and images.is_contiguous(memory_format=torch.channels_last)
+    return moved.contiguous(memory_format=torch.channels_last) if channels_last else moved
 
 
 def cutout(images: Tensor, rng: sharding.Generator) -> Tensor:

@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from wganlab.data.augment import POLICY
 from wganlab.diagnostics.stopping import NOISE_MULTIPLE, StoppingReport, stopping_report
 from wganlab.diagnostics.tracking import rank_correlation, run_tracking
 from wganlab.objectives.losses import LOSSES
@@ -172,10 +173,11 @@ def _heldout_gap(history: RunLogs) -> list[Finding]:
     found = run_heldout_gaps(history, MIN_EVALUATIONS)
     if found is None or not found.trend.growing:
         return []
+    data = history.config.data
     remedy = ("augment every critic input (--set data.augment=diffaug: DiffAugment, data/augment.py), "
-              if history.config.data.augment == "none" else
-              f"a stronger data.augment_policy than {','.join(history.config.data.augment_policy)} (data.augment "
-              f"is {history.config.data.augment!r} already), ")
+              if data.augment == "none" else "" if set(data.augment_policy) == set(POLICY) else
+              f"more of {', '.join(POLICY)} in data.augment_policy (data.augment {data.augment!r} has "
+              f"{','.join(data.augment_policy)}), ")
     trend = found.trend
     return [Finding(
         "warning",

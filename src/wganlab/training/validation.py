@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from wganlab.config import Config
+from wganlab.config import Config, DataConfig
 from wganlab.data.augment import AUGMENTATIONS, POLICY
 from wganlab.data.datasets import DATASETS, SPLITS, is_image
 from wganlab.data.transforms import FILTERS
@@ -172,6 +172,8 @@ def _check_combinations(config: Config) -> None:
         raise ConfigError("data.crop, data.resize, data.pad_to and data.flip apply to image data only")
     if d.augment != "none":
         _check_augment(d.augment, d.augment_policy, images)
+    elif d.augment_policy != DataConfig.augment_policy:
+        raise ConfigError('data.augment_policy is set but data.augment is "none": set data.augment = "diffaug"')
     if NORMS[config.model.critic_norm].mixes_samples and PENALTIES[o.penalty].per_sample:
         raise ConfigError(
             f"model.critic_norm {config.model.critic_norm!r} mixes samples, so the per-sample gradient penalty "
