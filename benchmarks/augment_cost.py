@@ -28,8 +28,9 @@ import torch
 from wganlab import config as configuration
 from wganlab import sharding
 from wganlab.data.augment import composed
+from wganlab.objectives.objective import Objective
 from wganlab.training.build import build
-from wganlab.training.step import critic_step, real_batch
+from wganlab.training.step import Run, TrainState, critic_step, real_batch
 
 POLICIES = {"none": (), "color": ("color",), "translation": ("translation",), "cutout": ("cutout",),
             "color,translation,cutout": ("color", "translation", "cutout")}
@@ -42,7 +43,8 @@ def _synthetic(folder: Path, count: int) -> list[str]:
     return ["data.name=npz", f"data.root={path}"]
 
 
-def _time_updates(run, state, objective, updates: int) -> float:  # type: ignore[no-untyped-def]
+def _time_updates(run: Run, state: TrainState, objective: Objective, updates: int) -> float:
+    """Mean seconds of one critic update over `updates` of them."""
     batch, latent_dim, device = run.config.train.batch_size, run.config.model.latent_dim, state.rng.device
     _finished(device)
     started = time.perf_counter()
@@ -58,6 +60,21 @@ def _finished(device: torch.device) -> None:
     """Wait for a GPU's queued work (its kernels run after the host has moved on); nothing on the CPU."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def _augment_alone(objective: Objective, real: torch.Tensor, rng: torch.Generator, repeats: int = 50) -> float:
+    """Median seconds of one critic update's augmentation: the real batch and a fake batch of its size."""
+    if objective.augment is None:
+        return 0.0
+    samples = []
+    for _ in range(repeats):
+        _finished(real.device)
+        started = time.perf_counter()
+        objective.augment(real, rng)
+        objective.augment(real, rng)
+        _finished(real.device)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
 
 
 def main() -> None:
@@ -91,21 +108,6 @@ def main() -> None:
     print(json.dumps({"preset": args.preset, "set": args.set, "batch": config.train.batch_size,
                       "shape": list(run.shape), "machine": platform.processor() or platform.machine(),
                       "threads": torch.get_num_threads(), "rows": rows}, indent=1))
-
-
-def _augment_alone(objective, real: torch.Tensor, rng: torch.Generator, repeats: int = 50) -> float:  # type: ignore
-    """Median seconds of one critic update's augmentation: the real batch and a fake batch of its size."""
-    if objective.augment is None:
-        return 0.0
-    samples = []
-    for _ in range(repeats):
-        _finished(real.device)
-        started = time.perf_counter()
-        objective.augment(real, rng)
-        objective.augment(real, rng)
-        _finished(real.device)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
 
 
 if __name__ == "__main__":

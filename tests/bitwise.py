@@ -1,10 +1,15 @@
-"""Bitwise comparison of nested checkpoint payloads (tensors, dicts, lists), shared by the training tests."""
+"""Bitwise comparison of nested checkpoint payloads (tensors, dicts, lists), and the final checkpoints of a run
+trained whole and of the same run stopped halfway and resumed, shared by the training tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
+
+from wganlab import cli
+from wganlab.training import checkpoint
 
 
 def assert_bitwise_equal(a: Any, b: Any, where: str = "") -> None:
@@ -20,3 +25,15 @@ def assert_bitwise_equal(a: Any, b: Any, where: str = "") -> None:
             assert_bitwise_equal(x, y, f"{where}[{i}]")
     else:
         assert a == b, where
+
+
+def unbroken_and_resumed(folder: Path, arguments: list[str], steps: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The checkpoints at `steps` of `wganlab train ARGUMENTS` run for `steps` steps, and of the same run trained
+    for `steps // 2` steps and then resumed to `steps` (under `folder`: whole/ and parts/)."""
+    assert cli.main(["train", *arguments, "--steps", str(steps), "--outdir", str(folder / "whole")]) == 0
+    assert cli.main(["train", *arguments, "--steps", str(steps // 2), "--outdir", str(folder / "parts")]) == 0
+    (parts,) = (folder / "parts").iterdir()
+    assert cli.main(["train", "--resume", str(parts), "--steps", str(steps)]) == 0
+    name = f"checkpoint-{steps:07d}.pt"
+    (whole,) = (folder / "whole").glob(f"*/checkpoints/{name}")
+    return checkpoint.read(whole), checkpoint.read(parts / "checkpoints" / name)

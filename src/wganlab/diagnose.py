@@ -69,7 +69,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
         print(f"  {'tracking (Spearman rho)':<28} {tracking.rho:.3f}  {against}")
     if (heldout := diagnosis.heldout) is not None:
         pairs = [f"{gap:.3g}@{step}" for step, gap in zip(heldout.steps, heldout.gaps, strict=True)]
-        shown = "  ".join(pairs if len(pairs) <= SHOWN_GAPS else [*pairs[:2], "...", *pairs[2 - SHOWN_GAPS:]])
+        shown = "  ".join(pairs if len(pairs) <= SHOWN_GAPS else [*pairs[:2], "...", *pairs[-(SHOWN_GAPS - 2):]])
         verdict = ("too few probes for the rule" if len(pairs) < MIN_EVALUATIONS else
                    f"{'growing' if heldout.trend.growing else 'not growing'}: rho >= {GAP_TREND} and final > "
                    f"{GAP_GROWTH:g}x early")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.bitwise import assert_bitwise_equal
+from tests.bitwise import assert_bitwise_equal, unbroken_and_resumed
 from tests.hostile import refused
 from tests.tiny import DIGITS, TINY
 from wganlab import cli
@@ -51,12 +51,7 @@ def test_the_augmentation_runs_for_every_critic_input_inside_the_steps_and_nowhe
 
 def test_an_augmented_run_resumed_ends_bitwise_equal_to_an_unbroken_one(tmp_path) -> None:
     argv = [*DIFFAUG, "--set", "train.checkpoint_every=5", "--set", "eval.every=5"]
-    assert cli.main(["train", *argv, "--steps", "10", "--outdir", str(tmp_path / "whole")]) == 0
-    assert cli.main(["train", *argv, "--steps", "5", "--outdir", str(tmp_path / "parts")]) == 0
-    (folder,) = (tmp_path / "parts").iterdir()
-    assert cli.main(["train", "--resume", str(folder), "--steps", "10"]) == 0
-    (whole,) = (tmp_path / "whole").glob("*/checkpoints/checkpoint-0000010.pt")
-    a, b = checkpoint.read(whole), checkpoint.read(folder / "checkpoints" / "checkpoint-0000010.pt")
+    a, b = unbroken_and_resumed(tmp_path, argv, 10)
     for key in ("generator", "critic", "generator_ema", "generator_optimizer", "critic_optimizer", "rng", "data_rng"):
         assert_bitwise_equal(a[key], b[key], key)
     plain = [*DIGITS, "--set", "data.stack=3", "--set", "eval.every=5"]  # the same run without augmentation

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.bitwise import unbroken_and_resumed
 from tests.hostile import refused
 from tests.tiny import DIGITS
 from wganlab import cli, load_generator
@@ -17,7 +18,6 @@ from wganlab.config import Config
 from wganlab.errors import ConfigError
 from wganlab.metrics.images import FeatureSet, image_metrics
 from wganlab.models.sampling import requested_labels
-from wganlab.training import checkpoint
 from wganlab.training.validation import validate
 
 COND = [*DIGITS, "--set", "model.conditioning=projection"]
@@ -27,12 +27,8 @@ COND = [*DIGITS, "--set", "model.conditioning=projection"]
 def test_a_conditional_run_resumed_ends_bitwise_equal_to_an_unbroken_one(tmp_path, conditioning, sampling) -> None:
     argv = [*DIGITS, "--set", f"model.conditioning={conditioning}", "--set", f"train.label_sampling={sampling}",
             "--set", "train.checkpoint_every=6", "--set", "eval.every=6"]
-    assert cli.main(["train", *argv, "--steps", "12", "--outdir", str(tmp_path / "whole")]) == 0
-    assert cli.main(["train", *argv, "--steps", "6", "--outdir", str(tmp_path / "parts")]) == 0
+    a, b = unbroken_and_resumed(tmp_path, argv, 12)
     (folder,) = (tmp_path / "parts").iterdir()
-    assert cli.main(["train", "--resume", str(folder), "--steps", "12"]) == 0
-    (whole,) = (tmp_path / "whole").glob("*/checkpoints/checkpoint-0000012.pt")
-    a, b = checkpoint.read(whole), checkpoint.read(folder / "checkpoints" / "checkpoint-0000012.pt")
     for network in ("generator", "critic", "generator_ema"):
         assert a[network].keys() == b[network].keys()
         for name, tensor in a[network].items():

@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from tests.bitwise import unbroken_and_resumed
 from tests.hostile import refused
 from tests.tiny import TINY
 from wganlab import cli
@@ -158,13 +159,7 @@ def test_an_fp32_checkpoint_holds_no_loss_scales(tmp_path) -> None:
 
 @pytest.mark.equivalence
 def test_an_fp16_run_resumed_ends_bitwise_equal_to_an_unbroken_one(tmp_path) -> None:
-    steps = ["--set", "train.checkpoint_every=15"]
-    assert cli.main(["train", *FP16, *steps, "--steps", "30", "--outdir", str(tmp_path / "whole")]) == 0
-    assert cli.main(["train", *FP16, *steps, "--steps", "15", "--outdir", str(tmp_path / "parts")]) == 0
-    (folder,) = (tmp_path / "parts").iterdir()
-    assert cli.main(["train", "--resume", str(folder), "--steps", "30"]) == 0
-    (whole,) = (tmp_path / "whole").glob("*/checkpoints/checkpoint-0000030.pt")
-    a, b = checkpoint.read(whole), checkpoint.read(folder / "checkpoints" / "checkpoint-0000030.pt")
+    a, b = unbroken_and_resumed(tmp_path, [*FP16, "--set", "train.checkpoint_every=15"], 30)
     assert a["scalers"] == b["scalers"]
     for network in ("generator", "critic"):
         for name, tensor in a[network].items():

@@ -20,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from wganlab.config import DataConfig
 from wganlab.data.augment import POLICY
 from wganlab.diagnostics.stopping import NOISE_MULTIPLE, StoppingReport, stopping_report
 from wganlab.diagnostics.tracking import rank_correlation, run_tracking
@@ -169,22 +170,29 @@ def run_heldout_gaps(history: RunLogs, least: int = 3) -> HeldoutGaps | None:
     return HeldoutGaps(steps, gaps, gap_trend(steps, gaps))
 
 
+def _augmentation_advice(data: DataConfig) -> str:
+    """What augmentation an overfitting critic's run could add: DiffAugment, the transforms its policy lacks, or
+    nothing when it has them all."""
+    if data.augment == "none":
+        return "augment every critic input (--set data.augment=diffaug: DiffAugment, data/augment.py), "
+    if set(data.augment_policy) == set(POLICY):
+        return ""
+    return (f"more of {', '.join(POLICY)} in data.augment_policy (data.augment {data.augment!r} has "
+            f"{','.join(data.augment_policy)}), ")
+
+
 def _heldout_gap(history: RunLogs) -> list[Finding]:
     found = run_heldout_gaps(history, MIN_EVALUATIONS)
     if found is None or not found.trend.growing:
         return []
-    data = history.config.data
-    remedy = ("augment every critic input (--set data.augment=diffaug: DiffAugment, data/augment.py), "
-              if data.augment == "none" else "" if set(data.augment_policy) == set(POLICY) else
-              f"more of {', '.join(POLICY)} in data.augment_policy (data.augment {data.augment!r} has "
-              f"{','.join(data.augment_policy)}), ")
     trend = found.trend
     return [Finding(
         "warning",
         "Held-out gap growing: the critic is overfitting",
         "The critic scores its training images ever higher than held-out images of the same distribution: it "
         "memorises the training set (WGAN-GP Sec. 5.6), and its estimate no longer measures the distance to "
-        f"the data distribution. Use more data, {remedy}a smaller critic, or stop earlier.",
+        f"the data distribution. Use more data, {_augmentation_advice(history.config.data)}a smaller critic, or "
+        "stop earlier.",
         f"gap {trend.final:.3g} at step {found.steps[-1]} vs {trend.early:.3g} early; Spearman(step, gap) = "
         f"{trend.trend:.2f} (rule: >= {GAP_TREND} and final gap > {GAP_GROWTH:g}x early)",
     )]
